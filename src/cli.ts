@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import type { Container } from './container.js';
+import { createContainer } from './container.js';
+import { AppError } from './core/errors.js';
+import { serve } from './main.js';
+import { serviceView, verificationView, checkView } from './http/views.js';
+
+/**
+ * `otpgate <command>`: thin over the same services the HTTP API uses, against the store that
+ * OTPGATE_DATABASE_URL names. Output is JSON on stdout; errors are problem-like JSON on stderr.
+ */
+const program = new Command()
+  .name('otpgate')
+  .description('Self-hosted SMS one-time-code verification')
+  .showHelpAfterError();
+
+async function withContainer<T>(run: (c: Container) => Promise<T>): Promise<void> {
+  const config = loadConfig();
+  const c = await createContainer(config, { defaultMetrics: false });
+  try {
+    const result = await run(c);
+    if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await c.close();
+  }
+}
+
+const positiveInt = (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+};
+
+program
+  .command('serve')
+  .description('Start the HTTP API (same as npm start)')
+  .action(async () => serve());
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations and exit')
+  .action(async () =>
+    withContainer(async (c) => ({ dialect: c.store.dialect, database: c.config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), status: 'up to date' })),
+  );
+
+const services = program.command('services').description('Manage services (tenants)');
+services
+  .command('create')
+  .description('Create a service')
+  .requiredOption('--name <name>', 'shown in the SMS')
+  .option('--code-length <n>', 'digits per code (default 6)', positiveInt)
+  .option('--ttl <seconds>', 'code lifetime (default 300)', positiveInt)
+  .action(async (options: { name: string; codeLength?: number; ttl?: number }) =>
+    withContainer(async (c) =>
+      serviceView(await c.tenancy.createService({ name: options.name, code_length: options.codeLength, ttl_seconds: options.ttl })),
+    ),
+  );
+services
+  .command('list')
+  .description('List services')
+  .action(async () => withContainer(async (c) => (await c.tenancy.listServices(undefined, 100)).data.map(serviceView)));
+
+const keys = program.command('keys').description('Manage API keys');
+keys
+  .command('create')
+  .description('Create a key for a service (or an admin key with --admin); the key is printed once')
+  .option('--service <id>', 'the service the key belongs to')
+  .option('--admin', 'create an admin key instead')
+  .option('--name <name>', 'a label for the key')
+  .action(async (options: { service?: string; admin?: boolean; name?: string }) =>
+    withContainer(async (c) => {
+      if (!options.admin && !options.service) throw new AppError('invalid_request', 'Give --service <id> or --admin.');
+      const issued = await c.tenancy.createKey(options.admin ? 'admin' : 'service', options.service ?? null, options.name ?? null);
+      return { id: issued.record.id, kind: issued.record.kind, service_id: issued.record.serviceId, key: issued.secret };
+    }),
+  );
+
+program
+  .command('send')
+  .description('Start a verification and send its code (the console provider prints it to the log)')
+  .requiredOption('--service <id>', 'service id')
+  .requiredOption('--to <number>', 'phone number')
+  .option('--locale <tag>', 'message language')
+  .action(async (options: { service: string; to: string; locale?: string }) =>
+    withContainer(async (c) => {
+      const service = await c.tenancy.getService(options.service);
+      const started = await c.verifications.start(service, { to: options.to, locale: options.locale });
+      // Deliver before exiting, so the SMS does not wait for a server's worker.
+      await c.worker.drainOnce();
+      const fresh = await c.verifications.get(service, started.verification.id);
+      return verificationView(fresh.verification, fresh.messages);
+    }),
+  );
+
+program
+  .command('check')
+  .description('Check a code')
+  .requiredOption('--service <id>', 'service id')
+  .requiredOption('--code <code>', 'the code')
+  .option('--id <verification>', 'verification id')
+  .option('--to <number>', 'phone number (its latest verification)')
+  .action(async (options: { service: string; code: string; id?: string; to?: string }) =>
+    withContainer(async (c) => {
+      const service = await c.tenancy.getService(options.service);
+      const result = await c.verifications.check(service, { id: options.id, to: options.to, code: options.code });
+      return checkView(result.verification, result.valid);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`otpgate: invalid configuration: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (error instanceof AppError) {
+    process.stderr.write(`${JSON.stringify({ code: error.code, status: error.status, detail: error.message, ...error.extra })}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`otpgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

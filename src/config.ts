@@ -1,0 +1,111 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/** The only reader of process.env. Parsed once, validated, frozen. */
+export interface Config {
+  /** OTPGATE_PORT, default 8080. */
+  port: number;
+  /** OTPGATE_HOST, default 127.0.0.1. */
+  host: string;
+  /** OTPGATE_DATA_DIR, default ./data (absolute after parsing). */
+  dataDir: string;
+  /** OTPGATE_DATABASE_URL, default sqlite:<dataDir>/otpgate.db. */
+  databaseUrl: string;
+  /** OTPGATE_ADMIN_KEY: an admin key to accept (stored hashed); else one is generated on first start. */
+  adminKey: string | null;
+  /** OTPGATE_SECRET: the server secret (≥ 32 bytes); else generated into <dataDir>/secret. */
+  secret: string | null;
+  /** OTPGATE_LOG_LEVEL, default info. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OTPGATE_SMS_PROVIDER, default console. */
+  smsProvider: 'console';
+  /** OTPGATE_BODY_LIMIT_BYTES, default 16384. */
+  bodyLimitBytes: number;
+  /** OTPGATE_TRUST_PROXY, default false: honour X-Forwarded-For from a load balancer. */
+  trustProxy: boolean;
+  /** OTPGATE_SQLITE_SYNCHRONOUS, default normal (survives kill -9); full also survives power loss. */
+  sqliteSynchronous: 'normal' | 'full';
+  /** OTPGATE_SHUTDOWN_TIMEOUT_MS, default 10000: how long SIGTERM waits for requests and the outbox. */
+  shutdownTimeoutMs: number;
+  /** OTPGATE_WORKER_POLL_MS, default 1000: how often the delivery worker looks for due retries. */
+  workerPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const dataDirRaw = read(env, 'OTPGATE_DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+
+  const databaseUrl = read(env, 'OTPGATE_DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'otpgate.db')}`;
+  if (!/^sqlite:/.test(databaseUrl)) {
+    throw new ConfigError('OTPGATE_DATABASE_URL', 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported by this build)');
+  }
+
+  const adminKey = read(env, 'OTPGATE_ADMIN_KEY') ?? null;
+  if (adminKey !== null && adminKey.length < 24) {
+    throw new ConfigError('OTPGATE_ADMIN_KEY', 'must be at least 24 characters (use `openssl rand -base64 32`)');
+  }
+  const secret = read(env, 'OTPGATE_SECRET') ?? null;
+  if (secret !== null && Buffer.byteLength(secret) < 32) {
+    throw new ConfigError('OTPGATE_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
+  }
+  const host = read(env, 'OTPGATE_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('OTPGATE_HOST', `is not a host name or address: "${host}"`);
+
+  return Object.freeze({
+    port: int(env, 'OTPGATE_PORT', 8080, 0, 65535),
+    host,
+    dataDir,
+    databaseUrl,
+    adminKey,
+    secret,
+    logLevel: oneOf(env, 'OTPGATE_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    smsProvider: oneOf(env, 'OTPGATE_SMS_PROVIDER', 'console', ['console'] as const),
+    bodyLimitBytes: int(env, 'OTPGATE_BODY_LIMIT_BYTES', 16_384, 1024, 1_048_576),
+    trustProxy: bool(env, 'OTPGATE_TRUST_PROXY', false),
+    sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
+    shutdownTimeoutMs: int(env, 'OTPGATE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    workerPollMs: int(env, 'OTPGATE_WORKER_POLL_MS', 1000, 10, 60_000),
+  });
+}
+
+/** The SQLite file path of a `sqlite:` URL. */
+export function sqlitePath(databaseUrl: string): string {
+  return databaseUrl.slice('sqlite:'.length);
+}

@@ -1,0 +1,107 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { sqlitePath } from './config.js';
+import { CodeVault } from './core/code-vault.js';
+import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
+import { cryptoRandom, systemClock } from './core/random.js';
+import { TenancyService } from './core/tenancy.service.js';
+import { VerificationService } from './core/verification.service.js';
+import { OutboxWorker } from './delivery/outbox-worker.js';
+import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import type { Metrics } from './observability/metrics.js';
+import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { SqliteStore } from './store/sqlite/sqlite.store.js';
+
+export interface Container {
+  config: Readonly<Config>;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  metrics: Metrics;
+  vault: CodeVault;
+  tenancy: TenancyService;
+  verifications: VerificationService;
+  sender: SmsSender;
+  worker: OutboxWorker;
+  /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
+  devOutbox: boolean;
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+  sender?: (store: Store, logger: Logger) => SmsSender;
+  worker?: OutboxWorkerOptions;
+  /** Prometheus process metrics; tests turn them off. Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** The composition root: config → adapters → services. Nothing else wires things together. */
+export async function createContainer(config: Readonly<Config>, overrides: ContainerOverrides = {}): Promise<Container> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? cryptoRandom;
+  const secret = loadOrCreateSecret(config, logger);
+  const vault = new CodeVault(secret, random);
+  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
+  await store.migrate();
+
+  const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
+  const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
+  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const tenancy = new TenancyService(store, clock, random);
+  const verifications = new VerificationService({
+    store,
+    vault,
+    clock,
+    random,
+    metrics,
+    onMessageQueued: () => worker.notify(),
+  });
+
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    metrics,
+    vault,
+    tenancy,
+    verifications,
+    sender,
+    worker,
+    devOutbox: sender.name === 'console',
+    async close() {
+      await worker.stop(config.shutdownTimeoutMs);
+      await store.close();
+    },
+  };
+}
+
+/**
+ * The server secret keys every code HMAC and sealed value. From OTPGATE_SECRET, or generated
+ * once into <data dir>/secret with mode 0600. Losing it invalidates pending codes only.
+ */
+function loadOrCreateSecret(config: Readonly<Config>, logger: Logger): Buffer {
+  if (config.secret !== null) return Buffer.from(config.secret, 'utf8');
+  const file = join(config.dataDir, 'secret');
+  if (existsSync(file)) {
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) logger.warn({ file, mode: mode.toString(8) }, 'the secret file is readable by others; chmod 600 it');
+    const value = readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(value) < 32) throw new Error(`${file} holds fewer than 32 bytes; delete it to generate a new secret`);
+    return Buffer.from(value, 'utf8');
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const value = cryptoRandom.bytes(48).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  logger.info({ file }, 'generated the server secret');
+  return Buffer.from(value, 'utf8');
+}

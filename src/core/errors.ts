@@ -1,0 +1,72 @@
+/**
+ * The one error catalog. Every error that leaves otpgate is one of these codes, rendered as
+ * RFC 9457 problem+json by the HTTP layer. Codes are snake_case and stable: clients branch on
+ * `code`, never on `title` or `detail`.
+ */
+export const ERROR_CATALOG = {
+  // 400 — the request itself is wrong
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_phone_number: { status: 400, title: 'Invalid phone number' },
+  unsupported_line_type: { status: 400, title: 'Unsupported line type' },
+  invalid_cursor: { status: 400, title: 'Invalid cursor' },
+  // 401 / 403 — who is asking
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  forbidden: { status: 403, title: 'This key cannot do that' },
+  // 404 — also what another tenant's resources look like (never 403: nothing leaks)
+  not_found: { status: 404, title: 'Not found' },
+  verification_not_found: { status: 404, title: 'Verification not found' },
+  // 409 / 410 — a verification that can no longer change
+  verification_already_approved: { status: 409, title: 'Verification already approved' },
+  verification_canceled: { status: 409, title: 'Verification canceled' },
+  verification_failed: { status: 409, title: 'Verification failed' },
+  verification_expired: { status: 410, title: 'Verification expired' },
+  idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in flight' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
+  // 413 / 414 / 415
+  uri_too_long: { status: 414, title: 'URI too long' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  // 429 — budgets
+  max_attempts_reached: { status: 429, title: 'Maximum check attempts reached' },
+  max_sends_reached: { status: 429, title: 'Maximum sends reached for this verification' },
+  resend_cooldown: { status: 429, title: 'Resend requested too soon' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  // 5xx — ours, never caused by input
+  internal_error: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service temporarily unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export interface AppErrorOptions {
+  /** Extra members of the problem document (RFC 9457 extension members). */
+  extra?: Record<string, unknown>;
+  /** Seconds for a `Retry-After` header (429 / 503). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** An expected failure, with a catalog code. Anything else that is thrown is a 500. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
+    const entry = ERROR_CATALOG[code];
+    super(detail ?? entry.title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = entry.status;
+    this.title = entry.title;
+    this.extra = options.extra;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

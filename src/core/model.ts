@@ -1,0 +1,140 @@
+/** Domain records. Plain data: no behaviour, no I/O. Times are epoch milliseconds. */
+
+export type Channel = 'sms';
+
+export const VERIFICATION_STATUSES = [
+  'pending',
+  'approved',
+  'expired',
+  'canceled',
+  'max_attempts_reached',
+  'failed',
+] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+/**
+ * A message moves `queued → sending → sent → delivered | undelivered`, or ends `failed`
+ * (every try failed for good), `expired` (its verification stopped being pending before it
+ * could go out) or `suppressed` (a test number: never sent).
+ */
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'expired',
+  'suppressed',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Per-service settings. Defaults live in `service-settings.ts`. */
+export interface ServiceSettings {
+  /** Shown in the SMS as `{service}`. */
+  name: string;
+  /** Digits per code, 4–10. Default 6. */
+  code_length: number;
+  /** Lifetime of a code in seconds. Default 300; above 600 needs `allow_long_ttl`. */
+  ttl_seconds: number;
+  /** Opt-in for `ttl_seconds` above 600 (NIST SP 800-63B caps out-of-band codes at 10 min). */
+  allow_long_ttl: boolean;
+  /** Checks per verification, right or wrong. Default 5. */
+  max_check_attempts: number;
+  /** SMS per verification (first send plus resends). Default 5. */
+  max_sends: number;
+  /** Seconds between two sends of one verification. Default 30. */
+  resend_cooldown_seconds: number;
+  /** Locale used when a request names none; null = pick from the number's country. */
+  default_locale: string | null;
+  /** Adds the WebOTP line `@<domain> #<code>` as the last line. */
+  webotp_domain: string | null;
+  /** Android SMS Retriever 11-character app hash, appended to the message. */
+  android_app_hash: string | null;
+  /** E.164 number → fixed code. No SMS is sent to these numbers. */
+  test_numbers: Record<string, string>;
+}
+
+export interface ServiceRecord {
+  id: string;
+  settings: ServiceSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ApiKeyKind = 'admin' | 'service';
+
+export interface ApiKeyRecord {
+  id: string;
+  kind: ApiKeyKind;
+  /** null for admin keys. */
+  serviceId: string | null;
+  /** SHA-256 of the key, hex. Keys are 190+ bit random strings, so a fast hash is enough. */
+  keyHash: string;
+  /** The first characters of the key, safe to show (`og_live_AbC…`). */
+  prefix: string;
+  name: string | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface VerificationRecord {
+  id: string;
+  serviceId: string;
+  to: string;
+  /** ISO 3166-1 alpha-2 region of `to`, when known. */
+  country: string | null;
+  channel: Channel;
+  status: VerificationStatus;
+  locale: string;
+  /** HMAC(server secret, id ‖ context ‖ code): what a check is compared against. */
+  codeDigest: Buffer;
+  /** The code sealed with AES-256-GCM under a key derived from the server secret, for resends. */
+  codeSealed: Buffer;
+  /** HMAC of the canonical context (empty context included), for resend matching and binding. */
+  contextDigest: string;
+  attempts: number;
+  maxAttempts: number;
+  sendCount: number;
+  maxSends: number;
+  resendCooldownMs: number;
+  lastSendAt: number;
+  expiresAt: number;
+  createdAt: number;
+  updatedAt: number;
+  /** True for a service test number: fixed code, nothing sent. */
+  isTest: boolean;
+  clientIp: string | null;
+}
+
+export interface MessageRecord {
+  id: string;
+  verificationId: string;
+  serviceId: string;
+  to: string;
+  status: MessageStatus;
+  /** How many times a provider was asked to send it. */
+  attempts: number;
+  nextAttemptAt: number;
+  leaseUntil: number | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  errorCode: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DevOutboxEntry {
+  id: string;
+  serviceId: string;
+  verificationId: string;
+  messageId: string;
+  to: string;
+  body: string;
+  createdAt: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,200 @@
+/**
+ * Port interfaces: what the core needs from the world, named for what it does. Adapters live
+ * in store/, sms/, delivery/; the core imports only these types.
+ */
+import type {
+  ApiKeyRecord,
+  DevOutboxEntry,
+  MessageRecord,
+  MessageStatus,
+  Page,
+  ServiceRecord,
+  ServiceSettings,
+  VerificationRecord,
+  VerificationStatus,
+} from './model.js';
+
+/** Wall-clock time in epoch milliseconds. Tests pass a fake one. */
+export interface Clock {
+  now(): number;
+}
+
+/** A CSPRNG. Tests may pass a seeded one; production uses node:crypto. */
+export interface RandomSource {
+  /** A uniformly distributed integer in [0, maxExclusive), maxExclusive ≤ 2^48. */
+  int(maxExclusive: number): number;
+  bytes(length: number): Buffer;
+}
+
+export interface ListOptions {
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface ServiceStore {
+  createService(service: ServiceRecord): Promise<void>;
+  getService(id: string): Promise<ServiceRecord | null>;
+  listServices(options: ListOptions): Promise<Page<ServiceRecord>>;
+  updateServiceSettings(id: string, settings: ServiceSettings, now: number): Promise<ServiceRecord | null>;
+  /** Deletes the service, its keys and everything it owns. */
+  deleteService(id: string): Promise<boolean>;
+}
+
+export interface ApiKeyStore {
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean>;
+  countActiveAdminKeys(): Promise<number>;
+}
+
+export interface VerificationFilter {
+  status?: VerificationStatus | undefined;
+  to?: string | undefined;
+}
+
+export interface CheckOutcome {
+  /** The verification after the check was recorded, or null when the check was not counted. */
+  record: VerificationRecord | null;
+}
+
+export interface VerificationStore {
+  /** Writes the verification and its first message (if any) in one transaction. */
+  createVerification(verification: VerificationRecord, message: MessageRecord | null): Promise<void>;
+  /** The pending, unexpired verification that a new start for the same number and context resends. */
+  findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null>;
+  /**
+   * Records one more send of a pending verification and queues its message, atomically:
+   * it only succeeds while the verification is pending, unexpired, still has `sendCount`
+   * equal to `expectedSendCount` (so two concurrent resends cannot both pass the cooldown
+   * and cap checks) and is below `maxSends`.
+   */
+  recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean>;
+  getVerification(serviceId: string, id: string): Promise<VerificationRecord | null>;
+  /** The most recent verification for a number and context, pending or not. */
+  findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null>;
+  listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>>;
+  /**
+   * Counts one check attempt and, when `matched`, approves — in one atomic conditional update
+   * that only applies while the verification is pending, unexpired at `now` and has attempts
+   * left. Returns the updated record, or null when the update did not apply (then the caller
+   * re-reads the state to explain why).
+   */
+  recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null>;
+  /** Moves a pending verification to a final status; false when it was no longer pending. */
+  finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean>;
+  listMessages(verificationId: string): Promise<MessageRecord[]>;
+}
+
+export interface MessageUpdate {
+  status: MessageStatus;
+  provider?: string | null;
+  providerMessageId?: string | null;
+  errorCode?: string | null;
+  nextAttemptAt?: number;
+}
+
+/** The durable send queue (outbox). */
+export interface MessageQueue {
+  /**
+   * Leases up to `limit` messages that are due (`queued` with `nextAttemptAt ≤ now`, or
+   * `sending` whose lease ran out because a worker died), so only one worker sends each.
+   */
+  claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
+  /** Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`. */
+  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void>;
+  /** Marks the verification failed if none of its messages is still queued, sending or sent. */
+  failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean>;
+  /** When the next queued message is due, or null when none is queued. */
+  nextDueAt(): Promise<number | null>;
+}
+
+/** Where the console provider keeps what it "sent", encrypted at rest. */
+export interface DevOutboxStore {
+  addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
+  listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]>;
+}
+
+export type IdempotencyBegin =
+  | { state: 'new' }
+  | { state: 'in_flight' }
+  | { state: 'mismatch' }
+  | { state: 'done'; statusCode: number; body: string };
+
+export interface IdempotencyStore {
+  /**
+   * Claims `key` for this request (identified by `requestHash`) or reports the earlier one.
+   * A claim older than `staleAfterMs` that never completed (its process died) is taken over.
+   */
+  beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin>;
+  completeIdempotent(scope: string, key: string, statusCode: number, body: string, now: number): Promise<void>;
+  /** Forgets a claim whose request failed before doing anything, so a retry runs again. */
+  abandonIdempotent(scope: string, key: string): Promise<void>;
+}
+
+export interface MetaStore {
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+}
+
+export interface Store
+  extends ServiceStore,
+    ApiKeyStore,
+    VerificationStore,
+    MessageQueue,
+    DevOutboxStore,
+    IdempotencyStore,
+    MetaStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<number>;
+  /** Cheap liveness probe of the backing database. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A rendered SMS on its way to a provider. */
+export interface OutgoingSms {
+  messageId: string;
+  verificationId: string;
+  serviceId: string;
+  to: string;
+  body: string;
+  /** The same text with the code masked: the only form that may be logged. */
+  redactedBody: string;
+}
+
+export interface SendResult {
+  providerMessageId: string | null;
+}
+
+/** Thrown (or rejected with) by providers; `retryable` decides between retry and failure. */
+export class SmsSendError extends Error {
+  readonly retryable: boolean;
+  readonly code: string;
+  constructor(code: string, message: string, retryable: boolean) {
+    super(message);
+    this.name = 'SmsSendError';
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export interface SmsSender {
+  readonly name: string;
+  send(sms: OutgoingSms): Promise<SendResult>;
+}
+
+/** Counters the core reports; the adapter turns them into Prometheus metrics. */
+export interface VerificationMetrics {
+  verificationStarted(channel: string, country: string | null, resend: boolean): void;
+  verificationFinished(channel: string, country: string | null, status: VerificationStatus): void;
+  checkEvaluated(outcome: string): void;
+  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failed' | 'expired'): void;
+}
+
+export const noopMetrics: VerificationMetrics = {
+  verificationStarted() {},
+  verificationFinished() {},
+  checkEvaluated() {},
+  sendFinished() {},
+};

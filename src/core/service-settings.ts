@@ -1,0 +1,82 @@
+import { AppError } from './errors.js';
+import type { ServiceSettings } from './model.js';
+import { isSupportedLocale, normalizeLocaleTag, validateAndroidAppHash, validateWebOtpDomain } from '../sms/templates.js';
+
+/** NIST SP 800-63B §5.1.3.2: out-of-band secrets live at most 10 minutes unless the operator opts in. */
+export const NIST_MAX_TTL_SECONDS = 600;
+export const ABSOLUTE_MAX_TTL_SECONDS = 86_400;
+
+export const DEFAULT_SETTINGS: Readonly<Omit<ServiceSettings, 'name'>> = Object.freeze({
+  code_length: 6,
+  ttl_seconds: 300,
+  allow_long_ttl: false,
+  max_check_attempts: 5,
+  max_sends: 5,
+  resend_cooldown_seconds: 30,
+  default_locale: null,
+  webotp_domain: null,
+  android_app_hash: null,
+  test_numbers: {},
+});
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/**
+ * Merges a partial update onto settings and enforces the rules a JSON schema cannot express.
+ * Ranges of single fields are enforced by the HTTP schema too; they are repeated here so the
+ * CLI and other surfaces cannot bypass them.
+ */
+export function applySettings(base: ServiceSettings, patch: Partial<ServiceSettings>): ServiceSettings {
+  const next: ServiceSettings = { ...base, ...stripUndefined(patch) };
+  next.test_numbers = { ...(patch.test_numbers ?? base.test_numbers) };
+
+  if (typeof next.name !== 'string' || next.name.trim().length === 0 || next.name.length > 64) {
+    throw invalid('name must be 1–64 characters');
+  }
+  next.name = next.name.trim();
+  requireInt('code_length', next.code_length, 4, 10);
+  requireInt('ttl_seconds', next.ttl_seconds, 30, ABSOLUTE_MAX_TTL_SECONDS);
+  if (next.ttl_seconds > NIST_MAX_TTL_SECONDS && !next.allow_long_ttl) {
+    throw invalid(
+      `ttl_seconds above ${NIST_MAX_TTL_SECONDS} needs "allow_long_ttl": true (NIST SP 800-63B caps out-of-band codes at 10 minutes)`,
+    );
+  }
+  requireInt('max_check_attempts', next.max_check_attempts, 1, 20);
+  requireInt('max_sends', next.max_sends, 1, 20);
+  requireInt('resend_cooldown_seconds', next.resend_cooldown_seconds, 0, 3600);
+
+  if (next.default_locale !== null) {
+    if (!isSupportedLocale(next.default_locale)) throw invalid(`default_locale "${next.default_locale}" is not supported`);
+    next.default_locale = normalizeLocaleTag(next.default_locale);
+  }
+  if (next.webotp_domain !== null) next.webotp_domain = validateWebOtpDomain(next.webotp_domain);
+  if (next.android_app_hash !== null) next.android_app_hash = validateAndroidAppHash(next.android_app_hash);
+
+  const entries = Object.entries(next.test_numbers);
+  if (entries.length > 100) throw invalid('test_numbers holds at most 100 numbers');
+  for (const [number, code] of entries) {
+    if (!E164.test(number)) throw invalid(`test_numbers key "${number}" is not an E.164 number`);
+    if (typeof code !== 'string' || !/^\d+$/.test(code) || code.length !== next.code_length) {
+      throw invalid(`test_numbers["${number}"] must be a string of ${next.code_length} digits (code_length)`);
+    }
+  }
+  return next;
+}
+
+export function newSettings(input: Partial<ServiceSettings> & { name: string }): ServiceSettings {
+  return applySettings({ ...DEFAULT_SETTINGS, test_numbers: {}, name: input.name }, input);
+}
+
+function requireInt(field: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${field} must be an integer from ${min} to ${max}`);
+  }
+}
+
+function invalid(detail: string): AppError {
+  return new AppError('invalid_request', detail);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { AppError } from './errors.js';
+import { newId } from './ids.js';
+import type { ApiKeyKind, ApiKeyRecord, Page, ServiceRecord, ServiceSettings } from './model.js';
+import type { Clock, RandomSource, Store } from './ports.js';
+import { applySettings, newSettings } from './service-settings.js';
+
+export interface Principal {
+  key: ApiKeyRecord;
+  /** The service a service key belongs to; null for admin keys. */
+  service: ServiceRecord | null;
+}
+
+export interface IssuedKey {
+  record: ApiKeyRecord;
+  /** The secret itself: shown once, never stored. */
+  secret: string;
+}
+
+const KEY_PREFIX: Record<ApiKeyKind, string> = { admin: 'og_admin_', service: 'og_live_' };
+
+export function hashKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export interface TenancyServiceOptions {
+  /**
+   * How long an authenticated key and its service stay cached (ms). A revoked key or an
+   * updated setting reaches other instances within this time; this instance sees it at once.
+   * Default 5000.
+   */
+  cacheTtlMs?: number;
+}
+
+/** Services (tenants) and their keys; authentication of a bearer key. */
+export class TenancyService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #cache: LRUCache<string, Principal | false>;
+
+  constructor(store: Store, clock: Clock, random: RandomSource, options: TenancyServiceOptions = {}) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#random = random;
+    this.#cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5000 });
+  }
+
+  /** The principal behind a bearer key, or an `unauthorized` error that says nothing more. */
+  async authenticate(secret: string | undefined): Promise<Principal> {
+    if (secret === undefined || secret.length < 16 || secret.length > 200) throw unauthorized();
+    const keyHash = hashKey(secret);
+    const cached = this.#cache.get(keyHash);
+    if (cached !== undefined) {
+      if (cached === false) throw unauthorized();
+      return cached;
+    }
+    const principal = await this.#lookup(keyHash);
+    this.#cache.set(keyHash, principal ?? false);
+    if (!principal) throw unauthorized();
+    return principal;
+  }
+
+  async #lookup(keyHash: string): Promise<Principal | null> {
+    const key = await this.#store.findApiKeyByHash(keyHash);
+    if (!key || key.revokedAt !== null) return null;
+    if (key.kind === 'admin') return { key, service: null };
+    const service = key.serviceId === null ? null : await this.#store.getService(key.serviceId);
+    return service ? { key, service } : null;
+  }
+
+  async createService(input: Partial<ServiceSettings> & { name: string }): Promise<ServiceRecord> {
+    const now = this.#clock.now();
+    const service: ServiceRecord = {
+      id: newId('svc', this.#clock, this.#random),
+      settings: newSettings(input),
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#store.createService(service);
+    return service;
+  }
+
+  async getService(id: string): Promise<ServiceRecord> {
+    const service = await this.#store.getService(id);
+    if (!service) throw new AppError('not_found', `No service ${id}.`);
+    return service;
+  }
+
+  listServices(cursor: string | undefined, limit: number): Promise<Page<ServiceRecord>> {
+    return this.#store.listServices({ cursor, limit });
+  }
+
+  async updateService(id: string, patch: Partial<ServiceSettings>): Promise<ServiceRecord> {
+    const current = await this.getService(id);
+    const settings = applySettings(current.settings, patch);
+    const updated = await this.#store.updateServiceSettings(id, settings, this.#clock.now());
+    if (!updated) throw new AppError('not_found', `No service ${id}.`);
+    this.#cache.clear();
+    return updated;
+  }
+
+  async deleteService(id: string): Promise<void> {
+    if (!(await this.#store.deleteService(id))) throw new AppError('not_found', `No service ${id}.`);
+    this.#cache.clear();
+  }
+
+  async createKey(kind: ApiKeyKind, serviceId: string | null, name: string | null, secret?: string): Promise<IssuedKey> {
+    if (kind === 'service') await this.getService(serviceId ?? '');
+    const value = secret ?? `${KEY_PREFIX[kind]}${this.#random.bytes(24).toString('base64url')}`;
+    const record: ApiKeyRecord = {
+      id: newId('key', this.#clock, this.#random),
+      kind,
+      serviceId: kind === 'service' ? serviceId : null,
+      keyHash: hashKey(value),
+      prefix: value.slice(0, KEY_PREFIX[kind].length + 4),
+      name,
+      createdAt: this.#clock.now(),
+      revokedAt: null,
+    };
+    await this.#store.createApiKey(record);
+    return { record, secret: value };
+  }
+
+  async listKeys(serviceId: string): Promise<ApiKeyRecord[]> {
+    await this.getService(serviceId);
+    return this.#store.listApiKeys(serviceId);
+  }
+
+  async revokeKey(serviceId: string, keyId: string): Promise<void> {
+    if (!(await this.#store.revokeApiKey(keyId, serviceId, this.#clock.now()))) {
+      throw new AppError('not_found', `No active key ${keyId} in service ${serviceId}.`);
+    }
+    this.#cache.clear();
+  }
+
+  /**
+   * First start: makes sure an admin key exists. `OTPGATE_ADMIN_KEY` is registered (hashed)
+   * when given; otherwise, if no admin key exists yet, one is generated and returned so the
+   * caller can print it once.
+   */
+  async bootstrapAdminKey(configured: string | null): Promise<IssuedKey | null> {
+    if (configured !== null) {
+      const existing = await this.#store.findApiKeyByHash(hashKey(configured));
+      if (!existing) await this.createKey('admin', null, 'OTPGATE_ADMIN_KEY', configured);
+      return null;
+    }
+    if ((await this.#store.countActiveAdminKeys()) > 0) return null;
+    return this.createKey('admin', null, 'bootstrap');
+  }
+}
+
+function unauthorized(): AppError {
+  return new AppError('unauthorized', 'Send a valid key as "Authorization: Bearer <key>".');
+}

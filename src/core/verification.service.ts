@@ -1,0 +1,314 @@
+import { AppError } from './errors.js';
+import type { CodeVault, VerificationContext } from './code-vault.js';
+import { newId } from './ids.js';
+import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
+import { assertSmsCapable, normalizePhone } from './phone.js';
+import type { NormalizedPhone } from './phone.js';
+import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
+import { resolveLocale } from '../sms/templates.js';
+
+export interface StartInput {
+  to: string;
+  /** ISO 3166-1 alpha-2 hint for numbers written without a country code. */
+  country?: string | undefined;
+  channel?: 'sms' | undefined;
+  locale?: string | undefined;
+  context?: VerificationContext | undefined;
+  /** The end user's IP as the integrator saw it; kept for abuse controls and the attempts log. */
+  clientIp?: string | undefined;
+}
+
+export interface CheckInput {
+  id?: string | undefined;
+  to?: string | undefined;
+  country?: string | undefined;
+  code: string;
+  context?: VerificationContext | undefined;
+}
+
+export interface StartResult {
+  verification: VerificationRecord;
+  messages: MessageRecord[];
+  /** True when this start re-sent a pending verification instead of creating one. */
+  resent: boolean;
+}
+
+export interface CheckResult {
+  verification: VerificationRecord;
+  valid: boolean;
+}
+
+/** Anything a caller needs to know about a finished verification to explain a refused check. */
+const FINAL_STATE_ERRORS = {
+  approved: 'verification_already_approved',
+  canceled: 'verification_canceled',
+  expired: 'verification_expired',
+  failed: 'verification_failed',
+  max_attempts_reached: 'max_attempts_reached',
+} as const;
+
+export interface VerificationServiceDeps {
+  store: Store;
+  vault: CodeVault;
+  clock: Clock;
+  random: RandomSource;
+  metrics: VerificationMetrics;
+  /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
+  onMessageQueued: () => void;
+}
+
+/**
+ * The verification state machine. `pending` → `approved` | `expired` | `canceled` |
+ * `max_attempts_reached` | `failed`; only `pending` changes. Everything here goes through
+ * ports, so each rule is tested with a fake clock.
+ */
+export class VerificationService {
+  readonly #deps: VerificationServiceDeps;
+
+  constructor(deps: VerificationServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async start(service: ServiceRecord, input: StartInput): Promise<StartResult> {
+    const { store, vault, clock, random, metrics } = this.#deps;
+    const settings = service.settings;
+    const phone = resolveNumber(service, input.to, input.country);
+    const testCode = settings.test_numbers[phone.e164];
+    if (testCode === undefined) assertSmsCapable(phone);
+    const locale = resolveLocale({
+      requested: input.locale ?? null,
+      serviceDefault: settings.default_locale,
+      country: phone.country,
+    });
+    const contextDigest = vault.contextDigest(input.context);
+    const now = clock.now();
+
+    const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
+    if (pending) return this.#resend(pending, now);
+
+    const id = newId('ver', clock, random);
+    const code = testCode ?? vault.generateCode(settings.code_length);
+    const verification: VerificationRecord = {
+      id,
+      serviceId: service.id,
+      to: phone.e164,
+      country: phone.country,
+      channel: 'sms',
+      status: 'pending',
+      locale,
+      codeDigest: vault.digest(id, contextDigest, code),
+      codeSealed: vault.seal(id, code),
+      contextDigest,
+      attempts: 0,
+      maxAttempts: settings.max_check_attempts,
+      sendCount: 1,
+      maxSends: settings.max_sends,
+      resendCooldownMs: settings.resend_cooldown_seconds * 1000,
+      lastSendAt: now,
+      expiresAt: now + settings.ttl_seconds * 1000,
+      createdAt: now,
+      updatedAt: now,
+      isTest: testCode !== undefined,
+      clientIp: input.clientIp ?? null,
+    };
+    const message = this.#newMessage(verification, now);
+    // One transaction: a 201 means both the verification and its send are durable (rule R1).
+    await store.createVerification(verification, message);
+    if (message.status === 'queued') this.#deps.onMessageQueued();
+    metrics.verificationStarted('sms', phone.country, false);
+    return { verification, messages: [message], resent: false };
+  }
+
+  async #resend(pending: VerificationRecord, now: number): Promise<StartResult> {
+    const { store } = this.#deps;
+    const retryAtExpiry = secondsUntil(pending.expiresAt, now);
+    if (pending.sendCount >= pending.maxSends) {
+      throw new AppError('max_sends_reached', `This verification was sent ${pending.sendCount} times, its maximum.`, {
+        retryAfterSeconds: retryAtExpiry,
+        extra: { verification_id: pending.id },
+      });
+    }
+    const readyAt = pending.lastSendAt + pending.resendCooldownMs;
+    if (now < readyAt) {
+      throw new AppError('resend_cooldown', 'Wait before sending this code again.', {
+        retryAfterSeconds: secondsUntil(readyAt, now),
+        extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
+      });
+    }
+    const message = this.#newMessage(pending, now);
+    // The conditional update re-checks status, expiry and the send count it read, so two
+    // concurrent resends cannot both slip under the cap or the cooldown.
+    const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
+    if (!applied) {
+      throw new AppError('resend_cooldown', 'Another send of this verification just happened.', {
+        retryAfterSeconds: Math.max(1, Math.ceil(pending.resendCooldownMs / 1000)),
+        extra: { verification_id: pending.id },
+      });
+    }
+    if (message.status === 'queued') this.#deps.onMessageQueued();
+    this.#deps.metrics.verificationStarted('sms', pending.country, true);
+    const verification: VerificationRecord = {
+      ...pending,
+      sendCount: pending.sendCount + 1,
+      lastSendAt: now,
+      updatedAt: now,
+    };
+    return { verification, messages: await store.listMessages(pending.id), resent: true };
+  }
+
+  #newMessage(verification: VerificationRecord, now: number): MessageRecord {
+    const { clock, random } = this.#deps;
+    return {
+      id: newId('msg', clock, random),
+      verificationId: verification.id,
+      serviceId: verification.serviceId,
+      to: verification.to,
+      status: verification.isTest ? 'suppressed' : 'queued',
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      provider: null,
+      providerMessageId: null,
+      errorCode: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  async check(service: ServiceRecord, input: CheckInput): Promise<CheckResult> {
+    const { store, vault, clock, metrics } = this.#deps;
+    const contextDigest = vault.contextDigest(input.context);
+    let current: VerificationRecord | null;
+    if (input.id !== undefined) {
+      current = await store.getVerification(service.id, input.id);
+    } else if (input.to !== undefined) {
+      const phone = resolveNumber(service, input.to, input.country);
+      current = await store.findLatestVerification(service.id, phone.e164, contextDigest);
+    } else {
+      throw new AppError('invalid_request', 'Give either "id" or "to".');
+    }
+    if (!current) throw new AppError('verification_not_found', 'No verification matches.');
+
+    const now = clock.now();
+    current = await this.#settleExpiry(current, now);
+    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+
+    // Compare first (pure CPU, constant time), then record the attempt and the result in one
+    // conditional update. A context other than the one given at start changes the digest, so
+    // it simply fails to match (rule C6).
+    const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
+    const updated = await store.recordCheck(current.id, matched, now);
+    if (!updated) {
+      // The update did not apply: another check spent the last attempt or approved it, or the
+      // code expired in between. Report the state as it is now.
+      const latest = await store.getVerification(service.id, current.id);
+      if (!latest) throw new AppError('verification_not_found', 'No verification matches.');
+      const settled = await this.#settleExpiry(latest, now);
+      metrics.checkEvaluated(settled.status === 'pending' ? 'conflict' : settled.status);
+      throw this.#finalStateError(settled, now);
+    }
+    if (updated.status === 'approved') {
+      metrics.checkEvaluated('approved');
+      metrics.verificationFinished('sms', updated.country, 'approved');
+      return { verification: updated, valid: true };
+    }
+    metrics.checkEvaluated('wrong_code');
+    if (updated.status === 'max_attempts_reached') {
+      metrics.verificationFinished('sms', updated.country, 'max_attempts_reached');
+    }
+    return { verification: updated, valid: false };
+  }
+
+  async get(service: ServiceRecord, id: string): Promise<StartResult> {
+    const { store, clock } = this.#deps;
+    const found = await store.getVerification(service.id, id);
+    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
+    const verification = await this.#settleExpiry(found, clock.now());
+    return { verification, messages: await store.listMessages(id), resent: false };
+  }
+
+  async cancel(service: ServiceRecord, id: string): Promise<StartResult> {
+    const { store, clock, metrics } = this.#deps;
+    const found = await store.getVerification(service.id, id);
+    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
+    const now = clock.now();
+    const current = await this.#settleExpiry(found, now);
+    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    if (!(await store.finishVerification(id, 'canceled', now))) {
+      const latest = await store.getVerification(service.id, id);
+      throw this.#finalStateError(latest ?? current, now);
+    }
+    metrics.verificationFinished('sms', current.country, 'canceled');
+    return this.get(service, id);
+  }
+
+  async list(service: ServiceRecord, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    const to = filter.to === undefined ? undefined : normalizePhone(filter.to).e164;
+    const page = await store.listVerifications(service.id, { ...filter, to }, { cursor, limit });
+    return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
+  }
+
+  /** A pending verification past its expiry is expired: persist that so every reader agrees. */
+  async #settleExpiry(verification: VerificationRecord, now: number): Promise<VerificationRecord> {
+    if (verification.status !== 'pending' || now < verification.expiresAt) return verification;
+    if (await this.#deps.store.finishVerification(verification.id, 'expired', now)) {
+      this.#deps.metrics.verificationFinished('sms', verification.country, 'expired');
+    }
+    return { ...verification, status: 'expired' };
+  }
+
+  #finalStateError(verification: VerificationRecord, now: number): AppError {
+    const extra = { verification_id: verification.id, verification_status: verification.status };
+    if (verification.status === 'pending') {
+      // Only reachable when a concurrent check used the last attempt between our read and write.
+      return new AppError('max_attempts_reached', 'No check attempts are left.', {
+        extra: { ...extra, verification_status: 'max_attempts_reached' },
+        retryAfterSeconds: secondsUntil(verification.expiresAt, now),
+      });
+    }
+    const code = FINAL_STATE_ERRORS[verification.status];
+    const detail: Record<typeof code, string> = {
+      verification_already_approved: 'This verification was already approved; its code cannot be used again.',
+      verification_canceled: 'This verification was canceled.',
+      verification_expired: 'This verification expired; start a new one.',
+      verification_failed: 'Every send of this verification failed; start a new one.',
+      max_attempts_reached: 'No check attempts are left; start a new verification.',
+    };
+    return new AppError(code, detail[code], {
+      extra,
+      ...(code === 'max_attempts_reached' ? { retryAfterSeconds: secondsUntil(verification.expiresAt, now) } : {}),
+    });
+  }
+}
+
+/** A declared test number is taken as written (it may be a reserved, "invalid" number). */
+function resolveNumber(service: ServiceRecord, to: string, country: string | undefined): NormalizedPhone {
+  const literal = to.replace(/[\s().-]/g, '');
+  if (service.settings.test_numbers[literal] !== undefined) return { e164: literal, country: null, lineType: null };
+  return normalizePhone(to, country);
+}
+
+/** Lists are read-only: they show expiry without writing it. */
+function withLazyExpiry(verification: VerificationRecord, now: number): VerificationRecord {
+  return verification.status === 'pending' && now >= verification.expiresAt ? { ...verification, status: 'expired' } : verification;
+}
+
+function secondsUntil(at: number, now: number): number {
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+/** People paste codes with spaces or dashes ("123 456"); digits are what count. */
+function normalizeCode(code: string): string {
+  return code.replace(/[\s-]/g, '');
+}
+
+export function attemptsRemaining(verification: VerificationRecord): number {
+  return Math.max(0, verification.maxAttempts - verification.attempts);
+}
+
+export function resendAvailableAt(verification: VerificationRecord): number | null {
+  if (verification.status !== 'pending' || verification.sendCount >= verification.maxSends) return null;
+  return verification.lastSendAt + verification.resendCooldownMs;
+}

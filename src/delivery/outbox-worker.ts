@@ -1,0 +1,199 @@
+import type { Logger } from 'pino';
+import type { CodeVault } from '../core/code-vault.js';
+import type { MessageRecord } from '../core/model.js';
+import { maskPhone } from '../core/phone.js';
+import { SmsSendError } from '../core/ports.js';
+import type { Clock, SmsSender, Store, VerificationMetrics } from '../core/ports.js';
+import { renderSms } from '../sms/templates.js';
+
+export interface OutboxWorkerOptions {
+  /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
+  pollMs?: number;
+  /** Messages leased per round. Default 32. */
+  batchSize?: number;
+  /** How long a lease lasts before another worker may take the message over (ms). Default 30000. */
+  leaseMs?: number;
+  /** Provider calls per message before it fails for good. Default 5. */
+  maxAttempts?: number;
+  /** First retry delay (ms); doubles per attempt, with full jitter. Default 1000. */
+  backoffBaseMs?: number;
+  /** Longest retry delay (ms). Default 30000. */
+  backoffMaxMs?: number;
+  /** A provider call that takes longer fails as retryable `timeout` (ms). Default 10000. */
+  sendTimeoutMs?: number;
+}
+
+export interface OutboxWorkerDeps {
+  store: Store;
+  vault: CodeVault;
+  sender: SmsSender;
+  clock: Clock;
+  logger: Logger;
+  metrics: VerificationMetrics;
+  /** For jitter; Math.random is fine here, nothing secret depends on it. */
+  jitter?: () => number;
+}
+
+/**
+ * Sends what the outbox holds. A message is leased before it is sent, so one worker sends it;
+ * a worker that dies leaves a lease that runs out and another worker takes over — at least
+ * once, always under the same message id so duplicates can be recognised (rule R1).
+ */
+export class OutboxWorker {
+  readonly #deps: OutboxWorkerDeps;
+  readonly #options: Required<OutboxWorkerOptions>;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
+    this.#deps = deps;
+    this.#options = {
+      pollMs: options.pollMs ?? 1000,
+      batchSize: options.batchSize ?? 32,
+      leaseMs: options.leaseMs ?? 30_000,
+      maxAttempts: options.maxAttempts ?? 5,
+      backoffBaseMs: options.backoffBaseMs ?? 1000,
+      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+    };
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.notify(), this.#options.pollMs);
+    this.#timer.unref();
+    this.notify();
+  }
+
+  /** Something was queued: run soon, without waiting for the next poll. */
+  notify(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#drain())
+      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox round failed'))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) {
+          this.#again = false;
+          this.notify();
+        }
+      });
+  }
+
+  /** Sends everything that is due now. Resolves when the queue holds nothing due. */
+  async drainOnce(): Promise<void> {
+    while (this.#running) await this.#running;
+    await this.#drain();
+  }
+
+  /** Stops polling and waits (up to `timeoutMs`) for the messages already due to go out (rule R4). */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    const finish = (async () => {
+      while (this.#running) await this.#running;
+      this.#stopped = true;
+      await this.#drain();
+    })().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox drain at shutdown failed'));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([finish, deadline]);
+    clearTimeout(timer);
+    this.#stopped = true;
+  }
+
+  async #drain(): Promise<void> {
+    const { store, clock } = this.#deps;
+    for (;;) {
+      const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);
+      if (batch.length === 0) return;
+      await Promise.all(batch.map((message) => this.#deliver(message)));
+      if (batch.length < this.#options.batchSize) return;
+    }
+  }
+
+  async #deliver(message: MessageRecord): Promise<void> {
+    const { store, vault, sender, clock, logger, metrics } = this.#deps;
+    const now = clock.now();
+    const verification = await store.getVerification(message.serviceId, message.verificationId);
+    if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
+      // Never deliver a code that can no longer be used.
+      await store.updateMessage(message.id, { status: 'expired' }, false, now);
+      if (verification && verification.status === 'pending') await store.finishVerification(verification.id, 'expired', now);
+      metrics.sendFinished(sender.name, 'expired');
+      return;
+    }
+    const service = await store.getService(message.serviceId);
+    if (!service) {
+      await store.updateMessage(message.id, { status: 'failed', errorCode: 'service_deleted' }, false, now);
+      return;
+    }
+    const code = vault.open(verification.id, verification.codeSealed);
+    const rendered = renderSms({
+      locale: verification.locale,
+      code,
+      serviceName: service.settings.name,
+      webotpDomain: service.settings.webotp_domain,
+      androidAppHash: service.settings.android_app_hash,
+    });
+    const log = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to), provider: sender.name });
+    try {
+      const result = await this.#withTimeout(
+        sender.send({
+          messageId: message.id,
+          verificationId: verification.id,
+          serviceId: message.serviceId,
+          to: message.to,
+          body: rendered.body,
+          redactedBody: rendered.redactedBody,
+        }),
+      );
+      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now());
+      metrics.sendFinished(sender.name, 'sent');
+    } catch (error) {
+      const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
+      const attempts = message.attempts + 1;
+      const delay = this.#backoff(attempts);
+      const retryAt = clock.now() + delay;
+      if (failure.retryable && attempts < this.#options.maxAttempts && retryAt < verification.expiresAt) {
+        await store.updateMessage(message.id, { status: 'queued', provider: sender.name, errorCode: failure.code, nextAttemptAt: retryAt }, true, clock.now());
+        metrics.sendFinished(sender.name, 'retry');
+        log.warn({ error_code: failure.code, attempts, retry_in_ms: delay }, 'sms send failed; will retry');
+        return;
+      }
+      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now());
+      metrics.sendFinished(sender.name, 'failed');
+      log.error({ error_code: failure.code, attempts }, 'sms send failed for good');
+      if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
+        metrics.verificationFinished('sms', verification.country, 'failed');
+      }
+    }
+  }
+
+  #backoff(attempts: number): number {
+    const ceiling = Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** (attempts - 1));
+    const jitter = this.#deps.jitter ?? Math.random;
+    // Full jitter (AWS architecture blog): spreads retries of many messages after an outage.
+    return Math.max(this.#options.backoffBaseMs / 2, Math.round(jitter() * ceiling));
+  }
+
+  async #withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true)), this.#options.sendTimeoutMs);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Container } from '../container.js';
+import { AppError } from '../core/errors.js';
+import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
+import { opsRoutes } from './routes/ops.route.js';
+import { outboxRoutes } from './routes/v1/outbox.route.js';
+import { servicesRoutes } from './routes/v1/services.route.js';
+import { verificationsRoutes } from './routes/v1/verifications.route.js';
+import { ApiKey, Problem, Service, Verification } from './schemas.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+let requestCounter = 0;
+
+export interface BuildAppOptions {
+  /** Serve /docs (Swagger UI). Default true. */
+  docs?: boolean;
+}
+
+/** Builds the Fastify app around a container. Never listens: main.ts and tests decide that. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: c.logger as FastifyBaseLogger,
+    // Our onResponse hook logs one line per request; Fastify's own two would double it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: c.config.bodyLimitBytes,
+    trustProxy: c.config.trustProxy,
+    requestIdHeader: false,
+    // A caller's X-Request-Id is kept when it is safe to log; otherwise we make one.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      if (typeof given === 'string' && REQUEST_ID.test(given)) return given;
+      requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+      return `req_${process.pid.toString(36)}${Date.now().toString(36)}${requestCounter.toString(36)}`;
+    },
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    routerOptions: { maxParamLength: 200 },
+    // Bad URLs and over-long path parameters are refused before routing; keep them problem+json too.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply, error.statusCode === 414 ? new AppError('uri_too_long', 'A path parameter is too long.') : new AppError('invalid_request', 'The URL is malformed.')),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  registerProblemHandlers(app);
+  // JSON only: anything else is 415 rather than a string the schemas then reject.
+  app.removeContentTypeParser(['text/plain']);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    c.metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  for (const schema of [Problem, Service, Verification, ApiKey]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'otpgate',
+        version: '0.1.0',
+        description:
+          'Self-hosted SMS one-time-code verification. Start a verification (an SMS with a code goes out), then check the code the person typed. ' +
+          'Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An admin key or a service key' } } },
+      tags: [
+        { name: 'Verifications', description: 'Send and check codes (service key)' },
+        { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Development', description: 'Reading what the console provider sent' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(opsRoutes(c));
+  await app.register(servicesRoutes(c));
+  await app.register(verificationsRoutes(c));
+  await app.register(outboxRoutes(c));
+  return app;
+}

@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../../core/errors.js';
+import { normalizePhone } from '../../../core/phone.js';
+import type { Container } from '../../../container.js';
+import { authenticate } from '../../plugins/auth.js';
+import { OutboxEntry, problemResponses } from '../../schemas.js';
+import { outboxView } from '../../views.js';
+
+export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/v1/outbox', {
+    schema: {
+      tags: ['Development'], security: [{ bearer: [] }], summary: 'Read the dev outbox',
+      description:
+        'What the console provider "sent", newest first: how developers and tests read codes without a phone. ' +
+        'A service key sees its own service; an admin key sees all, or one with service_id.',
+      querystring: Type.Object({
+        to: Type.Optional(Type.String({ maxLength: 64, description: 'Only messages to this number' })),
+        service_id: Type.Optional(Type.String({ maxLength: 64, description: 'Admin key only: one service' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+      }),
+      response: { 200: Type.Object({ data: Type.Array(OutboxEntry) }), ...problemResponses(400, 401, 409) },
+    },
+  }, async (request) => {
+    const principal = await authenticate(c.tenancy, request);
+    if (!c.devOutbox) throw new AppError('outbox_unavailable', 'This server sends through a real provider; nothing is kept in the dev outbox.');
+    const serviceId = principal.service ? principal.service.id : (request.query.service_id ?? null);
+    const to = request.query.to === undefined ? undefined : normalizePhone(request.query.to).e164;
+    const entries = await c.store.listDevOutbox(serviceId, to, request.query.limit ?? 20);
+    return { data: entries.map(outboxView) };
+  });
+};

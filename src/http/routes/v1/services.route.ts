@@ -1,0 +1,113 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../../core/errors.js';
+import type { Container } from '../../../container.js';
+import { authenticate, requireAdmin } from '../../plugins/auth.js';
+import { idempotent } from '../../plugins/idempotency.js';
+import { IdParam, IssuedKey, ListQuery, PageOf, ServiceCreateBody, ServicePatchBody, problemResponses } from '../../schemas.js';
+import { apiKeyView, serviceView } from '../../views.js';
+
+const tags = ['Services'];
+const security = [{ bearer: [] }];
+
+/** Services (tenants) and their keys. Admin key, except that a service key may read its own service. */
+export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
+  const admin = async (request: Parameters<typeof requireAdmin>[1]) => requireAdmin(c.tenancy, request);
+
+  app.post('/v1/services', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Create a service', description: 'A service is a tenant: its own keys, settings and data. Accepts Idempotency-Key.',
+      body: ServiceCreateBody,
+      response: { 201: Type.Ref('Service'), ...problemResponses(400, 401, 403, 409, 422) },
+    },
+  }, async (request, reply) =>
+    idempotent(request, reply, c, 'admin:services', async () => ({
+      statusCode: 201,
+      body: serviceView(await c.tenancy.createService(request.body)),
+    })),
+  );
+
+  app.get('/v1/services', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'List services', querystring: ListQuery,
+      response: { 200: PageOf(Type.Ref('Service')), ...problemResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const page = await c.tenancy.listServices(request.query.cursor, request.query.limit ?? 20);
+    return { data: page.data.map(serviceView), next_cursor: page.nextCursor };
+  });
+
+  app.get('/v1/services/:id', {
+    schema: {
+      tags, security, summary: 'Fetch a service', description: 'Admin key, or a key of this service.', params: IdParam,
+      response: { 200: Type.Ref('Service'), ...problemResponses(401, 404) },
+    },
+  }, async (request) => {
+    const principal = await authenticate(c.tenancy, request);
+    // A service key sees only its own service; any other id looks like it does not exist.
+    if (principal.key.kind !== 'admin' && principal.service?.id !== request.params.id) {
+      throw new AppError('not_found', `No service ${request.params.id}.`);
+    }
+    return serviceView(await c.tenancy.getService(request.params.id));
+  });
+
+  app.patch('/v1/services/:id', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Update a service', description: 'Only the fields given change.', params: IdParam, body: ServicePatchBody,
+      response: { 200: Type.Ref('Service'), ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => serviceView(await c.tenancy.updateService(request.params.id, request.body)));
+
+  app.delete('/v1/services/:id', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Delete a service', description: 'Deletes its keys, verifications and messages too.', params: IdParam,
+      response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    await c.tenancy.deleteService(request.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/v1/services/:id/keys', {
+    onRequest: admin,
+    // The body is optional: no body means no name.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+    schema: {
+      tags, security, summary: 'Create a service key',
+      description: 'The key is in this answer only; it is stored hashed. (No Idempotency-Key: the answer holds a secret that is never stored.)',
+      params: IdParam,
+      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 64, examples: ['backend-prod'] })) }, { additionalProperties: false }),
+      response: { 201: IssuedKey, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const issued = await c.tenancy.createKey('service', request.params.id, request.body.name ?? null);
+    const view = apiKeyView(issued.record);
+    return reply.code(201).send({ id: view.id, key: issued.secret, service_id: request.params.id, name: view.name, prefix: view.prefix, created_at: view.created_at });
+  });
+
+  app.get('/v1/services/:id/keys', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'List a service\'s keys', description: 'Prefixes only; keys are never shown again.', params: IdParam,
+      response: { 200: Type.Object({ data: Type.Array(Type.Ref('ApiKey')) }), ...problemResponses(401, 403, 404) },
+    },
+  }, async (request) => ({ data: (await c.tenancy.listKeys(request.params.id)).map(apiKeyView) }));
+
+  app.delete('/v1/services/:id/keys/:keyId', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Revoke a key',
+      params: Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) }),
+      response: { 204: Type.Null({ description: 'Revoked' }), ...problemResponses(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    await c.tenancy.revokeKey(request.params.id, request.params.keyId);
+    return reply.code(204).send(null);
+  });
+};

@@ -1,0 +1,191 @@
+import { Type } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
+
+/** Route schemas: they validate input, serialise output and generate the OpenAPI document. */
+
+const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) =>
+  Type.Union([schema, Type.Null()], options);
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'URI of the problem type', examples: ['urn:otpgate:error:invalid_phone_number'] }),
+    code: Type.String({ description: 'Stable machine code (snake_case); branch on this', examples: ['invalid_phone_number'] }),
+    title: Type.String({ description: 'Short human summary of the code', examples: ['Invalid phone number'] }),
+    status: Type.Integer({ description: 'HTTP status', examples: [400] }),
+    detail: Type.String({ description: 'What went wrong in this request', examples: ['"+1415" is not a valid phone number.'] }),
+    request_id: Type.String({ description: 'Also in the X-Request-Id header; quote it when asking for help', examples: ['req_3k9x2m'] }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({ path: Type.String(), message: Type.String() }),
+        { description: 'Field-level validation errors' },
+      ),
+    ),
+    verification_id: Type.Optional(Type.String({ description: 'The verification the error is about' })),
+    verification_status: Type.Optional(Type.String({ description: 'Its status now' })),
+    resend_available_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details', additionalProperties: true },
+);
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [s, Type.Ref('Problem', { description: 'Problem details (application/problem+json)' })]),
+  );
+
+const E164 = Type.String({ description: 'E.164 phone number', examples: ['+14155550123'] });
+const IsoTime = (description: string) => Type.String({ format: 'date-time', description, examples: ['2026-11-25T21:05:00.000Z'] });
+
+export const ServiceSettingsSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, description: 'Shown in the SMS as {service}', examples: ['Acme'] }),
+  code_length: Type.Integer({ minimum: 4, maximum: 10, description: 'Digits per code. Default 6', examples: [6] }),
+  ttl_seconds: Type.Integer({ minimum: 30, maximum: 86400, description: 'Code lifetime in seconds. Default 300; above 600 needs allow_long_ttl', examples: [300] }),
+  allow_long_ttl: Type.Boolean({ description: 'Opt in to ttl_seconds above 600 (NIST SP 800-63B caps out-of-band codes at 10 minutes). Default false', examples: [false] }),
+  max_check_attempts: Type.Integer({ minimum: 1, maximum: 20, description: 'Checks per verification, right or wrong. Default 5', examples: [5] }),
+  max_sends: Type.Integer({ minimum: 1, maximum: 20, description: 'SMS per verification, first send included. Default 5', examples: [5] }),
+  resend_cooldown_seconds: Type.Integer({ minimum: 0, maximum: 3600, description: 'Seconds between two sends of one verification. Default 30', examples: [30] }),
+  default_locale: Nullable(Type.String({ maxLength: 16 }), { description: 'Locale when a request names none; null picks it from the number\'s country', examples: ['en'] }),
+  webotp_domain: Nullable(Type.String({ maxLength: 253 }), { description: 'Adds the WebOTP line "@<domain> #<code>" as the last line', examples: ['acme.com'] }),
+  android_app_hash: Nullable(Type.String({ minLength: 11, maxLength: 11 }), { description: 'Android SMS Retriever app hash (11 characters)', examples: ['FA+9qCX9VSu'] }),
+  test_numbers: Type.Record(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), Type.String({ pattern: '^\\d{4,10}$' }), {
+    description: 'E.164 number → fixed code; nothing is sent to these numbers',
+    examples: [{ '+15005550006': '123456' }],
+  }),
+});
+
+// No `default` keywords in settings schemas: the validator would write them into PATCH bodies.
+export const ServiceCreateBody = Type.Composite(
+  [Type.Pick(ServiceSettingsSchema, ['name']), Type.Partial(Type.Omit(ServiceSettingsSchema, ['name']))],
+  { additionalProperties: false },
+);
+
+export const ServicePatchBody = Type.Partial(ServiceSettingsSchema, { additionalProperties: false, minProperties: 1 });
+
+export const Service = Type.Composite(
+  [
+    Type.Object({
+      id: Type.String({ description: 'Service id', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+      created_at: IsoTime('Creation time'),
+      updated_at: IsoTime('Last change'),
+    }),
+    ServiceSettingsSchema,
+  ],
+  { $id: 'Service' },
+);
+
+export const ApiKey = Type.Object(
+  {
+    id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    service_id: Nullable(Type.String(), { description: 'null for admin keys' }),
+    kind: Type.Union([Type.Literal('admin'), Type.Literal('service')]),
+    name: Nullable(Type.String()),
+    prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
+    created_at: IsoTime('Creation time'),
+    revoked_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'ApiKey' },
+);
+
+export const IssuedKey = Type.Object({
+  id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  key: Type.String({ description: 'The secret key. Shown once: store it now.', examples: ['og_live_4hQeVd0cYkq1bT3dFQ2bJm4Y7s9KxW1z'] }),
+  service_id: Type.String(),
+  name: Nullable(Type.String()),
+  prefix: Type.String(),
+  created_at: IsoTime('Creation time'),
+});
+
+export const ContextSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: 64 }),
+  Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]),
+  {
+    maxProperties: 20,
+    description: 'Transaction binding: the same flat object must be repeated exactly at check (amount, payee, action…)',
+    examples: [{ action: 'payment', amount: '49.90 EUR', payee: 'ACME Ltd' }],
+  },
+);
+
+export const StartBody = Type.Object(
+  {
+    to: Type.String({ minLength: 1, maxLength: 64, description: 'Phone number, E.164 or a national format with "country"', examples: ['+14155550123'] }),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint for national formats', examples: ['US'] })),
+    channel: Type.Optional(Type.Literal('sms', { default: 'sms', description: 'Delivery channel', examples: ['sms'] })),
+    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: 'Message language; default from the service, then the number\'s country', examples: ['es'] })),
+    context: Type.Optional(ContextSchema),
+    client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
+  },
+  { additionalProperties: false },
+);
+
+export const CheckBody = Type.Object(
+  {
+    id: Type.Optional(Type.String({ maxLength: 40, description: 'Verification id (or give "to")', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Phone number: checks its latest verification with this context', examples: ['+14155550123'] })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    code: Type.String({ minLength: 1, maxLength: 20, description: 'The code the person typed', examples: ['123456'] }),
+    context: Type.Optional(ContextSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const Send = Type.Object({
+  message_id: Type.String({ description: 'Stable id of this SMS; the same on a retry after a crash', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  at: IsoTime('When the send was requested'),
+  status: Type.Union(MESSAGE_STATUSES.map((s) => Type.Literal(s)), { description: 'queued → sending → sent → delivered | undelivered; failed, expired, suppressed (test number)' }),
+  error_code: Nullable(Type.String(), { description: 'Provider or delivery error code, if any' }),
+});
+
+const VerificationStatusSchema = Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)), {
+  description: 'pending → approved | expired | canceled | max_attempts_reached | failed',
+  examples: ['pending'],
+});
+
+export const Verification = Type.Object(
+  {
+    id: Type.String({ examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    to: E164,
+    country: Nullable(Type.String(), { description: 'ISO 3166-1 alpha-2 region of the number', examples: ['US'] }),
+    channel: Type.Literal('sms'),
+    status: VerificationStatusSchema,
+    locale: Type.String({ examples: ['en'] }),
+    expires_at: IsoTime('The code is refused from this instant on'),
+    attempts_remaining: Type.Integer({ description: 'Checks left', examples: [5] }),
+    sends: Type.Array(Send),
+    resend_available_at: Nullable(Type.String({ format: 'date-time' }), { description: 'Earliest resend; null when no more sends are allowed' }),
+    created_at: IsoTime('Creation time'),
+    updated_at: IsoTime('Last change'),
+  },
+  { $id: 'Verification' },
+);
+
+export const CheckResult = Type.Object({
+  id: Type.String({ examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  to: E164,
+  status: VerificationStatusSchema,
+  valid: Type.Boolean({ description: 'True only for the check that approved the verification', examples: [true] }),
+  attempts_remaining: Type.Integer({ examples: [4] }),
+  expires_at: IsoTime('Expiry of the code'),
+});
+
+export const OutboxEntry = Type.Object({
+  id: Type.String({ examples: ['obx_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  to: E164,
+  body: Type.String({ examples: ['123456 is your Acme verification code. Do not share it.'] }),
+  verification_id: Type.String(),
+  message_id: Type.String(),
+  created_at: IsoTime('When it was "sent"'),
+});
+
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    next_cursor: Nullable(Type.String(), { description: 'Pass as ?cursor= for the next page; null on the last page' }),
+  });
+
+export const ListQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'From next_cursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page' })),
+});
+
+export const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -1,0 +1,55 @@
+import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
+import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
+
+/** Records → the JSON the API promises. Times leave as ISO 8601 UTC. */
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function serviceView(service: ServiceRecord) {
+  return { id: service.id, ...service.settings, created_at: iso(service.createdAt), updated_at: iso(service.updatedAt) };
+}
+
+export function apiKeyView(key: ApiKeyRecord) {
+  return {
+    id: key.id,
+    service_id: key.serviceId,
+    kind: key.kind,
+    name: key.name,
+    prefix: key.prefix,
+    created_at: iso(key.createdAt),
+    revoked_at: isoOrNull(key.revokedAt),
+  };
+}
+
+export function verificationView(v: VerificationRecord, messages: MessageRecord[]) {
+  return {
+    id: v.id,
+    service_id: v.serviceId,
+    to: v.to,
+    country: v.country,
+    channel: v.channel,
+    status: v.status,
+    locale: v.locale,
+    expires_at: iso(v.expiresAt),
+    attempts_remaining: attemptsRemaining(v),
+    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, error_code: m.errorCode })),
+    resend_available_at: isoOrNull(resendAvailableAt(v)),
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+  };
+}
+
+export function checkView(v: VerificationRecord, valid: boolean) {
+  return { id: v.id, to: v.to, status: v.status, valid, attempts_remaining: attemptsRemaining(v), expires_at: iso(v.expiresAt) };
+}
+
+export function outboxView(entry: DevOutboxEntry) {
+  return {
+    id: entry.id,
+    to: entry.to,
+    body: entry.body,
+    verification_id: entry.verificationId,
+    message_id: entry.messageId,
+    created_at: iso(entry.createdAt),
+  };
+}

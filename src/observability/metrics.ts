@@ -1,0 +1,64 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { VerificationMetrics } from '../core/ports.js';
+
+export interface Metrics extends VerificationMetrics {
+  readonly registry: Registry;
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
+}
+
+/** One registry per container, so tests can build many apps in one process. */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'otpgate_' });
+
+  const started = new Counter({
+    name: 'otpgate_verifications_started_total',
+    help: 'Sends requested: new verifications and resends',
+    labelNames: ['channel', 'country', 'kind'] as const,
+    registers: [registry],
+  });
+  const finished = new Counter({
+    name: 'otpgate_verifications_finished_total',
+    help: 'Verifications that left pending, by final status (approved, expired, canceled, max_attempts_reached, failed)',
+    labelNames: ['channel', 'country', 'status'] as const,
+    registers: [registry],
+  });
+  const checks = new Counter({
+    name: 'otpgate_checks_total',
+    help: 'Check outcomes (approved, wrong_code, expired, canceled, max_attempts_reached, ...)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const sends = new Counter({
+    name: 'otpgate_sms_sends_total',
+    help: 'Provider send attempts by outcome (sent, retry, failed, expired)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: 'otpgate_http_request_duration_seconds',
+    help: 'HTTP request latency by route template',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    verificationStarted(channel, country, resend) {
+      started.inc({ channel, country: country ?? 'unknown', kind: resend ? 'resend' : 'new' });
+    },
+    verificationFinished(channel, country, status) {
+      finished.inc({ channel, country: country ?? 'unknown', status });
+    },
+    checkEvaluated(outcome) {
+      checks.inc({ outcome });
+    },
+    sendFinished(provider, outcome) {
+      sends.inc({ provider, outcome });
+    },
+    observeHttp(method, route, statusCode, seconds) {
+      http.observe({ method, route, status_code: String(statusCode) }, seconds);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
+ * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
+ */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE services (
+  id TEXT PRIMARY KEY,
+  settings TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('admin', 'service')),
+  service_id TEXT REFERENCES services(id) ON DELETE CASCADE,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  name TEXT,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_keys_service ON api_keys(service_id);
+
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  to_number TEXT NOT NULL,
+  country TEXT,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  code_digest BLOB NOT NULL,
+  code_sealed BLOB NOT NULL,
+  context_digest TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  send_count INTEGER NOT NULL,
+  max_sends INTEGER NOT NULL,
+  resend_cooldown_ms INTEGER NOT NULL,
+  last_send_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  is_test INTEGER NOT NULL,
+  client_ip TEXT
+);
+-- Resend and check-by-number look up the newest verification of a number in a service.
+CREATE INDEX verifications_lookup ON verifications(service_id, to_number, context_digest, id);
+CREATE INDEX verifications_service ON verifications(service_id, id);
+CREATE INDEX verifications_status ON verifications(service_id, status, id);
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  verification_id TEXT NOT NULL REFERENCES verifications(id) ON DELETE CASCADE,
+  service_id TEXT NOT NULL,
+  to_number TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  provider TEXT,
+  provider_message_id TEXT,
+  error_code TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX messages_verification ON messages(verification_id);
+-- Only unfinished messages are in this index, so claiming stays cheap however large the table grows.
+CREATE INDEX messages_due ON messages(next_attempt_at) WHERE status IN ('queued', 'sending');
+
+CREATE TABLE dev_outbox (
+  id TEXT PRIMARY KEY,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  verification_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  to_number TEXT NOT NULL,
+  body_sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX dev_outbox_service ON dev_outbox(service_id, to_number, id);
+
+CREATE TABLE idempotency_keys (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status_code INTEGER,
+  body TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+`,
+  },
+];

@@ -1,0 +1,434 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDb, Statement } from 'better-sqlite3';
+import type {
+  ApiKeyRecord,
+  DevOutboxEntry,
+  MessageRecord,
+  Page,
+  ServiceRecord,
+  ServiceSettings,
+  VerificationRecord,
+  VerificationStatus,
+} from '../../core/model.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { CodeVault } from '../../core/code-vault.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** Seals dev-outbox bodies at rest. */
+  vault: CodeVault;
+  /**
+   * `normal` (default) survives a killed process, which is what a 201 promises (rule R1);
+   * `full` also survives power loss, at the cost of an fsync per commit.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
+ * every statement here runs to completion without interleaving: each conditional UPDATE is
+ * atomic with respect to every other request of this process, and SQLite's write lock makes
+ * it atomic across processes sharing the file (the CLI next to a server).
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: SqliteDb;
+  readonly #vault: CodeVault;
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new Database(options.path);
+    this.#vault = options.vault;
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+  }
+
+  #stmt(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async migrate(): Promise<number> {
+    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    let applied = 0;
+    // IMMEDIATE takes the write lock first, so two processes migrating at once run one after the other.
+    const run = this.#db.transaction(() => {
+      const done = new Set(this.#db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as Row).version as number));
+      for (const migration of SQLITE_MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        this.#db.exec(migration.sql);
+        this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        applied++;
+      }
+    });
+    run.immediate();
+    return applied;
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  // ── meta ────────────────────────────────────────────────────────────────────────────────
+  async getMeta(key: string): Promise<string | null> {
+    const row = this.#stmt('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
+    return row ? (row.value as string) : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.#stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ── services ────────────────────────────────────────────────────────────────────────────
+  async createService(service: ServiceRecord): Promise<void> {
+    this.#stmt('INSERT INTO services (id, settings, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+      service.id,
+      JSON.stringify(service.settings),
+      service.createdAt,
+      service.updatedAt,
+    );
+  }
+
+  async getService(id: string): Promise<ServiceRecord | null> {
+    const row = this.#stmt('SELECT * FROM services WHERE id = ?').get(id) as Row | undefined;
+    return row ? toService(row) : null;
+  }
+
+  async listServices(options: ListOptions): Promise<Page<ServiceRecord>> {
+    const after = decodeCursor(options.cursor);
+    const rows = (
+      after === null
+        ? this.#stmt('SELECT * FROM services ORDER BY id DESC LIMIT ?').all(options.limit + 1)
+        : this.#stmt('SELECT * FROM services WHERE id < ? ORDER BY id DESC LIMIT ?').all(after, options.limit + 1)
+    ) as Row[];
+    return page(rows.map(toService), options.limit);
+  }
+
+  async updateServiceSettings(id: string, settings: ServiceSettings, now: number): Promise<ServiceRecord | null> {
+    const result = this.#stmt('UPDATE services SET settings = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(settings), now, id);
+    return result.changes === 0 ? null : this.getService(id);
+  }
+
+  async deleteService(id: string): Promise<boolean> {
+    // Foreign keys cascade to keys, verifications, messages and the dev outbox.
+    return this.#stmt('DELETE FROM services WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ── API keys ────────────────────────────────────────────────────────────────────────────
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.#stmt(
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = this.#stmt('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+    return row ? toApiKey(row) : null;
+  }
+
+  async listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]> {
+    const rows = (
+      serviceId === null
+        ? this.#stmt("SELECT * FROM api_keys WHERE kind = 'admin' ORDER BY id").all()
+        : this.#stmt('SELECT * FROM api_keys WHERE service_id = ? ORDER BY id').all(serviceId)
+    ) as Row[];
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean> {
+    const result =
+      serviceId === null
+        ? this.#stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND kind = 'admin' AND revoked_at IS NULL").run(now, id)
+        : this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL').run(now, id, serviceId);
+    return result.changes > 0;
+  }
+
+  async countActiveAdminKeys(): Promise<number> {
+    const row = this.#stmt("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL").get() as Row;
+    return row.n as number;
+  }
+
+  // ── verifications ───────────────────────────────────────────────────────────────────────
+  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+    const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
+      code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
+      created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#db.transaction(() => {
+      insert.run(
+        v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
+        v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
+      );
+      if (message) this.#insertMessage(message);
+    })();
+  }
+
+  #insertMessage(m: MessageRecord): void {
+    this.#stmt(`INSERT INTO messages (id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until,
+      provider, provider_message_id, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider,
+      m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt,
+    );
+  }
+
+  async findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
+    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND to_number = ? AND context_digest = ?
+      AND status = 'pending' AND expires_at > ? ORDER BY id DESC LIMIT 1`).get(serviceId, to, contextDigest, now) as Row | undefined;
+    return row ? toVerification(row) : null;
+  }
+
+  async recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const result = this.#stmt(`UPDATE verifications SET send_count = send_count + 1, last_send_at = ?, updated_at = ?
+        WHERE id = ? AND status = 'pending' AND expires_at > ? AND send_count = ? AND send_count < max_sends
+        AND last_send_at + resend_cooldown_ms <= ?`).run(now, now, verificationId, now, expectedSendCount, now);
+      if (result.changes === 0) return false;
+      if (message) this.#insertMessage(message);
+      return true;
+    })();
+  }
+
+  async getVerification(serviceId: string, id: string): Promise<VerificationRecord | null> {
+    const row = this.#stmt('SELECT * FROM verifications WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
+    return row ? toVerification(row) : null;
+  }
+
+  async findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null> {
+    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND to_number = ? AND context_digest = ?
+      ORDER BY id DESC LIMIT 1`).get(serviceId, to, contextDigest) as Row | undefined;
+    return row ? toVerification(row) : null;
+  }
+
+  async listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
+    const where = ['service_id = ?'];
+    const params: unknown[] = [serviceId];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.to !== undefined) {
+      where.push('to_number = ?');
+      params.push(filter.to);
+    }
+    const after = decodeCursor(options.cursor);
+    if (after !== null) {
+      where.push('id < ?');
+      params.push(after);
+    }
+    params.push(options.limit + 1);
+    const rows = this.#stmt(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params) as Row[];
+    return page(rows.map(toVerification), options.limit);
+  }
+
+  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+    // The race rule (B3): a check counts only through this one conditional UPDATE, which
+    // applies only while the row is still pending, unexpired and under its attempt budget.
+    // SQLite runs it under the database write lock, so of N concurrent checks at most
+    // `max_attempts - attempts` are counted, and once one of them has set status = 'approved'
+    // no other can apply: two right codes can never both approve.
+    const sql = matched
+      ? `UPDATE verifications SET attempts = attempts + 1, status = 'approved', updated_at = ?
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`
+      : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
+           status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
+    const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
+    return row ? toVerification(row) : null;
+  }
+
+  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const changed = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(status, now, verificationId).changes > 0;
+      if (changed) {
+        // Nothing still queued for a finished verification may go out.
+        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
+      }
+      return changed;
+    })();
+  }
+
+  async listMessages(verificationId: string): Promise<MessageRecord[]> {
+    return (this.#stmt('SELECT * FROM messages WHERE verification_id = ? ORDER BY id').all(verificationId) as Row[]).map(toMessage);
+  }
+
+  // ── message queue ───────────────────────────────────────────────────────────────────────
+  async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+    const rows = this.#stmt(`UPDATE messages SET status = 'sending', lease_until = ?, updated_at = ?
+      WHERE id IN (SELECT id FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
+                   AND (status = 'queued' OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
+      RETURNING *`).all(now + leaseMs, now, now, now, limit) as Row[];
+    return rows.map(toMessage);
+  }
+
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
+    this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+      provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+      lease_until = NULL, updated_at = ? WHERE id = ?`).run(
+      update.status,
+      countAttempt ? 1 : 0,
+      update.provider ?? null,
+      update.providerMessageId ?? null,
+      update.errorCode ?? null,
+      update.nextAttemptAt ?? null,
+      now,
+      id,
+    );
+  }
+
+  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
+    return this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`)
+      .run(now, verificationId, verificationId).changes > 0;
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')").get() as Row;
+    return (row.at as number | null) ?? null;
+  }
+
+  // ── dev outbox ──────────────────────────────────────────────────────────────────────────
+  async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
+    this.#stmt(`INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      entry.id, entry.serviceId, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt,
+    );
+  }
+
+  async listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (serviceId !== null) {
+      where.push('service_id = ?');
+      params.push(serviceId);
+    }
+    if (to !== undefined) {
+      where.push('to_number = ?');
+      params.push(to);
+    }
+    params.push(limit);
+    const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...params) as Row[]).map((row) => ({
+      id: row.id as string,
+      serviceId: row.service_id as string,
+      verificationId: row.verification_id as string,
+      messageId: row.message_id as string,
+      to: row.to_number as string,
+      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
+      createdAt: row.created_at as number,
+    }));
+  }
+
+  // ── idempotency ─────────────────────────────────────────────────────────────────────────
+  async beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin> {
+    return this.#db.transaction((): IdempotencyBegin => {
+      const row = this.#stmt('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
+      if (!row) {
+        this.#stmt('INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES (?, ?, ?, ?)').run(scope, key, requestHash, now);
+        return { state: 'new' };
+      }
+      if (row.request_hash !== requestHash) return { state: 'mismatch' };
+      if (row.status_code !== null) return { state: 'done', statusCode: row.status_code as number, body: row.body as string };
+      if ((row.created_at as number) + staleAfterMs > now) return { state: 'in_flight' };
+      this.#stmt('UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ?').run(now, scope, key);
+      return { state: 'new' };
+    }).immediate();
+  }
+
+  async completeIdempotent(scope: string, key: string, statusCode: number, body: string, now: number): Promise<void> {
+    this.#stmt('UPDATE idempotency_keys SET status_code = ?, body = ?, created_at = ? WHERE scope = ? AND key = ?').run(statusCode, body, now, scope, key);
+  }
+
+  async abandonIdempotent(scope: string, key: string): Promise<void> {
+    this.#stmt('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL').run(scope, key);
+  }
+}
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  if (rows.length <= limit) return { data: rows, nextCursor: null };
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
+}
+
+function toService(row: Row): ServiceRecord {
+  return {
+    id: row.id as string,
+    settings: JSON.parse(row.settings as string) as ServiceSettings,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function toApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: row.id as string,
+    kind: row.kind as ApiKeyRecord['kind'],
+    serviceId: (row.service_id as string | null) ?? null,
+    keyHash: row.key_hash as string,
+    prefix: row.prefix as string,
+    name: (row.name as string | null) ?? null,
+    createdAt: row.created_at as number,
+    revokedAt: (row.revoked_at as number | null) ?? null,
+  };
+}
+
+function toVerification(row: Row): VerificationRecord {
+  return {
+    id: row.id as string,
+    serviceId: row.service_id as string,
+    to: row.to_number as string,
+    country: (row.country as string | null) ?? null,
+    channel: 'sms',
+    status: row.status as VerificationStatus,
+    locale: row.locale as string,
+    codeDigest: row.code_digest as Buffer,
+    codeSealed: row.code_sealed as Buffer,
+    contextDigest: row.context_digest as string,
+    attempts: row.attempts as number,
+    maxAttempts: row.max_attempts as number,
+    sendCount: row.send_count as number,
+    maxSends: row.max_sends as number,
+    resendCooldownMs: row.resend_cooldown_ms as number,
+    lastSendAt: row.last_send_at as number,
+    expiresAt: row.expires_at as number,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+    isTest: row.is_test === 1,
+    clientIp: (row.client_ip as string | null) ?? null,
+  };
+}
+
+function toMessage(row: Row): MessageRecord {
+  return {
+    id: row.id as string,
+    verificationId: row.verification_id as string,
+    serviceId: row.service_id as string,
+    to: row.to_number as string,
+    status: row.status as MessageRecord['status'],
+    attempts: row.attempts as number,
+    nextAttemptAt: row.next_attempt_at as number,
+    leaseUntil: (row.lease_until as number | null) ?? null,
+    provider: (row.provider as string | null) ?? null,
+    providerMessageId: (row.provider_message_id as string | null) ?? null,
+    errorCode: (row.error_code as string | null) ?? null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
