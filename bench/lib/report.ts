@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadSettings, Measurement } from './load.js';
+
+export interface Row {
+  store: string;
+  scenario: string;
+  m: Measurement;
+  /** p99 when driven at half of this scenario's peak rate (full runs only). */
+  halfPeakP99Ms?: number;
+  halfPeakRps?: number;
+  ratioToCeiling: number;
+  /** Growth rows: rate with the seeded store ÷ the same scenario on an empty store. */
+  ratioToEmpty?: number;
+}
+
+export interface Report {
+  startedAt: string;
+  mode: 'quick' | 'full';
+  machine: { node: string; cpus: number; loadAverage: number[] };
+  settings: LoadSettings;
+  ceilingRps: number;
+  rows: Row[];
+  notes: string[];
+}
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined ? '–' : n.toFixed(digits));
+
+export function markdownTable(report: Report): string {
+  const lines = [
+    '| store | scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | peak RSS MB | × ceiling | × empty | failed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of report.rows) {
+    lines.push(
+      `| ${r.store} | ${r.scenario} | ${Math.round(r.m.rps)} | ${fmt(r.m.p50Ms)} | ${fmt(r.m.p99Ms)} | ` +
+        `${r.halfPeakP99Ms === undefined ? '–' : `${fmt(r.halfPeakP99Ms)} (${Math.round(r.halfPeakRps ?? 0)}/s)`} | ` +
+        `${fmt(r.m.peakRssBytes / 1048576, 0)} | ${fmt(r.ratioToCeiling, 2)} | ${fmt(r.ratioToEmpty, 2)} | ${r.m.failures} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function markdown(report: Report): string {
+  const s = report.settings;
+  return [
+    `# otpgate bench, ${report.startedAt} (${report.mode})`,
+    '',
+    `Node ${report.machine.node}, ${report.machine.cpus} CPUs, load average at start ${report.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}. ` +
+      `${s.connections} connections, ${s.warmupS} s warm-up + ${s.durationS} s per scenario (one-use-code scenarios run a fixed number of requests). ` +
+      `Ceiling (Fastify hello world, same settings): ${Math.round(report.ceilingRps)} req/s.`,
+    '',
+    markdownTable(report),
+    '',
+    ...report.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+}
+
+export function writeReport(dir: string, report: Report): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const base = join(dir, `${stamp}${report.mode === 'quick' ? '-quick' : ''}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(report));
+  return { json: `${base}.json`, md: `${base}.md` };
+}

@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ROOT, startProcess } from './processes.js';
+import { createService } from './otpgate-client.js';
+
+/** Bump when the seeded rows change shape, so cached files are rebuilt. */
+const SEED_VERSION = 1;
+
+export interface Seeded {
+  dataDir: string;
+  secret: string;
+  adminKey: string;
+  serviceKey: string;
+}
+
+interface SeedMeta extends Omit<Seeded, 'dataDir'> {
+  stamp: string;
+}
+
+/**
+ * A data dir whose store already holds `count` finished verifications, each with its sent
+ * message, for the growth scenario. Rows are written straight into SQLite in one transaction
+ * (a recursive CTE: about a million rows in seconds, where the API would take many minutes).
+ * The seeded file is cached in bench/.cache and copied per run, rebuilt only when the schema
+ * (migrations), the seed or the count changes.
+ */
+export async function seededDataDir(count: number, into: string): Promise<Seeded> {
+  const cache = join(ROOT, 'bench/.cache', `growth-${count}`);
+  const stamp = createHash('sha256')
+    .update(readFileSync(join(ROOT, 'dist/store/sqlite/migrations.js')))
+    .update(`${SEED_VERSION}:${count}`)
+    .digest('hex');
+  const metaFile = join(cache, 'seed.json');
+  let meta: SeedMeta | null = existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, 'utf8')) as SeedMeta) : null;
+  if (meta?.stamp !== stamp) {
+    process.stdout.write(`  seeding ${count.toLocaleString('en')} verifications (cached in bench/.cache for later runs)…\n`);
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    meta = await seed(cache, count, stamp);
+    writeFileSync(metaFile, JSON.stringify(meta));
+  }
+  mkdirSync(into, { recursive: true });
+  copyFileSync(join(cache, 'otpgate.db'), join(into, 'otpgate.db'));
+  return { dataDir: into, secret: meta.secret, adminKey: meta.adminKey, serviceKey: meta.serviceKey };
+}
+
+async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta> {
+  const secret = randomBytes(32).toString('base64url');
+  const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
+  // The service and its key are made through the API, so they are exactly what otpgate writes.
+  const server = await startProcess({
+    args: ['dist/main.js'],
+    env: { OTPGATE_PORT: '0', OTPGATE_DATA_DIR: dir, OTPGATE_SECRET: secret, OTPGATE_ADMIN_KEY: adminKey, OTPGATE_LOG_LEVEL: 'info' },
+  });
+  let service: { id: string; key: string };
+  try {
+    service = await createService(server.url, adminKey, 'Growth');
+  } finally {
+    await server.stop();
+  }
+
+  const db = new Database(join(dir, 'otpgate.db'));
+  db.pragma('journal_mode = WAL');
+  const start = Date.now() - 30 * 86_400_000; // a month of history, all finished long ago
+  db.transaction(() => {
+    // Two verifications per number, statuses spread as a real month would leave them.
+    db.prepare(`
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+      INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed,
+        context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
+        created_at, updated_at, is_test, client_ip)
+      SELECT 'ver_0' || printf('%025d', i), ?, '+1212' || (2000000 + i / 2), 'US', 'sms',
+        CASE i % 10 WHEN 0 THEN 'expired' WHEN 1 THEN 'max_attempts_reached' WHEN 2 THEN 'canceled' ELSE 'approved' END,
+        'en', randomblob(32), randomblob(34), 'seeded', 1, 5, 1, 5, 30000, ? + i, ? + i + 300000, ? + i, ? + i, 0, NULL
+      FROM n`).run(count, service.id, start, start, start, start);
+    db.prepare(`
+      INSERT INTO messages (id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until,
+        provider, provider_message_id, error_code, created_at, updated_at)
+      SELECT 'msg_0' || substr(id, 6), id, service_id, to_number, 'sent', 1, created_at, NULL, 'console', NULL, NULL, created_at, created_at
+      FROM verifications WHERE service_id = ?`).run(service.id);
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return { stamp, secret, adminKey, serviceKey: service.key };
+}

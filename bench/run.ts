@@ -1,0 +1,279 @@
+/**
+ * `npm run bench [-- --quick] [-- --profile]`: drives a real otpgate process (console provider,
+ * `node dist/main.js`, its own temp data dir) with autocannon from this process, and a minimal
+ * Fastify hello world with the same settings in the same run. Every figure is reported as a
+ * ratio to that ceiling, because absolute numbers on a shared machine mean little.
+ * See docs/benchmarks.md for what each scenario means.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Request as CannonRequest } from 'autocannon';
+import { measure } from './lib/load.js';
+import type { LoadSettings, Measurement } from './lib/load.js';
+import { NumberSequence, createService, prepareVerifications, wrongCode } from './lib/otpgate-client.js';
+import type { Prepared } from './lib/otpgate-client.js';
+import { ProcessExitError, ROOT, startProcess } from './lib/processes.js';
+import type { Proc } from './lib/processes.js';
+import { markdownTable, writeReport } from './lib/report.js';
+import type { Report, Row } from './lib/report.js';
+import { seededDataDir } from './lib/seed.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+
+const settings: LoadSettings = quick ? { connections: 16, durationS: 2, warmupS: 1 } : { connections: 32, durationS: 10, warmupS: 3 };
+/** One-use codes per "right code" measurement; the run length follows from the rate. */
+const RIGHT_AMOUNT = quick ? 1500 : 20_000;
+// Wrong-code checks cycle through this pool, 20 attempts per verification (the bench service's
+// max_check_attempts); once a pool is spent the server rightly answers 429 and the run fails.
+const WRONG_POOL = quick ? 2500 : 12_000;
+const GROWTH_COUNT = quick ? 20_000 : 1_000_000;
+const HALF_PEAK_S = 5;
+
+const startedAt = new Date().toISOString();
+const rows: Row[] = [];
+const notes: string[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Target {
+  store: string;
+  server: Proc;
+  key: string;
+  numbers: NumberSequence;
+}
+
+// ── request builders ──────────────────────────────────────────────────────────────────────
+const startRequest = (numbers: NumberSequence): CannonRequest => ({
+  method: 'POST',
+  path: '/v1/verifications',
+  setupRequest: (req) => ({ ...req, body: JSON.stringify({ to: numbers.next() }) }),
+});
+
+function checkRequest(pool: Prepared[], pick: 'right' | 'wrong'): CannonRequest {
+  let i = 0;
+  return {
+    method: 'POST',
+    path: '/v1/verifications/check',
+    setupRequest: (req) => {
+      const v = pool[i++ % pool.length]!;
+      return { ...req, body: JSON.stringify({ id: v.id, code: pick === 'right' ? v.code : wrongCode(v.code) }) };
+    },
+  };
+}
+
+/** A pool of one-use codes, consumed front to back. */
+function takeFrom(pool: Prepared[], n: number): Prepared[] {
+  if (pool.length < n) throw new Error(`pool of codes too small: ${pool.length} < ${n}`);
+  return pool.splice(0, n);
+}
+
+// ── scenarios ─────────────────────────────────────────────────────────────────────────────
+async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<string, number>): Promise<void> {
+  const auth = { authorization: `Bearer ${t.key}` };
+  const url = t.server.url;
+  const add = async (scenario: string, m: Measurement, halfPeak?: () => Promise<Measurement>) => {
+    const row: Row = { store: t.store, scenario, m, ratioToCeiling: 0 };
+    if (halfPeak && !quick) {
+      const h = await halfPeak();
+      row.halfPeakP99Ms = h.p99Ms;
+      row.halfPeakRps = h.rps;
+    }
+    const empty = growthOf?.get(scenario);
+    if (empty !== undefined) row.ratioToEmpty = m.rps / empty;
+    rows.push(row);
+    log(`  ${t.store.padEnd(18)} ${scenario.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms` +
+      `${row.halfPeakP99Ms === undefined ? '' : `  p99 at ½ peak ${row.halfPeakP99Ms} ms`}  RSS ${Math.round(m.peakRssBytes / 1048576)} MB` +
+      `${m.failures ? `  FAILED ${m.failures}` : ''}`);
+  };
+  const want = (name: string) => !only || only.includes(name);
+
+  if (want('start')) {
+    const drive = { url, requests: [startRequest(t.numbers)], settings, headers: auth };
+    const m = await measure(t.server, drive);
+    await add('start', m, () => measure(t.server, { ...drive, overallRate: m.rps / 2, settings: { ...settings, durationS: HALF_PEAK_S, warmupS: 0 } }));
+  }
+
+  if (want('check-wrong')) {
+    const pool = await prepareVerifications(url, t.key, t.numbers, WRONG_POOL);
+    const drive = { url, requests: [checkRequest(pool, 'wrong')], settings, headers: auth };
+    const m = await measure(t.server, drive);
+    await add('check-wrong', m, async () => {
+      const fresh = await prepareVerifications(url, t.key, t.numbers, Math.ceil((m.rps / 2) * HALF_PEAK_S / 20) + 50);
+      return measure(t.server, { ...drive, requests: [checkRequest(fresh, 'wrong')], overallRate: m.rps / 2, settings: { ...settings, durationS: HALF_PEAK_S, warmupS: 0 } });
+    });
+  }
+
+  if (growthOf) return; // the growth store runs start and wrong-code checks only
+
+  if (want('check-right')) {
+    const warm = Math.round(RIGHT_AMOUNT / 10);
+    const pool = await prepareVerifications(url, t.key, t.numbers, RIGHT_AMOUNT + warm);
+    const warmPool = takeFrom(pool, warm);
+    const sequence = [...warmPool, ...pool];
+    const drive = { url, requests: [checkRequest(sequence, 'right')], settings, headers: auth, amount: RIGHT_AMOUNT };
+    const m = await measure(t.server, drive, { warmupAmount: warm });
+    await add('check-right', m, async () => {
+      const n = Math.round((m.rps / 2) * HALF_PEAK_S);
+      const half = await prepareVerifications(url, t.key, t.numbers, n);
+      return measure(t.server, { ...drive, requests: [checkRequest(half, 'right')], amount: n, overallRate: m.rps / 2 });
+    });
+  }
+
+  if (want('mix')) {
+    // 1:1: each connection alternates a start and a right-code check.
+    const pool = await prepareVerifications(url, t.key, t.numbers, RIGHT_AMOUNT / 2);
+    const drive = { url, requests: [startRequest(t.numbers), checkRequest(pool, 'right')], settings, headers: auth, amount: RIGHT_AMOUNT };
+    const m = await measure(t.server, drive);
+    await add('mix 1:1', m, async () => {
+      const n = Math.round((m.rps / 2) * HALF_PEAK_S / 2);
+      const half = await prepareVerifications(url, t.key, t.numbers, n);
+      return measure(t.server, { ...drive, requests: [startRequest(t.numbers), checkRequest(half, 'right')], amount: 2 * n, overallRate: m.rps / 2 });
+    });
+  }
+  void ceilingRps;
+}
+
+// ── servers ───────────────────────────────────────────────────────────────────────────────
+async function startOtpgate(env: Record<string, string>, label: string): Promise<Proc> {
+  return startProcess({
+    args: ['dist/main.js'],
+    env: { OTPGATE_PORT: '0', OTPGATE_LOG_LEVEL: 'info', OTPGATE_SHUTDOWN_TIMEOUT_MS: '20000', ...env },
+    nodeFlags: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`] : [],
+  });
+}
+
+async function ceiling(): Promise<number> {
+  const server = await startProcess({ args: ['bench/ceiling-server.mjs'], env: {} });
+  try {
+    const m = await measure(server, { url: server.url, requests: [{ method: 'GET', path: '/' }], settings });
+    rows.push({ store: 'ceiling', scenario: 'fastify hello world', m, ratioToCeiling: 1 });
+    log(`  ${'ceiling'.padEnd(18)} ${'hello world'.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms`);
+    return m.rps;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function sqliteTarget(): Promise<{ dir: string; measured: Map<string, number> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
+  const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
+  const server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey }, 'sqlite');
+  try {
+    const service = await createService(server.url, adminKey, 'Bench');
+    await runScenarios({ store: 'sqlite', server, key: service.key, numbers: new NumberSequence(2_000_000) }, () => 0);
+  } finally {
+    await server.stop();
+  }
+  const measured = new Map(rows.filter((r) => r.store === 'sqlite').map((r) => [r.scenario, r.m.rps]));
+  return { dir, measured };
+}
+
+async function postgresTarget(): Promise<void> {
+  const base = process.env.OTPGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const name = `otpgate_bench_${randomBytes(4).toString('hex')}`;
+  const psql = (sql: string) => execFileSync('psql', [`${base}/postgres`, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: 'pipe' });
+  try {
+    psql(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    notes.push(`PostgreSQL scenarios skipped: could not create a database at ${base} (${String(error).split('\n')[0]}).`);
+    log(`  postgres: skipped (no database server reachable at ${base})`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-pg-'));
+  const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
+  try {
+    let server: Proc;
+    try {
+      server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey, OTPGATE_DATABASE_URL: `${base}/${name}` }, 'postgres');
+    } catch (error) {
+      if (!(error instanceof ProcessExitError)) throw error;
+      const reason = /invalid configuration: (.*)/.exec(error.output)?.[1] ?? error.output.trim().split('\n').pop();
+      notes.push(`PostgreSQL scenarios skipped: this build of otpgate refused OTPGATE_DATABASE_URL=postgres://… (${reason}).`);
+      log(`  postgres: skipped — the server refused a postgres:// URL (${reason})`);
+      return;
+    }
+    try {
+      const service = await createService(server.url, adminKey, 'Bench');
+      await runScenarios({ store: 'postgres', server, key: service.key, numbers: new NumberSequence(5_000_000) }, () => 0);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } catch {
+      notes.push(`Could not drop the bench database ${name}.`);
+    }
+  }
+}
+
+async function growthTarget(empty: Map<string, number>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-growth-'));
+  try {
+    const seeded = await seededDataDir(GROWTH_COUNT, dir);
+    const server = await startOtpgate(
+      { OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: seeded.adminKey, OTPGATE_SECRET: seeded.secret },
+      'growth',
+    );
+    try {
+      const label = `sqlite, ${GROWTH_COUNT >= 1e6 ? `${GROWTH_COUNT / 1e6}M` : `${GROWTH_COUNT / 1e3}k`} stored`;
+      await runScenarios({ store: label, server, key: seeded.serviceKey, numbers: new NumberSequence(7_000_000) }, () => 0, empty);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ── main ──────────────────────────────────────────────────────────────────────────────────
+async function main(): Promise<void> {
+  log(`otpgate bench (${quick ? 'quick' : 'full'}): ${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s per scenario`);
+  const ceilingBefore = await ceiling();
+  const { dir, measured } = await sqliteTarget();
+  rmSync(dir, { recursive: true, force: true });
+  if (!only || only.includes('postgres')) await postgresTarget();
+  if (!only || only.includes('growth')) await growthTarget(measured);
+  // On a shared machine the ceiling drifts; measuring it at both ends and using the mean keeps
+  // the ratios honest about the conditions the scenarios actually ran in.
+  const ceilingAfter = quick ? ceilingBefore : await ceiling();
+  const ceilingRps = (ceilingBefore + ceilingAfter) / 2;
+  for (const row of rows) if (row.store !== 'ceiling') row.ratioToCeiling = row.m.rps / ceilingRps;
+
+  const report: Report = {
+    startedAt,
+    mode: quick ? 'quick' : 'full',
+    machine: { node: process.version, cpus: cpus().length, loadAverage: loadavg() },
+    settings,
+    ceilingRps,
+    rows,
+    notes: [
+      ...notes,
+      'p99 at ½ peak: the same scenario driven at half its measured peak rate for 5 s (full runs only).',
+      'Growth rows: the same scenarios against a store that already holds the seeded verifications (and their messages); × empty compares with the sqlite rows above.',
+    ],
+  };
+  log('');
+  log(markdownTable(report));
+  const written = writeReport(join(ROOT, 'bench/results'), report);
+  log(`\nwrote ${written.json} and ${written.md}`);
+
+  // The smoke test asserts that the harness works — every scenario ran and every request it
+  // sent was answered as the API promises — never a speed.
+  const broken = rows.filter((r) => r.m.requests === 0 || r.m.failures > 0);
+  if (broken.length > 0) {
+    log(`\nharness problem: ${broken.map((r) => `${r.store}/${r.scenario} (${r.m.requests} requests, ${r.m.failures} failed)`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
