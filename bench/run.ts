@@ -12,6 +12,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Request as CannonRequest } from 'autocannon';
 import { measure } from './lib/load.js';
+import { paced } from './lib/paced.js';
+import type { PacedResult } from './lib/paced.js';
 import type { LoadSettings, Measurement } from './lib/load.js';
 import { NumberSequence, createService, prepareVerifications, wrongCode } from './lib/otpgate-client.js';
 import type { Prepared } from './lib/otpgate-client.js';
@@ -76,12 +78,13 @@ function takeFrom(pool: Prepared[], n: number): Prepared[] {
 async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<string, number>): Promise<void> {
   const auth = { authorization: `Bearer ${t.key}` };
   const url = t.server.url;
-  const add = async (scenario: string, m: Measurement, halfPeak?: () => Promise<Measurement>) => {
+  const add = async (scenario: string, m: Measurement, halfPeak?: () => Promise<PacedResult>) => {
     const row: Row = { store: t.store, scenario, m, ratioToCeiling: 0 };
     if (halfPeak && !quick) {
       const h = await halfPeak();
       row.halfPeakP99Ms = h.p99Ms;
       row.halfPeakRps = h.rps;
+      if (h.failures > 0) row.m.failures += h.failures;
     }
     const empty = growthOf?.get(scenario);
     if (empty !== undefined) row.ratioToEmpty = m.rps / empty;
@@ -95,7 +98,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
   if (want('start')) {
     const drive = { url, requests: [startRequest(t.numbers)], settings, headers: auth };
     const m = await measure(t.server, drive);
-    await add('start', m, () => measure(t.server, { ...drive, overallRate: m.rps / 2, settings: { ...settings, durationS: HALF_PEAK_S, warmupS: 0 } }));
+    await add('start', m, () => paced(url, [startRequest(t.numbers)], auth, m.rps / 2, HALF_PEAK_S, settings.connections));
   }
 
   if (want('check-wrong')) {
@@ -104,7 +107,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
     const m = await measure(t.server, drive);
     await add('check-wrong', m, async () => {
       const fresh = await prepareVerifications(url, t.key, t.numbers, Math.ceil((m.rps / 2) * HALF_PEAK_S / 20) + 50);
-      return measure(t.server, { ...drive, requests: [checkRequest(fresh, 'wrong')], overallRate: m.rps / 2, settings: { ...settings, durationS: HALF_PEAK_S, warmupS: 0 } });
+      return paced(url, [checkRequest(fresh, 'wrong')], auth, m.rps / 2, HALF_PEAK_S, settings.connections);
     });
   }
 
@@ -120,7 +123,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
     await add('check-right', m, async () => {
       const n = Math.round((m.rps / 2) * HALF_PEAK_S);
       const half = await prepareVerifications(url, t.key, t.numbers, n);
-      return measure(t.server, { ...drive, requests: [checkRequest(half, 'right')], amount: n, overallRate: m.rps / 2 });
+      return paced(url, [checkRequest(half, 'right')], auth, m.rps / 2, HALF_PEAK_S, settings.connections);
     });
   }
 
@@ -132,7 +135,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
     await add('mix 1:1', m, async () => {
       const n = Math.round((m.rps / 2) * HALF_PEAK_S / 2);
       const half = await prepareVerifications(url, t.key, t.numbers, n);
-      return measure(t.server, { ...drive, requests: [startRequest(t.numbers), checkRequest(half, 'right')], amount: 2 * n, overallRate: m.rps / 2 });
+      return paced(url, [startRequest(t.numbers), checkRequest(half, 'right')], auth, m.rps / 2, HALF_PEAK_S, settings.connections);
     });
   }
   void ceilingRps;

@@ -28,6 +28,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** OTPGATE_WORKER_POLL_MS, default 1000: how often the delivery worker looks for due retries. */
   workerPollMs: number;
+  /** OTPGATE_WORKER_LEASE_MS, default 30000: after this long a send claimed by a dead process is taken over. */
+  workerLeaseMs: number;
+  /** OTPGATE_HEADERS_TIMEOUT_MS, default 10000: a client must send its request headers within this (slowloris). */
+  headersTimeoutMs: number;
+  /** OTPGATE_REQUEST_TIMEOUT_MS, default 30000: a client must send its whole request within this. */
+  requestTimeoutMs: number;
+  /** OTPGATE_MAX_CONNECTIONS, default 2048: connections beyond this are answered 503 and closed. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +96,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const host = read(env, 'OTPGATE_HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('OTPGATE_HOST', `is not a host name or address: "${host}"`);
 
+  const headersTimeoutMs = int(env, 'OTPGATE_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000);
+  const requestTimeoutMs = int(env, 'OTPGATE_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('OTPGATE_HEADERS_TIMEOUT_MS', `must not exceed OTPGATE_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+
   return Object.freeze({
     port: int(env, 'OTPGATE_PORT', 8080, 0, 65535),
     host,
@@ -102,6 +116,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
     shutdownTimeoutMs: int(env, 'OTPGATE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerPollMs: int(env, 'OTPGATE_WORKER_POLL_MS', 1000, 10, 60_000),
+    workerLeaseMs: int(env, 'OTPGATE_WORKER_LEASE_MS', 30_000, 1000, 3_600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: int(env, 'OTPGATE_MAX_CONNECTIONS', 2048, 1, 1_000_000),
   });
 }
 

@@ -54,7 +54,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker });
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,

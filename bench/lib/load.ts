@@ -29,8 +29,6 @@ export interface Drive {
   settings: LoadSettings;
   /** Stop after this many requests instead of after `durationS` (pools of one-use codes). */
   amount?: number;
-  /** Requests per second for all connections together (the half-peak latency runs). */
-  overallRate?: number;
   headers?: Record<string, string>;
 }
 
@@ -49,7 +47,6 @@ function fire(drive: Drive, seconds: number, amount: number | undefined): Promis
         connections: drive.settings.connections,
         pipelining: 1,
         ...(amount === undefined ? { duration: seconds } : { amount }),
-        ...(drive.overallRate === undefined ? {} : { overallRate: Math.max(1, Math.round(drive.overallRate)) }),
         requests: drive.requests,
         headers: { 'content-type': 'application/json', ...drive.headers },
         timeout: 10,

@@ -25,6 +25,8 @@ export const ERROR_CATALOG = {
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },
+  request_timeout: { status: 408, title: 'The request did not arrive in time' },
+  headers_too_large: { status: 431, title: 'Request headers too large' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   // 429 — budgets
@@ -35,6 +37,7 @@ export const ERROR_CATALOG = {
   // 5xx — ours, never caused by input
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service temporarily unavailable' },
+  too_many_connections: { status: 503, title: 'Too many open connections' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
+import { clientErrorHandler, httpServerOptions, limitConnections } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
@@ -40,7 +41,10 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
       return `req_${process.pid.toString(36)}${Date.now().toString(36)}${requestCounter.toString(36)}`;
     },
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    // Slow clients, oversized headers and too many connections: see connection-guard.ts.
+    http: httpServerOptions(c.config),
+    requestTimeout: c.config.requestTimeoutMs,
+    clientErrorHandler,
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 200 },
     // Bad URLs and over-long path parameters are refused before routing; keep them problem+json too.
@@ -49,6 +53,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  limitConnections(app.server, c.config.maxConnections);
   app.decorateRequest('principal', null);
   registerProblemHandlers(app);
   // JSON only: anything else is 415 rather than a string the schemas then reject.

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../core/errors.js';
 import { BUILT_IN_TEMPLATES, COUNTRY_LOCALES, LOCALE_ALIASES } from './locales.js';
 import type { Locale } from './locales.js';
@@ -129,6 +130,20 @@ export function resolveLocale(input: ResolveLocaleInput): Locale {
   return fromService ?? localeForCountry(country ?? null) ?? DEFAULT_LOCALE;
 }
 
+// Segment analysis is the costliest part of a render (grapheme splitting), and it is the same for
+// every code: digits and the '*' that masks them are each one unit in GSM-7 and in UCS-2, so the
+// masked text, which holds no secret, has exactly the encoding, segments and units of the real
+// one. Keyed by it, the analysis runs once per distinct template, service name and code length.
+const maskedAnalyses = new LRUCache<string, ReturnType<typeof analyzeSms>>({ max: 1000 });
+function analyzeMasked(redactedBody: string): ReturnType<typeof analyzeSms> {
+  let analysis = maskedAnalyses.get(redactedBody);
+  if (analysis === undefined) {
+    analysis = analyzeSms(redactedBody);
+    maskedAnalyses.set(redactedBody, analysis);
+  }
+  return analysis;
+}
+
 /**
  * Render the SMS for one send. Placeholders are filled in one pass, so a service name holding
  * `{code}` or `$&` stays literal text.
@@ -150,7 +165,7 @@ export function renderSms(input: RenderSmsInput): RenderedSms {
   // Rendered again rather than search-and-replaced in `body`, so digits of the service name that
   // happen to equal the code stay readable and the code is masked wherever the template put it.
   const redactedBody = compose(parts, '*'.repeat(code.length));
-  return { body, redactedBody, ...analyzeSms(body) };
+  return { body, redactedBody, ...analyzeMasked(redactedBody) };
 }
 
 /**

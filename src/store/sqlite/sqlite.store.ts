@@ -15,7 +15,16 @@ import type {
 import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { GroupCommit, groupCommitMethods } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+
+/** Methods that only read: they join the open write batch's commit instead of opening one. */
+const READ_METHODS: ReadonlySet<string> = new Set([
+  'ping', 'getMeta', 'getService', 'listServices', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
+  'getVerification', 'findLatestVerification', 'listVerifications', 'listMessages', 'nextDueAt', 'listDevOutbox',
+]);
+/** Lifecycle methods that manage transactions themselves. */
+const DIRECT_METHODS: ReadonlySet<string> = new Set(['migrate', 'close']);
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -42,6 +51,7 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
+  readonly #group: GroupCommit;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -51,6 +61,9 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    // Writes of one event-loop turn share one transaction and one commit; see group-commit.ts.
+    this.#group = new GroupCommit(this.#db);
+    groupCommitMethods(this, this.#group, READ_METHODS, DIRECT_METHODS);
   }
 
   #stmt(sql: string): Statement {
@@ -84,6 +97,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#group.flush().catch(() => {});
     if (this.#db.open) this.#db.close();
   }
 

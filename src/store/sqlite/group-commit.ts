@@ -1,0 +1,106 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Group commit for better-sqlite3.
+ *
+ * A commit is the expensive part of a small write (the WAL append, its locking and, with
+ * `synchronous = FULL`, an fsync), and better-sqlite3 is synchronous, so one commit per request
+ * caps the request rate at one commit's cost. Instead, the first write of an event-loop turn
+ * opens a transaction (BEGIN IMMEDIATE, so it also holds SQLite's write lock against other
+ * processes), every write of that turn runs inside it at once — in call order, each statement
+ * still atomic, so conditional updates keep their race guarantees — and one COMMIT at the end of
+ * the turn (setImmediate) makes them all durable together.
+ *
+ * "Acknowledged only after commit" is kept: a write's promise resolves only once its batch has
+ * committed, and rejects if the commit fails (everything in the batch is then rolled back).
+ * Reads run at once too but hand their result out only after the open batch commits, so no
+ * response can ever be built from data that a failed commit would take back.
+ *
+ * Write bodies must be synchronous (better-sqlite3 is); a multi-statement write wraps itself in
+ * `db.transaction(...)`, which inside an open batch becomes a SAVEPOINT, so a failing write
+ * undoes only its own statements and leaves the rest of the batch to commit.
+ */
+export class GroupCommit {
+  readonly #db: Database;
+  readonly #schedule: (commit: () => void) => void;
+  #batch: Promise<void> | null = null;
+
+  constructor(db: Database, schedule: (commit: () => void) => void = (commit) => setImmediate(commit)) {
+    this.#db = db;
+    this.#schedule = schedule;
+  }
+
+  /** Runs `fn` inside the current batch; resolves with its result once the batch has committed. */
+  write<T>(fn: () => T): Promise<Awaited<T>> {
+    let batch: Promise<void>;
+    try {
+      batch = this.#open();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return batch.then(() => result as Awaited<T>);
+  }
+
+  /** Runs `fn` now; hands its result out after the open batch (if any) has committed. */
+  read<T>(fn: () => T): Promise<Awaited<T>> {
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return (this.#batch ? this.#batch.then(() => result) : Promise.resolve(result)) as Promise<Awaited<T>>;
+  }
+
+  /** Commits the open batch now (before close, or before work that must not share it). */
+  flush(): Promise<void> {
+    return this.#batch ?? Promise.resolve();
+  }
+
+  #open(): Promise<void> {
+    if (this.#batch) return this.#batch;
+    this.#db.exec('BEGIN IMMEDIATE');
+    const batch = new Promise<void>((resolve, reject) => {
+      this.#schedule(() => {
+        this.#batch = null;
+        try {
+          this.#db.exec('COMMIT');
+          resolve();
+        } catch (error) {
+          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+          reject(error);
+        }
+      });
+    });
+    // Callers attach their own handlers; this one only keeps a failed commit from being reported
+    // as an unhandled rejection when no caller happens to be waiting.
+    batch.catch(() => {});
+    this.#batch = batch;
+    return batch;
+  }
+}
+
+/**
+ * Routes every public method of a store instance through `group`: names in `reads` as reads,
+ * all others as writes (so a write method added later is batched without further ado; a read
+ * left off the list is merely slower). Methods in `direct` (lifecycle) are left alone.
+ */
+export function groupCommitMethods(store: object, group: GroupCommit, reads: ReadonlySet<string>, direct: ReadonlySet<string>): void {
+  const prototype = Object.getPrototypeOf(store) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = prototype[name];
+    if (name === 'constructor' || direct.has(name) || typeof method !== 'function') continue;
+    const run = reads.has(name) ? group.read.bind(group) : group.write.bind(group);
+    Object.defineProperty(store, name, {
+      value: (...args: unknown[]) => run(() => (method as (...a: unknown[]) => unknown).apply(store, args)),
+      writable: true,
+      configurable: true,
+    });
+  }
+}
