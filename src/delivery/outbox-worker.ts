@@ -74,7 +74,10 @@ export class OutboxWorker {
       this.#again = true;
       return;
     }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+    // A microtask, not setImmediate: with group commit the caller learns of its message only
+    // once its batch committed, at the end of an event-loop turn, and a setImmediate from there
+    // would wait a whole further turn — long enough for the next request to overtake the SMS.
+    this.#running = Promise.resolve()
       .then(() => this.#drain())
       .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox round failed'))
       .finally(() => {

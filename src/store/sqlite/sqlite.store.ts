@@ -15,6 +15,7 @@ import type {
 import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, groupCommitMethods } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -23,8 +24,13 @@ const READ_METHODS: ReadonlySet<string> = new Set([
   'ping', 'getMeta', 'getService', 'listServices', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
   'getVerification', 'findLatestVerification', 'listVerifications', 'listMessages', 'nextDueAt', 'listDevOutbox',
 ]);
-/** Lifecycle methods that manage transactions themselves. */
-const DIRECT_METHODS: ReadonlySet<string> = new Set(['migrate', 'close']);
+/**
+ * Not routed through the batch: lifecycle methods, and claimDueMessages, whose lease the worker
+ * may act on before it is committed — should the commit fail, the lease is simply gone and the
+ * message is sent again later under the same id (at-least-once, as after a crash). Waiting for
+ * the commit would delay every SMS by a turn of the event loop for nothing.
+ */
+const DIRECT_METHODS: ReadonlySet<string> = new Set(['migrate', 'close', 'claimDueMessages']);
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -52,6 +58,7 @@ export class SqliteStore implements Store {
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
   readonly #group: GroupCommit;
+  readonly #checkpointer: Checkpointer | null;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -62,6 +69,9 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     // Writes of one event-loop turn share one transaction and one commit; see group-commit.ts.
+    // The serving connection never checkpoints; a worker thread does (see checkpointer.ts).
+    this.#checkpointer = options.path === ':memory:' ? null : new Checkpointer(options.path);
+    if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
     this.#group = new GroupCommit(this.#db);
     groupCommitMethods(this, this.#group, READ_METHODS, DIRECT_METHODS);
   }
@@ -98,6 +108,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.#group.flush().catch(() => {});
+    await this.#checkpointer?.stop();
+    // The last connection to close checkpoints the WAL into the database file.
     if (this.#db.open) this.#db.close();
   }
 
