@@ -11,10 +11,12 @@ export interface PacedResult {
 
 /**
  * Open-loop load at a steady rate, for "p99 at half of peak": requests leave evenly spaced
- * (in 1 ms slots) whether or not earlier ones have been answered, and latency counts from the
- * moment a request was due, so a stall is not hidden by the generator waiting for it
- * (coordinated omission). autocannon's own rate limit sends each second's quota in a burst,
- * which measures a burst, not a steady half load.
+ * (in 1 ms slots) whether or not earlier ones have been answered, so a stall of the server is
+ * not hidden by the generator waiting for it (coordinated omission); latency counts from the
+ * moment the request is handed to the HTTP client, waits for a free connection included. It
+ * does not count from the scheduled moment: on a shared machine the generator itself gets
+ * descheduled, and its own lateness is not the server's latency. autocannon's rate limit
+ * sends each second's quota in a burst, which measures a burst, not a steady half load.
  */
 export async function paced(url: string, requests: CannonRequest[], headers: Record<string, string>, rate: number, seconds: number, connections: number): Promise<PacedResult> {
   const target = new URL(url);
@@ -27,8 +29,9 @@ export async function paced(url: string, requests: CannonRequest[], headers: Rec
   const inflight: Array<Promise<void>> = [];
   let next = 0;
 
-  const one = (dueAt: number, spec: CannonRequest) =>
+  const one = (spec: CannonRequest) =>
     new Promise<void>((done) => {
+      const sentAt = performance.now();
       const prepared = typeof spec.setupRequest === 'function' ? spec.setupRequest({ ...spec }, {}) : spec;
       const body = typeof prepared.body === 'string' ? prepared.body : undefined;
       const req = request(
@@ -43,7 +46,7 @@ export async function paced(url: string, requests: CannonRequest[], headers: Rec
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - dueAt);
+            latencies.push(performance.now() - sentAt);
             if ((res.statusCode ?? 500) >= 300) failures++;
             done();
           });
@@ -61,8 +64,7 @@ export async function paced(url: string, requests: CannonRequest[], headers: Rec
       const elapsed = performance.now() - started;
       const due = Math.min(total, Math.floor((elapsed / 1000) * rate));
       while (sent < due) {
-        const dueAt = started + (sent * 1000) / rate;
-        inflight.push(one(dueAt, requests[next++ % requests.length]!));
+        inflight.push(one(requests[next++ % requests.length]!));
         sent++;
       }
       if (sent >= total) finish();
