@@ -100,4 +100,14 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'retention',
+    // The purge job deletes by age in bounded batches; these keep each batch an index range scan.
+    sql: `
+CREATE INDEX verifications_created ON verifications(created_at);
+CREATE INDEX dev_outbox_created ON dev_outbox(created_at);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+`,
+  },
 ];
