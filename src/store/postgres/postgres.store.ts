@@ -61,7 +61,8 @@ export class PostgresStore implements Store {
       query_timeout: options.queryTimeoutMs ?? 15_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
-      application_name: 'otpgate',
+      // Names each process in pg_stat_activity, so an operator can tell instances apart.
+      application_name: `otpgate/${process.pid}`,
       types,
     });
     // Without a listener, an idle connection dropped by a database restart would crash the process.
