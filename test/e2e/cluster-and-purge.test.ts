@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
+import { createHarness } from '../helpers/harness.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { ROOT, startServer } from '../helpers/server-process.js';
+import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { FakeClock, recordFactory, testVault } from '../store/store.records.js';
+
+const run = promisify(execFile);
+const CLI = join(ROOT, 'dist/cli.js');
+const DAY = 86_400_000;
+const pgSkip = skipUnless(await tcpReachable(5432));
+
+describe.skipIf(pgSkip)('otpgate serve --workers (PostgreSQL)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db?.drop());
+
+  it('serves from N processes on one port and stops them all on SIGTERM', async () => {
+    const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
+    const server = await startServer(
+      { OTPGATE_DATABASE_URL: db.url, OTPGATE_SECRET: randomBytes(32).toString('base64url'), OTPGATE_ADMIN_KEY: adminKey },
+      { args: [CLI, 'serve', '--workers', '2'] },
+    );
+    try {
+      const listening = () => server.output().match(/Server listening at/g)?.length ?? 0;
+      const deadline = Date.now() + 20_000;
+      while (listening() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(listening()).toBe(2);
+      const primary = server.child.pid!;
+      const children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      expect(children).toHaveLength(2);
+      const pids = () => children;
+      const res = await fetch(`${server.url}/v1/services`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: '{"name":"Acme"}' });
+      expect(res.status).toBe(201);
+      expect(await server.stop('SIGTERM')).toBe(0);
+      for (const pid of pids()) expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      await server.stop('SIGKILL');
+      server.cleanup();
+    }
+  });
+});
+
+describe('otpgate serve --workers on SQLite', () => {
+  it('refuses more than one worker and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+    try {
+      const failed = await run(process.execPath, [CLI, 'serve', '--workers', '2'], { env: { PATH: process.env.PATH ?? '', OTPGATE_DATA_DIR: dir, OTPGATE_PORT: '0' } }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(2);
+      expect(failed?.stderr).toMatch(/--workers above 1 needs PostgreSQL/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('retention purge', () => {
+  it('otpgate purge removes what is older than OTPGATE_RETENTION_DAYS and keeps the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-purge-'));
+    const path = join(dir, 'otpgate.db');
+    try {
+      const clock = new FakeClock(Date.now() - 40 * DAY);
+      const make = recordFactory(clock);
+      const store = new SqliteStore({ path, vault: testVault() });
+      await store.migrate();
+      const service = make.service();
+      await store.createService(service);
+      for (let i = 0; i < 3; i++) {
+        const v = make.verification(service.id, { status: 'approved' });
+        await store.createVerification(v, make.message(v));
+      }
+      clock.advance(39 * DAY);
+      const recent = make.verification(service.id, { status: 'approved' });
+      await store.createVerification(recent, make.message(recent));
+      await store.close();
+
+      const env = { PATH: process.env.PATH ?? '', OTPGATE_DATABASE_URL: `sqlite:${path}`, OTPGATE_SECRET: 'y'.repeat(40), OTPGATE_LOG_LEVEL: 'silent' };
+      const { stdout } = await run(process.execPath, [CLI, 'purge'], { env: { ...env, OTPGATE_RETENTION_DAYS: '30' } });
+      expect(JSON.parse(stdout)).toMatchObject({ verifications: 3, messages: 3, batches: 1 });
+      const again = await run(process.execPath, [CLI, 'purge'], { env: { ...env, OTPGATE_RETENTION_DAYS: '30' } });
+      expect(JSON.parse(again.stdout)).toMatchObject({ verifications: 0 });
+      const off = await run(process.execPath, [CLI, 'purge'], { env: { ...env, OTPGATE_RETENTION_DAYS: '0' } });
+      expect(JSON.parse(off.stdout).status).toMatch(/disabled/);
+      const reopened = new SqliteStore({ path, vault: testVault() });
+      expect(await reopened.getVerification(service.id, recent.id)).not.toBeNull();
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the server purges on its own schedule', async () => {
+    const h = await createHarness({ env: { OTPGATE_RETENTION_DAYS: '30', OTPGATE_PURGE_INTERVAL_MS: '1000' } });
+    try {
+      const svc = await h.service();
+      const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123' } });
+      await h.lastSms(svc.key, '+14155550123');
+      h.clock.advance(31 * DAY);
+      h.c.retention.start();
+      const deadline = Date.now() + 5000;
+      let gone = false;
+      while (!gone && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        gone = (await h.c.store.getVerification(svc.id, started.json().id)) === null;
+      }
+      expect(gone).toBe(true);
+      expect(await h.c.store.listDevOutbox(svc.id, undefined, 10)).toEqual([]);
+      expect(h.logs.some((l) => l.msg === 'retention purge')).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});
