@@ -1,40 +1,17 @@
-import pg from 'pg';
-import type { PoolClient, QueryResultRow } from 'pg';
 import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
 import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
-import { isUnavailable, mapDatabaseError } from './postgres.errors.js';
+import { PgDatabase } from './postgres.pool.js';
+import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database?…` (libpq-style parameters such as sslmode work). */
-  connectionString: string;
+export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Seals dev-outbox bodies at rest. */
   vault: CodeVault;
-  /** Connections per process. Default 10. */
-  poolMax?: number;
-  /** How long a query waits for a connection before it fails as 503 (ms). Default 5000. */
-  connectTimeoutMs?: number;
-  /** A query without an answer for this long fails as 503 (ms), so a hung server cannot hang requests. Default 15000. */
-  queryTimeoutMs?: number;
-  /** Told about connections that broke while idle (the pool replaces them by itself). */
-  onConnectionError?: (error: Error) => void;
 }
-
-/** Advisory lock id that serializes migrations across instances starting at once ("otpg"). */
-const MIGRATION_LOCK = 0x6f747067;
-const INT8_OID = 20;
-
-/** Epoch milliseconds and counts are int8; as JS numbers they are exact below 2^53. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
-
-type Queryable = Pick<PoolClient, 'query'>;
 
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
   attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip`;
@@ -49,125 +26,45 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
-  readonly #pool: pg.Pool;
+  readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
   constructor(options: PostgresStoreOptions) {
     this.#vault = options.vault;
-    this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      query_timeout: options.queryTimeoutMs ?? 15_000,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      // Names each process in pg_stat_activity, so an operator can tell instances apart.
-      application_name: `otpgate/${process.pid}`,
-      types,
-    });
-    // Without a listener, an idle connection dropped by a database restart would crash the process.
-    this.#pool.on('error', (error) => options.onConnectionError?.(error));
+    this.#db = new PgDatabase(options);
   }
 
-  async #query<R extends QueryResultRow = Row>(sql: string, params: unknown[] = [], client: Queryable = this.#pool): Promise<pg.QueryResult<R>> {
-    try {
-      return await client.query<R>(sql, params);
-    } catch (error) {
-      throw mapDatabaseError(error);
-    }
-  }
-
-  async #tx<T>(run: (client: Queryable) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw mapDatabaseError(error);
-    }
-    // A checked-out client has no pool listener; a connection lost between statements must not crash us.
-    const onError = () => {};
-    client.on('error', onError);
-    let broken = false;
-    try {
-      await this.#query('BEGIN', [], client);
-      const result = await run(client);
-      await this.#query('COMMIT', [], client);
-      return result;
-    } catch (error) {
-      broken = isUnavailable(error) || isUnavailable((error as { cause?: unknown }).cause);
-      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
-      throw mapDatabaseError(error);
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
-  }
-
-  async migrate(): Promise<number> {
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw mapDatabaseError(error);
-    }
-    let applied = 0;
-    try {
-      // Instances that start together queue here; the first applies, the others then find nothing to do.
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-        const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-        for (const migration of POSTGRES_MIGRATIONS) {
-          if (done.has(migration.version)) continue;
-          await client.query('BEGIN');
-          try {
-            await client.query(migration.sql);
-            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          }
-          applied++;
-        }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-      }
-    } catch (error) {
-      throw mapDatabaseError(error);
-    } finally {
-      client.release();
-    }
-    return applied;
+  migrate(): Promise<number> {
+    return this.#db.migrate(POSTGRES_MIGRATIONS);
   }
 
   async ping(): Promise<void> {
-    await this.#query('SELECT 1');
+    await this.#db.query('SELECT 1');
   }
 
-  async close(): Promise<void> {
-    if (!this.#pool.ended) await this.#pool.end();
+  close(): Promise<void> {
+    return this.#db.end();
   }
 
   // ── meta ────────────────────────────────────────────────────────────────────────────────
   async getMeta(key: string): Promise<string | null> {
-    const { rows } = await this.#query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+    const { rows } = await this.#db.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
     return rows[0]?.value ?? null;
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.#query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    await this.#db.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
   // ── services ────────────────────────────────────────────────────────────────────────────
   async createService(service: ServiceRecord): Promise<void> {
-    await this.#query('INSERT INTO services (id, settings, created_at, updated_at) VALUES ($1, $2, $3, $4)', [
+    await this.#db.query('INSERT INTO services (id, settings, created_at, updated_at) VALUES ($1, $2, $3, $4)', [
       service.id, JSON.stringify(service.settings), service.createdAt, service.updatedAt,
     ]);
   }
 
   async getService(id: string): Promise<ServiceRecord | null> {
-    const { rows } = await this.#query('SELECT * FROM services WHERE id = $1', [id]);
+    const { rows } = await this.#db.query('SELECT * FROM services WHERE id = $1', [id]);
     return rows[0] ? toService(rows[0]) : null;
   }
 
@@ -175,58 +72,58 @@ export class PostgresStore implements Store {
     const after = decodeCursor(options.cursor);
     const { rows } =
       after === null
-        ? await this.#query('SELECT * FROM services ORDER BY id DESC LIMIT $1', [options.limit + 1])
-        : await this.#query('SELECT * FROM services WHERE id < $1 ORDER BY id DESC LIMIT $2', [after, options.limit + 1]);
+        ? await this.#db.query('SELECT * FROM services ORDER BY id DESC LIMIT $1', [options.limit + 1])
+        : await this.#db.query('SELECT * FROM services WHERE id < $1 ORDER BY id DESC LIMIT $2', [after, options.limit + 1]);
     return page(rows.map(toService), options.limit);
   }
 
   async updateServiceSettings(id: string, settings: ServiceSettings, now: number): Promise<ServiceRecord | null> {
-    const { rows } = await this.#query('UPDATE services SET settings = $1, updated_at = $2 WHERE id = $3 RETURNING *', [JSON.stringify(settings), now, id]);
+    const { rows } = await this.#db.query('UPDATE services SET settings = $1, updated_at = $2 WHERE id = $3 RETURNING *', [JSON.stringify(settings), now, id]);
     return rows[0] ? toService(rows[0]) : null;
   }
 
   async deleteService(id: string): Promise<boolean> {
     // Foreign keys cascade to keys, verifications, messages and the dev outbox.
-    return ((await this.#query('DELETE FROM services WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    return ((await this.#db.query('DELETE FROM services WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }
 
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.#query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
       key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt,
     ]);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const { rows } = await this.#query('SELECT * FROM api_keys WHERE key_hash = $1', [keyHash]);
+    const { rows } = await this.#db.query('SELECT * FROM api_keys WHERE key_hash = $1', [keyHash]);
     return rows[0] ? toApiKey(rows[0]) : null;
   }
 
   async listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]> {
     const { rows } =
       serviceId === null
-        ? await this.#query("SELECT * FROM api_keys WHERE kind = 'admin' ORDER BY id")
-        : await this.#query('SELECT * FROM api_keys WHERE service_id = $1 ORDER BY id', [serviceId]);
+        ? await this.#db.query("SELECT * FROM api_keys WHERE kind = 'admin' ORDER BY id")
+        : await this.#db.query('SELECT * FROM api_keys WHERE service_id = $1 ORDER BY id', [serviceId]);
     return rows.map(toApiKey);
   }
 
   async revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean> {
     const result =
       serviceId === null
-        ? await this.#query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND kind = 'admin' AND revoked_at IS NULL", [now, id])
-        : await this.#query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND service_id = $3 AND revoked_at IS NULL', [now, id, serviceId]);
+        ? await this.#db.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND kind = 'admin' AND revoked_at IS NULL", [now, id])
+        : await this.#db.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND service_id = $3 AND revoked_at IS NULL', [now, id, serviceId]);
     return (result.rowCount ?? 0) > 0;
   }
 
   async countActiveAdminKeys(): Promise<number> {
-    const { rows } = await this.#query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL");
+    const { rows } = await this.#db.query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL");
     return rows[0]!.n;
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
-    await this.#tx(async (client) => {
-      await this.#query(
+    await this.#db.tx(async (client) => {
+      await this.#db.query(
         `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
         [
           v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
@@ -239,7 +136,7 @@ export class PostgresStore implements Store {
   }
 
   async #insertMessage(m: MessageRecord, client: Queryable): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt],
       client,
@@ -247,7 +144,7 @@ export class PostgresStore implements Store {
   }
 
   async findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
-    const { rows } = await this.#query(
+    const { rows } = await this.#db.query(
       `SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3
        AND status = 'pending' AND expires_at > $4 ORDER BY id DESC LIMIT 1`,
       [serviceId, to, contextDigest, now],
@@ -256,10 +153,10 @@ export class PostgresStore implements Store {
   }
 
   async recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean> {
-    return this.#tx(async (client) => {
+    return this.#db.tx(async (client) => {
       // Conditional on the send count read by the caller: of two concurrent resends the second
       // waits for the first's row lock, re-reads the row, finds the count moved and does nothing.
-      const result = await this.#query(
+      const result = await this.#db.query(
         `UPDATE verifications SET send_count = send_count + 1, last_send_at = $1, updated_at = $1
          WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND send_count = $3 AND send_count < max_sends
          AND last_send_at + resend_cooldown_ms <= $1`,
@@ -273,12 +170,12 @@ export class PostgresStore implements Store {
   }
 
   async getVerification(serviceId: string, id: string): Promise<VerificationRecord | null> {
-    const { rows } = await this.#query('SELECT * FROM verifications WHERE id = $1 AND service_id = $2', [id, serviceId]);
+    const { rows } = await this.#db.query('SELECT * FROM verifications WHERE id = $1 AND service_id = $2', [id, serviceId]);
     return rows[0] ? toVerification(rows[0]) : null;
   }
 
   async findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null> {
-    const { rows } = await this.#query(
+    const { rows } = await this.#db.query(
       'SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3 ORDER BY id DESC LIMIT 1',
       [serviceId, to, contextDigest],
     );
@@ -297,7 +194,7 @@ export class PostgresStore implements Store {
     const after = decodeCursor(options.cursor);
     if (after !== null) add('id < ?', after);
     params.push(options.limit + 1);
-    const { rows } = await this.#query(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params);
+    const { rows } = await this.#db.query(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params);
     return page(rows.map(toVerification), options.limit);
   }
 
@@ -314,22 +211,22 @@ export class PostgresStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = $1,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts RETURNING *`;
-    const { rows } = await this.#query(sql, [now, verificationId]);
+    const { rows } = await this.#db.query(sql, [now, verificationId]);
     return rows[0] ? toVerification(rows[0]) : null;
   }
 
   async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
-    return this.#tx(async (client) => {
-      const changed = await this.#query("UPDATE verifications SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [status, now, verificationId], client);
+    return this.#db.tx(async (client) => {
+      const changed = await this.#db.query("UPDATE verifications SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [status, now, verificationId], client);
       if ((changed.rowCount ?? 0) === 0) return false;
       // Nothing still queued for a finished verification may go out.
-      await this.#query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = $2 AND status = 'queued'", [now, verificationId], client);
+      await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = $2 AND status = 'queued'", [now, verificationId], client);
       return true;
     });
   }
 
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
-    return (await this.#query('SELECT * FROM messages WHERE verification_id = $1 ORDER BY id', [verificationId])).rows.map(toMessage);
+    return (await this.#db.query('SELECT * FROM messages WHERE verification_id = $1 ORDER BY id', [verificationId])).rows.map(toMessage);
   }
 
   // ── message queue ───────────────────────────────────────────────────────────────────────
@@ -338,7 +235,7 @@ export class PostgresStore implements Store {
     // other claimer holds, and a row another claimer has just leased is re-checked after its
     // lock is released (status 'sending' with a lease in the future no longer qualifies), so
     // no message is leased twice. A lease that ran out (its worker died) qualifies again.
-    const { rows } = await this.#query(
+    const { rows } = await this.#db.query(
       `WITH due AS (
          SELECT id FROM messages
          WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 AND (status = 'queued' OR lease_until <= $1)
@@ -353,7 +250,7 @@ export class PostgresStore implements Store {
   }
 
   async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       `UPDATE messages SET status = $1, attempts = attempts + $2, provider = COALESCE($3, provider),
          provider_message_id = COALESCE($4, provider_message_id), error_code = $5, next_attempt_at = COALESCE($6, next_attempt_at),
          lease_until = NULL, updated_at = $7 WHERE id = $8`,
@@ -362,7 +259,7 @@ export class PostgresStore implements Store {
   }
 
   async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
-    const result = await this.#query(
+    const result = await this.#db.query(
       `UPDATE verifications SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'
        AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = $2 AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`,
       [now, verificationId],
@@ -371,20 +268,20 @@ export class PostgresStore implements Store {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const { rows } = await this.#query<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')");
+    const { rows } = await this.#db.query<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')");
     return rows[0]?.at ?? null;
   }
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       'INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [entry.id, entry.serviceId, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt],
     );
   }
 
   async listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
-    const { rows } = await this.#query(
+    const { rows } = await this.#db.query(
       'SELECT * FROM dev_outbox WHERE ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR to_number = $2) ORDER BY id DESC LIMIT $3',
       [serviceId, to ?? null, limit],
     );
@@ -406,18 +303,18 @@ export class PostgresStore implements Store {
     // (the second taker re-reads the refreshed created_at and does nothing). A key released by
     // abandonIdempotent between our steps is simply claimed again on the next loop.
     for (let round = 0; round < 3; round++) {
-      const inserted = await this.#query(
+      const inserted = await this.#db.query(
         'INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, key) DO NOTHING',
         [scope, key, requestHash, now],
       );
       if ((inserted.rowCount ?? 0) > 0) return { state: 'new' };
-      const takenOver = await this.#query(
+      const takenOver = await this.#db.query(
         `UPDATE idempotency_keys SET created_at = $4 WHERE scope = $1 AND key = $2 AND request_hash = $3
          AND status_code IS NULL AND created_at <= $5`,
         [scope, key, requestHash, now, now - staleAfterMs],
       );
       if ((takenOver.rowCount ?? 0) > 0) return { state: 'new' };
-      const { rows } = await this.#query('SELECT request_hash, status_code, body FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+      const { rows } = await this.#db.query('SELECT request_hash, status_code, body FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
       const row = rows[0];
       if (!row) continue;
       if (row.request_hash !== requestHash) return { state: 'mismatch' };
@@ -428,18 +325,18 @@ export class PostgresStore implements Store {
   }
 
   async completeIdempotent(scope: string, key: string, statusCode: number, body: string, now: number): Promise<void> {
-    await this.#query('UPDATE idempotency_keys SET status_code = $1, body = $2, created_at = $3 WHERE scope = $4 AND key = $5', [statusCode, body, now, scope, key]);
+    await this.#db.query('UPDATE idempotency_keys SET status_code = $1, body = $2, created_at = $3 WHERE scope = $4 AND key = $5', [statusCode, body, now, scope, key]);
   }
 
   async abandonIdempotent(scope: string, key: string): Promise<void> {
-    await this.#query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL', [scope, key]);
+    await this.#db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL', [scope, key]);
   }
 
   // ── retention ───────────────────────────────────────────────────────────────────────────
   async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
     // SKIP LOCKED: instances purging at the same time split the work instead of waiting on each other.
-    const verifications = await this.#tx(async (client) => {
-      const { rows } = await this.#query<{ id: string }>(
+    const verifications = await this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query<{ id: string }>(
         `SELECT id FROM verifications WHERE created_at < $1 AND (status <> 'pending' OR expires_at <= $1)
          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [before, batchSize],
@@ -447,15 +344,15 @@ export class PostgresStore implements Store {
       );
       const ids = rows.map((r) => r.id);
       if (ids.length === 0) return { verifications: 0, messages: 0 };
-      const messages = await this.#query('DELETE FROM messages WHERE verification_id = ANY($1::text[])', [ids], client);
-      const deleted = await this.#query('DELETE FROM verifications WHERE id = ANY($1::text[])', [ids], client);
+      const messages = await this.#db.query('DELETE FROM messages WHERE verification_id = ANY($1::text[])', [ids], client);
+      const deleted = await this.#db.query('DELETE FROM verifications WHERE id = ANY($1::text[])', [ids], client);
       return { verifications: deleted.rowCount ?? 0, messages: messages.rowCount ?? 0 };
     });
-    const devOutbox = await this.#query(
+    const devOutbox = await this.#db.query(
       'DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)',
       [before, batchSize],
     );
-    const idempotencyKeys = await this.#query(
+    const idempotencyKeys = await this.#db.query(
       `DELETE FROM idempotency_keys WHERE (scope, key) IN
          (SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batchSize],
