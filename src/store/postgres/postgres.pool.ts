@@ -88,41 +88,23 @@ export class PgDatabase {
 
   /** Applies what `migrations` holds and the database lacks, one transaction each, under an advisory lock. */
   async migrate(migrations: ReadonlyArray<{ version: number; name: string; sql: string }>): Promise<number> {
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw mapDatabaseError(error);
-    }
-    let applied = 0;
-    try {
-      // Instances that start together queue here; the first applies, the others then find nothing to do.
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      try {
-        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
-        const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-        for (const migration of migrations) {
-          if (done.has(migration.version)) continue;
-          await client.query('BEGIN');
-          try {
-            await client.query(migration.sql);
-            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK');
-            throw error;
-          }
-          applied++;
-        }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    // One transaction under a transaction-scoped advisory lock: instances that start together
+    // queue on the lock, the first applies everything, the others then find nothing to do. DDL is
+    // transactional in PostgreSQL, so a failed migration leaves no half-applied schema, and no
+    // session-level lock is left behind (safe behind PgBouncer in transaction mode).
+    return this.tx(async (client) => {
+      await this.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK], client);
+      await this.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)', [], client);
+      const done = new Set((await this.query<{ version: number }>('SELECT version FROM schema_migrations', [], client)).rows.map((r) => r.version));
+      let applied = 0;
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        await this.query(migration.sql, [], client);
+        await this.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()], client);
+        applied++;
       }
-    } catch (error) {
-      throw mapDatabaseError(error);
-    } finally {
-      client.release();
-    }
-    return applied;
+      return applied;
+    });
   }
 
   async end(): Promise<void> {
