@@ -48,3 +48,19 @@ describe('store selection', () => {
     expect(redactDatabaseUrl('sqlite:/srv/data/otpgate.db')).toBe('sqlite:/srv/data/otpgate.db');
   });
 });
+
+describe('documentation', () => {
+  it('README and .env.example list every variable config.ts reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const root = new URL('..', import.meta.url);
+    const source = readFileSync(new URL('src/config.ts', root), 'utf8');
+    const names = new Set([...source.matchAll(/'(OTPGATE_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    expect(names.size).toBeGreaterThan(10);
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    for (const name of names) {
+      expect(readme, `${name} in README.md`).toContain(`\`${name}\``);
+      expect(example, `${name} in .env.example`).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
+  });
+});
