@@ -3,7 +3,8 @@
  * dialects; only a few value types differ (SQLite: settings as JSON text and booleans as 0/1;
  * PostgreSQL: jsonb objects and real booleans), and each mapper accepts both.
  */
-import type { ApiKeyRecord, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
+import type { CodeVault } from '../core/code-vault.js';
+import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
 import { encodeCursor } from './cursor.js';
 
 export type Row = Record<string, unknown>;
@@ -79,5 +80,18 @@ export function toMessage(row: Row): MessageRecord {
     errorCode: (row.error_code as string | null) ?? null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+  };
+}
+
+/** Dev-outbox bodies are sealed at rest (rule C2); the row id is the associated data. */
+export function toDevOutboxEntry(row: Row, vault: CodeVault): DevOutboxEntry {
+  return {
+    id: row.id as string,
+    serviceId: row.service_id as string,
+    verificationId: row.verification_id as string,
+    messageId: row.message_id as string,
+    to: row.to_number as string,
+    body: vault.open(row.id as string, row.body_sealed as Buffer),
+    createdAt: row.created_at as number,
   };
 }

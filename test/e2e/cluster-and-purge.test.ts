@@ -11,6 +11,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { ROOT, startServer } from '../helpers/server-process.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { until } from '../helpers/wait.js';
 import { FakeClock, recordFactory, testVault } from '../store/store.records.js';
 
 const run = promisify(execFile);
@@ -33,8 +34,7 @@ describe.skipIf(pgSkip)('otpgate serve --workers (PostgreSQL)', () => {
     );
     try {
       const listening = () => server.output().match(/Server listening at/g)?.length ?? 0;
-      const deadline = Date.now() + 20_000;
-      while (listening() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await until(async () => (listening() >= 2 ? true : undefined), 20_000);
       expect(listening()).toBe(2);
       const primary = server.child.pid!;
       const children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).map(Number);
@@ -110,13 +110,7 @@ describe('retention purge', () => {
       await h.lastSms(svc.key, '+14155550123');
       h.clock.advance(31 * DAY);
       h.c.retention.start();
-      const deadline = Date.now() + 5000;
-      let gone = false;
-      while (!gone && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        gone = (await h.c.store.getVerification(svc.id, started.json().id)) === null;
-      }
-      expect(gone).toBe(true);
+      await until(async () => ((await h.c.store.getVerification(svc.id, started.json().id)) === null ? true : undefined), 5000);
       expect(await h.c.store.listDevOutbox(svc.id, undefined, 10)).toEqual([]);
       expect(h.logs.some((l) => l.msg === 'retention purge')).toBe(true);
     } finally {

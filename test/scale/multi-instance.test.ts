@@ -6,18 +6,10 @@ import type { TestDatabase } from '../helpers/postgres.js';
 import { startServer } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { until } from '../helpers/wait.js';
 
 const skip = skipUnless(await tcpReachable(5432));
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * Three real server processes on one PostgreSQL database, as behind a load balancer: state

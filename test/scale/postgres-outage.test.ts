@@ -4,20 +4,12 @@ import type { Harness } from '../helpers/harness.js';
 import { startPrivatePostgres } from '../helpers/postgres.js';
 import type { PrivatePostgres } from '../helpers/postgres.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { until } from '../helpers/wait.js';
 
 const skip = skipUnless(await tcpReachable(5432));
 const TO = '+14155550123';
 const TO2 = '+14155550124';
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** R3 on a private cluster (never the shared one): stop PostgreSQL under a running instance, then bring it back. */
 describe.skipIf(skip)('PostgreSQL outage and recovery (R3)', () => {

@@ -9,6 +9,8 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
+import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
     version: 1,
@@ -110,11 +112,6 @@ CREATE TABLE idempotency_keys (
   {
     version: 2,
     name: 'retention',
-    // The purge job deletes by age in bounded batches; these keep each batch an index range scan.
-    sql: `
-CREATE INDEX verifications_created ON verifications(created_at);
-CREATE INDEX dev_outbox_created ON dev_outbox(created_at);
-CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
-`,
+    sql: RETENTION_INDEXES_SQL,
   },
 ];

@@ -2,7 +2,7 @@ import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
 import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toMessage, toService, toVerification } from '../rows.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
@@ -285,15 +285,7 @@ export class PostgresStore implements Store {
       'SELECT * FROM dev_outbox WHERE ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR to_number = $2) ORDER BY id DESC LIMIT $3',
       [serviceId, to ?? null, limit],
     );
-    return rows.map((row) => ({
-      id: row.id as string,
-      serviceId: row.service_id as string,
-      verificationId: row.verification_id as string,
-      messageId: row.message_id as string,
-      to: row.to_number as string,
-      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
-      createdAt: row.created_at as number,
-    }));
+    return rows.map((row) => toDevOutboxEntry(row, this.#vault));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────

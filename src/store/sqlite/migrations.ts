@@ -2,6 +2,8 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
+import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
     version: 1,
@@ -103,11 +105,6 @@ CREATE TABLE idempotency_keys (
   {
     version: 2,
     name: 'retention',
-    // The purge job deletes by age in bounded batches; these keep each batch an index range scan.
-    sql: `
-CREATE INDEX verifications_created ON verifications(created_at);
-CREATE INDEX dev_outbox_created ON dev_outbox(created_at);
-CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
-`,
+    sql: RETENTION_INDEXES_SQL,
   },
 ];

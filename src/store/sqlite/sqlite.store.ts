@@ -15,7 +15,7 @@ import type {
 import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toMessage, toService, toVerification } from '../rows.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -325,15 +325,7 @@ export class SqliteStore implements Store {
     }
     params.push(limit);
     const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params) as Row[]).map((row) => ({
-      id: row.id as string,
-      serviceId: row.service_id as string,
-      verificationId: row.verification_id as string,
-      messageId: row.message_id as string,
-      to: row.to_number as string,
-      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
-      createdAt: row.created_at as number,
-    }));
+    return (this.#stmt(sql).all(...params) as Row[]).map((row) => toDevOutboxEntry(row, this.#vault));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────
