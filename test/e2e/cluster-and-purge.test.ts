@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import { createHarness } from '../helpers/harness.js';
@@ -19,12 +20,32 @@ const CLI = join(ROOT, 'dist/cli.js');
 const DAY = 86_400_000;
 const pgSkip = skipUnless(await tcpReachable(5432));
 
-describe.skipIf(pgSkip)('otpgate serve --workers (PostgreSQL)', () => {
+describe.skipIf(pgSkip)('otpgate CLI on PostgreSQL', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
   });
   afterAll(async () => db?.drop());
+
+  it('otpgate migrate applies the PostgreSQL migrations once and hides the password; a missing secret fails fast', async () => {
+    const url = new URL(db.url);
+    url.password = 'not-needed-with-trust-auth';
+    const env = { PATH: process.env.PATH ?? '', OTPGATE_DATABASE_URL: url.toString(), OTPGATE_LOG_LEVEL: 'silent' };
+    const { stdout } = await run(process.execPath, [CLI, 'migrate'], { env: { ...env, OTPGATE_SECRET: 'y'.repeat(40) } });
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ dialect: 'postgres', status: 'up to date' });
+    expect(out.database).toContain(':***@');
+    expect(stdout).not.toContain('not-needed-with-trust-auth');
+    await run(process.execPath, [CLI, 'migrate'], { env: { ...env, OTPGATE_SECRET: 'y'.repeat(40) } });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const versions = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+    await client.end();
+    expect(versions).toEqual([1, 2]);
+    const failed = await run(process.execPath, [CLI, 'migrate'], { env }).then(() => null, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/OTPGATE_SECRET: is required with PostgreSQL/);
+  });
 
   it('serves from N processes on one port and stops them all on SIGTERM', async () => {
     const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
