@@ -63,8 +63,18 @@ describe.skipIf(pgSkip)('otpgate CLI on PostgreSQL', () => {
       const pids = () => children;
       const res = await fetch(`${server.url}/v1/services`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: '{"name":"Acme"}' });
       expect(res.status).toBe(201);
+      // A worker that dies is replaced; the port keeps answering meanwhile.
+      process.kill(children[0]!, 'SIGKILL');
+      const replaced = await until(async () => {
+        const now = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).map(Number);
+        return now.length === 2 && !now.includes(children[0]!) ? now : undefined;
+      });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       expect(await server.stop('SIGTERM')).toBe(0);
-      for (const pid of pids()) expect(() => process.kill(pid, 0)).toThrow();
+      for (const pid of [...pids(), ...replaced]) {
+        if (pid === children[0]) continue;
+        expect(() => process.kill(pid, 0)).toThrow();
+      }
     } finally {
       await server.stop('SIGKILL');
       server.cleanup();
