@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from './group-commit.js';
@@ -65,5 +68,29 @@ describe('GroupCommit', () => {
     await expect(dangling).rejects.toThrow(/FOREIGN KEY/);
     expect(db.inTransaction).toBe(false);
     expect(count()).toBe(0);
+  });
+
+  it('lets two connections of one process write the same file by turns, without blocking on the lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-gc-'));
+    try {
+      const open = () => {
+        const db = new Database(join(dir, 'x.db'));
+        db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 3000'); // a blocked BEGIN would stall this test for 3 s per write
+        return db;
+      };
+      const a = open();
+      a.exec('CREATE TABLE t (n INTEGER)');
+      const b = open();
+      const [ga, gb] = [new GroupCommit(a), new GroupCommit(b)];
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? gb : ga).write(() => (i % 2 ? b : a).prepare('INSERT INTO t (n) VALUES (?)').run(i))));
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((a.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(20);
+      a.close();
+      b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,18 +20,31 @@ import type { Database } from 'better-sqlite3';
  * `db.transaction(...)`, which inside an open batch becomes a SAVEPOINT, so a failing write
  * undoes only its own statements and leaves the rest of the batch to commit.
  */
+/**
+ * The open batch of each database file in this process. A batch holds SQLite's write lock until
+ * the end of its event-loop turn, and a second connection to the same file in the same process
+ * (tests, tools) would otherwise block the only thread in busy_timeout waiting for a lock that
+ * can only be released by that very thread. So it waits for the batch asynchronously instead.
+ * Other processes just see a lock held for one turn at most.
+ */
+const openBatches = new Map<string, { owner: GroupCommit; batch: Promise<void> }>();
+
 export class GroupCommit {
   readonly #db: Database;
   readonly #schedule: (commit: () => void) => void;
+  readonly #file: string | null;
   #batch: Promise<void> | null = null;
 
   constructor(db: Database, schedule: (commit: () => void) => void = (commit) => setImmediate(commit)) {
     this.#db = db;
     this.#schedule = schedule;
+    this.#file = db.memory ? null : db.name;
   }
 
   /** Runs `fn` inside the current batch; resolves with its result once the batch has committed. */
   write<T>(fn: () => T): Promise<Awaited<T>> {
+    const other = this.#file === null ? undefined : openBatches.get(this.#file);
+    if (other && other.owner !== this) return other.batch.catch(() => {}).then(() => this.write(fn));
     let batch: Promise<void>;
     try {
       batch = this.#open();
@@ -44,6 +57,7 @@ export class GroupCommit {
     } catch (error) {
       return Promise.reject(error);
     }
+    quiet(result);
     return batch.then(() => result as Awaited<T>);
   }
 
@@ -55,6 +69,7 @@ export class GroupCommit {
     } catch (error) {
       return Promise.reject(error);
     }
+    quiet(result);
     return (this.#batch ? this.#batch.then(() => result) : Promise.resolve(result)) as Promise<Awaited<T>>;
   }
 
@@ -69,6 +84,7 @@ export class GroupCommit {
     const batch = new Promise<void>((resolve, reject) => {
       this.#schedule(() => {
         this.#batch = null;
+        if (this.#file !== null && openBatches.get(this.#file)?.owner === this) openBatches.delete(this.#file);
         try {
           this.#db.exec('COMMIT');
           resolve();
@@ -82,8 +98,17 @@ export class GroupCommit {
     // as an unhandled rejection when no caller happens to be waiting.
     batch.catch(() => {});
     this.#batch = batch;
+    if (this.#file !== null) openBatches.set(this.#file, { owner: this, batch });
     return batch;
   }
+}
+
+/**
+ * An async store method reports a failed statement as a rejected promise, which is handed to the
+ * caller only after the commit; until then it must not count as an unhandled rejection.
+ */
+function quiet(result: unknown): void {
+  if (result instanceof Promise) result.catch(() => {});
 }
 
 /**
