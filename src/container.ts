@@ -13,7 +13,9 @@ import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
-import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { MessageStatusTracker } from './delivery/message-status.js';
+import { CircuitBreakers } from './sms/circuit-breaker.js';
+import { SmsRouter } from './sms/sms-router.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -25,7 +27,9 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
-  sender: SmsSender;
+  router: SmsRouter;
+  /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
+  messageStatus: MessageStatusTracker;
   worker: OutboxWorker;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
@@ -36,7 +40,10 @@ export interface ContainerOverrides {
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;
+  /** Replaces the instance's providers with this one sender (tests, embedding). */
   sender?: (store: Store, logger: Logger) => SmsSender;
+  /** HTTP client for vendor calls. Default global fetch. */
+  fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
@@ -53,8 +60,30 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   await store.migrate();
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
-  const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const fixed = overrides.sender ? overrides.sender(store, logger) : null;
+  const instance = fixed
+    ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
+    : config.sms;
+  const router = new SmsRouter({
+    instance,
+    store,
+    vault,
+    clock,
+    context: { fetch: overrides.fetch ?? globalThis.fetch, logger, clock, random, devOutbox: store },
+    ...(fixed ? { fixedSenders: new Map([[fixed.name, fixed]]) } : {}),
+  });
+  const messageStatus = new MessageStatusTracker(store, metrics, logger);
+  const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
+  const worker = new OutboxWorker(
+    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl },
+    {
+      pollMs: config.workerPollMs,
+      sendTimeoutMs: config.smsSendTimeoutMs,
+      providerTries: config.smsProviderTries,
+      maxAttempts: config.smsMaxRounds,
+      ...overrides.worker,
+    },
+  );
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,
@@ -74,9 +103,10 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
-    sender,
+    router,
+    messageStatus,
     worker,
-    devOutbox: sender.name === 'console',
+    devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
       await store.close();

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
-import type { MessageRecord } from '../core/model.js';
+import type { MessageRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
-import type { Clock, SmsSender, Store, VerificationMetrics } from '../core/ports.js';
+import type { Clock, OutgoingSms, Store, VerificationMetrics } from '../core/ports.js';
+import type { CircuitBreakers } from '../sms/circuit-breaker.js';
+import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
+import type { MessageStatusTracker } from './message-status.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
@@ -13,8 +16,10 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** How long a lease lasts before another worker may take the message over (ms). Default 30000. */
   leaseMs?: number;
-  /** Provider calls per message before it fails for good. Default 5. */
+  /** Rounds over the whole route (with backoff between) before a message fails for good. Default 5. */
   maxAttempts?: number;
+  /** Tries per provider in one round before failing over to the next. Default 2. */
+  providerTries?: number;
   /** First retry delay (ms); doubles per attempt, with full jitter. Default 1000. */
   backoffBaseMs?: number;
   /** Longest retry delay (ms). Default 30000. */
@@ -26,10 +31,14 @@ export interface OutboxWorkerOptions {
 export interface OutboxWorkerDeps {
   store: Store;
   vault: CodeVault;
-  sender: SmsSender;
+  router: SmsRouter;
+  status: MessageStatusTracker;
+  breakers: CircuitBreakers;
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
+  /** Base URL vendors reach us at for receipts; null asks for none. */
+  publicUrl?: string | null;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
   jitter?: () => number;
 }
@@ -57,6 +66,7 @@ export class OutboxWorker {
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+      providerTries: options.providerTries ?? 2,
     };
   }
 
@@ -121,21 +131,19 @@ export class OutboxWorker {
   }
 
   async #deliver(message: MessageRecord): Promise<void> {
-    const { store, vault, sender, clock, logger, metrics } = this.#deps;
+    const { store, vault, router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
-      // Never deliver a code that can no longer be used.
-      await store.updateMessage(message.id, { status: 'expired' }, false, now);
-      if (verification && verification.status === 'pending') await store.finishVerification(verification.id, 'expired', now);
-      metrics.sendFinished(sender.name, 'expired');
+      await this.#expire(message, verification);
       return;
     }
     const service = await store.getService(message.serviceId);
     if (!service) {
-      await store.updateMessage(message.id, { status: 'failed', errorCode: 'service_deleted' }, false, now);
+      await status.failed(message, null, 'service_deleted', null, false, now);
       return;
     }
+    const plan = await router.plan(service.id, verification.country);
     const code = vault.open(verification.id, verification.codeSealed);
     const rendered = renderSms({
       locale: verification.locale,
@@ -144,38 +152,96 @@ export class OutboxWorker {
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: service.settings.android_app_hash,
     });
-    const log = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to), provider: sender.name });
-    try {
-      const result = await this.#withTimeout(
-        sender.send({
-          messageId: message.id,
-          verificationId: verification.id,
-          serviceId: message.serviceId,
-          to: message.to,
-          body: rendered.body,
-          redactedBody: rendered.redactedBody,
-        }),
-      );
-      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now());
-      metrics.sendFinished(sender.name, 'sent');
-    } catch (error) {
-      const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
-      const attempts = message.attempts + 1;
-      const delay = this.#backoff(attempts);
-      const retryAt = clock.now() + delay;
-      if (failure.retryable && attempts < this.#options.maxAttempts && retryAt < verification.expiresAt) {
-        await store.updateMessage(message.id, { status: 'queued', provider: sender.name, errorCode: failure.code, nextAttemptAt: retryAt }, true, clock.now());
-        metrics.sendFinished(sender.name, 'retry');
-        log.warn({ error_code: failure.code, attempts, retry_in_ms: delay }, 'sms send failed; will retry');
-        return;
+    const sms: OutgoingSms = {
+      messageId: message.id,
+      verificationId: verification.id,
+      serviceId: message.serviceId,
+      to: message.to,
+      body: rendered.body,
+      redactedBody: rendered.redactedBody,
+      country: verification.country,
+      from: plan.from,
+      callbackUrl: null,
+    };
+    const baseLog = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to) });
+
+    // Failover (rule R2): each provider of the route gets `providerTries` tries; a retryable
+    // failure or time-out moves on to the next one, a provider whose circuit is open is skipped.
+    let last: { provider: string | null; failure: SmsSendError } = {
+      provider: null,
+      failure: new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true),
+    };
+    for (const candidate of plan.candidates) {
+      const name = candidate.definition.name;
+      const log = baseLog.child({ provider: name });
+      for (let attempt = 1; attempt <= this.#options.providerTries; attempt++) {
+        if (!breakers.allow(candidate.key)) {
+          metrics.sendFinished(name, 'circuit_open');
+          log.warn('provider skipped: circuit open');
+          break;
+        }
+        if (clock.now() >= verification.expiresAt) {
+          // Never deliver a code that can no longer be used, even in the middle of a failover.
+          await this.#expire(message, verification);
+          return;
+        }
+        try {
+          const callbackUrl = this.#callbackUrl(name, message.id);
+          const result = await this.#withTimeout((signal) => router.create(candidate.definition, signal).send({ ...sms, callbackUrl }));
+          breakers.success(candidate.key);
+          await status.sent(message, name, result.providerMessageId, verification.country, clock.now());
+          metrics.sendFinished(name, 'sent');
+          return;
+        } catch (error) {
+          const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
+          last = { provider: name, failure };
+          if (!failure.retryable) {
+            // The vendor refused this message itself (bad number, blocked content): no other try helps.
+            log.error({ error_code: failure.code, detail: failure.message }, 'sms refused by the provider');
+            await this.#fail(message, verification, name, failure.code);
+            return;
+          }
+          breakers.failure(candidate.key);
+          metrics.sendFinished(name, 'retry');
+          log.warn({ error_code: failure.code, detail: failure.message, try: attempt }, 'sms send failed');
+        }
       }
-      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now());
-      metrics.sendFinished(sender.name, 'failed');
-      log.error({ error_code: failure.code, attempts }, 'sms send failed for good');
-      if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
-        metrics.verificationFinished('sms', verification.country, 'failed');
-      }
+      metrics.sendFinished(name, 'failover');
     }
+
+    const rounds = message.attempts + 1;
+    const delay = this.#backoff(rounds);
+    const retryAt = clock.now() + delay;
+    if (rounds < this.#options.maxAttempts && retryAt < verification.expiresAt) {
+      await status.retry(message, last.provider, last.failure.code, retryAt, clock.now());
+      baseLog.warn({ error_code: last.failure.code, rounds, retry_in_ms: delay }, 'every provider failed; will retry');
+      return;
+    }
+    baseLog.error({ error_code: last.failure.code, rounds }, 'sms send failed for good');
+    await this.#fail(message, verification, last.provider, last.failure.code);
+  }
+
+  async #expire(message: MessageRecord, verification: VerificationRecord | null): Promise<void> {
+    const { store, clock, metrics, status } = this.#deps;
+    const now = clock.now();
+    await status.expired(message, verification?.country ?? null, now);
+    if (verification && verification.status === 'pending' && now >= verification.expiresAt) await store.finishVerification(verification.id, 'expired', now);
+    metrics.sendFinished(message.provider ?? 'none', 'expired');
+  }
+
+  async #fail(message: MessageRecord, verification: VerificationRecord, provider: string | null, errorCode: string): Promise<void> {
+    const { store, clock, metrics, status } = this.#deps;
+    await status.failed(message, provider, errorCode, verification.country, true, clock.now());
+    metrics.sendFinished(provider ?? 'none', 'failed');
+    if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
+      metrics.verificationFinished('sms', verification.country, 'failed');
+    }
+  }
+
+  /** `<public url>/v1/dlr/<provider>/<message id>`, or null when vendors cannot reach us. */
+  #callbackUrl(provider: string, messageId: string): string | null {
+    const base = this.#deps.publicUrl ?? null;
+    return base === null ? null : `${base}/v1/dlr/${encodeURIComponent(provider)}/${encodeURIComponent(messageId)}`;
   }
 
   #backoff(attempts: number): number {
@@ -185,13 +251,18 @@ export class OutboxWorker {
     return Math.max(this.#options.backoffBaseMs / 2, Math.round(jitter() * ceiling));
   }
 
-  async #withTimeout<T>(promise: Promise<T>): Promise<T> {
+  async #withTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true)), this.#options.sendTimeoutMs);
+      timer = setTimeout(() => {
+        // Abort the vendor request too, so a hung connection does not linger.
+        controller.abort();
+        reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true));
+      }, this.#options.sendTimeoutMs);
     });
     try {
-      return await Promise.race([promise, timeout]);
+      return await Promise.race([call(controller.signal), timeout]);
     } finally {
       clearTimeout(timer);
     }

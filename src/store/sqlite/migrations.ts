@@ -100,4 +100,19 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    version: 40,
+    name: 'sms-delivery',
+    sql: `
+-- Receipts from vendors that name their own message id find the message through this index.
+CREATE INDEX messages_provider_id ON messages(provider, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+-- Per-service providers (with credentials), routes and sender ids: one AES-GCM sealed JSON document.
+CREATE TABLE service_sms_configs (
+  service_id TEXT PRIMARY KEY REFERENCES services(id) ON DELETE CASCADE,
+  config_sealed BLOB NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
 ];

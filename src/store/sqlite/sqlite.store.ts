@@ -12,7 +12,7 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, ReceiptUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -279,9 +279,12 @@ export class SqliteStore implements Store {
   }
 
   async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+    // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
+    this.#stmt(`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
+      attempts = attempts + ?, provider = COALESCE(?, provider),
       provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
       lease_until = NULL, updated_at = ? WHERE id = ?`).run(
+      update.status,
       update.status,
       countAttempt ? 1 : 0,
       update.provider ?? null,
@@ -302,6 +305,40 @@ export class SqliteStore implements Store {
   async nextDueAt(): Promise<number | null> {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')").get() as Row;
     return (row.at as number | null) ?? null;
+  }
+
+  // ── delivery receipts and per-service SMS config (issue 4; PostgreSQL needs the same) ──
+  async getMessage(id: string): Promise<MessageRecord | null> {
+    const row = this.#stmt('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  async findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null> {
+    const row = this.#stmt('SELECT * FROM messages WHERE provider = ? AND provider_message_id = ? ORDER BY id DESC LIMIT 1')
+      .get(provider, providerMessageId) as Row | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number): Promise<MessageRecord | null> {
+    const row = this.#stmt(`UPDATE messages SET status = ?, error_code = COALESCE(?, error_code),
+      provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
+      WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`)
+      .get(update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status) as Row | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  async getSmsConfig(serviceId: string): Promise<Buffer | null> {
+    const row = this.#stmt('SELECT config_sealed FROM service_sms_configs WHERE service_id = ?').get(serviceId) as Row | undefined;
+    return row ? (row.config_sealed as Buffer) : null;
+  }
+
+  async putSmsConfig(serviceId: string, sealed: Buffer, now: number): Promise<void> {
+    this.#stmt(`INSERT INTO service_sms_configs (service_id, config_sealed, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT(service_id) DO UPDATE SET config_sealed = excluded.config_sealed, updated_at = excluded.updated_at`).run(serviceId, sealed, now);
+  }
+
+  async deleteSmsConfig(serviceId: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM service_sms_configs WHERE service_id = ?').run(serviceId).changes > 0;
   }
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
