@@ -14,6 +14,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
 import { MessageStatusTracker } from './delivery/message-status.js';
+import { ReceiptService } from './delivery/receipts.service.js';
 import { CircuitBreakers } from './sms/circuit-breaker.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
@@ -30,6 +31,7 @@ export interface Container {
   router: SmsRouter;
   /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
   messageStatus: MessageStatusTracker;
+  receipts: ReceiptService;
   worker: OutboxWorker;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
@@ -105,6 +107,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     verifications,
     router,
     messageStatus,
+    receipts: new ReceiptService(store, router, messageStatus, clock, logger),
     worker,
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {

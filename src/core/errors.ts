@@ -12,6 +12,7 @@ export const ERROR_CATALOG = {
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },
+  receipt_refused: { status: 403, title: 'Delivery receipt refused' },
   // 404 — also what another tenant's resources look like (never 403: nothing leaks)
   not_found: { status: 404, title: 'Not found' },
   verification_not_found: { status: 404, title: 'Verification not found' },

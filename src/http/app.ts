@@ -8,7 +8,9 @@ import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
+import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
 import { ApiKey, Problem, Service, Verification } from './schemas.js';
@@ -80,6 +82,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
         { name: 'Development', description: 'Reading what the console provider sent' },
+        { name: 'Delivery receipts', description: 'Called by SMS vendors; authenticated the vendor\'s way' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -91,5 +94,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(smsSettingsRoutes(c));
+  await app.register(dlrRoutes(c, c.receipts));
   return app;
 }
