@@ -48,6 +48,8 @@ export interface ReceiptRequest {
   rawBody: string;
   /** Form fields or JSON members of the body, when it was one of those. */
   fields: Readonly<Record<string, unknown>>;
+  /** Now (epoch ms), for signature time windows. */
+  now: number;
 }
 
 export type ReceiptOutcome =

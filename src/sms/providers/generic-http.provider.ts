@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
 import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
+import { urlSecretMatches, withUrlSecret } from './receipt-auth.js';
 
 /**
  * Any HTTP SMS API: a URL, headers and a JSON body template. Placeholders `{{to}}`, `{{body}}`,
@@ -36,7 +36,7 @@ class GenericHttpProvider implements SmsSender {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;
-    const values = { to: sms.to, body: sms.body, from: sms.from ?? '', message_id: sms.messageId, callback_url: callbackWithSecret(sms.callbackUrl, s.dlr_secret), country: sms.country ?? '' };
+    const values = { to: sms.to, body: sms.body, from: sms.from ?? '', message_id: sms.messageId, callback_url: withUrlSecret(sms.callbackUrl, s.dlr_secret) ?? '', country: sms.country ?? '' };
     const headers = Object.fromEntries(Object.entries(parseJsonObject(s.headers ?? '{}') ?? {}).map(([k, v]) => [k, String(v)]));
     const body = JSON.stringify(fill(parseJsonObject(s.body_template ?? '{}'), values));
     const answer = await httpCall(this.context, {
@@ -54,15 +54,8 @@ class GenericHttpProvider implements SmsSender {
   }
 }
 
-function callbackWithSecret(url: string | null, secret: string | undefined): string {
-  if (!url || !secret) return '';
-  return `${url}?secret=${encodeURIComponent(secret)}`;
-}
-
 function receipt(definition: ProviderDefinition, request: ReceiptRequest): ReceiptOutcome {
-  const expected = definition.settings.dlr_secret;
-  const given = request.query.secret;
-  if (!expected || !given || !timingSafeEqual(sha(given), sha(expected))) return { accepted: false, reason: 'bad or missing secret' };
+  if (!urlSecretMatches(request, definition.settings.dlr_secret)) return { accepted: false, reason: 'bad or missing secret' };
   const status = request.fields.status;
   if (status !== 'delivered' && status !== 'undelivered' && status !== 'failed' && status !== 'sent') {
     return { accepted: false, reason: 'status must be sent, delivered, undelivered or failed' };
@@ -70,8 +63,6 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
   const errorCode = request.fields.error_code;
   return { accepted: true, status, errorCode: typeof errorCode === 'string' ? errorCode.slice(0, 64) : null, providerMessageId: null };
 }
-
-const sha = (value: string) => createHash('sha256').update(value).digest();
 
 const jsonObject = (value: string) => (parseJsonObject(value) ? null : 'must be a JSON object');
 

@@ -1,9 +1,9 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { SmsSendError } from '../../core/ports.js';
 import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
 import { analyzeSms } from '../segments.js';
 import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { httpCall, requireHttpUrl, statusError } from './http-call.js';
+import { urlSecretMatches } from './receipt-auth.js';
 
 /**
  * Kannel's smsbox HTTP interface (Kannel user guide, "Sending SMS messages over HTTP"):
@@ -45,14 +45,8 @@ class KannelProvider implements SmsSender {
   }
 }
 
-function sameSecret(given: string | undefined, expected: string | undefined): boolean {
-  if (!given || !expected) return false;
-  // Compare digests so the length of the secret does not leak through timing either.
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
-}
-
 function receipt(definition: ProviderDefinition, request: ReceiptRequest): ReceiptOutcome {
-  if (!sameSecret(request.query.secret, definition.settings.dlr_secret)) return { accepted: false, reason: 'bad or missing secret' };
+  if (!urlSecretMatches(request, definition.settings.dlr_secret)) return { accepted: false, reason: 'bad or missing secret' };
   const type = Number(request.query.type);
   const answer = (request.query.answer ?? '').slice(0, 100);
   // Kannel DLR types: 1 delivered to phone, 2 not delivered to phone, 4 queued on SMSC,

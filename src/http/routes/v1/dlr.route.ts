@@ -55,6 +55,7 @@ export const dlrRoutes = (c: Container, receipts: ReceiptService): FastifyPlugin
       query,
       rawBody: raw,
       fields,
+      now: c.clock.now(),
     };
   };
 
