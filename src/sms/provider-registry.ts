@@ -1,13 +1,29 @@
 import type { ProviderDefinition, ProviderModule } from './provider-types.js';
 import { consoleProvider } from './providers/console.provider.js';
 import { genericHttpProvider } from './providers/generic-http.provider.js';
+import { infobipProvider } from './providers/infobip.provider.js';
 import { kannelProvider } from './providers/kannel.provider.js';
+import { messageBirdProvider } from './providers/messagebird.provider.js';
+import { plivoProvider } from './providers/plivo.provider.js';
+import { sinchProvider } from './providers/sinch.provider.js';
+import { telnyxProvider } from './providers/telnyx.provider.js';
 import { twilioProvider } from './providers/twilio.provider.js';
 import { vonageProvider } from './providers/vonage.provider.js';
 
 /** Every provider type otpgate can send through. Adding a vendor = one module + one line here. */
 export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object.freeze(
-  Object.fromEntries([consoleProvider, kannelProvider, genericHttpProvider, twilioProvider, vonageProvider].map((m) => [m.type, m])),
+  Object.fromEntries([
+    consoleProvider,
+    kannelProvider,
+    genericHttpProvider,
+    twilioProvider,
+    vonageProvider,
+    plivoProvider,
+    telnyxProvider,
+    infobipProvider,
+    messageBirdProvider,
+    sinchProvider,
+  ].map((m) => [m.type, m])),
 );
 
 export const PROVIDER_TYPES: readonly string[] = Object.freeze(Object.keys(PROVIDER_MODULES));
