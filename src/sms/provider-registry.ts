@@ -6,6 +6,7 @@ import { kannelProvider } from './providers/kannel.provider.js';
 import { messageBirdProvider } from './providers/messagebird.provider.js';
 import { plivoProvider } from './providers/plivo.provider.js';
 import { sinchProvider } from './providers/sinch.provider.js';
+import { snsProvider } from './providers/sns.provider.js';
 import { telnyxProvider } from './providers/telnyx.provider.js';
 import { twilioProvider } from './providers/twilio.provider.js';
 import { vonageProvider } from './providers/vonage.provider.js';
@@ -23,6 +24,7 @@ export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object
     infobipProvider,
     messageBirdProvider,
     sinchProvider,
+    snsProvider,
   ].map((m) => [m.type, m])),
 );
 
