@@ -16,6 +16,7 @@ import type { Metrics } from './observability/metrics.js';
 import { MessageStatusTracker } from './delivery/message-status.js';
 import { ReceiptService } from './delivery/receipts.service.js';
 import { CircuitBreakers } from './sms/circuit-breaker.js';
+import { SmppConnections } from './sms/smpp/smpp-connections.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
@@ -66,15 +67,25 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const instance = fixed
     ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
     : config.sms;
+  const messageStatus = new MessageStatusTracker(store, metrics, logger);
+  // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
+  let receipts: ReceiptService | null = null;
+  const smpp = new SmppConnections({
+    logger,
+    onReceipt: (provider, outcome) => {
+      receipts?.fromConnection(provider, outcome).catch((error: unknown) => logger.error({ err: error, provider }, 'smpp receipt failed'));
+    },
+  });
   const router = new SmsRouter({
     instance,
     store,
     vault,
     clock,
-    context: { fetch: overrides.fetch ?? globalThis.fetch, logger, clock, random, devOutbox: store },
+    context: { fetch: overrides.fetch ?? globalThis.fetch, logger, clock, random, devOutbox: store, smpp },
     ...(fixed ? { fixedSenders: new Map([[fixed.name, fixed]]) } : {}),
   });
-  const messageStatus = new MessageStatusTracker(store, metrics, logger);
+  const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
+  receipts = receiptService;
   const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
   const worker = new OutboxWorker(
     { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl },
@@ -107,11 +118,12 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     verifications,
     router,
     messageStatus,
-    receipts: new ReceiptService(store, router, messageStatus, clock, logger),
+    receipts: receiptService,
     worker,
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
+      await smpp.close();
       await store.close();
     },
   };

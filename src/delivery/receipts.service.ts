@@ -3,7 +3,7 @@ import { AppError } from '../core/errors.js';
 import type { MessageRecord } from '../core/model.js';
 import type { Clock, Store } from '../core/ports.js';
 import { providerModule } from '../sms/provider-registry.js';
-import type { ProviderDefinition, ReceiptRequest } from '../sms/provider-types.js';
+import type { ProviderDefinition, ReceiptOutcome, ReceiptRequest } from '../sms/provider-types.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import type { MessageStatusTracker } from './message-status.js';
 
@@ -38,6 +38,16 @@ export class ReceiptService {
     const definition = this.router.instanceRouting.providers.find((p) => p.name === providerName);
     if (!definition) throw refused();
     return this.#apply(definition, null, request);
+  }
+
+  /** A receipt that arrived over a provider's own connection (SMPP deliver_sm): already authentic. */
+  async fromConnection(providerName: string, outcome: ReceiptOutcome): Promise<ReceiptResult> {
+    if (!outcome.accepted || !outcome.providerMessageId || outcome.status === null) return 'ignored';
+    const message = await this.store.findMessageByProviderId(providerName, outcome.providerMessageId);
+    if (!message) return 'ignored';
+    const verification = await this.store.getVerification(message.serviceId, message.verificationId);
+    const updated = await this.status.receipt(message, { status: outcome.status, errorCode: outcome.errorCode }, verification?.country ?? null, this.clock.now());
+    return updated ? 'applied' : 'ignored';
   }
 
   async #apply(definition: ProviderDefinition, known: MessageRecord | null, request: ReceiptRequest): Promise<ReceiptResult> {

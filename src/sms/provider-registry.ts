@@ -6,6 +6,7 @@ import { kannelProvider } from './providers/kannel.provider.js';
 import { messageBirdProvider } from './providers/messagebird.provider.js';
 import { plivoProvider } from './providers/plivo.provider.js';
 import { sinchProvider } from './providers/sinch.provider.js';
+import { smppProvider } from './providers/smpp.provider.js';
 import { snsProvider } from './providers/sns.provider.js';
 import { telnyxProvider } from './providers/telnyx.provider.js';
 import { twilioProvider } from './providers/twilio.provider.js';
@@ -25,6 +26,7 @@ export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object
     messageBirdProvider,
     sinchProvider,
     snsProvider,
+    smppProvider,
   ].map((m) => [m.type, m])),
 );
 

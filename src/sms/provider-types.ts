@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, DevOutboxStore, RandomSource, SmsSender } from '../core/ports.js';
+import type { SmppConnections } from './smpp/smpp-connections.js';
 import type { MessageStatus } from '../core/model.js';
 
 /** Settings of one configured provider: flat strings (env vars and API bodies both fit). */
@@ -35,6 +36,8 @@ export interface ProviderContext {
   random: RandomSource;
   /** Where the console provider keeps what it "sent". */
   devOutbox: DevOutboxStore;
+  /** Long-lived SMPP binds (the SMPP provider's connections). */
+  smpp?: SmppConnections;
 }
 
 /** An inbound delivery receipt as the HTTP layer saw it. */

@@ -314,7 +314,10 @@ export class SqliteStore implements Store {
   }
 
   async findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null> {
-    const row = this.#stmt('SELECT * FROM messages WHERE provider = ? AND provider_message_id = ? ORDER BY id DESC LIMIT 1')
+    // Vendor ids are unique per vendor account, not across accounts or SMSC restarts: prefer the
+    // message still waiting for its receipt.
+    const row = this.#stmt(`SELECT * FROM messages WHERE provider = ? AND provider_message_id = ?
+      ORDER BY status IN ('sending', 'sent') DESC, created_at DESC LIMIT 1`)
       .get(provider, providerMessageId) as Row | undefined;
     return row ? toMessage(row) : null;
   }
