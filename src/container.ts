@@ -18,6 +18,7 @@ import { ReceiptService } from './delivery/receipts.service.js';
 import { CircuitBreakers } from './sms/circuit-breaker.js';
 import { SmppConnections } from './sms/smpp/smpp-connections.js';
 import { SmsRouter } from './sms/sms-router.js';
+import { TemplateService } from './sms/template.service.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -33,6 +34,7 @@ export interface Container {
   /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
   messageStatus: MessageStatusTracker;
   receipts: ReceiptService;
+  templates: TemplateService;
   worker: OutboxWorker;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
@@ -119,6 +121,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     router,
     messageStatus,
     receipts: receiptService,
+    templates: new TemplateService(store, clock),
     worker,
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {

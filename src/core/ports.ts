@@ -135,6 +135,15 @@ export interface SmsConfigStore {
   deleteSmsConfig(serviceId: string): Promise<boolean>;
 }
 
+/** Per-service message templates by locale (issue 4). */
+export interface TemplateStore {
+  putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void>;
+  getTemplate(serviceId: string, locale: string): Promise<string | null>;
+  /** locale → text, for every locale the service has its own template for. */
+  listTemplates(serviceId: string): Promise<Record<string, string>>;
+  deleteTemplate(serviceId: string, locale: string): Promise<boolean>;
+}
+
 /** Where the console provider keeps what it "sent", encrypted at rest. */
 export interface DevOutboxStore {
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
@@ -171,6 +180,7 @@ export interface Store
     DevOutboxStore,
     DeliveryReceiptStore,
     SmsConfigStore,
+    TemplateStore,
     IdempotencyStore,
     MetaStore {
   readonly dialect: 'sqlite' | 'postgres';

@@ -7,6 +7,7 @@ import type { Clock, OutgoingSms, Store, VerificationMetrics } from '../core/por
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
+import type { RenderedSms } from '../sms/templates.js';
 import type { MessageStatusTracker } from './message-status.js';
 
 export interface OutboxWorkerOptions {
@@ -145,13 +146,22 @@ export class OutboxWorker {
     }
     const plan = await router.plan(service.id, verification.country);
     const code = vault.open(verification.id, verification.codeSealed);
-    const rendered = renderSms({
+    const input = {
       locale: verification.locale,
       code,
       serviceName: service.settings.name,
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: service.settings.android_app_hash,
-    });
+    };
+    const template = await store.getTemplate(service.id, verification.locale);
+    let rendered: RenderedSms;
+    try {
+      rendered = renderSms({ ...input, template });
+    } catch (error) {
+      // A stored template that stopped rendering (checked when saved) must not block the code.
+      logger.error({ err: error, service_id: service.id, locale: verification.locale }, 'service template failed; using the built-in text');
+      rendered = renderSms(input);
+    }
     const sms: OutgoingSms = {
       messageId: message.id,
       verificationId: verification.id,

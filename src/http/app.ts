@@ -11,6 +11,7 @@ import { opsRoutes } from './routes/ops.route.js';
 import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
+import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
 import { ApiKey, Problem, Service, Verification } from './schemas.js';
@@ -95,6 +96,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
   await app.register(smsSettingsRoutes(c));
+  await app.register(templatesRoutes(c));
   await app.register(dlrRoutes(c, c.receipts));
   return app;
 }

@@ -115,4 +115,17 @@ CREATE TABLE service_sms_configs (
 );
 `,
   },
+  {
+    version: 41,
+    name: 'service-templates',
+    sql: `
+CREATE TABLE service_templates (
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  locale TEXT NOT NULL,
+  text TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (service_id, locale)
+);
+`,
+  },
 ];

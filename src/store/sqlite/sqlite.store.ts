@@ -344,6 +344,25 @@ export class SqliteStore implements Store {
     return this.#stmt('DELETE FROM service_sms_configs WHERE service_id = ?').run(serviceId).changes > 0;
   }
 
+  async putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void> {
+    this.#stmt(`INSERT INTO service_templates (service_id, locale, text, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(service_id, locale) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`).run(serviceId, locale, text, now);
+  }
+
+  async getTemplate(serviceId: string, locale: string): Promise<string | null> {
+    const row = this.#stmt('SELECT text FROM service_templates WHERE service_id = ? AND locale = ?').get(serviceId, locale) as Row | undefined;
+    return row ? (row.text as string) : null;
+  }
+
+  async listTemplates(serviceId: string): Promise<Record<string, string>> {
+    const rows = this.#stmt('SELECT locale, text FROM service_templates WHERE service_id = ? ORDER BY locale').all(serviceId) as Row[];
+    return Object.fromEntries(rows.map((r) => [r.locale as string, r.text as string]));
+  }
+
+  async deleteTemplate(serviceId: string, locale: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM service_templates WHERE service_id = ? AND locale = ?').run(serviceId, locale).changes > 0;
+  }
+
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
     this.#stmt(`INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at)
