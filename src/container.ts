@@ -19,6 +19,8 @@ import { CircuitBreakers } from './sms/circuit-breaker.js';
 import { SmppConnections } from './sms/smpp/smpp-connections.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { TemplateService } from './sms/template.service.js';
+import { RetentionJob } from './maintenance/retention.job.js';
+import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -36,6 +38,7 @@ export interface Container {
   receipts: ReceiptService;
   templates: TemplateService;
   worker: OutboxWorker;
+  retention: RetentionJob;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -61,8 +64,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const random = overrides.random ?? cryptoRandom;
   const secret = loadOrCreateSecret(config, logger);
   const vault = new CodeVault(secret, random);
-  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
-  await store.migrate();
+  const store = createStore(config, vault, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const fixed = overrides.sender ? overrides.sender(store, logger) : null;
@@ -93,12 +101,14 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl },
     {
       pollMs: config.workerPollMs,
+      leaseMs: config.workerLeaseMs,
       sendTimeoutMs: config.smsSendTimeoutMs,
       providerTries: config.smsProviderTries,
       maxAttempts: config.smsMaxRounds,
       ...overrides.worker,
     },
   );
+  const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,
@@ -123,13 +133,28 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     receipts: receiptService,
     templates: new TemplateService(store, clock),
     worker,
+    retention,
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
+      await retention.stop();
       await smpp.close();
       await store.close();
     },
   };
+}
+
+/** The store that OTPGATE_DATABASE_URL names. */
+function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Store {
+  if (config.store === 'postgres') {
+    return new PostgresStore({
+      connectionString: config.databaseUrl,
+      vault,
+      poolMax: config.pgPoolMax,
+      onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
+    });
+  }
+  return new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
 }
 
 /**

@@ -148,3 +148,22 @@ describe('routing and failover (R2)', () => {
     expect(backup.requests).toHaveLength(3);
   });
 });
+
+describe('a round never outlasts its lease', () => {
+  it('stops trying when another try could end after the lease, so no other worker sends it twice', async () => {
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_SEND_TIMEOUT_MS: '300', OTPGATE_WORKER_LEASE_MS: '1500' } });
+    svc = await h.service();
+    // Each call to the primary "takes" 600 ms of the clock that leases are measured on.
+    primary.answer(() => {
+      h.clock.advance(600);
+      return { status: 503, body: { error: 'busy' } };
+    });
+    await useProviders();
+    const id = await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'queued', error_code: 'busy' });
+  });
+});

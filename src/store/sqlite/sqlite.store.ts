@@ -12,10 +12,13 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, ReceiptUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, ReceiptUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor } from '../cursor.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
+import type { Row } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteSmsQueries } from './sqlite.sms.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -29,8 +32,6 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-type Row = Record<string, unknown>;
-
 /**
  * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
  * every statement here runs to completion without interleaving: each conditional UPDATE is
@@ -42,6 +43,7 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
+  readonly #sms = new SqliteSmsQueries((sql) => this.#stmt(sql));
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -307,61 +309,17 @@ export class SqliteStore implements Store {
     return (row.at as number | null) ?? null;
   }
 
-  // ── delivery receipts and per-service SMS config (issue 4; PostgreSQL needs the same) ──
-  async getMessage(id: string): Promise<MessageRecord | null> {
-    const row = this.#stmt('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
-    return row ? toMessage(row) : null;
-  }
-
-  async findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null> {
-    // Vendor ids are unique per vendor account, not across accounts or SMSC restarts: prefer the
-    // message still waiting for its receipt.
-    const row = this.#stmt(`SELECT * FROM messages WHERE provider = ? AND provider_message_id = ?
-      ORDER BY status IN ('sending', 'sent') DESC, created_at DESC LIMIT 1`)
-      .get(provider, providerMessageId) as Row | undefined;
-    return row ? toMessage(row) : null;
-  }
-
-  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number): Promise<MessageRecord | null> {
-    const row = this.#stmt(`UPDATE messages SET status = ?, error_code = COALESCE(?, error_code),
-      provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
-      WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`)
-      .get(update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status) as Row | undefined;
-    return row ? toMessage(row) : null;
-  }
-
-  async getSmsConfig(serviceId: string): Promise<Buffer | null> {
-    const row = this.#stmt('SELECT config_sealed FROM service_sms_configs WHERE service_id = ?').get(serviceId) as Row | undefined;
-    return row ? (row.config_sealed as Buffer) : null;
-  }
-
-  async putSmsConfig(serviceId: string, sealed: Buffer, now: number): Promise<void> {
-    this.#stmt(`INSERT INTO service_sms_configs (service_id, config_sealed, updated_at) VALUES (?, ?, ?)
-      ON CONFLICT(service_id) DO UPDATE SET config_sealed = excluded.config_sealed, updated_at = excluded.updated_at`).run(serviceId, sealed, now);
-  }
-
-  async deleteSmsConfig(serviceId: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM service_sms_configs WHERE service_id = ?').run(serviceId).changes > 0;
-  }
-
-  async putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void> {
-    this.#stmt(`INSERT INTO service_templates (service_id, locale, text, updated_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT(service_id, locale) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at`).run(serviceId, locale, text, now);
-  }
-
-  async getTemplate(serviceId: string, locale: string): Promise<string | null> {
-    const row = this.#stmt('SELECT text FROM service_templates WHERE service_id = ? AND locale = ?').get(serviceId, locale) as Row | undefined;
-    return row ? (row.text as string) : null;
-  }
-
-  async listTemplates(serviceId: string): Promise<Record<string, string>> {
-    const rows = this.#stmt('SELECT locale, text FROM service_templates WHERE service_id = ? ORDER BY locale').all(serviceId) as Row[];
-    return Object.fromEntries(rows.map((r) => [r.locale as string, r.text as string]));
-  }
-
-  async deleteTemplate(serviceId: string, locale: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM service_templates WHERE service_id = ? AND locale = ?').run(serviceId, locale).changes > 0;
-  }
+  // ── delivery receipts, per-service SMS settings, templates (sqlite.sms.ts) ──────────────
+  getMessage = (id: string) => this.#sms.getMessage(id);
+  findMessageByProviderId = (provider: string, providerMessageId: string) => this.#sms.findMessageByProviderId(provider, providerMessageId);
+  applyDeliveryReceipt = (messageId: string, update: ReceiptUpdate, now: number) => this.#sms.applyDeliveryReceipt(messageId, update, now);
+  getSmsConfig = (serviceId: string) => this.#sms.getSmsConfig(serviceId);
+  putSmsConfig = (serviceId: string, sealed: Buffer, now: number) => this.#sms.putSmsConfig(serviceId, sealed, now);
+  deleteSmsConfig = (serviceId: string) => this.#sms.deleteSmsConfig(serviceId);
+  putTemplate = (serviceId: string, locale: string, text: string, now: number) => this.#sms.putTemplate(serviceId, locale, text, now);
+  getTemplate = (serviceId: string, locale: string) => this.#sms.getTemplate(serviceId, locale);
+  listTemplates = (serviceId: string) => this.#sms.listTemplates(serviceId);
+  deleteTemplate = (serviceId: string, locale: string) => this.#sms.deleteTemplate(serviceId, locale);
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
@@ -384,15 +342,7 @@ export class SqliteStore implements Store {
     }
     params.push(limit);
     const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params) as Row[]).map((row) => ({
-      id: row.id as string,
-      serviceId: row.service_id as string,
-      verificationId: row.verification_id as string,
-      messageId: row.message_id as string,
-      to: row.to_number as string,
-      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
-      createdAt: row.created_at as number,
-    }));
+    return (this.#stmt(sql).all(...params) as Row[]).map((row) => toDevOutboxEntry(row, this.#vault));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────
@@ -418,76 +368,23 @@ export class SqliteStore implements Store {
   async abandonIdempotent(scope: string, key: string): Promise<void> {
     this.#stmt('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL').run(scope, key);
   }
-}
 
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  if (rows.length <= limit) return { data: rows, nextCursor: null };
-  const data = rows.slice(0, limit);
-  return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
-}
-
-function toService(row: Row): ServiceRecord {
-  return {
-    id: row.id as string,
-    settings: JSON.parse(row.settings as string) as ServiceSettings,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toApiKey(row: Row): ApiKeyRecord {
-  return {
-    id: row.id as string,
-    kind: row.kind as ApiKeyRecord['kind'],
-    serviceId: (row.service_id as string | null) ?? null,
-    keyHash: row.key_hash as string,
-    prefix: row.prefix as string,
-    name: (row.name as string | null) ?? null,
-    createdAt: row.created_at as number,
-    revokedAt: (row.revoked_at as number | null) ?? null,
-  };
-}
-
-function toVerification(row: Row): VerificationRecord {
-  return {
-    id: row.id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    country: (row.country as string | null) ?? null,
-    channel: 'sms',
-    status: row.status as VerificationStatus,
-    locale: row.locale as string,
-    codeDigest: row.code_digest as Buffer,
-    codeSealed: row.code_sealed as Buffer,
-    contextDigest: row.context_digest as string,
-    attempts: row.attempts as number,
-    maxAttempts: row.max_attempts as number,
-    sendCount: row.send_count as number,
-    maxSends: row.max_sends as number,
-    resendCooldownMs: row.resend_cooldown_ms as number,
-    lastSendAt: row.last_send_at as number,
-    expiresAt: row.expires_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    isTest: row.is_test === 1,
-    clientIp: (row.client_ip as string | null) ?? null,
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    id: row.id as string,
-    verificationId: row.verification_id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    status: row.status as MessageRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    leaseUntil: (row.lease_until as number | null) ?? null,
-    provider: (row.provider as string | null) ?? null,
-    providerMessageId: (row.provider_message_id as string | null) ?? null,
-    errorCode: (row.error_code as string | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
+  // ── retention ───────────────────────────────────────────────────────────────────────────
+  async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    return this.#db.transaction((): PurgeCounts => {
+      const ids = (this.#stmt(`SELECT id FROM verifications WHERE created_at < ? AND (status <> 'pending' OR expires_at <= ?)
+        ORDER BY created_at LIMIT ?`).all(before, before, batchSize) as Row[]).map((row) => row.id as string);
+      let messages = 0;
+      let verifications = 0;
+      for (const id of ids) {
+        messages += this.#stmt('DELETE FROM messages WHERE verification_id = ?').run(id).changes;
+        verifications += this.#stmt('DELETE FROM verifications WHERE id = ?').run(id).changes;
+      }
+      const devOutbox = this.#stmt('DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < ? ORDER BY created_at LIMIT ?)')
+        .run(before, batchSize).changes;
+      const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
+        (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys };
+    })();
+  }
 }
