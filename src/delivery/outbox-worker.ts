@@ -203,13 +203,15 @@ export class OutboxWorker {
       failure: new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true),
     };
     // The lease must outlast the round, or another worker would take the message over mid-round
-    // and send it twice: a try that could end past the lease waits for the next round instead.
+    // and send it twice: after the first try, a try that could end past the lease waits for the
+    // next round instead.
     const leaseEnd = now + this.#options.leaseMs - 1000;
+    let tries = 0;
     rounds: for (const candidate of plan.candidates) {
       const name = candidate.definition.name;
       const log = baseLog.child({ provider: name });
       for (let attempt = 1; attempt <= this.#options.providerTries; attempt++) {
-        if (clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
+        if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
           last = { provider: last.provider, failure: new SmsSendError(last.failure.code, 'no time left in this lease for another try', true) };
           break rounds;
         }

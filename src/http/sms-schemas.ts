@@ -35,10 +35,17 @@ export const SmsSettingsBody = Type.Object(
 
 export const SmsSettings = Type.Object({
   source: Type.Union([Type.Literal('service'), Type.Literal('instance')], { description: 'Whether the service has its own settings or uses the instance\'s (env)' }),
-  providers: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), settings: Type.Record(Type.String(), Type.String()) })),
-  route: Type.Array(Type.String()),
-  country_routes: Type.Record(Type.String(), Type.Array(Type.String())),
-  sender_id: Type.Union([Type.String(), Type.Null()]),
-  country_sender_ids: Type.Record(Type.String(), Type.String()),
-  numeric_sender: Type.Union([Type.String(), Type.Null()]),
+  providers: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'Name used in routes and receipt URLs', examples: ['kannel-main'] }),
+      type: Type.String({ description: 'Provider type', examples: ['kannel'] }),
+      settings: Type.Record(Type.String(), Type.String(), { description: 'Settings; credentials shown as "********"', examples: [{ url: 'http://127.0.0.1:13013', password: '********' }] }),
+    }),
+    { description: 'Configured providers' },
+  ),
+  route: Type.Array(Type.String(), { description: 'Provider names in the order they are tried', examples: [['kannel-main', 'twilio']] }),
+  country_routes: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Per-country routes', examples: [{ DE: ['twilio'] }] }),
+  sender_id: Type.Union([Type.String(), Type.Null()], { description: 'Default sender id or number', examples: ['Acme'] }),
+  country_sender_ids: Type.Record(Type.String(), Type.String(), { description: 'Per-country sender ids', examples: [{ US: '+14155550100' }] }),
+  numeric_sender: Type.Union([Type.String(), Type.Null()], { description: 'Used where alphanumeric ids are refused', examples: ['+14155550100'] }),
 });

@@ -41,7 +41,7 @@ describe.skipIf(pgSkip)('otpgate CLI on PostgreSQL', () => {
     await client.connect();
     const versions = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     await client.end();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual([1, 2, 40, 41]);
     const failed = await run(process.execPath, [CLI, 'migrate'], { env }).then(() => null, (error: { code: number; stderr: string }) => error);
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/OTPGATE_SECRET: is required with PostgreSQL/);

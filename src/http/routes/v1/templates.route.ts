@@ -9,19 +9,19 @@ const security = [{ bearer: [] }];
 
 const TemplateCheckSchema = Type.Object({
   ok: Type.Boolean({ description: 'False when the template cannot be used (see errors)' }),
-  errors: Type.Array(Type.String()),
+  errors: Type.Array(Type.String(), { description: 'Why the template cannot be used', examples: [['template must contain {code}']] }),
   warnings: Type.Array(Type.String(), { description: 'UCS-2, several segments, unknown placeholders… (rule M2)', examples: [['message goes UCS-2 (70 characters per segment instead of 160) because of: é']] }),
-  encoding: Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')]),
+  encoding: Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')], { description: 'The alphabet the message needs', examples: ['GSM-7'] }),
   segments: Type.Integer({ description: 'With a 10-digit code and a 20-character service name', examples: [1] }),
-  units: Type.Integer(),
-});
+  units: Type.Integer({ description: 'GSM-7 septets or UTF-16 units of the sample message', examples: [58] }),
+}, { description: 'What the template costs (rule M2)' });
 
 const TemplateSchema = Type.Object({
   locale: Type.String({ examples: ['fr'] }),
   text: Type.String({ examples: ['{code} est votre code {service}. Ne le partagez pas.'] }),
   source: Type.Union([Type.Literal('service'), Type.Literal('built_in')], { description: 'The service\'s own text, or otpgate\'s default' }),
   check: TemplateCheckSchema,
-});
+}, { description: 'A message template' });
 
 const LocaleParams = Type.Object({ id: Type.String({ maxLength: 64 }), locale: Type.String({ maxLength: 35, description: 'A supported locale (en, fr, pt-BR…)' }) });
 
@@ -33,7 +33,7 @@ export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => asyn
     onRequest: admin,
     schema: {
       tags, security, summary: 'List a service\'s templates', description: 'Every supported locale, with the service\'s own text or the built-in one, and its segment check.',
-      params: IdParam, response: { 200: Type.Object({ data: Type.Array(TemplateSchema) }), ...problemResponses(401, 403, 404) },
+      params: IdParam, response: { 200: Type.Object({ data: Type.Array(TemplateSchema, { description: 'One entry per supported locale' }) }), ...problemResponses(401, 403, 404) },
     },
   }, async (request) => ({ data: await c.templates.list(request.params.id) }));
 
