@@ -1,6 +1,7 @@
 import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
 
@@ -12,11 +13,7 @@ import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
  * {"messageId": "UNAUTHORIZED", "text": ...}}}`. Our message id is given as Infobip's, so a
  * receipt names it directly.
  */
-class InfobipProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class InfobipProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,7 +1,8 @@
 import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
 import { analyzeSms } from '../segments.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { urlSecretMatches } from './receipt-auth.js';
 
@@ -14,11 +15,7 @@ import { urlSecretMatches } from './receipt-auth.js';
  */
 export const KANNEL_DLR_MASK = 1 | 2 | 8 | 16; // delivered, undelivered, accepted by SMSC, rejected by SMSC
 
-class KannelProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class KannelProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

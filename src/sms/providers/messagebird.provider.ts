@@ -1,7 +1,8 @@
 import { createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { digitsOnly, header, receiptParams } from './receipt-auth.js';
 
@@ -11,11 +12,7 @@ import { digitsOnly, header, receiptParams } from './receipt-auth.js';
  * datacoding}`. Answers `201` with the message (`id`); errors are `{"errors": [{"code",
  * "description", "parameter"}]}` (2 bad key, 9 missing, 10 invalid, 25 balance, 99 internal).
  */
-class MessageBirdProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class MessageBirdProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { basicAuth, field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { header, receiptParams, safeEqual } from './receipt-auth.js';
 
@@ -9,11 +10,7 @@ import { header, receiptParams, safeEqual } from './receipt-auth.js';
  * JSON `{src, dst, text, url, method}`. Answers `202 {"message": "message(s) queued",
  * "message_uuid": [...], "api_id": ...}`; errors are `{"api_id": ..., "error": "..."}`.
  */
-class PlivoProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class PlivoProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,5 +1,6 @@
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
 
@@ -11,11 +12,7 @@ import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
  */
 const REGIONS = ['us', 'eu', 'au', 'br', 'ca'];
 
-class SinchProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class SinchProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,6 +1,7 @@
 import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderModule } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { analyzeSms } from '../segments.js';
 import { statusName } from '../smpp/smpp-connections.js';
 
@@ -21,11 +22,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
-class SmppProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class SmppProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,8 +1,9 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderModule } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { requireHttpUrl } from './http-call.js';
 
 /**
@@ -13,11 +14,7 @@ import { requireHttpUrl } from './http-call.js';
  */
 const RETRYABLE_CODES = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'InternalError', 'InternalFailure', 'ServiceUnavailable', 'KMSThrottlingException', 'RequestTimeout']);
 
-class SnsProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class SnsProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

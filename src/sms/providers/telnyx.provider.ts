@@ -1,6 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { header, SIGNATURE_WINDOW_MS } from './receipt-auth.js';
 
@@ -9,11 +10,7 @@ import { header, SIGNATURE_WINDOW_MS } from './receipt-auth.js';
  * text, webhook_url, messaging_profile_id}`. Answers `200 {"data": {"id": ...}}`; errors are
  * `{"errors": [{"code": "10009", "title": ..., "detail": ...}]}`.
  */
-class TelnyxProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class TelnyxProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { basicAuth, field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { header, safeEqual } from './receipt-auth.js';
 
@@ -10,11 +11,7 @@ import { header, safeEqual } from './receipt-auth.js';
  * path), form-encoded `To`, `From` or `MessagingServiceSid`, `Body`, `StatusCallback`.
  * Answers `201` with the Message resource (`sid`); errors are `{code, message, more_info, status}`.
  */
-class TwilioProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class TwilioProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
-import type { ProviderContext, ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
+import { ProviderBase } from './provider-base.js';
 import { analyzeSms } from '../segments.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
 import { digitsOnly, receiptParams, safeEqual, SIGNATURE_WINDOW_MS } from './receipt-auth.js';
@@ -14,11 +15,7 @@ import { digitsOnly, receiptParams, safeEqual, SIGNATURE_WINDOW_MS } from './rec
  */
 const RETRYABLE_STATUS = new Set(['1', '5', '10']); // Throttled, Internal Error, Too Many Existing Binds
 
-class VonageProvider implements SmsSender {
-  readonly name: string;
-  constructor(private readonly definition: ProviderDefinition, private readonly context: ProviderContext) {
-    this.name = definition.name;
-  }
+class VonageProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;

@@ -47,7 +47,6 @@ export class SmppConnections {
   }
 }
 
-type Waiter = { resolve: () => void; reject: (error: Error) => void };
 
 export class SmppLink {
   #session: Session | null = null;

@@ -1,6 +1,6 @@
 import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, ReceiptUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
@@ -8,6 +8,8 @@ import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PgSmsQueries } from './postgres.sms.js';
+import { smsMethods } from '../sms-methods.js';
+import type { SmsStoreMethods } from '../sms-methods.js';
 
 export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Seals dev-outbox bodies at rest. */
@@ -19,6 +21,9 @@ const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, statu
 const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
   provider_message_id, error_code, created_at, updated_at`;
 
+/** Declares the SMS-delivery methods that the constructor assigns from sqlite.sms.ts / postgres.sms.ts (see store/sms-methods.ts). */
+export interface PostgresStore extends SmsStoreMethods {}
+
 /**
  * The scale-out store: any number of otpgate instances share one PostgreSQL database. Every
  * guarantee the embedded store gets from SQLite's single writer is kept here with row locks:
@@ -29,12 +34,12 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
-  readonly #sms: PgSmsQueries;
 
   constructor(options: PostgresStoreOptions) {
     this.#vault = options.vault;
     this.#db = new PgDatabase(options);
-    this.#sms = new PgSmsQueries(this.#db);
+    // Delivery receipts, per-service SMS settings and templates live in postgres.sms.ts.
+    Object.assign(this, smsMethods(new PgSmsQueries(this.#db)));
   }
 
   migrate(): Promise<number> {
@@ -276,18 +281,6 @@ export class PostgresStore implements Store {
     const { rows } = await this.#db.query<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')");
     return rows[0]?.at ?? null;
   }
-
-  // ── delivery receipts, per-service SMS settings, templates (postgres.sms.ts) ──────────────
-  getMessage = (id: string) => this.#sms.getMessage(id);
-  findMessageByProviderId = (provider: string, providerMessageId: string) => this.#sms.findMessageByProviderId(provider, providerMessageId);
-  applyDeliveryReceipt = (messageId: string, update: ReceiptUpdate, now: number) => this.#sms.applyDeliveryReceipt(messageId, update, now);
-  getSmsConfig = (serviceId: string) => this.#sms.getSmsConfig(serviceId);
-  putSmsConfig = (serviceId: string, sealed: Buffer, now: number) => this.#sms.putSmsConfig(serviceId, sealed, now);
-  deleteSmsConfig = (serviceId: string) => this.#sms.deleteSmsConfig(serviceId);
-  putTemplate = (serviceId: string, locale: string, text: string, now: number) => this.#sms.putTemplate(serviceId, locale, text, now);
-  getTemplate = (serviceId: string, locale: string) => this.#sms.getTemplate(serviceId, locale);
-  listTemplates = (serviceId: string) => this.#sms.listTemplates(serviceId);
-  deleteTemplate = (serviceId: string, locale: string) => this.#sms.deleteTemplate(serviceId, locale);
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {

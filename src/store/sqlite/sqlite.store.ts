@@ -12,13 +12,15 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, ReceiptUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteSmsQueries } from './sqlite.sms.js';
+import { smsMethods } from '../sms-methods.js';
+import type { SmsStoreMethods } from '../sms-methods.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -32,6 +34,9 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
+/** Declares the SMS-delivery methods that the constructor assigns from sqlite.sms.ts / postgres.sms.ts (see store/sms-methods.ts). */
+export interface SqliteStore extends SmsStoreMethods {}
+
 /**
  * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
  * every statement here runs to completion without interleaving: each conditional UPDATE is
@@ -43,7 +48,6 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
-  readonly #sms = new SqliteSmsQueries((sql) => this.#stmt(sql));
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -53,6 +57,8 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    // Delivery receipts, per-service SMS settings and templates live in sqlite.sms.ts.
+    Object.assign(this, smsMethods(new SqliteSmsQueries((sql) => this.#stmt(sql))));
   }
 
   #stmt(sql: string): Statement {
@@ -308,18 +314,6 @@ export class SqliteStore implements Store {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')").get() as Row;
     return (row.at as number | null) ?? null;
   }
-
-  // ── delivery receipts, per-service SMS settings, templates (sqlite.sms.ts) ──────────────
-  getMessage = (id: string) => this.#sms.getMessage(id);
-  findMessageByProviderId = (provider: string, providerMessageId: string) => this.#sms.findMessageByProviderId(provider, providerMessageId);
-  applyDeliveryReceipt = (messageId: string, update: ReceiptUpdate, now: number) => this.#sms.applyDeliveryReceipt(messageId, update, now);
-  getSmsConfig = (serviceId: string) => this.#sms.getSmsConfig(serviceId);
-  putSmsConfig = (serviceId: string, sealed: Buffer, now: number) => this.#sms.putSmsConfig(serviceId, sealed, now);
-  deleteSmsConfig = (serviceId: string) => this.#sms.deleteSmsConfig(serviceId);
-  putTemplate = (serviceId: string, locale: string, text: string, now: number) => this.#sms.putTemplate(serviceId, locale, text, now);
-  getTemplate = (serviceId: string, locale: string) => this.#sms.getTemplate(serviceId, locale);
-  listTemplates = (serviceId: string) => this.#sms.listTemplates(serviceId);
-  deleteTemplate = (serviceId: string, locale: string) => this.#sms.deleteTemplate(serviceId, locale);
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {

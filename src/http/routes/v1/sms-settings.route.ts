@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { SmsRouter } from '../../../sms/sms-router.js';
-import { requireAdmin } from '../../plugins/auth.js';
+import { adminOnly } from '../../plugins/auth.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 import { SmsSettings, SmsSettingsBody } from '../../sms-schemas.js';
 
@@ -11,7 +11,7 @@ const security = [{ bearer: [] }];
 
 /** A service's own SMS providers, routes and sender ids (admin key). */
 export const smsSettingsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
-  const admin = async (request: Parameters<typeof requireAdmin>[1]) => requireAdmin(c.tenancy, request);
+  const admin = adminOnly(c.tenancy);
 
   app.get('/v1/services/:id/sms', {
     onRequest: admin,

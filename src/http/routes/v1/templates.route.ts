@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
-import { requireAdmin } from '../../plugins/auth.js';
+import { adminOnly } from '../../plugins/auth.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 
 const tags = ['Services'];
@@ -27,7 +27,7 @@ const LocaleParams = Type.Object({ id: Type.String({ maxLength: 64 }), locale: T
 
 /** Per-service message templates by locale (admin key). */
 export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
-  const admin = async (request: Parameters<typeof requireAdmin>[1]) => requireAdmin(c.tenancy, request);
+  const admin = adminOnly(c.tenancy);
 
   app.get('/v1/services/:id/templates', {
     onRequest: admin,
