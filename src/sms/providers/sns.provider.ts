@@ -1,4 +1,3 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { SmsSendError } from '../../core/ports.js';
 import type { OutgoingSms, SendResult } from '../../core/ports.js';
@@ -18,6 +17,8 @@ class SnsProvider extends ProviderBase {
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;
+    // Loaded on first use: instances that do not send through SNS never load the AWS SDK.
+    const { PublishCommand, SNSClient } = await import('@aws-sdk/client-sns');
     // A fresh client per send: credentials belong to this definition only. The worker owns
     // retries and failover, so the SDK's own retries are off.
     const client = new SNSClient({
