@@ -237,13 +237,13 @@ export class OutboxWorker {
           last = { provider: name, failure };
           if (!failure.retryable) {
             // The vendor refused this message itself (bad number, blocked content): no other try helps.
-            log.error({ error_code: failure.code, detail: failure.message }, 'sms refused by the provider');
+            log.error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
             await this.#fail(message, verification, name, failure.code);
             return;
           }
           breakers.failure(candidate.key);
           metrics.sendFinished(name, 'retry');
-          log.warn({ error_code: failure.code, detail: failure.message, try: attempt }, 'sms send failed');
+          log.warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
         }
       }
       metrics.sendFinished(name, 'failover');
@@ -307,4 +307,12 @@ export class OutboxWorker {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Vendor error texts may echo the number or the message ("The 'To' number +4915… is not valid"):
+ * every run of 4+ digits keeps only its last two before it reaches the logs.
+ */
+export function scrubDigits(text: string): string {
+  return text.replace(/\d{4,}/g, (digits) => `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`);
 }

@@ -167,3 +167,25 @@ describe('a round never outlasts its lease', () => {
     expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'queued', error_code: 'busy' });
   });
 });
+
+describe('logs of provider failures', () => {
+  it('never hold the full number or the code a vendor echoes in its error text', async () => {
+    primary.answer((req) => {
+      const sent = JSON.parse(req.body) as { to: string; text: string };
+      return { status: 400, body: { error: 'E21211', message: `The 'To' number ${sent.to} is not valid for "${sent.text}"` } };
+    });
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_SEND_TIMEOUT_MS: '300' } });
+    svc = await h.service();
+    await useProviders();
+    await start();
+    await h.c.worker.drainOnce();
+    const sent = JSON.parse(primary.requests[0]!.body) as { text: string };
+    const code = /\d{6}/.exec(sent.text)![0];
+    const text = JSON.stringify(h.logs);
+    expect(text).toContain('sms refused by the provider');
+    expect(text).not.toContain(TO);
+    expect(text).not.toContain(TO.slice(1));
+    expect(text).not.toContain(code);
+  });
+});
