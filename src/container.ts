@@ -6,6 +6,7 @@ import { sqlitePath } from './config.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { AttemptsService } from './core/attempts.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -25,6 +26,7 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
+  attempts: AttemptsService;
   sender: SmsSender;
   worker: OutboxWorker;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
@@ -74,6 +76,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
+    attempts: new AttemptsService(store),
     sender,
     worker,
     devOutbox: sender.name === 'console',

@@ -4,6 +4,8 @@
  */
 import type {
   ApiKeyRecord,
+  AttemptRecord,
+  AttemptSummary,
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
@@ -109,6 +111,29 @@ export interface MessageQueue {
   nextDueAt(): Promise<number | null>;
 }
 
+export interface AttemptFilter {
+  verificationId?: string | undefined;
+  to?: string | undefined;
+  country?: string | undefined;
+  /** Epoch ms, exclusive. */
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  /** true: only sends of approved verifications; false: only the others. */
+  converted?: boolean | undefined;
+  /** E.164 prefix such as "+1415". */
+  destinationPrefix?: string | undefined;
+}
+
+/**
+ * The attempts log: every send (message) with the state of its verification, newest first.
+ * `serviceId` null means every service (admin). Suppressed sends to test numbers are left out.
+ */
+export interface AttemptStore {
+  listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
+  getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null>;
+  summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary>;
+}
+
 /** Where the console provider keeps what it "sent", encrypted at rest. */
 export interface DevOutboxStore {
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
@@ -142,6 +167,7 @@ export interface Store
     ApiKeyStore,
     VerificationStore,
     MessageQueue,
+    AttemptStore,
     DevOutboxStore,
     IdempotencyStore,
     MetaStore {

@@ -54,6 +54,10 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'E.164 number → fixed code; nothing is sent to these numbers',
     examples: [{ '+15005550006': '123456' }],
   }),
+  custom_code_enabled: Type.Boolean({
+    description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
+    examples: [false],
+  }),
 });
 
 // No `default` keywords in settings schemas: the validator would write them into PATCH bodies.

@@ -100,4 +100,16 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  // 60–69: the Twilio-compatible surface (issue 6).
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE verifications ADD COLUMN friendly_name TEXT;
+ALTER TABLE verifications ADD COLUMN app_hash TEXT;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
 ];

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDb, Statement } from 'better-sqlite3';
 import type {
   ApiKeyRecord,
+  AttemptRecord,
+  AttemptSummary,
   DevOutboxEntry,
   MessageRecord,
   Page,
@@ -12,8 +14,9 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { AttemptFilter, IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
+import { DEFAULT_SETTINGS } from '../../core/service-settings.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -170,12 +173,13 @@ export class SqliteStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash,
       );
       if (message) this.#insertMessage(message);
     })();
@@ -267,6 +271,41 @@ export class SqliteStore implements Store {
 
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
     return (this.#stmt('SELECT * FROM messages WHERE verification_id = ? ORDER BY id').all(verificationId) as Row[]).map(toMessage);
+  }
+
+  // ── attempts log ────────────────────────────────────────────────────────────────────────
+  async listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
+    const { where, params } = attemptWhere(serviceId, filter);
+    const after = decodeCursor(options.cursor);
+    if (after !== null) {
+      where.push('m.id < ?');
+      params.push(after);
+    }
+    params.push(options.limit + 1);
+    const rows = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
+      FROM messages m JOIN verifications v ON v.id = m.verification_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ?`).all(...params) as Row[];
+    const data = rows.map(toAttempt);
+    if (data.length <= options.limit) return { data, nextCursor: null };
+    const kept = data.slice(0, options.limit);
+    return { data: kept, nextCursor: encodeCursor(kept[kept.length - 1]!.message.id) };
+  }
+
+  async getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null> {
+    const { where, params } = attemptWhere(serviceId, {});
+    where.push('m.id = ?');
+    params.push(messageId);
+    const row = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
+      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`).get(...params) as Row | undefined;
+    return row ? toAttempt(row) : null;
+  }
+
+  async summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary> {
+    const { where, params } = attemptWhere(serviceId, filter);
+    const row = this.#stmt(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), 0) AS converted
+      FROM messages m JOIN verifications v ON v.id = m.verification_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as Row;
+    return { total: row.total as number, converted: row.converted as number };
   }
 
   // ── message queue ───────────────────────────────────────────────────────────────────────
@@ -367,10 +406,46 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
 }
 
+/** Suppressed sends (test numbers) never reached a phone: they are not attempts. */
+function attemptWhere(serviceId: string | null, filter: AttemptFilter): { where: string[]; params: unknown[] } {
+  const where = ["m.status <> 'suppressed'"];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (serviceId !== null) add('m.service_id = ?', serviceId);
+  if (filter.verificationId !== undefined) add('m.verification_id = ?', filter.verificationId);
+  if (filter.to !== undefined) add('m.to_number = ?', filter.to);
+  if (filter.country !== undefined) add('v.country = ?', filter.country);
+  if (filter.createdAfter !== undefined) add('m.created_at > ?', filter.createdAfter);
+  if (filter.createdBefore !== undefined) add('m.created_at < ?', filter.createdBefore);
+  if (filter.converted !== undefined) where.push(filter.converted ? "v.status = 'approved'" : "v.status <> 'approved'");
+  if (filter.destinationPrefix !== undefined) add("m.to_number LIKE ? ESCAPE '\\'", `${filter.destinationPrefix.replace(/[\\%_]/g, '\\$&')}%`);
+  return { where, params };
+}
+
+function toAttempt(row: Row): AttemptRecord {
+  const message = toMessage(row);
+  return {
+    message,
+    verification: {
+      id: message.verificationId,
+      serviceId: message.serviceId,
+      to: message.to,
+      country: (row.v_country as string | null) ?? null,
+      channel: 'sms',
+      status: row.v_status as VerificationStatus,
+      locale: row.v_locale as string,
+    },
+  };
+}
+
 function toService(row: Row): ServiceRecord {
   return {
     id: row.id as string,
-    settings: JSON.parse(row.settings as string) as ServiceSettings,
+    // Settings added later take their default on rows written before them.
+    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings as string) as ServiceSettings) },
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -412,6 +487,9 @@ function toVerification(row: Row): VerificationRecord {
     updatedAt: row.updated_at as number,
     isTest: row.is_test === 1,
     clientIp: (row.client_ip as string | null) ?? null,
+    customCode: row.custom_code === 1,
+    friendlyName: (row.friendly_name as string | null) ?? null,
+    appHash: (row.app_hash as string | null) ?? null,
   };
 }
 
