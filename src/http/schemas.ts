@@ -72,6 +72,8 @@ export const Service = Type.Composite(
   [
     Type.Object({
       id: Type.String({ description: 'Service id', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+      twilio_service_sid: Type.String({ description: 'The same service as a Twilio Verify service SID, for /v2 and the Twilio SDKs', examples: ['VA0123456789abcdef0123456789abcdef'] }),
+      twilio_account_sid: Type.String({ description: 'The account SID of this service for /v2 (credentials: POST /v1/services/{id}/basic-credentials)', examples: ['AC0123456789abcdef0123456789abcdef'] }),
       created_at: IsoTime('Creation time'),
       updated_at: IsoTime('Last change'),
     }),
@@ -120,6 +122,9 @@ export const StartBody = Type.Object(
     locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: 'Message language; default from the service, then the number\'s country', examples: ['es'] })),
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
+    custom_code: Type.Optional(Type.String({ pattern: '^\\d{4,10}$', description: 'Your own 4–10 digit code instead of ours (service setting custom_code_enabled); such a verification may be approved with POST /v1/verifications/{id}/approve', examples: ['482915'] })),
+    friendly_name: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Shown instead of the service name in this SMS', examples: ['Acme Pay'] })),
+    app_hash: Type.Optional(Type.String({ minLength: 11, maxLength: 11, description: 'Android SMS Retriever hash for this SMS, instead of the service\'s', examples: ['FA+9qCX9VSu'] })),
   },
   { additionalProperties: false },
 );
