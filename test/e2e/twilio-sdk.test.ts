@@ -228,3 +228,107 @@ describe('the official twilio SDK against otpgate', () => {
     expect((await client.verify.v2.services(serviceSid).verificationChecks.create({ to, code })).status).toBe('approved');
   });
 });
+
+/** One scenario, two surfaces: each driver maps its API's answers to the same outcome words. */
+interface Driver {
+  serviceId: string;
+  start(to: string): Promise<string>;
+  check(to: string, code: string): Promise<string>;
+  fetch(id: string): Promise<string>;
+  cancel(id: string): Promise<string>;
+}
+
+async function scenario(d: Driver, prefix: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const a = `${prefix}1`;
+  const id = await d.start(a);
+  const code = await codeSentTo(d.serviceId, a);
+  out.wrong = await d.check(a, wrong(code));
+  out.right = await d.check(a, code);
+  out.again = await d.check(a, code);
+  out.fetched = await d.fetch(id);
+  out.canceled = await d.cancel(await d.start(`${prefix}2`));
+  const b = `${prefix}3`;
+  await d.start(b);
+  const codeB = await codeSentTo(d.serviceId, b);
+  out.fiveWrong = [];
+  for (let i = 0; i < 5; i++) (out.fiveWrong as string[]).push(await d.check(b, wrong(codeB)));
+  out.sixthCheck = await d.check(b, codeB);
+  const c = `${prefix}4`;
+  const ids = new Set<string>();
+  for (let i = 0; i < 5; i++) ids.add(await d.start(c));
+  out.sameIdOnResend = ids.size === 1;
+  out.sixthSend = await d.start(c).catch((error: Error) => error.message);
+  return out;
+}
+
+function twilioDriver(c: Client, sid: string, id: string): Driver {
+  const word = (error: unknown): string => {
+    const code = (error as { code?: number }).code;
+    return code === 60202 ? 'max_attempts' : code === 60203 ? 'max_sends' : code === 20404 ? 'gone' : `error ${code}`;
+  };
+  const svc = c.verify.v2.services(sid);
+  return {
+    serviceId: id,
+    start: (to) =>
+      svc.verifications.create({ to, channel: 'sms' }).then(
+        (v) => v.sid,
+        (error: unknown) => {
+          throw new Error(word(error));
+        },
+      ),
+    check: (to, code) => svc.verificationChecks.create({ to, code }).then((r) => `${r.status}/${r.valid}`, word),
+    fetch: async (vid) => (await svc.verifications(vid).fetch()).status,
+    cancel: async (vid) => (await svc.verifications(vid).update({ status: 'canceled' })).status,
+  };
+}
+
+function nativeDriver(id: string, key: string): Driver {
+  const word = (res: { status: number; json: any }): string => {
+    const code = res.json.code as string;
+    if (code === 'max_attempts_reached') return 'max_attempts';
+    if (code === 'max_sends_reached') return 'max_sends';
+    if (['verification_already_approved', 'verification_canceled', 'verification_expired', 'verification_not_found'].includes(code)) return 'gone';
+    return `error ${code}`;
+  };
+  return {
+    serviceId: id,
+    async start(to) {
+      const res = await native('POST', '/v1/verifications', { to }, key);
+      if (res.status !== 201) throw new Error(word(res));
+      return res.json.id;
+    },
+    async check(to, code) {
+      const res = await native('POST', '/v1/verifications/check', { to, code }, key);
+      return res.status === 200 ? `${res.json.status}/${res.json.valid}` : word(res);
+    },
+    fetch: async (vid) => (await native('GET', `/v1/verifications/${vid}`, undefined, key)).json.status,
+    cancel: async (vid) => (await native('POST', `/v1/verifications/${vid}/cancel`, undefined, key)).json.status,
+  };
+}
+
+describe('the same scenarios through the native /v1 API', () => {
+  it('give the same outcomes as through the Twilio SDK (one core)', async () => {
+    const created = await native('POST', '/v1/services', { name: 'Native', resend_cooldown_seconds: 0 });
+    const nativeKey = (await native('POST', `/v1/services/${created.json.id}/keys`)).json.key as string;
+    const viaNative = await scenario(nativeDriver(created.json.id, nativeKey), '+1415555020');
+
+    const twin = await admin.verify.v2.services.create({ friendlyName: 'Twin' });
+    const twinId = await serviceIdOf(twin.sid);
+    await native('PATCH', `/v1/services/${twinId}`, { resend_cooldown_seconds: 0 });
+    const viaTwilio = await scenario(twilioDriver(sdk(await issue(twinId, 'account')), twin.sid, twinId), '+1415555030');
+
+    expect(viaTwilio).toEqual(viaNative);
+    expect(viaNative).toEqual({
+      wrong: 'pending/false',
+      right: 'approved/true',
+      again: 'gone',
+      fetched: 'approved',
+      canceled: 'canceled',
+      fiveWrong: ['pending/false', 'pending/false', 'pending/false', 'pending/false', 'max_attempts_reached/false'],
+      sixthCheck: 'max_attempts',
+      sameIdOnResend: true,
+      sixthSend: 'max_sends',
+    });
+  });
+});
