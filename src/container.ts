@@ -7,6 +7,7 @@ import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
 import { AttemptsService } from './core/attempts.service.js';
+import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -27,6 +28,7 @@ export interface Container {
   tenancy: TenancyService;
   verifications: VerificationService;
   attempts: AttemptsService;
+  rateLimits: RateLimitService;
   sender: SmsSender;
   worker: OutboxWorker;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
@@ -58,6 +60,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
   const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
   const tenancy = new TenancyService(store, clock, random);
+  // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
+  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
@@ -65,6 +69,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     random,
     metrics,
     onMessageQueued: () => worker.notify(),
+    rateLimits,
   });
 
   return {
@@ -77,6 +82,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     tenancy,
     verifications,
     attempts: new AttemptsService(store),
+    rateLimits,
     sender,
     worker,
     devOutbox: sender.name === 'console',

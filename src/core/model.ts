@@ -147,6 +147,28 @@ export interface AttemptSummary {
   converted: number;
 }
 
+/** A named limit of a service (Twilio's `RateLimit`): starts that name it count against its buckets. */
+export interface RateLimitRecord {
+  id: string;
+  serviceId: string;
+  /** The key a start gives a value for, e.g. `end_user_ip_address`. */
+  uniqueName: string;
+  description: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** At most `max` starts per value of its rate limit in each window of `intervalSeconds`. */
+export interface BucketRecord {
+  id: string;
+  rateLimitId: string;
+  serviceId: string;
+  max: number;
+  intervalSeconds: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface DevOutboxEntry {
   id: string;
   serviceId: string;

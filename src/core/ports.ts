@@ -6,10 +6,12 @@ import type {
   ApiKeyRecord,
   AttemptRecord,
   AttemptSummary,
+  BucketRecord,
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
   Page,
+  RateLimitRecord,
   ServiceRecord,
   ServiceSettings,
   VerificationRecord,
@@ -134,6 +136,39 @@ export interface AttemptStore {
   summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary>;
 }
 
+/** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
+export interface RateLimitStore {
+  /** False when the service already has a rate limit with that unique name. */
+  createRateLimit(rateLimit: RateLimitRecord): Promise<boolean>;
+  getRateLimit(serviceId: string, id: string): Promise<RateLimitRecord | null>;
+  listRateLimits(serviceId: string, options: ListOptions): Promise<Page<RateLimitRecord>>;
+  updateRateLimit(serviceId: string, id: string, description: string | null, now: number): Promise<RateLimitRecord | null>;
+  /** Deletes it and its buckets. */
+  deleteRateLimit(serviceId: string, id: string): Promise<boolean>;
+  createBucket(bucket: BucketRecord): Promise<void>;
+  getBucket(serviceId: string, rateLimitId: string, id: string): Promise<BucketRecord | null>;
+  listBuckets(serviceId: string, rateLimitId: string, options: ListOptions): Promise<Page<BucketRecord>>;
+  updateBucket(serviceId: string, rateLimitId: string, id: string, max: number, intervalSeconds: number, now: number): Promise<BucketRecord | null>;
+  deleteBucket(serviceId: string, rateLimitId: string, id: string): Promise<boolean>;
+  /** The rate limits of a service with these unique names, each with all its buckets. */
+  findRateLimitsByName(serviceId: string, uniqueNames: string[]): Promise<Array<{ rateLimit: RateLimitRecord; buckets: BucketRecord[] }>>;
+}
+
+export interface BucketVerdict {
+  allowed: boolean;
+  /** Seconds until the window that refused this ends. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Counts one hit of `key` in a fixed window of `intervalSeconds` and says whether it is within
+ * `max`. Atomic per key, so concurrent starts cannot all slip under the limit. A small port so a
+ * shared limiter (Redis, PostgreSQL) can replace the embedded one.
+ */
+export interface BucketLimiter {
+  consumeBucket(key: string, max: number, intervalSeconds: number, now: number): Promise<BucketVerdict>;
+}
+
 /** Where the console provider keeps what it "sent", encrypted at rest. */
 export interface DevOutboxStore {
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
@@ -168,6 +203,7 @@ export interface Store
     VerificationStore,
     MessageQueue,
     AttemptStore,
+    RateLimitStore,
     DevOutboxStore,
     IdempotencyStore,
     MetaStore {

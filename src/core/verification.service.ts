@@ -5,6 +5,7 @@ import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './m
 import { assertSmsCapable, normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
+import type { RateLimitService } from './rate-limits.service.js';
 import { resolveLocale, validateAndroidAppHash } from '../sms/templates.js';
 
 export interface StartInput {
@@ -22,6 +23,8 @@ export interface StartInput {
   friendlyName?: string | undefined;
   /** Android SMS Retriever hash for this verification, overriding the service's. */
   appHash?: string | undefined;
+  /** Rate limit unique name → value (an IP, a user id) counted against that limit's buckets. */
+  rateLimits?: Record<string, string> | undefined;
 }
 
 export interface CheckInput {
@@ -61,6 +64,7 @@ export interface VerificationServiceDeps {
   metrics: VerificationMetrics;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  rateLimits: RateLimitService;
 }
 
 /**
@@ -90,6 +94,8 @@ export class VerificationService {
     const customCode = input.customCode === undefined ? undefined : validCustomCode(service, input.customCode);
     const friendlyName = input.friendlyName === undefined ? null : validFriendlyName(input.friendlyName);
     const appHash = input.appHash === undefined ? null : validateAndroidAppHash(input.appHash);
+    // Integrator-defined limits count every start, resends included, before anything is written.
+    await this.#deps.rateLimits.enforce(service, input.rateLimits);
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);

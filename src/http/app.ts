@@ -13,7 +13,7 @@ import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
 import { twilioRoutes } from './routes/twilio/twilio.plugin.js';
-import { TwilioAttempt, TwilioError, TwilioService, TwilioVerification } from './routes/twilio/twilio-schemas.js';
+import { TwilioAttempt, TwilioBucket, TwilioError, TwilioRateLimit, TwilioService, TwilioVerification } from './routes/twilio/twilio-schemas.js';
 import { ApiKey, Problem, Service, Verification } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,7 +66,9 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey, TwilioError, TwilioService, TwilioVerification, TwilioAttempt]) app.addSchema(schema);
+  for (const schema of [Problem, Service, Verification, ApiKey, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+    app.addSchema(schema);
+  }
 
   await app.register(swagger, {
     openapi: {

@@ -123,6 +123,11 @@ export const StartBody = Type.Object(
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
     custom_code: Type.Optional(Type.String({ pattern: '^\\d{4,10}$', description: 'Your own 4–10 digit code instead of ours (service setting custom_code_enabled); such a verification may be approved with POST /v1/verifications/{id}/approve', examples: ['482915'] })),
+    rate_limits: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ minLength: 1, maxLength: 256 }), {
+      maxProperties: 20,
+      description: 'Rate limit unique name → value (an IP, a user id) counted against that limit\'s buckets (defined through /v2/Services/{sid}/RateLimits)',
+      examples: [{ end_user_ip_address: '203.0.113.7' }],
+    })),
     friendly_name: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Shown instead of the service name in this SMS', examples: ['Acme Pay'] })),
     app_hash: Type.Optional(Type.String({ minLength: 11, maxLength: 11, description: 'Android SMS Retriever hash for this SMS, instead of the service\'s', examples: ['FA+9qCX9VSu'] })),
   },

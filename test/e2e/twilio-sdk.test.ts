@@ -190,6 +190,28 @@ describe('the official twilio SDK against otpgate', () => {
     expect((await svc.verifications(custom.sid).update({ status: 'approved' })).status).toBe('approved');
   });
 
+  it('manages RateLimits and Buckets and answers a full bucket with 20429', async () => {
+    const svc = client.verify.v2.services(serviceSid);
+    const limit = await svc.rateLimits.create({ uniqueName: 'end_user_ip_address', description: 'per IP' });
+    expect(limit.sid).toMatch(/^RK[0-9a-f]{32}$/);
+    const bucket = await svc.rateLimits(limit.sid).buckets.create({ max: 1, interval: 60 });
+    expect(bucket).toMatchObject({ max: 1, interval: 60, rateLimitSid: limit.sid });
+    expect(bucket.sid).toMatch(/^BL[0-9a-f]{32}$/);
+    expect((await svc.rateLimits(limit.sid).buckets(bucket.sid).update({ max: 2 })).max).toBe(2);
+    expect((await svc.rateLimits.list()).map((r) => r.uniqueName)).toEqual(['end_user_ip_address']);
+    expect(await svc.rateLimits(limit.sid).buckets.list()).toHaveLength(1);
+
+    const rateLimits = { end_user_ip_address: '203.0.113.7' };
+    await svc.verifications.create({ to: '+14155550121', channel: 'sms', rateLimits });
+    await svc.verifications.create({ to: '+14155550122', channel: 'sms', rateLimits });
+    expect(await restError(svc.verifications.create({ to: '+14155550123', channel: 'sms', rateLimits }))).toMatchObject({ code: 20429, status: 429 });
+    expect(await restError(svc.verifications.create({ to: '+14155550123', channel: 'sms', rateLimits: { unknown: 'x' } }))).toMatchObject({ code: 60200 });
+    await svc.verifications.create({ to: '+14155550123', channel: 'sms', rateLimits: { end_user_ip_address: '198.51.100.1' } });
+
+    expect(await svc.rateLimits(limit.sid).remove()).toBe(true);
+    expect(await restError(svc.rateLimits(limit.sid).buckets(bucket.sid).fetch())).toMatchObject({ code: 20404 });
+  });
+
   it('refuses other channels and bad numbers with 60200', async () => {
     const svc = client.verify.v2.services(serviceSid);
     expect(await restError(svc.verifications.create({ to: '+14155550108', channel: 'whatsapp' }))).toMatchObject({ code: 60200, status: 400 });

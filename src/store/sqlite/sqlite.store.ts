@@ -4,8 +4,6 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDb, Statement } from 'better-sqlite3';
 import type {
   ApiKeyRecord,
-  AttemptRecord,
-  AttemptSummary,
   DevOutboxEntry,
   MessageRecord,
   Page,
@@ -14,11 +12,24 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { AttemptFilter, IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type {
+  AttemptStore,
+  BucketLimiter,
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  RateLimitStore,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { DEFAULT_SETTINGS } from '../../core/service-settings.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { page, toMessage } from './rows.js';
+import type { Row } from './rows.js';
+import { SqliteAttempts } from './sqlite-attempts.js';
+import { SqliteRateLimits } from './sqlite-rate-limits.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -32,7 +43,6 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-type Row = Record<string, unknown>;
 
 /**
  * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
@@ -40,11 +50,13 @@ type Row = Record<string, unknown>;
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, BucketLimiter {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
+  readonly #attempts: SqliteAttempts;
+  readonly #limits: SqliteRateLimits;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -54,6 +66,9 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    const prepare = (sql: string) => this.#stmt(sql);
+    this.#attempts = new SqliteAttempts(prepare);
+    this.#limits = new SqliteRateLimits(this.#db, prepare);
   }
 
   #stmt(sql: string): Statement {
@@ -273,40 +288,22 @@ export class SqliteStore implements Store {
     return (this.#stmt('SELECT * FROM messages WHERE verification_id = ? ORDER BY id').all(verificationId) as Row[]).map(toMessage);
   }
 
-  // ── attempts log ────────────────────────────────────────────────────────────────────────
-  async listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
-    const { where, params } = attemptWhere(serviceId, filter);
-    const after = decodeCursor(options.cursor);
-    if (after !== null) {
-      where.push('m.id < ?');
-      params.push(after);
-    }
-    params.push(options.limit + 1);
-    const rows = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
-      FROM messages m JOIN verifications v ON v.id = m.verification_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ?`).all(...params) as Row[];
-    const data = rows.map(toAttempt);
-    if (data.length <= options.limit) return { data, nextCursor: null };
-    const kept = data.slice(0, options.limit);
-    return { data: kept, nextCursor: encodeCursor(kept[kept.length - 1]!.message.id) };
-  }
-
-  async getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null> {
-    const { where, params } = attemptWhere(serviceId, {});
-    where.push('m.id = ?');
-    params.push(messageId);
-    const row = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
-      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`).get(...params) as Row | undefined;
-    return row ? toAttempt(row) : null;
-  }
-
-  async summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary> {
-    const { where, params } = attemptWhere(serviceId, filter);
-    const row = this.#stmt(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), 0) AS converted
-      FROM messages m JOIN verifications v ON v.id = m.verification_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as Row;
-    return { total: row.total as number, converted: row.converted as number };
-  }
+  // ── attempts log and rate limits (separate files, same database) ─────────────────────────
+  listAttempts: AttemptStore['listAttempts'] = (...args) => this.#attempts.listAttempts(...args);
+  getAttempt: AttemptStore['getAttempt'] = (...args) => this.#attempts.getAttempt(...args);
+  summarizeAttempts: AttemptStore['summarizeAttempts'] = (...args) => this.#attempts.summarizeAttempts(...args);
+  createRateLimit: RateLimitStore['createRateLimit'] = (...args) => this.#limits.createRateLimit(...args);
+  getRateLimit: RateLimitStore['getRateLimit'] = (...args) => this.#limits.getRateLimit(...args);
+  listRateLimits: RateLimitStore['listRateLimits'] = (...args) => this.#limits.listRateLimits(...args);
+  updateRateLimit: RateLimitStore['updateRateLimit'] = (...args) => this.#limits.updateRateLimit(...args);
+  deleteRateLimit: RateLimitStore['deleteRateLimit'] = (...args) => this.#limits.deleteRateLimit(...args);
+  createBucket: RateLimitStore['createBucket'] = (...args) => this.#limits.createBucket(...args);
+  getBucket: RateLimitStore['getBucket'] = (...args) => this.#limits.getBucket(...args);
+  listBuckets: RateLimitStore['listBuckets'] = (...args) => this.#limits.listBuckets(...args);
+  updateBucket: RateLimitStore['updateBucket'] = (...args) => this.#limits.updateBucket(...args);
+  deleteBucket: RateLimitStore['deleteBucket'] = (...args) => this.#limits.deleteBucket(...args);
+  findRateLimitsByName: RateLimitStore['findRateLimitsByName'] = (...args) => this.#limits.findRateLimitsByName(...args);
+  consumeBucket: BucketLimiter['consumeBucket'] = (...args) => this.#limits.consumeBucket(...args);
 
   // ── message queue ───────────────────────────────────────────────────────────────────────
   async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
@@ -400,47 +397,6 @@ export class SqliteStore implements Store {
   }
 }
 
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  if (rows.length <= limit) return { data: rows, nextCursor: null };
-  const data = rows.slice(0, limit);
-  return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
-}
-
-/** Suppressed sends (test numbers) never reached a phone: they are not attempts. */
-function attemptWhere(serviceId: string | null, filter: AttemptFilter): { where: string[]; params: unknown[] } {
-  const where = ["m.status <> 'suppressed'"];
-  const params: unknown[] = [];
-  const add = (clause: string, value: unknown) => {
-    where.push(clause);
-    params.push(value);
-  };
-  if (serviceId !== null) add('m.service_id = ?', serviceId);
-  if (filter.verificationId !== undefined) add('m.verification_id = ?', filter.verificationId);
-  if (filter.to !== undefined) add('m.to_number = ?', filter.to);
-  if (filter.country !== undefined) add('v.country = ?', filter.country);
-  if (filter.createdAfter !== undefined) add('m.created_at > ?', filter.createdAfter);
-  if (filter.createdBefore !== undefined) add('m.created_at < ?', filter.createdBefore);
-  if (filter.converted !== undefined) where.push(filter.converted ? "v.status = 'approved'" : "v.status <> 'approved'");
-  if (filter.destinationPrefix !== undefined) add("m.to_number LIKE ? ESCAPE '\\'", `${filter.destinationPrefix.replace(/[\\%_]/g, '\\$&')}%`);
-  return { where, params };
-}
-
-function toAttempt(row: Row): AttemptRecord {
-  const message = toMessage(row);
-  return {
-    message,
-    verification: {
-      id: message.verificationId,
-      serviceId: message.serviceId,
-      to: message.to,
-      country: (row.v_country as string | null) ?? null,
-      channel: 'sms',
-      status: row.v_status as VerificationStatus,
-      locale: row.v_locale as string,
-    },
-  };
-}
-
 function toService(row: Row): ServiceRecord {
   return {
     id: row.id as string,
@@ -490,23 +446,5 @@ function toVerification(row: Row): VerificationRecord {
     customCode: row.custom_code === 1,
     friendlyName: (row.friendly_name as string | null) ?? null,
     appHash: (row.app_hash as string | null) ?? null,
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    id: row.id as string,
-    verificationId: row.verification_id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    status: row.status as MessageRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    leaseUntil: (row.lease_until as number | null) ?? null,
-    provider: (row.provider as string | null) ?? null,
-    providerMessageId: (row.provider_message_id as string | null) ?? null,
-    errorCode: (row.error_code as string | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
   };
 }

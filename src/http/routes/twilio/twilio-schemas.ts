@@ -87,6 +87,7 @@ export const VerificationCreateBody = Type.Object(
     Payee: Type.Optional(Type.String({ maxLength: 256, description: 'Binds the code to this payee (PSD2)', examples: ['ACME Ltd'] })),
     AppHash: Type.Optional(Type.String({ maxLength: 11, description: 'Android SMS Retriever hash for this SMS', examples: ['FA+9qCX9VSu'] })),
     DeviceIp: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address', examples: ['203.0.113.7'] })),
+    RateLimits: Type.Optional(Type.String({ maxLength: 8192, description: 'JSON object: rate limit unique name → value counted against its buckets', examples: ['{"end_user_ip_address":"203.0.113.7"}'] })),
   },
   { additionalProperties: true },
 );
@@ -176,6 +177,36 @@ export const TwilioAttempt = Type.Object(
     url: Type.String(d('Absolute URL of this resource')),
   },
   { $id: 'TwilioAttempt', description: 'One send of a verification' },
+);
+
+export const TwilioRateLimit = Type.Object(
+  {
+    sid: Sid('RK', 'Rate limit SID'),
+    service_sid: Sid('VA', 'Service SID'),
+    account_sid: Sid('AC', 'Account SID'),
+    unique_name: Type.String(d('The key a start gives a value for in RateLimits', ['end_user_ip_address'])),
+    description: Nullable(Type.String(), 'Free text'),
+    date_created: Time('Creation time'),
+    date_updated: Time('Last change'),
+    url: Type.String(d('Absolute URL of this resource')),
+    links: Type.Record(Type.String(), Type.String(), d('Sub-resources')),
+  },
+  { $id: 'TwilioRateLimit', description: 'A named limit of a service' },
+);
+
+export const TwilioBucket = Type.Object(
+  {
+    sid: Sid('BL', 'Bucket SID'),
+    rate_limit_sid: Sid('RK', 'Rate limit SID'),
+    service_sid: Sid('VA', 'Service SID'),
+    account_sid: Sid('AC', 'Account SID'),
+    max: Type.Integer(d('Starts allowed per value in each interval', [10])),
+    interval: Type.Integer(d('Window length in seconds', [60])),
+    date_created: Time('Creation time'),
+    date_updated: Time('Last change'),
+    url: Type.String(d('Absolute URL of this resource')),
+  },
+  { $id: 'TwilioBucket', description: 'At most max starts per value of its rate limit in each interval' },
 );
 
 export const PageMeta = Type.Object(

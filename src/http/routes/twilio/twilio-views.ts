@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AttemptRecord, MessageRecord, ServiceRecord, VerificationRecord } from '../../../core/model.js';
+import type { AttemptRecord, BucketRecord, MessageRecord, RateLimitRecord, ServiceRecord, VerificationRecord } from '../../../core/model.js';
 import { accountSidFor } from '../../../core/tenancy.service.js';
 import { sidOf } from './sids.js';
 
@@ -38,6 +38,7 @@ export function serviceResource(base: string, service: ServiceRecord) {
     links: {
       verification_checks: `${url}/VerificationCheck`,
       verifications: `${url}/Verifications`,
+      rate_limits: `${url}/RateLimits`,
     },
   };
 }
@@ -88,6 +89,40 @@ export function verificationCheckResource(v: VerificationRecord, valid: boolean,
     date_created: twilioTime(v.createdAt),
     date_updated: twilioTime(v.updatedAt),
     sna_attempts_error_codes: [],
+  };
+}
+
+export function rateLimitResource(base: string, r: RateLimitRecord) {
+  const serviceSid = sidOf('VA', r.serviceId);
+  const sid = sidOf('RK', r.id);
+  const url = `${base}/Services/${serviceSid}/RateLimits/${sid}`;
+  return {
+    sid,
+    service_sid: serviceSid,
+    account_sid: accountSidFor(r.serviceId),
+    unique_name: r.uniqueName,
+    description: r.description,
+    date_created: twilioTime(r.createdAt),
+    date_updated: twilioTime(r.updatedAt),
+    url,
+    links: { buckets: `${url}/Buckets` },
+  };
+}
+
+export function bucketResource(base: string, b: BucketRecord) {
+  const serviceSid = sidOf('VA', b.serviceId);
+  const rateLimitSid = sidOf('RK', b.rateLimitId);
+  const sid = sidOf('BL', b.id);
+  return {
+    sid,
+    rate_limit_sid: rateLimitSid,
+    service_sid: serviceSid,
+    account_sid: accountSidFor(b.serviceId),
+    max: b.max,
+    interval: b.intervalSeconds,
+    date_created: twilioTime(b.createdAt),
+    date_updated: twilioTime(b.updatedAt),
+    url: `${base}/Services/${serviceSid}/RateLimits/${rateLimitSid}/Buckets/${sid}`,
   };
 }
 

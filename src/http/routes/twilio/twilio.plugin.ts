@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { twilioAttemptsRoutes } from './attempts.route.js';
+import { twilioRateLimitsRoutes } from './rate-limits.route.js';
 import { twilioServicesRoutes } from './services.route.js';
 import { authenticateBasic } from './twilio-auth.js';
 import { sendTwilioError, toAppErrorForTwilio } from './twilio-errors.js';
@@ -35,4 +36,5 @@ export const twilioRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
   await app.register(twilioVerificationsRoutes(c));
   await app.register(twilioVerificationCheckRoutes(c));
   await app.register(twilioAttemptsRoutes(c));
+  await app.register(twilioRateLimitsRoutes(c));
 };

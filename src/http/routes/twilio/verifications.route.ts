@@ -27,6 +27,18 @@ export function bindingContext(binding: { Amount?: string | undefined; Payee?: s
   };
 }
 
+/** Twilio sends RateLimits as a JSON object of unique name → value. */
+function parseRateLimits(raw: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new AppError('invalid_request', 'Invalid parameter `RateLimits`: not a JSON object.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('invalid_request', 'Invalid parameter `RateLimits`: not a JSON object.');
+  return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
+}
+
 export function verificationIdOf(sid: string): string {
   const id = idOf('VE', sid);
   if (id === null) throw new AppError('verification_not_found', `No verification ${sid}.`);
@@ -51,6 +63,7 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       throw new AppError('invalid_request', `Invalid parameter \`Channel\`: otpgate sends "sms" only, not "${body.Channel}".`);
     }
     const { context, binding } = bindingContext(body);
+    const rateLimits = body.RateLimits === undefined ? undefined : parseRateLimits(body.RateLimits);
     const started = await c.verifications.start(service, {
       to: body.To,
       locale: body.Locale,
@@ -59,6 +72,7 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       customCode: body.CustomCode,
       friendlyName: body.CustomFriendlyName,
       appHash: body.AppHash,
+      rateLimits,
     });
     return reply.code(201).send(verificationResource(baseUrl(request), started.verification, started.messages, binding));
   });

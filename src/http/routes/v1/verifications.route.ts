@@ -33,6 +33,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         customCode: body.custom_code,
         friendlyName: body.friendly_name,
         appHash: body.app_hash,
+        rateLimits: body.rate_limits,
       });
       return { statusCode: 201, body: verificationView(started.verification, started.messages) };
     });
