@@ -202,3 +202,15 @@ describe('cancel', () => {
     await expectError(c.verifications.cancel(service, verification.id), 'verification_canceled');
   });
 });
+
+describe('concurrent re-sends', () => {
+  it('let one of two simultaneous re-sends through and refuse the other with concurrent_send (60212 on /v2)', async () => {
+    service = await c.tenancy.updateService(service.id, { resend_cooldown_seconds: 0 });
+    await c.verifications.start(service, { to: TO });
+    const results = await Promise.allSettled([c.verifications.start(service, { to: TO }), c.verifications.start(service, { to: TO })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(AppError);
+    expect((refused.reason as AppError).code).toBe('concurrent_send');
+  });
+});

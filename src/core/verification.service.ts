@@ -166,7 +166,7 @@ export class VerificationService {
     // concurrent resends cannot both slip under the cap or the cooldown.
     const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
     if (!applied) {
-      throw new AppError('resend_cooldown', 'Another send of this verification just happened.', {
+      throw new AppError('concurrent_send', 'Another send of this verification just happened; retry shortly.', {
         retryAfterSeconds: Math.max(1, Math.ceil(pending.resendCooldownMs / 1000)),
         extra: { verification_id: pending.id },
       });

@@ -25,7 +25,7 @@ const TWILIO_CODES: Partial<Record<ErrorCode, { code: number; status: number; me
   max_sends_reached: { code: 60203, status: 429, message: 'Max send attempts reached' },
   resend_cooldown: { code: 20429, status: 429, message: 'Too Many Requests' },
   rate_limited: { code: 20429, status: 429, message: 'Too Many Requests' },
-  idempotency_key_in_use: { code: 60212, status: 429, message: 'Too many concurrent requests for phone number' },
+  concurrent_send: { code: 60212, status: 429, message: 'Too many concurrent requests for phone number' },
   payload_too_large: { code: 20413, status: 413 },
   uri_too_long: { code: 20414, status: 414 },
   unsupported_media_type: { code: 20415, status: 415 },
