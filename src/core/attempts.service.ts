@@ -4,15 +4,7 @@ import { normalizePhone } from './phone.js';
 import type { AttemptFilter, Store } from './ports.js';
 
 /** What a caller may filter the attempts log by; numbers and prefixes are validated here. */
-export interface AttemptQuery {
-  verificationId?: string | undefined;
-  to?: string | undefined;
-  country?: string | undefined;
-  createdAfter?: number | undefined;
-  createdBefore?: number | undefined;
-  converted?: boolean | undefined;
-  destinationPrefix?: string | undefined;
-}
+export type AttemptQuery = AttemptFilter;
 
 /**
  * The attempts log (every send, with whether its verification was approved) and its conversion

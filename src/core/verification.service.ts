@@ -255,11 +255,8 @@ export class VerificationService {
 
   async cancel(service: ServiceRecord, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
-    const found = await store.getVerification(service.id, id);
-    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const now = clock.now();
-    const current = await this.#settleExpiry(found, now);
-    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    const current = await this.#pending(service, id, now);
     if (!(await store.finishVerification(id, 'canceled', now))) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(latest ?? current, now);
@@ -276,11 +273,8 @@ export class VerificationService {
    */
   async approve(service: ServiceRecord, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
-    const found = await store.getVerification(service.id, id);
-    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const now = clock.now();
-    const current = await this.#settleExpiry(found, now);
-    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    const current = await this.#pending(service, id, now);
     if (!current.customCode) {
       throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
     }
@@ -300,6 +294,15 @@ export class VerificationService {
     const to = filter.to === undefined ? undefined : normalizePhone(filter.to).e164;
     const page = await store.listVerifications(service.id, { ...filter, to }, { cursor, limit });
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
+  }
+
+  /** The verification, if it is still pending; otherwise the error that names its state. */
+  async #pending(service: ServiceRecord, id: string, now: number): Promise<VerificationRecord> {
+    const found = await this.#deps.store.getVerification(service.id, id);
+    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
+    const current = await this.#settleExpiry(found, now);
+    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    return current;
   }
 
   /** A pending verification past its expiry is expired: persist that so every reader agrees. */
