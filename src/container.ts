@@ -16,6 +16,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
 import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { RetentionJob } from './maintenance/retention.job.js';
+import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -31,6 +33,7 @@ export interface Container {
   rateLimits: RateLimitService;
   sender: SmsSender;
   worker: OutboxWorker;
+  retention: RetentionJob;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -53,12 +56,21 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const random = overrides.random ?? cryptoRandom;
   const secret = loadOrCreateSecret(config, logger);
   const vault = new CodeVault(secret, random);
-  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
-  await store.migrate();
+  const store = createStore(config, vault, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const worker = new OutboxWorker(
+    { store, vault, sender, clock, logger, metrics },
+    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
+  );
+  const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
   // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
   const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
@@ -85,12 +97,27 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     rateLimits,
     sender,
     worker,
+    retention,
     devOutbox: sender.name === 'console',
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
+      await retention.stop();
       await store.close();
     },
   };
+}
+
+/** The store that OTPGATE_DATABASE_URL names. */
+function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Store {
+  if (config.store === 'postgres') {
+    return new PostgresStore({
+      connectionString: config.databaseUrl,
+      vault,
+      poolMax: config.pgPoolMax,
+      onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
+    });
+  }
+  return new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
 }
 
 /**

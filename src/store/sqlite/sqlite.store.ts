@@ -18,18 +18,19 @@ import type {
   IdempotencyBegin,
   ListOptions,
   MessageUpdate,
+  PurgeCounts,
   RateLimitStore,
   Store,
   VerificationFilter,
 } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
-import { DEFAULT_SETTINGS } from '../../core/service-settings.js';
 import { decodeCursor } from '../cursor.js';
+import { SqlAttemptStore } from '../attempts.sql-store.js';
+import { SqlRateLimitStore } from '../rate-limits.sql-store.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
+import type { Row } from '../rows.js';
+import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { page, toMessage } from './rows.js';
-import type { Row } from './rows.js';
-import { SqliteAttempts } from './sqlite-attempts.js';
-import { SqliteRateLimits } from './sqlite-rate-limits.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -43,20 +44,19 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-
 /**
  * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
  * every statement here runs to completion without interleaving: each conditional UPDATE is
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-export class SqliteStore implements Store, BucketLimiter {
+export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
-  readonly #attempts: SqliteAttempts;
-  readonly #limits: SqliteRateLimits;
+  readonly #attempts: SqlAttemptStore;
+  readonly #limits: SqlRateLimitStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -66,9 +66,13 @@ export class SqliteStore implements Store, BucketLimiter {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
-    const prepare = (sql: string) => this.#stmt(sql);
-    this.#attempts = new SqliteAttempts(prepare);
-    this.#limits = new SqliteRateLimits(this.#db, prepare);
+    const executor: SqlExecutor = {
+      all: async (sql, params) => this.#stmt(sql).all(...params) as Row[],
+      get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
+      run: async (sql, params) => this.#stmt(sql).run(...params).changes,
+    };
+    this.#attempts = new SqlAttemptStore(executor);
+    this.#limits = new SqlRateLimitStore(executor);
   }
 
   #stmt(sql: string): Statement {
@@ -361,15 +365,7 @@ export class SqliteStore implements Store, BucketLimiter {
     }
     params.push(limit);
     const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params) as Row[]).map((row) => ({
-      id: row.id as string,
-      serviceId: row.service_id as string,
-      verificationId: row.verification_id as string,
-      messageId: row.message_id as string,
-      to: row.to_number as string,
-      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
-      createdAt: row.created_at as number,
-    }));
+    return (this.#stmt(sql).all(...params) as Row[]).map((row) => toDevOutboxEntry(row, this.#vault));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────
@@ -395,56 +391,23 @@ export class SqliteStore implements Store, BucketLimiter {
   async abandonIdempotent(scope: string, key: string): Promise<void> {
     this.#stmt('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL').run(scope, key);
   }
-}
 
-function toService(row: Row): ServiceRecord {
-  return {
-    id: row.id as string,
-    // Settings added later take their default on rows written before them.
-    settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings as string) as ServiceSettings) },
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toApiKey(row: Row): ApiKeyRecord {
-  return {
-    id: row.id as string,
-    kind: row.kind as ApiKeyRecord['kind'],
-    serviceId: (row.service_id as string | null) ?? null,
-    keyHash: row.key_hash as string,
-    prefix: row.prefix as string,
-    name: (row.name as string | null) ?? null,
-    createdAt: row.created_at as number,
-    revokedAt: (row.revoked_at as number | null) ?? null,
-  };
-}
-
-function toVerification(row: Row): VerificationRecord {
-  return {
-    id: row.id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    country: (row.country as string | null) ?? null,
-    channel: 'sms',
-    status: row.status as VerificationStatus,
-    locale: row.locale as string,
-    codeDigest: row.code_digest as Buffer,
-    codeSealed: row.code_sealed as Buffer,
-    contextDigest: row.context_digest as string,
-    attempts: row.attempts as number,
-    maxAttempts: row.max_attempts as number,
-    sendCount: row.send_count as number,
-    maxSends: row.max_sends as number,
-    resendCooldownMs: row.resend_cooldown_ms as number,
-    lastSendAt: row.last_send_at as number,
-    expiresAt: row.expires_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    isTest: row.is_test === 1,
-    clientIp: (row.client_ip as string | null) ?? null,
-    customCode: row.custom_code === 1,
-    friendlyName: (row.friendly_name as string | null) ?? null,
-    appHash: (row.app_hash as string | null) ?? null,
-  };
+  // ── retention ───────────────────────────────────────────────────────────────────────────
+  async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    return this.#db.transaction((): PurgeCounts => {
+      const ids = (this.#stmt(`SELECT id FROM verifications WHERE created_at < ? AND (status <> 'pending' OR expires_at <= ?)
+        ORDER BY created_at LIMIT ?`).all(before, before, batchSize) as Row[]).map((row) => row.id as string);
+      let messages = 0;
+      let verifications = 0;
+      for (const id of ids) {
+        messages += this.#stmt('DELETE FROM messages WHERE verification_id = ?').run(id).changes;
+        verifications += this.#stmt('DELETE FROM verifications WHERE id = ?').run(id).changes;
+      }
+      const devOutbox = this.#stmt('DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < ? ORDER BY created_at LIMIT ?)')
+        .run(before, batchSize).changes;
+      const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
+        (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys };
+    })();
+  }
 }

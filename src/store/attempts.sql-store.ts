@@ -1,16 +1,16 @@
-import type { Statement } from 'better-sqlite3';
-import type { AttemptRecord, AttemptSummary, Page, VerificationStatus } from '../../core/model.js';
-import type { AttemptFilter, AttemptStore, ListOptions } from '../../core/ports.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { AttemptRecord, AttemptSummary, Page, VerificationStatus } from '../core/model.js';
+import type { AttemptFilter, AttemptStore, ListOptions } from '../core/ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { toMessage } from './rows.js';
 import type { Row } from './rows.js';
+import type { SqlExecutor } from './sql-executor.js';
 
-/** The attempts log on SQLite: messages joined with the state of their verification. */
-export class SqliteAttempts implements AttemptStore {
-  readonly #stmt: (sql: string) => Statement;
+/** The attempts log on either SQL store: messages joined with the state of their verification. */
+export class SqlAttemptStore implements AttemptStore {
+  readonly #sql: SqlExecutor;
 
-  constructor(prepare: (sql: string) => Statement) {
-    this.#stmt = prepare;
+  constructor(executor: SqlExecutor) {
+    this.#sql = executor;
   }
 
   async listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
@@ -21,9 +21,9 @@ export class SqliteAttempts implements AttemptStore {
       params.push(after);
     }
     params.push(options.limit + 1);
-    const rows = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
+    const rows = await this.#sql.all(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
       FROM messages m JOIN verifications v ON v.id = m.verification_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ?`).all(...params) as Row[];
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ?`, params);
     const data = rows.map(toAttempt);
     if (data.length <= options.limit) return { data, nextCursor: null };
     const kept = data.slice(0, options.limit);
@@ -34,17 +34,17 @@ export class SqliteAttempts implements AttemptStore {
     const { where, params } = attemptWhere(serviceId, {});
     where.push('m.id = ?');
     params.push(messageId);
-    const row = this.#stmt(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
-      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`).get(...params) as Row | undefined;
+    const row = await this.#sql.get(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
+      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`, params);
     return row ? toAttempt(row) : null;
   }
 
   async summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary> {
     const { where, params } = attemptWhere(serviceId, filter);
-    const row = this.#stmt(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), 0) AS converted
+    const row = await this.#sql.get(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), 0) AS converted
       FROM messages m JOIN verifications v ON v.id = m.verification_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as Row;
-    return { total: row.total as number, converted: row.converted as number };
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    return { total: Number(row?.total ?? 0), converted: Number(row?.converted ?? 0) };
   }
 }
 
