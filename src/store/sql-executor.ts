@@ -1,3 +1,6 @@
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../core/ports.js';
+import { SqlAttemptStore } from './attempts.sql-store.js';
+import { SqlRateLimitStore } from './rate-limits.sql-store.js';
 import type { Row } from './rows.js';
 
 /**
@@ -16,4 +19,30 @@ export interface SqlExecutor {
 export function numberPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * The attempts log, rate limits and bucket limiter on an executor, as plain bound functions that
+ * a store copies onto itself (`Object.assign`), so both SQL stores share one implementation.
+ */
+export function sqlAttemptsAndLimits(executor: SqlExecutor): AttemptStore & RateLimitStore & BucketLimiter {
+  const attempts = new SqlAttemptStore(executor);
+  const limits = new SqlRateLimitStore(executor);
+  return {
+    listAttempts: (...args) => attempts.listAttempts(...args),
+    getAttempt: (...args) => attempts.getAttempt(...args),
+    summarizeAttempts: (...args) => attempts.summarizeAttempts(...args),
+    createRateLimit: (...args) => limits.createRateLimit(...args),
+    getRateLimit: (...args) => limits.getRateLimit(...args),
+    listRateLimits: (...args) => limits.listRateLimits(...args),
+    updateRateLimit: (...args) => limits.updateRateLimit(...args),
+    deleteRateLimit: (...args) => limits.deleteRateLimit(...args),
+    createBucket: (...args) => limits.createBucket(...args),
+    getBucket: (...args) => limits.getBucket(...args),
+    listBuckets: (...args) => limits.listBuckets(...args),
+    updateBucket: (...args) => limits.updateBucket(...args),
+    deleteBucket: (...args) => limits.deleteBucket(...args),
+    findRateLimitsByName: (...args) => limits.findRateLimitsByName(...args),
+    consumeBucket: (...args) => limits.consumeBucket(...args),
+  };
 }

@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -129,35 +129,6 @@ CREATE INDEX messages_service ON messages(service_id, id);
   {
     version: 61,
     name: 'rate limits and buckets',
-    sql: `
-CREATE TABLE rate_limits (
-  id text COLLATE "C" PRIMARY KEY,
-  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-  unique_name text NOT NULL,
-  description text,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL,
-  UNIQUE (service_id, unique_name)
-);
-
-CREATE TABLE rate_limit_buckets (
-  id text COLLATE "C" PRIMARY KEY,
-  rate_limit_id text COLLATE "C" NOT NULL REFERENCES rate_limits(id) ON DELETE CASCADE,
-  service_id text COLLATE "C" NOT NULL,
-  max integer NOT NULL,
-  interval_seconds integer NOT NULL,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
-);
-CREATE INDEX rate_limit_buckets_parent ON rate_limit_buckets(rate_limit_id, id);
-
--- Fixed-window counters: key = bucket id + digest of the value a start gave.
-CREATE TABLE bucket_hits (
-  key text PRIMARY KEY,
-  count integer NOT NULL,
-  expires_at bigint NOT NULL
-);
-CREATE INDEX bucket_hits_expiry ON bucket_hits(expires_at);
-`,
+    sql: rateLimitTablesSql(POSTGRES_TYPES),
   },
 ];

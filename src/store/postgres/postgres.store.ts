@@ -1,19 +1,15 @@
 import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
 import type {
-  AttemptStore,
-  BucketLimiter,
   IdempotencyBegin,
   ListOptions,
   MessageUpdate,
   PurgeCounts,
-  RateLimitStore,
   Store,
   VerificationFilter,
 } from '../../core/ports.js';
-import { SqlAttemptStore } from '../attempts.sql-store.js';
-import { SqlRateLimitStore } from '../rate-limits.sql-store.js';
-import { numberPlaceholders } from '../sql-executor.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
@@ -39,13 +35,14 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
-  readonly #attempts: SqlAttemptStore;
-  readonly #limits: SqlRateLimitStore;
 
   constructor(options: PostgresStoreOptions) {
     this.#vault = options.vault;
@@ -55,26 +52,9 @@ export class PostgresStore implements Store {
       get: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows[0],
       run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
     };
-    this.#attempts = new SqlAttemptStore(executor);
-    this.#limits = new SqlRateLimitStore(executor);
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
   }
-
-  // ── attempts log and rate limits (dialect-neutral SQL, shared with the SQLite store) ───────
-  listAttempts: AttemptStore['listAttempts'] = (...args) => this.#attempts.listAttempts(...args);
-  getAttempt: AttemptStore['getAttempt'] = (...args) => this.#attempts.getAttempt(...args);
-  summarizeAttempts: AttemptStore['summarizeAttempts'] = (...args) => this.#attempts.summarizeAttempts(...args);
-  createRateLimit: RateLimitStore['createRateLimit'] = (...args) => this.#limits.createRateLimit(...args);
-  getRateLimit: RateLimitStore['getRateLimit'] = (...args) => this.#limits.getRateLimit(...args);
-  listRateLimits: RateLimitStore['listRateLimits'] = (...args) => this.#limits.listRateLimits(...args);
-  updateRateLimit: RateLimitStore['updateRateLimit'] = (...args) => this.#limits.updateRateLimit(...args);
-  deleteRateLimit: RateLimitStore['deleteRateLimit'] = (...args) => this.#limits.deleteRateLimit(...args);
-  createBucket: RateLimitStore['createBucket'] = (...args) => this.#limits.createBucket(...args);
-  getBucket: RateLimitStore['getBucket'] = (...args) => this.#limits.getBucket(...args);
-  listBuckets: RateLimitStore['listBuckets'] = (...args) => this.#limits.listBuckets(...args);
-  updateBucket: RateLimitStore['updateBucket'] = (...args) => this.#limits.updateBucket(...args);
-  deleteBucket: RateLimitStore['deleteBucket'] = (...args) => this.#limits.deleteBucket(...args);
-  findRateLimitsByName: RateLimitStore['findRateLimitsByName'] = (...args) => this.#limits.findRateLimitsByName(...args);
-  consumeBucket: BucketLimiter['consumeBucket'] = (...args) => this.#limits.consumeBucket(...args);
 
   migrate(): Promise<number> {
     return this.#db.migrate(POSTGRES_MIGRATIONS);

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -122,35 +122,6 @@ CREATE INDEX messages_service ON messages(service_id, id);
   {
     version: 61,
     name: 'rate limits and buckets',
-    sql: `
-CREATE TABLE rate_limits (
-  id TEXT PRIMARY KEY,
-  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-  unique_name TEXT NOT NULL,
-  description TEXT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  UNIQUE (service_id, unique_name)
-);
-
-CREATE TABLE rate_limit_buckets (
-  id TEXT PRIMARY KEY,
-  rate_limit_id TEXT NOT NULL REFERENCES rate_limits(id) ON DELETE CASCADE,
-  service_id TEXT NOT NULL,
-  max INTEGER NOT NULL,
-  interval_seconds INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX rate_limit_buckets_parent ON rate_limit_buckets(rate_limit_id, id);
-
--- Fixed-window counters: key = bucket id + digest of the value a start gave.
-CREATE TABLE bucket_hits (
-  key TEXT PRIMARY KEY,
-  count INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX bucket_hits_expiry ON bucket_hits(expires_at);
-`,
+    sql: rateLimitTablesSql(SQLITE_TYPES),
   },
 ];

@@ -13,22 +13,19 @@ import type {
   VerificationStatus,
 } from '../../core/model.js';
 import type {
-  AttemptStore,
-  BucketLimiter,
   IdempotencyBegin,
   ListOptions,
   MessageUpdate,
   PurgeCounts,
-  RateLimitStore,
   Store,
   VerificationFilter,
 } from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
-import { SqlAttemptStore } from '../attempts.sql-store.js';
-import { SqlRateLimitStore } from '../rate-limits.sql-store.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
+import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -50,13 +47,14 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
-  readonly #attempts: SqlAttemptStore;
-  readonly #limits: SqlRateLimitStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -71,8 +69,8 @@ export class SqliteStore implements Store {
       get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
       run: async (sql, params) => this.#stmt(sql).run(...params).changes,
     };
-    this.#attempts = new SqlAttemptStore(executor);
-    this.#limits = new SqlRateLimitStore(executor);
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
   }
 
   #stmt(sql: string): Statement {
@@ -291,23 +289,6 @@ export class SqliteStore implements Store {
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
     return (this.#stmt('SELECT * FROM messages WHERE verification_id = ? ORDER BY id').all(verificationId) as Row[]).map(toMessage);
   }
-
-  // ── attempts log and rate limits (separate files, same database) ─────────────────────────
-  listAttempts: AttemptStore['listAttempts'] = (...args) => this.#attempts.listAttempts(...args);
-  getAttempt: AttemptStore['getAttempt'] = (...args) => this.#attempts.getAttempt(...args);
-  summarizeAttempts: AttemptStore['summarizeAttempts'] = (...args) => this.#attempts.summarizeAttempts(...args);
-  createRateLimit: RateLimitStore['createRateLimit'] = (...args) => this.#limits.createRateLimit(...args);
-  getRateLimit: RateLimitStore['getRateLimit'] = (...args) => this.#limits.getRateLimit(...args);
-  listRateLimits: RateLimitStore['listRateLimits'] = (...args) => this.#limits.listRateLimits(...args);
-  updateRateLimit: RateLimitStore['updateRateLimit'] = (...args) => this.#limits.updateRateLimit(...args);
-  deleteRateLimit: RateLimitStore['deleteRateLimit'] = (...args) => this.#limits.deleteRateLimit(...args);
-  createBucket: RateLimitStore['createBucket'] = (...args) => this.#limits.createBucket(...args);
-  getBucket: RateLimitStore['getBucket'] = (...args) => this.#limits.getBucket(...args);
-  listBuckets: RateLimitStore['listBuckets'] = (...args) => this.#limits.listBuckets(...args);
-  updateBucket: RateLimitStore['updateBucket'] = (...args) => this.#limits.updateBucket(...args);
-  deleteBucket: RateLimitStore['deleteBucket'] = (...args) => this.#limits.deleteBucket(...args);
-  findRateLimitsByName: RateLimitStore['findRateLimitsByName'] = (...args) => this.#limits.findRateLimitsByName(...args);
-  consumeBucket: BucketLimiter['consumeBucket'] = (...args) => this.#limits.consumeBucket(...args);
 
   // ── message queue ───────────────────────────────────────────────────────────────────────
   async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
