@@ -6,6 +6,8 @@ import { sqlitePath } from './config.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { AttemptsService } from './core/attempts.service.js';
+import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -37,6 +39,8 @@ export interface Container {
   messageStatus: MessageStatusTracker;
   receipts: ReceiptService;
   templates: TemplateService;
+  attempts: AttemptsService;
+  rateLimits: RateLimitService;
   worker: OutboxWorker;
   retention: RetentionJob;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
@@ -110,6 +114,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
+  // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
+  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
@@ -117,6 +123,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     random,
     metrics,
     onMessageQueued: () => worker.notify(),
+    rateLimits,
   });
 
   return {
@@ -132,6 +139,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     messageStatus,
     receipts: receiptService,
     templates: new TemplateService(store, clock),
+    attempts: new AttemptsService(store),
+    rateLimits,
     worker,
     retention,
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,

@@ -170,9 +170,9 @@ export class OutboxWorker {
     const input = {
       locale: verification.locale,
       code,
-      serviceName: service.settings.name,
+      serviceName: verification.friendlyName ?? service.settings.name,
       webotpDomain: service.settings.webotp_domain,
-      androidAppHash: service.settings.android_app_hash,
+      androidAppHash: verification.appHash ?? service.settings.android_app_hash,
     };
     const template = await store.getTemplate(service.id, verification.locale);
     let rendered: RenderedSms;

@@ -1,15 +1,24 @@
 import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import type {
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PurgeCounts,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
+import type { SqlExecutor } from '../sql-executor.js';
+import { sqlSmsDelivery } from '../sms.sql-store.js';
+import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { PgSmsQueries } from './postgres.sms.js';
-import { smsMethods } from '../sms-methods.js';
-import type { SmsStoreMethods } from '../sms-methods.js';
 
 export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Seals dev-outbox bodies at rest. */
@@ -17,12 +26,10 @@ export interface PostgresStoreOptions extends PgDatabaseOptions {
 }
 
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
-  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip`;
+  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
+  custom_code, friendly_name, app_hash`;
 const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
   provider_message_id, error_code, created_at, updated_at`;
-
-/** Declares the SMS-delivery methods that the constructor assigns from sqlite.sms.ts / postgres.sms.ts (see store/sms-methods.ts). */
-export interface PostgresStore extends SmsStoreMethods {}
 
 /**
  * The scale-out store: any number of otpgate instances share one PostgreSQL database. Every
@@ -30,16 +37,27 @@ export interface PostgresStore extends SmsStoreMethods {}
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlSmsDelivery`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, SmsDeliveryStore {}
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
+
   constructor(options: PostgresStoreOptions) {
     this.#vault = options.vault;
     this.#db = new PgDatabase(options);
-    // Delivery receipts, per-service SMS settings and templates live in postgres.sms.ts.
-    Object.assign(this, smsMethods(new PgSmsQueries(this.#db)));
+    const executor: SqlExecutor = {
+      all: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows,
+      get: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows[0],
+      run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
+    };
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
+    // Delivery receipts, per-service SMS settings and templates (store/sms.sql-store.ts).
+    Object.assign(this, sqlSmsDelivery(executor));
   }
 
   migrate(): Promise<number> {
@@ -132,10 +150,11 @@ export class PostgresStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
     await this.#db.tx(async (client) => {
       await this.#db.query(
-        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
         [
           v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
           v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
+          v.customCode, v.friendlyName, v.appHash,
         ],
         client,
       );
