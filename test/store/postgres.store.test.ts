@@ -7,7 +7,6 @@ import type { TestDatabase } from '../helpers/postgres.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
-import { storeSmsContract } from './store-sms.contract.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 
 const skip = skipUnless(await tcpReachable(5432));
@@ -38,4 +37,3 @@ const open = async (vault: CodeVault): Promise<StoreFixture> => {
     };
 };
 storeContract('PostgreSQL', open, skip);
-storeSmsContract('PostgreSQL', open, skip);

@@ -5,7 +5,6 @@ import type { Store } from '../../src/core/ports.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
-import { storeSmsContract } from './store-sms.contract.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 
 // A file, not :memory:, so the "peer" is a second connection to the same database, as the CLI next to a server is.
@@ -29,4 +28,3 @@ const open = async (vault: CodeVault): Promise<StoreFixture> => {
   };
 };
 storeContract('SQLite', open);
-storeSmsContract('SQLite', open);

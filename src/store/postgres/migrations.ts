@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -117,30 +117,12 @@ CREATE TABLE idempotency_keys (
   {
     version: 40,
     name: 'sms-delivery',
-    sql: `
--- Receipts from vendors that name their own message id find the message through this index.
-CREATE INDEX messages_provider_id ON messages(provider, provider_message_id) WHERE provider_message_id IS NOT NULL;
-
--- Per-service providers (with credentials), routes and sender ids: one AES-GCM sealed JSON document.
-CREATE TABLE service_sms_configs (
-  service_id text COLLATE "C" PRIMARY KEY REFERENCES services(id) ON DELETE CASCADE,
-  config_sealed bytea NOT NULL,
-  updated_at bigint NOT NULL
-);
-`,
+    sql: smsDeliveryTablesSql(POSTGRES_TYPES),
   },
   {
     version: 41,
     name: 'service-templates',
-    sql: `
-CREATE TABLE service_templates (
-  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-  locale text NOT NULL,
-  text text NOT NULL,
-  updated_at bigint NOT NULL,
-  PRIMARY KEY (service_id, locale)
-);
-`,
+    sql: templateTablesSql(POSTGRES_TYPES),
   },
   // 60–69: the Twilio-compatible surface (issue 6); the same changes as the SQLite entries.
   {

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -110,30 +110,12 @@ CREATE TABLE idempotency_keys (
   {
     version: 40,
     name: 'sms-delivery',
-    sql: `
--- Receipts from vendors that name their own message id find the message through this index.
-CREATE INDEX messages_provider_id ON messages(provider, provider_message_id) WHERE provider_message_id IS NOT NULL;
-
--- Per-service providers (with credentials), routes and sender ids: one AES-GCM sealed JSON document.
-CREATE TABLE service_sms_configs (
-  service_id TEXT PRIMARY KEY REFERENCES services(id) ON DELETE CASCADE,
-  config_sealed BLOB NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-`,
+    sql: smsDeliveryTablesSql(SQLITE_TYPES),
   },
   {
     version: 41,
     name: 'service-templates',
-    sql: `
-CREATE TABLE service_templates (
-  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-  locale TEXT NOT NULL,
-  text TEXT NOT NULL,
-  updated_at INTEGER NOT NULL,
-  PRIMARY KEY (service_id, locale)
-);
-`,
+    sql: templateTablesSql(SQLITE_TYPES),
   },
   // 60–69: the Twilio-compatible surface (issue 6).
   {
