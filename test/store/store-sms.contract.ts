@@ -13,15 +13,20 @@ interface Context {
  * SMS settings and templates; run inside storeContract on every adapter.
  */
 export function smsDeliveryCases(ctx: () => Context): void {
-  const sent = async () => {
-    const { store, make, clock } = ctx();
+  const queued = async () => {
+    const { store, make } = ctx();
     const service = make.service();
     await store.createService(service);
     const v = make.verification(service.id);
     const m = make.message(v);
     await store.createVerification(v, m);
-    await store.updateMessage(m.id, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, true, clock.now());
     return { service, v, m };
+  };
+  const sent = async () => {
+    const { store, clock } = ctx();
+    const seeded = await queued();
+    await store.updateMessage(seeded.m.id, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, true, clock.now());
+    return seeded;
   };
 
   it('finds a message by id and by its provider id, preferring the one still waiting for a receipt', async () => {
@@ -49,12 +54,8 @@ export function smsDeliveryCases(ctx: () => Context): void {
   });
 
   it('keeps a receipt that arrives while the message is still being sent', async () => {
-    const { store, make, clock } = ctx();
-    const service = make.service();
-    await store.createService(service);
-    const v = make.verification(service.id);
-    const m = make.message(v);
-    await store.createVerification(v, m);
+    const { store, clock } = ctx();
+    const { m } = await queued();
     await store.claimDueMessages(clock.now(), 10, 30_000);
     expect(await store.applyDeliveryReceipt(m.id, { status: 'delivered', errorCode: null, providerMessageId: 'K1' }, clock.now())).toMatchObject({ status: 'delivered', providerMessageId: 'K1' });
   });
