@@ -6,10 +6,17 @@ import { sqlitePath } from './config.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { EventService } from './core/event.service.js';
+import { EventFactory } from './core/events.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
+import { WebhookService } from './core/webhook.service.js';
+import { ExpirySweeper } from './delivery/expiry-sweeper.js';
+import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { WebhookWorker } from './webhooks/webhook-worker.js';
+import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
@@ -27,6 +34,13 @@ export interface Container {
   verifications: VerificationService;
   sender: SmsSender;
   worker: OutboxWorker;
+  /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
+  events: EventService;
+  webhooks: WebhookService;
+  webhookWorker: WebhookWorker;
+  expirySweeper: ExpirySweeper;
+  /** Starts the background workers (outbox, webhooks, expiry sweep). */
+  startWorkers(): void;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -38,6 +52,8 @@ export interface ContainerOverrides {
   logger?: Logger;
   sender?: (store: Store, logger: Logger) => SmsSender;
   worker?: OutboxWorkerOptions;
+  webhookWorker?: WebhookWorkerOptions;
+  expirySweeper?: ExpirySweeperOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
 }
@@ -54,7 +70,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const eventFactory = new EventFactory(clock, random);
+  // Late-bound: the services that write events nudge the webhook worker, which needs them first.
+  const onEventsWritten = () => webhookWorker.notify();
+  const worker = new OutboxWorker(
+    { store, vault, sender, clock, logger, metrics, events: eventFactory, onEventsWritten },
+    { pollMs: config.workerPollMs, ...overrides.worker },
+  );
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,
@@ -63,7 +85,19 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     random,
     metrics,
     onMessageQueued: () => worker.notify(),
+    events: eventFactory,
+    onEventsWritten,
   });
+  const events = new EventService({ store, events: eventFactory, onEventsWritten });
+  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
+  const webhookWorker = new WebhookWorker(
+    { store, webhooks, clock, random, logger, metrics },
+    { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
+  );
+  const expirySweeper = new ExpirySweeper(
+    { store, clock, events: eventFactory, metrics, logger, onEventsWritten },
+    { intervalMs: config.expirySweepMs, ...overrides.expirySweeper },
+  );
 
   return {
     config,
@@ -76,9 +110,21 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     verifications,
     sender,
     worker,
+    events,
+    webhooks,
+    webhookWorker,
+    expirySweeper,
+    startWorkers() {
+      worker.start();
+      webhookWorker.start();
+      expirySweeper.start();
+    },
     devOutbox: sender.name === 'console',
     async close() {
+      await expirySweeper.stop(config.shutdownTimeoutMs);
       await worker.stop(config.shutdownTimeoutMs);
+      // Unfinished webhook requests keep their lease and are retried after a restart.
+      await webhookWorker.stop(config.shutdownTimeoutMs);
       await store.close();
     },
   };

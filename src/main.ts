@@ -26,7 +26,7 @@ export async function serve(): Promise<void> {
   }
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
-  container.worker.start();
+  container.startWorkers();
 
   let stopping = false;
   const shutdown = async (signal: string) => {

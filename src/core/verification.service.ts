@@ -1,4 +1,5 @@
 import { AppError } from './errors.js';
+import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
@@ -55,6 +56,10 @@ export interface VerificationServiceDeps {
   metrics: VerificationMetrics;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  /** Builds the events each state change writes in its own transaction. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
 }
 
 /**
@@ -112,8 +117,9 @@ export class VerificationService {
       clientIp: input.clientIp ?? null,
     };
     const message = this.#newMessage(verification, now);
-    // One transaction: a 201 means both the verification and its send are durable (rule R1).
-    await store.createVerification(verification, message);
+    // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
+    await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
+    this.#deps.onEventsWritten?.();
     if (message.status === 'queued') this.#deps.onMessageQueued();
     metrics.verificationStarted('sms', phone.country, false);
     return { verification, messages: [message], resent: false };
@@ -197,7 +203,7 @@ export class VerificationService {
     // conditional update. A context other than the one given at start changes the digest, so
     // it simply fails to match (rule C6).
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
-    const updated = await store.recordCheck(current.id, matched, now);
+    const updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
     if (!updated) {
       // The update did not apply: another check spent the last attempt or approved it, or the
       // code expired in between. Report the state as it is now.
@@ -207,6 +213,7 @@ export class VerificationService {
       metrics.checkEvaluated(settled.status === 'pending' ? 'conflict' : settled.status);
       throw this.#finalStateError(settled, now);
     }
+    if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
@@ -234,11 +241,12 @@ export class VerificationService {
     const now = clock.now();
     const current = await this.#settleExpiry(found, now);
     if (current.status !== 'pending') throw this.#finalStateError(current, now);
-    if (!(await store.finishVerification(id, 'canceled', now))) {
+    if (!(await store.finishVerification(id, 'canceled', now, this.#deps.events.verification('verification.canceled')))) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(latest ?? current, now);
     }
     metrics.verificationFinished('sms', current.country, 'canceled');
+    this.#deps.onEventsWritten?.();
     return this.get(service, id);
   }
 
@@ -253,8 +261,9 @@ export class VerificationService {
   /** A pending verification past its expiry is expired: persist that so every reader agrees. */
   async #settleExpiry(verification: VerificationRecord, now: number): Promise<VerificationRecord> {
     if (verification.status !== 'pending' || now < verification.expiresAt) return verification;
-    if (await this.#deps.store.finishVerification(verification.id, 'expired', now)) {
+    if (await this.#deps.store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) {
       this.#deps.metrics.verificationFinished('sms', verification.country, 'expired');
+      this.#deps.onEventsWritten?.();
     }
     return { ...verification, status: 'expired' };
   }

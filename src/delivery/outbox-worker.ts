@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
+import type { EventFactory } from '../core/events.js';
 import type { MessageRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
@@ -30,6 +31,10 @@ export interface OutboxWorkerDeps {
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
+  /** Builds message.sent / message.failed / verification.* events, written with each outcome. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
   jitter?: () => number;
 }
@@ -121,13 +126,16 @@ export class OutboxWorker {
   }
 
   async #deliver(message: MessageRecord): Promise<void> {
-    const { store, vault, sender, clock, logger, metrics } = this.#deps;
+    const { store, vault, sender, clock, logger, metrics, events } = this.#deps;
+    const notify = () => this.#deps.onEventsWritten?.();
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
       // Never deliver a code that can no longer be used.
       await store.updateMessage(message.id, { status: 'expired' }, false, now);
-      if (verification && verification.status === 'pending') await store.finishVerification(verification.id, 'expired', now);
+      if (verification && verification.status === 'pending' && (await store.finishVerification(verification.id, 'expired', now, events.verification('verification.expired')))) {
+        notify();
+      }
       metrics.sendFinished(sender.name, 'expired');
       return;
     }
@@ -156,8 +164,9 @@ export class OutboxWorker {
           redactedBody: rendered.redactedBody,
         }),
       );
-      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now());
+      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now(), events.message('message.sent'));
       metrics.sendFinished(sender.name, 'sent');
+      notify();
     } catch (error) {
       const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
       const attempts = message.attempts + 1;
@@ -169,12 +178,13 @@ export class OutboxWorker {
         log.warn({ error_code: failure.code, attempts, retry_in_ms: delay }, 'sms send failed; will retry');
         return;
       }
-      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now());
+      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now(), events.message('message.failed'));
       metrics.sendFinished(sender.name, 'failed');
       log.error({ error_code: failure.code, attempts }, 'sms send failed for good');
-      if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
+      if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), events.verification('verification.failed'))) {
         metrics.verificationFinished('sms', verification.country, 'failed');
       }
+      notify();
     }
   }
 

@@ -12,8 +12,22 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
+import { noEvents } from '../../core/events.js';
 import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
+import type {
+  DeliveryJob,
+  DeliveryOutcome,
+  EventListOptions,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+} from '../../core/events.ports.js';
+import { newId } from '../../core/ids.js';
+import { cryptoRandom, systemClock } from '../../core/random.js';
+import { SqliteEventTables } from './sqlite-events.store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -42,6 +56,7 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
+  readonly #events: SqliteEventTables;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -51,6 +66,7 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    this.#events = new SqliteEventTables(this.#db, (sql) => this.#stmt(sql), () => newId('whd', systemClock, cryptoRandom));
   }
 
   #stmt(sql: string): Statement {
@@ -167,7 +183,7 @@ export class SqliteStore implements Store {
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
-  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+  async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
       created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -178,6 +194,7 @@ export class SqliteStore implements Store {
         v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
       );
       if (message) this.#insertMessage(message);
+      this.#events.insertEvents(events);
     })();
   }
 
@@ -238,7 +255,7 @@ export class SqliteStore implements Store {
     return page(rows.map(toVerification), options.limit);
   }
 
-  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
     // The race rule (B3): a check counts only through this one conditional UPDATE, which
     // applies only while the row is still pending, unexpired and under its attempt budget.
     // SQLite runs it under the database write lock, so of N concurrent checks at most
@@ -250,19 +267,46 @@ export class SqliteStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
-    const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
-    return row ? toVerification(row) : null;
+    // The events ride in the same transaction and are written only when the update applied.
+    return this.#db.transaction(() => {
+      const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
+      if (!row) return null;
+      const updated = toVerification(row);
+      this.#events.insertEvents(events(updated));
+      return updated;
+    })();
   }
 
-  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+  async finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events: EventsOf<VerificationRecord> = noEvents,
+  ): Promise<boolean> {
     return this.#db.transaction(() => {
-      const changed = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(status, now, verificationId).changes > 0;
-      if (changed) {
-        // Nothing still queued for a finished verification may go out.
-        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
-      }
-      return changed;
+      const row = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending' RETURNING *").get(status, now, verificationId) as Row | undefined;
+      if (!row) return false;
+      // Nothing still queued for a finished verification may go out.
+      this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
+      this.#events.insertEvents(events(toVerification(row)));
+      return true;
     })();
+  }
+
+  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
+    // IMMEDIATE: the write lock is taken before the rows are chosen, so two instances sweeping
+    // the same file pick disjoint rows; `status = 'pending'` makes each expiry happen once.
+    return this.#db.transaction(() => {
+      const rows = this.#stmt(`UPDATE verifications SET status = 'expired', updated_at = ?
+        WHERE id IN (SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?)
+        RETURNING *`).all(now, now, limit) as Row[];
+      const expired = rows.map(toVerification);
+      for (const v of expired) {
+        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, v.id);
+        this.#events.insertEvents(events(v));
+      }
+      return expired;
+    }).immediate();
   }
 
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
@@ -278,10 +322,11 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
-  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
+    const write = this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
       provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-      lease_until = NULL, updated_at = ? WHERE id = ?`).run(
+      lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
       update.status,
       countAttempt ? 1 : 0,
       update.provider ?? null,
@@ -290,18 +335,87 @@ export class SqliteStore implements Store {
       update.nextAttemptAt ?? null,
       now,
       id,
-    );
+      ) as Row | undefined;
+      if (row) this.#events.insertEvents(events(toMessage(row)));
+    });
+    write();
   }
 
-  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
-    return this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
-      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`)
-      .run(now, verificationId, verificationId).changes > 0;
+  async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
+      RETURNING *`).get(now, verificationId, verificationId) as Row | undefined;
+      if (!row) return false;
+      this.#events.insertEvents(events(toVerification(row)));
+      return true;
+    })();
   }
 
   async nextDueAt(): Promise<number | null> {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')").get() as Row;
     return (row.at as number | null) ?? null;
+  }
+
+  // ── events and webhooks (tables in sqlite-events.store.ts) ─────────────────────────────────
+  async appendEvents(events: EventRecord[]): Promise<void> {
+    this.#events.appendEvents(events);
+  }
+
+  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
+    return this.#events.getEvent(serviceId, id);
+  }
+
+  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
+    return this.#events.listEvents(serviceId, options);
+  }
+
+  async createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+    this.#events.createEndpoint(endpoint);
+  }
+
+  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    return this.#events.getEndpoint(serviceId, id);
+  }
+
+  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
+    return this.#events.listEndpoints(serviceId);
+  }
+
+  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
+    return this.#events.updateEndpoint(serviceId, id, patch, now);
+  }
+
+  async rotateWebhookSecret(serviceId: string, id: string, secretSealed: Buffer, previousSealed: Buffer, previousExpiresAt: number, now: number): Promise<WebhookEndpointRecord | null> {
+    return this.#events.rotateSecret(serviceId, id, secretSealed, previousSealed, previousExpiresAt, now);
+  }
+
+  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
+    return this.#events.deleteEndpoint(serviceId, id);
+  }
+
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
+    return this.#events.claimDue(now, limit, leaseMs, owner);
+  }
+
+  async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
+    return this.#events.completeAttempt(deliveryId, owner, outcome, now);
+  }
+
+  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
+    return page(this.#events.listAttempts(endpointId, decodeCursor(options.cursor), options.limit + 1), options.limit);
+  }
+
+  async requeueDelivery(delivery: WebhookDeliveryRecord, now: number): Promise<boolean> {
+    return this.#events.requeue(delivery, now);
+  }
+
+  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
+    return this.#events.findDelivery(eventId, endpointId);
+  }
+
+  async nextDeliveryDueAt(): Promise<number | null> {
+    return this.#events.nextDueAt();
   }
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────

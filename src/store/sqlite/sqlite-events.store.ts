@@ -1,0 +1,261 @@
+import type { Database as SqliteDb, Statement } from 'better-sqlite3';
+import type { EventRecord, EventType } from '../../core/events.js';
+import type {
+  DeliveryJob,
+  DeliveryOutcome,
+  EventListOptions,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+} from '../../core/events.ports.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The event and webhook tables of the embedded store. SqliteStore owns the connection and
+ * delegates here; `insertEvents` is synchronous so SqliteStore can call it inside the
+ * transaction of the state change that caused the events.
+ */
+export class SqliteEventTables {
+  readonly #db: SqliteDb;
+  readonly #stmt: (sql: string) => Statement;
+  /** Makes delivery-row ids (`whd_…`); SQLite has no generator of our id format. */
+  readonly #newDeliveryId: () => string;
+
+  constructor(db: SqliteDb, stmt: (sql: string) => Statement, newDeliveryId: () => string) {
+    this.#db = db;
+    this.#stmt = stmt;
+    this.#newDeliveryId = newDeliveryId;
+  }
+
+  /**
+   * Writes events and one delivery row per matching enabled endpoint. Call inside a
+   * transaction: the fan-out is part of the same commit as the event, so no event can be
+   * committed without its deliveries (a crash in between is impossible, not just unlikely).
+   */
+  insertEvents(events: EventRecord[]): void {
+    for (const event of events) {
+      this.#stmt('INSERT INTO events (id, service_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
+      );
+      const endpoints = (this.#stmt('SELECT id, event_types FROM webhook_endpoints WHERE service_id = ? AND enabled = 1').all(event.serviceId) as Row[])
+        .filter((row) => {
+          const types = JSON.parse(row.event_types as string) as string[];
+          return types.length === 0 || types.includes(event.type);
+        });
+      for (const endpoint of endpoints) {
+        this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
+          VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).run(this.#newDeliveryId(), event.id, endpoint.id, event.serviceId, event.createdAt, event.createdAt, event.createdAt);
+      }
+    }
+  }
+
+  appendEvents(events: EventRecord[]): void {
+    this.#db.transaction(() => this.insertEvents(events)).immediate();
+  }
+
+  getEvent(serviceId: string, id: string): EventRecord | null {
+    const row = this.#stmt('SELECT * FROM events WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
+    return row ? toEvent(row) : null;
+  }
+
+  listEvents(serviceId: string, options: EventListOptions): EventRecord[] | null {
+    const where = ['service_id = ?'];
+    const params: unknown[] = [serviceId];
+    const anchorId = options.after ?? options.before ?? null;
+    if (anchorId !== null) {
+      const anchor = this.#stmt('SELECT seq FROM events WHERE id = ? AND service_id = ?').get(anchorId, serviceId) as Row | undefined;
+      if (!anchor) return null;
+      where.push(options.after ? 'seq > ?' : 'seq < ?');
+      params.push(anchor.seq);
+    }
+    if (options.type !== undefined) {
+      where.push('type = ?');
+      params.push(options.type);
+    }
+    params.push(options.limit);
+    const order = options.after ? 'ASC' : 'DESC';
+    return (this.#stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`).all(...params) as Row[]).map(toEvent);
+  }
+
+  // ── endpoints ───────────────────────────────────────────────────────────────────────────
+  createEndpoint(e: WebhookEndpointRecord): void {
+    this.#stmt(`INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
+      previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? 1 : 0, e.disabledReason, e.secretSealed,
+      e.previousSecretSealed, e.previousSecretExpiresAt, e.createdAt, e.updatedAt,
+    );
+  }
+
+  getEndpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
+    const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
+    return row ? toEndpoint(row) : null;
+  }
+
+  listEndpoints(serviceId: string): WebhookEndpointRecord[] {
+    return (this.#stmt('SELECT * FROM webhook_endpoints WHERE service_id = ? ORDER BY id').all(serviceId) as Row[]).map(toEndpoint);
+  }
+
+  updateEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): WebhookEndpointRecord | null {
+    return this.#db.transaction(() => {
+      const current = this.getEndpoint(serviceId, id);
+      if (!current) return null;
+      const enabled = patch.enabled ?? current.enabled;
+      this.#stmt(`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, enabled = ?, disabled_reason = ?, updated_at = ?
+        WHERE id = ?`).run(
+        patch.url ?? current.url,
+        patch.description === undefined ? current.description : patch.description,
+        JSON.stringify(patch.eventTypes ?? current.eventTypes),
+        enabled ? 1 : 0,
+        enabled ? null : current.disabledReason,
+        now,
+        id,
+      );
+      if (!enabled) this.#failPending(id, 'endpoint_disabled', now);
+      return this.getEndpoint(serviceId, id);
+    }).immediate();
+  }
+
+  rotateSecret(serviceId: string, id: string, secretSealed: Buffer, previousSealed: Buffer, previousExpiresAt: number, now: number): WebhookEndpointRecord | null {
+    const changed = this.#stmt(`UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
+      WHERE id = ? AND service_id = ?`).run(secretSealed, previousSealed, previousExpiresAt, now, id, serviceId).changes;
+    return changed === 0 ? null : this.getEndpoint(serviceId, id);
+  }
+
+  deleteEndpoint(serviceId: string, id: string): boolean {
+    return this.#stmt('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ?').run(id, serviceId).changes > 0;
+  }
+
+  #failPending(endpointId: string, reason: string, now: number): void {
+    this.#stmt(`UPDATE webhook_deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+      WHERE endpoint_id = ? AND status = 'pending'`).run(reason, now, endpointId);
+  }
+
+  // ── deliveries ──────────────────────────────────────────────────────────────────────────
+  claimDue(now: number, limit: number, leaseMs: number, owner: string): DeliveryJob[] {
+    // One UPDATE … RETURNING under the write lock: two instances can never lease the same row.
+    const rows = this.#stmt(`UPDATE webhook_deliveries SET status = 'delivering', lease_until = ?, lease_owner = ?, updated_at = ?
+      WHERE id IN (SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ?
+                   AND (status = 'pending' OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
+      RETURNING *`).all(now + leaseMs, owner, now, now, now, limit) as Row[];
+    const jobs: DeliveryJob[] = [];
+    for (const row of rows) {
+      const delivery = toDelivery(row);
+      const event = this.#stmt('SELECT * FROM events WHERE id = ?').get(delivery.eventId) as Row | undefined;
+      const endpoint = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ?').get(delivery.endpointId) as Row | undefined;
+      if (event && endpoint) jobs.push({ delivery, event: toEvent(event), endpoint: toEndpoint(endpoint) });
+    }
+    return jobs;
+  }
+
+  completeAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): boolean {
+    return this.#db.transaction(() => {
+      const a = outcome.attempt;
+      const applied = this.#stmt(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = COALESCE(?, next_attempt_at),
+        last_status_code = ?, last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?
+        WHERE id = ? AND status = 'delivering' AND lease_owner = ?`).run(
+        outcome.status, outcome.nextAttemptAt ?? null, a.statusCode, a.error, now, deliveryId, owner,
+      ).changes > 0;
+      // The attempt happened either way: log it, even when the lease was lost meanwhile.
+      this.#stmt(`INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, event_type, attempt, status_code, latency_ms, error, created_at)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)`).run(
+        a.id, a.deliveryId, a.endpointId, a.eventId, a.eventType, a.attempt, a.statusCode, a.latencyMs, a.error, a.createdAt, deliveryId,
+      );
+      if (applied && outcome.disableEndpoint !== undefined) {
+        this.#stmt('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?').run(outcome.disableEndpoint, now, a.endpointId);
+        this.#failPending(a.endpointId, 'endpoint_disabled', now);
+      }
+      return applied;
+    }).immediate();
+  }
+
+  listAttempts(endpointId: string, before: string | null, limit: number): WebhookAttemptRecord[] {
+    const rows = (
+      before === null
+        ? this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?').all(endpointId, limit)
+        : this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?').all(endpointId, before, limit)
+    ) as Row[];
+    return rows.map(toAttempt);
+  }
+
+  findDelivery(eventId: string, endpointId: string): WebhookDeliveryRecord | null {
+    const row = this.#stmt('SELECT * FROM webhook_deliveries WHERE event_id = ? AND endpoint_id = ?').get(eventId, endpointId) as Row | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  requeue(d: WebhookDeliveryRecord, now: number): boolean {
+    // attempts restart at 0 so the retry schedule applies afresh; the row (and so webhook-id) stays.
+    const result = this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+      ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
+        lease_until = NULL, lease_owner = NULL, updated_at = excluded.updated_at
+      WHERE webhook_deliveries.status != 'delivering'`).run(d.id, d.eventId, d.endpointId, d.serviceId, now, now, now);
+    return result.changes > 0;
+  }
+
+  nextDueAt(): number | null {
+    const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')").get() as Row;
+    return (row.at as number | null) ?? null;
+  }
+}
+
+function toEvent(row: Row): EventRecord {
+  return {
+    id: row.id as string,
+    serviceId: row.service_id as string,
+    type: row.type as EventType,
+    data: JSON.parse(row.data as string) as Record<string, unknown>,
+    createdAt: row.created_at as number,
+  };
+}
+
+function toEndpoint(row: Row): WebhookEndpointRecord {
+  return {
+    id: row.id as string,
+    serviceId: row.service_id as string,
+    url: row.url as string,
+    description: (row.description as string | null) ?? null,
+    eventTypes: JSON.parse(row.event_types as string) as EventType[],
+    enabled: row.enabled === 1,
+    disabledReason: (row.disabled_reason as string | null) ?? null,
+    secretSealed: row.secret_sealed as Buffer,
+    previousSecretSealed: (row.previous_secret_sealed as Buffer | null) ?? null,
+    previousSecretExpiresAt: (row.previous_secret_expires_at as number | null) ?? null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function toDelivery(row: Row): WebhookDeliveryRecord {
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    endpointId: row.endpoint_id as string,
+    serviceId: row.service_id as string,
+    status: row.status as WebhookDeliveryRecord['status'],
+    attempts: row.attempts as number,
+    nextAttemptAt: row.next_attempt_at as number,
+    leaseUntil: (row.lease_until as number | null) ?? null,
+    leaseOwner: (row.lease_owner as string | null) ?? null,
+    lastStatusCode: (row.last_status_code as number | null) ?? null,
+    lastError: (row.last_error as string | null) ?? null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function toAttempt(row: Row): WebhookAttemptRecord {
+  return {
+    id: row.id as string,
+    deliveryId: row.delivery_id as string,
+    endpointId: row.endpoint_id as string,
+    eventId: row.event_id as string,
+    eventType: row.event_type as EventType,
+    attempt: row.attempt as number,
+    statusCode: (row.status_code as number | null) ?? null,
+    latencyMs: row.latency_ms as number,
+    error: (row.error as string | null) ?? null,
+    createdAt: row.created_at as number,
+  };
+}
