@@ -147,3 +147,26 @@ describe('GET /v1/events', () => {
     expect(missing.json().code).toBe('event_not_found');
   });
 });
+
+describe('docs/webhooks.md', () => {
+  it('shows every event type with an example whose fields are the ones otpgate sends', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { EVENT_TYPES } = await import('../../src/core/events.js');
+    const { ROOT } = await import('../helpers/server-process.js');
+    const doc = readFileSync(join(ROOT, 'docs/webhooks.md'), 'utf8');
+    // Real payloads of each emitted type, from a run through every outcome.
+    const id = await start();
+    await check(id, await h.lastCode(svc.key, TO));
+    const real = new Map((await allEvents()).map((e) => [e.type, e]));
+    for (const type of EVENT_TYPES) {
+      const section = new RegExp('### `' + type.replace('.', '\\.') + '`[^\\n]*\\n[\\s\\S]*?```json\\n([\\s\\S]*?)```').exec(doc);
+      expect(section, `docs/webhooks.md documents ${type}`).toBeTruthy();
+      const example = JSON.parse(section![1]!) as EventJson & Record<string, unknown>;
+      expect(example.type).toBe(type);
+      expect(Object.keys(example).sort()).toEqual(['data', 'id', 'service_id', 'timestamp', 'type']);
+      const family = type.startsWith('verification.') ? real.get('verification.approved') : type.startsWith('message.') ? real.get('message.sent') : undefined;
+      if (family) expect(Object.keys(example.data).sort(), type).toEqual(Object.keys(family.data).sort());
+    }
+  });
+});
