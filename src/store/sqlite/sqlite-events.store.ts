@@ -8,25 +8,36 @@ import type {
   WebhookDeliveryRecord,
   WebhookEndpointPatch,
   WebhookEndpointRecord,
+  WebhookStore,
 } from '../../core/events.ports.js';
+import { newId } from '../../core/ids.js';
+import type { Page } from '../../core/model.js';
+import type { ListOptions } from '../../core/ports.js';
+import { cryptoRandom, systemClock } from '../../core/random.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 
 type Row = Record<string, unknown>;
 
 /**
- * The event and webhook tables of the embedded store. SqliteStore owns the connection and
- * delegates here; `insertEvents` is synchronous so SqliteStore can call it inside the
- * transaction of the state change that caused the events.
+ * The event and webhook tables of the embedded store: the base of SqliteStore, which owns the
+ * connection and calls `insertEvents` inside the transaction of each state change that has
+ * events (so they commit together).
  */
-export class SqliteEventTables {
+export abstract class SqliteEventStore implements WebhookStore {
   readonly #db: SqliteDb;
-  readonly #stmt: (sql: string) => Statement;
-  /** Makes delivery-row ids (`whd_…`); SQLite has no generator of our id format. */
-  readonly #newDeliveryId: () => string;
+  readonly #statements = new Map<string, Statement>();
 
-  constructor(db: SqliteDb, stmt: (sql: string) => Statement, newDeliveryId: () => string) {
+  protected constructor(db: SqliteDb) {
     this.#db = db;
-    this.#stmt = stmt;
-    this.#newDeliveryId = newDeliveryId;
+  }
+
+  #stmt(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /**
@@ -34,7 +45,7 @@ export class SqliteEventTables {
    * transaction: the fan-out is part of the same commit as the event, so no event can be
    * committed without its deliveries (a crash in between is impossible, not just unlikely).
    */
-  insertEvents(events: EventRecord[]): void {
+  protected insertEvents(events: EventRecord[]): void {
     for (const event of events) {
       this.#stmt('INSERT INTO events (id, service_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)').run(
         event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
@@ -46,21 +57,23 @@ export class SqliteEventTables {
         });
       for (const endpoint of endpoints) {
         this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
-          VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).run(this.#newDeliveryId(), event.id, endpoint.id, event.serviceId, event.createdAt, event.createdAt, event.createdAt);
+          VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).run(
+          // A row id only (never ordered on), so the real clock is fine even under a test's fake one.
+          newId('whd', systemClock, cryptoRandom), event.id, endpoint.id, event.serviceId, event.createdAt, event.createdAt, event.createdAt);
       }
     }
   }
 
-  appendEvents(events: EventRecord[]): void {
+  async appendEvents(events: EventRecord[]): Promise<void> {
     this.#db.transaction(() => this.insertEvents(events)).immediate();
   }
 
-  getEvent(serviceId: string, id: string): EventRecord | null {
+  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
     const row = this.#stmt('SELECT * FROM events WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
     return row ? toEvent(row) : null;
   }
 
-  listEvents(serviceId: string, options: EventListOptions): EventRecord[] | null {
+  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
     const where = ['service_id = ?'];
     const params: unknown[] = [serviceId];
     const anchorId = options.after ?? options.before ?? null;
@@ -80,7 +93,7 @@ export class SqliteEventTables {
   }
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
-  createEndpoint(e: WebhookEndpointRecord): void {
+  async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
     this.#stmt(`INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
       previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? 1 : 0, e.disabledReason, e.secretSealed,
@@ -88,18 +101,22 @@ export class SqliteEventTables {
     );
   }
 
-  getEndpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
+  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    return this.#endpoint(serviceId, id);
+  }
+
+  #endpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
     const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
     return row ? toEndpoint(row) : null;
   }
 
-  listEndpoints(serviceId: string): WebhookEndpointRecord[] {
+  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
     return (this.#stmt('SELECT * FROM webhook_endpoints WHERE service_id = ? ORDER BY id').all(serviceId) as Row[]).map(toEndpoint);
   }
 
-  updateEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): WebhookEndpointRecord | null {
+  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.transaction(() => {
-      const current = this.getEndpoint(serviceId, id);
+      const current = this.#endpoint(serviceId, id);
       if (!current) return null;
       const enabled = patch.enabled ?? current.enabled;
       this.#stmt(`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, enabled = ?, disabled_reason = ?, updated_at = ?
@@ -113,17 +130,24 @@ export class SqliteEventTables {
         id,
       );
       if (!enabled) this.#failPending(id, 'endpoint_disabled', now);
-      return this.getEndpoint(serviceId, id);
+      return this.#endpoint(serviceId, id);
     }).immediate();
   }
 
-  rotateSecret(serviceId: string, id: string, secretSealed: Buffer, previousSealed: Buffer, previousExpiresAt: number, now: number): WebhookEndpointRecord | null {
+  async rotateWebhookSecret(
+    serviceId: string,
+    id: string,
+    secretSealed: Buffer,
+    previousSealed: Buffer,
+    previousExpiresAt: number,
+    now: number,
+  ): Promise<WebhookEndpointRecord | null> {
     const changed = this.#stmt(`UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
       WHERE id = ? AND service_id = ?`).run(secretSealed, previousSealed, previousExpiresAt, now, id, serviceId).changes;
-    return changed === 0 ? null : this.getEndpoint(serviceId, id);
+    return changed === 0 ? null : this.#endpoint(serviceId, id);
   }
 
-  deleteEndpoint(serviceId: string, id: string): boolean {
+  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
     return this.#stmt('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ?').run(id, serviceId).changes > 0;
   }
 
@@ -133,7 +157,7 @@ export class SqliteEventTables {
   }
 
   // ── deliveries ──────────────────────────────────────────────────────────────────────────
-  claimDue(now: number, limit: number, leaseMs: number, owner: string): DeliveryJob[] {
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
     // One UPDATE … RETURNING under the write lock: two instances can never lease the same row.
     const rows = this.#stmt(`UPDATE webhook_deliveries SET status = 'delivering', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ?
@@ -149,7 +173,7 @@ export class SqliteEventTables {
     return jobs;
   }
 
-  completeAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): boolean {
+  async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#db.transaction(() => {
       const a = outcome.attempt;
       const applied = this.#stmt(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = COALESCE(?, next_attempt_at),
@@ -170,21 +194,24 @@ export class SqliteEventTables {
     }).immediate();
   }
 
-  listAttempts(endpointId: string, before: string | null, limit: number): WebhookAttemptRecord[] {
+  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
+    const before = decodeCursor(options.cursor);
+    const limit = options.limit + 1;
     const rows = (
       before === null
         ? this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?').all(endpointId, limit)
         : this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?').all(endpointId, before, limit)
     ) as Row[];
-    return rows.map(toAttempt);
+    const data = rows.slice(0, options.limit).map(toAttempt);
+    return { data, nextCursor: rows.length > options.limit ? encodeCursor(data.at(-1)!.id) : null };
   }
 
-  findDelivery(eventId: string, endpointId: string): WebhookDeliveryRecord | null {
+  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
     const row = this.#stmt('SELECT * FROM webhook_deliveries WHERE event_id = ? AND endpoint_id = ?').get(eventId, endpointId) as Row | undefined;
     return row ? toDelivery(row) : null;
   }
 
-  requeue(d: WebhookDeliveryRecord, now: number): boolean {
+  async requeueDelivery(d: WebhookDeliveryRecord, now: number): Promise<boolean> {
     // attempts restart at 0 so the retry schedule applies afresh; the row (and so webhook-id) stays.
     const result = this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
@@ -194,7 +221,7 @@ export class SqliteEventTables {
     return result.changes > 0;
   }
 
-  nextDueAt(): number | null {
+  async nextDeliveryDueAt(): Promise<number | null> {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')").get() as Row;
     return (row.at as number | null) ?? null;
   }

@@ -16,18 +16,7 @@ import { noEvents } from '../../core/events.js';
 import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import type { EventRecord, EventsOf } from '../../core/events.js';
-import type {
-  DeliveryJob,
-  DeliveryOutcome,
-  EventListOptions,
-  WebhookAttemptRecord,
-  WebhookDeliveryRecord,
-  WebhookEndpointPatch,
-  WebhookEndpointRecord,
-} from '../../core/events.ports.js';
-import { newId } from '../../core/ids.js';
-import { cryptoRandom, systemClock } from '../../core/random.js';
-import { SqliteEventTables } from './sqlite-events.store.js';
+import { SqliteEventStore } from './sqlite-events.store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -51,22 +40,22 @@ type Row = Record<string, unknown>;
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
   readonly #statements = new Map<string, Statement>();
-  readonly #events: SqliteEventTables;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    super(db);
+    this.#db = db;
     this.#vault = options.vault;
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#events = new SqliteEventTables(this.#db, (sql) => this.#stmt(sql), () => newId('whd', systemClock, cryptoRandom));
   }
 
   #stmt(sql: string): Statement {
@@ -194,7 +183,7 @@ export class SqliteStore implements Store {
         v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
       );
       if (message) this.#insertMessage(message);
-      this.#events.insertEvents(events);
+      this.insertEvents(events);
     })();
   }
 
@@ -272,7 +261,7 @@ export class SqliteStore implements Store {
       const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
       if (!row) return null;
       const updated = toVerification(row);
-      this.#events.insertEvents(events(updated));
+      this.insertEvents(events(updated));
       return updated;
     })();
   }
@@ -288,7 +277,7 @@ export class SqliteStore implements Store {
       if (!row) return false;
       // Nothing still queued for a finished verification may go out.
       this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
-      this.#events.insertEvents(events(toVerification(row)));
+      this.insertEvents(events(toVerification(row)));
       return true;
     })();
   }
@@ -303,7 +292,7 @@ export class SqliteStore implements Store {
       const expired = rows.map(toVerification);
       for (const v of expired) {
         this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, v.id);
-        this.#events.insertEvents(events(v));
+        this.insertEvents(events(v));
       }
       return expired;
     }).immediate();
@@ -336,7 +325,7 @@ export class SqliteStore implements Store {
       now,
       id,
       ) as Row | undefined;
-      if (row) this.#events.insertEvents(events(toMessage(row)));
+      if (row) this.insertEvents(events(toMessage(row)));
     });
     write();
   }
@@ -347,7 +336,7 @@ export class SqliteStore implements Store {
       AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
       RETURNING *`).get(now, verificationId, verificationId) as Row | undefined;
       if (!row) return false;
-      this.#events.insertEvents(events(toVerification(row)));
+      this.insertEvents(events(toVerification(row)));
       return true;
     })();
   }
@@ -355,67 +344,6 @@ export class SqliteStore implements Store {
   async nextDueAt(): Promise<number | null> {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')").get() as Row;
     return (row.at as number | null) ?? null;
-  }
-
-  // ── events and webhooks (tables in sqlite-events.store.ts) ─────────────────────────────────
-  async appendEvents(events: EventRecord[]): Promise<void> {
-    this.#events.appendEvents(events);
-  }
-
-  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
-    return this.#events.getEvent(serviceId, id);
-  }
-
-  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
-    return this.#events.listEvents(serviceId, options);
-  }
-
-  async createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
-    this.#events.createEndpoint(endpoint);
-  }
-
-  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
-    return this.#events.getEndpoint(serviceId, id);
-  }
-
-  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
-    return this.#events.listEndpoints(serviceId);
-  }
-
-  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
-    return this.#events.updateEndpoint(serviceId, id, patch, now);
-  }
-
-  async rotateWebhookSecret(serviceId: string, id: string, secretSealed: Buffer, previousSealed: Buffer, previousExpiresAt: number, now: number): Promise<WebhookEndpointRecord | null> {
-    return this.#events.rotateSecret(serviceId, id, secretSealed, previousSealed, previousExpiresAt, now);
-  }
-
-  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
-    return this.#events.deleteEndpoint(serviceId, id);
-  }
-
-  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
-    return this.#events.claimDue(now, limit, leaseMs, owner);
-  }
-
-  async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
-    return this.#events.completeAttempt(deliveryId, owner, outcome, now);
-  }
-
-  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
-    return page(this.#events.listAttempts(endpointId, decodeCursor(options.cursor), options.limit + 1), options.limit);
-  }
-
-  async requeueDelivery(delivery: WebhookDeliveryRecord, now: number): Promise<boolean> {
-    return this.#events.requeue(delivery, now);
-  }
-
-  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
-    return this.#events.findDelivery(eventId, endpointId);
-  }
-
-  async nextDeliveryDueAt(): Promise<number | null> {
-    return this.#events.nextDueAt();
   }
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
