@@ -5,7 +5,8 @@ import type { Container } from './container.js';
 import { createContainer } from './container.js';
 import { AppError } from './core/errors.js';
 import { serve } from './main.js';
-import { serviceView, verificationView, checkView } from './http/views.js';
+import { normalizePhone } from './core/phone.js';
+import { checkView, outboxView, serviceView, verificationView } from './http/views.js';
 
 /**
  * `otpgate <command>`: thin over the same services the HTTP API uses, against the store that
@@ -105,6 +106,19 @@ program
       const service = await c.tenancy.getService(options.service);
       const result = await c.verifications.check(service, { id: options.id, to: options.to, code: options.code });
       return checkView(result.verification, result.valid);
+    }),
+  );
+
+program
+  .command('outbox')
+  .description('Show what the console provider sent (newest first)')
+  .option('--service <id>', 'only this service')
+  .option('--to <number>', 'only messages to this number')
+  .option('--limit <n>', 'how many (default 10)', positiveInt)
+  .action(async (options: { service?: string; to?: string; limit?: number }) =>
+    withContainer(async (c) => {
+      const to = options.to === undefined ? undefined : normalizePhone(options.to).e164;
+      return (await c.store.listDevOutbox(options.service ?? null, to, options.limit ?? 10)).map(outboxView);
     }),
   );
 
