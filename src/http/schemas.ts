@@ -222,7 +222,7 @@ export const EventListQuery = Type.Object({
 });
 
 export const EventPage = Type.Object({
-  data: Type.Array(Type.Ref('Event')),
+  data: Type.Array(Type.Ref('Event'), { description: 'Newest first; with ?after=, oldest first' }),
   next_cursor: Nullable(Type.String(), {
     description: 'Newest first: pass as ?cursor= for older events, null at the end. With ?after=: the id to pass as ?after= next time (never null)',
   }),
@@ -248,9 +248,9 @@ export const WebhookEndpoint = Type.Object(
   {
     id: Type.String({ examples: ['whe_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     url: WebhookUrl,
-    description: Nullable(Type.String()),
+    description: Nullable(Type.String(), { description: 'A note for people', examples: ['production backend'] }),
     event_types: EventTypeFilter,
-    enabled: Type.Boolean(),
+    enabled: Type.Boolean({ description: 'Disabled endpoints get no new events', examples: [true] }),
     disabled_reason: Nullable(Type.String(), { description: '"gone" when the receiver answered 410', examples: [null] }),
     previous_secret_expires_at: Nullable(Type.String({ format: 'date-time' }), { description: 'During a rotation: until when the previous secret also signs' }),
     created_at: IsoTime('Creation time'),
@@ -292,7 +292,7 @@ export const RedeliverBody = Type.Object(
 
 export const RedeliveryQueued = Type.Object({
   delivery_id: Type.String({ examples: ['whd_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
-  event_id: Type.String(),
-  endpoint_id: Type.String(),
-  status: Type.Literal('pending'),
+  event_id: Type.String({ examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  endpoint_id: Type.String({ examples: ['whe_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  status: Type.Literal('pending', { description: 'Queued; the outcome appears in the delivery log' }),
 });

@@ -43,7 +43,7 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
   app.get('/v1/webhooks', {
     schema: {
       tags, security, summary: 'List webhook endpoints',
-      response: { 200: Type.Object({ data: Type.Array(Type.Ref('WebhookEndpoint')) }), ...problemResponses(401, 403) },
+      response: { 200: Type.Object({ data: Type.Array(Type.Ref('WebhookEndpoint'), { description: 'Endpoints of the service, oldest first' }) }), ...problemResponses(401, 403) },
     },
   }, async (request) => {
     const service = await requireService(c.tenancy, request);
