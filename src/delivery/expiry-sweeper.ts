@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventFactory } from '../core/events.js';
 import type { Clock, Store, VerificationMetrics } from '../core/ports.js';
-import { PollingLoop } from './polling-loop.js';
+import { PolledWorker } from './polled-worker.js';
 
 export interface ExpirySweeperOptions {
   /** How often to sweep (ms). Default 5000. */
@@ -26,27 +26,24 @@ export interface ExpirySweeperDeps {
  * `expires_at` and not only when someone looks. Several instances may sweep at once: the store
  * expires each row once (a conditional update) and writes its event in the same transaction.
  */
-export class ExpirySweeper {
+export class ExpirySweeper extends PolledWorker {
   readonly #deps: ExpirySweeperDeps;
   readonly #batchSize: number;
   readonly #maxBatches: number;
-  readonly #loop: PollingLoop;
 
   constructor(deps: ExpirySweeperDeps, options: ExpirySweeperOptions = {}) {
+    super('expiry sweep', options.intervalMs ?? 5000, deps.logger);
     this.#deps = deps;
     this.#batchSize = options.batchSize ?? 200;
     this.#maxBatches = options.maxBatches ?? 10;
-    this.#loop = new PollingLoop(async () => void (await this.sweep()), options.intervalMs ?? 5000, (error) =>
-      deps.logger.error({ err: error }, 'expiry sweep failed'),
-    );
-  }
-
-  start(): void {
-    this.#loop.start();
   }
 
   stop(timeoutMs: number): Promise<void> {
-    return this.#loop.stop(timeoutMs);
+    return this.stopPolling(timeoutMs, false);
+  }
+
+  protected async round(): Promise<void> {
+    await this.sweep();
   }
 
   /** One bounded sweep; returns how many verifications it expired. */

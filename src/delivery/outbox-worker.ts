@@ -6,6 +6,7 @@ import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
 import type { Clock, SmsSender, Store, VerificationMetrics } from '../core/ports.js';
 import { renderSms } from '../sms/templates.js';
+import { PolledWorker } from './polled-worker.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
@@ -44,15 +45,12 @@ export interface OutboxWorkerDeps {
  * a worker that dies leaves a lease that runs out and another worker takes over — at least
  * once, always under the same message id so duplicates can be recognised (rule R1).
  */
-export class OutboxWorker {
+export class OutboxWorker extends PolledWorker {
   readonly #deps: OutboxWorkerDeps;
   readonly #options: Required<OutboxWorkerOptions>;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = false;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
+    super('outbox', options.pollMs ?? 1000, deps.logger);
     this.#deps = deps;
     this.#options = {
       pollMs: options.pollMs ?? 1000,
@@ -65,57 +63,13 @@ export class OutboxWorker {
     };
   }
 
-  start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.notify(), this.#options.pollMs);
-    this.#timer.unref();
-    this.notify();
-  }
-
-  /** Something was queued: run soon, without waiting for the next poll. */
-  notify(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#drain())
-      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox round failed'))
-      .finally(() => {
-        this.#running = null;
-        if (this.#again) {
-          this.#again = false;
-          this.notify();
-        }
-      });
-  }
-
-  /** Sends everything that is due now. Resolves when the queue holds nothing due. */
-  async drainOnce(): Promise<void> {
-    while (this.#running) await this.#running;
-    await this.#drain();
-  }
-
   /** Stops polling and waits (up to `timeoutMs`) for the messages already due to go out (rule R4). */
-  async stop(timeoutMs: number): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    const finish = (async () => {
-      while (this.#running) await this.#running;
-      this.#stopped = true;
-      await this.#drain();
-    })().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox drain at shutdown failed'));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([finish, deadline]);
-    clearTimeout(timer);
-    this.#stopped = true;
+  stop(timeoutMs: number): Promise<void> {
+    return this.stopPolling(timeoutMs, true);
   }
 
-  async #drain(): Promise<void> {
+  /** Sends everything that is due now. */
+  protected async round(): Promise<void> {
     const { store, clock } = this.#deps;
     for (;;) {
       const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);

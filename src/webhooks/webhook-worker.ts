@@ -5,7 +5,7 @@ import { newId } from '../core/ids.js';
 import type { Clock, RandomSource, Store } from '../core/ports.js';
 import { webhookHeaders } from '../core/webhook-signature.js';
 import type { WebhookService } from '../core/webhook.service.js';
-import { PollingLoop } from '../delivery/polling-loop.js';
+import { PolledWorker } from '../delivery/polled-worker.js';
 
 /** The Standard Webhooks schedule: after the first try, wait 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const STANDARD_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -51,13 +51,13 @@ export function webhookBody(event: EventRecord): string {
  * that dies mid-request leaves a lease that runs out; the delivery is then sent again under the
  * same `webhook-id`, which is what lets receivers drop duplicates.
  */
-export class WebhookWorker {
+export class WebhookWorker extends PolledWorker {
   readonly #deps: WebhookWorkerDeps;
   readonly #options: Required<WebhookWorkerOptions>;
   readonly #leaseMs: number;
-  readonly #loop: PollingLoop;
 
   constructor(deps: WebhookWorkerDeps, options: WebhookWorkerOptions = {}) {
+    super('webhook', options.pollMs ?? 1000, deps.logger);
     this.#deps = deps;
     this.#options = {
       pollMs: options.pollMs ?? 1000,
@@ -67,27 +67,14 @@ export class WebhookWorker {
     };
     // Longer than any request can take, so a live worker never loses its lease mid-request.
     this.#leaseMs = this.#options.timeoutMs * 2 + 5_000;
-    this.#loop = new PollingLoop(() => this.#drain(), this.#options.pollMs, (error) => deps.logger.error({ err: error }, 'webhook round failed'));
   }
 
-  start(): void {
-    this.#loop.start();
-  }
-
-  notify(): void {
-    this.#loop.notify();
-  }
-
-  /** Sends everything due now (tests). */
-  drainOnce(): Promise<void> {
-    return this.#loop.runOnce();
-  }
-
+  /** Waits (up to `timeoutMs`) for requests in flight; what is left keeps its lease and is retried after a restart. */
   stop(timeoutMs: number): Promise<void> {
-    return this.#loop.stop(timeoutMs);
+    return this.stopPolling(timeoutMs, false);
   }
 
-  async #drain(): Promise<void> {
+  protected async round(): Promise<void> {
     const { store, clock, random } = this.#deps;
     for (;;) {
       const owner = random.bytes(12).toString('base64url');

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+
+/**
+ * A background worker: runs `round()` every `pollMs`, and soon after `notify()`, never two
+ * rounds at once. The SMS outbox, webhook delivery and the expiry sweep are each one of these
+ * around their own round.
+ */
+export abstract class PolledWorker {
+  readonly #pollMs: number;
+  readonly #logger: Pick<Logger, 'error'>;
+  readonly #name: string;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  protected constructor(name: string, pollMs: number, logger: Pick<Logger, 'error'>) {
+    this.#name = name;
+    this.#pollMs = pollMs;
+    this.#logger = logger;
+  }
+
+  /** One pass over the work that is due now. */
+  protected abstract round(): Promise<void>;
+
+  start(): void {
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.notify(), this.#pollMs);
+    this.#timer.unref();
+    this.notify();
+  }
+
+  /** Something is due: run soon, without waiting for the next poll (again right after a running round). */
+  notify(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.round())
+      .catch((error: unknown) => this.#logger.error({ err: error }, `${this.#name} round failed`))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) {
+          this.#again = false;
+          this.notify();
+        }
+      });
+  }
+
+  /** Waits for a running round, then runs one more now. Resolves when nothing due is left. */
+  async drainOnce(): Promise<void> {
+    while (this.#running) await this.#running;
+    await this.round();
+  }
+
+  /**
+   * Stops polling and waits up to `timeoutMs` for the running round and, with `finalRound`,
+   * one more (the outbox sends what is due before exit, rule R4). Work left unfinished is
+   * leased, so another instance (or this one after a restart) takes it over.
+   */
+  protected async stopPolling(timeoutMs: number, finalRound: boolean): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    const finish = (async () => {
+      while (this.#running) await this.#running;
+      this.#stopped = true;
+      if (finalRound) await this.round();
+    })().catch((error: unknown) => this.#logger.error({ err: error }, `${this.#name} drain at shutdown failed`));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([finish, deadline]);
+    clearTimeout(timer);
+    this.#stopped = true;
+  }
+}
