@@ -92,6 +92,9 @@ describe('delivery (Standard Webhooks, H4)', () => {
     const attempts = log.json().data as Array<Record<string, unknown>>;
     expect(attempts.map((a) => [a.attempt, a.status_code, a.error])).toEqual([[2, 200, null], [1, 500, 'http_500']]);
     for (const a of attempts) expect(a.latency_ms).toEqual(expect.any(Number));
+    const metrics = (await h.app.inject('/metrics')).body;
+    expect(metrics).toContain('otpgate_webhook_attempts_total{outcome="retry"} 1');
+    expect(metrics).toContain('otpgate_webhook_attempts_total{outcome="succeeded"} 1');
   });
 
   it('counts a receiver that does not answer in time as a failed attempt, and retries it', async () => {
@@ -137,6 +140,32 @@ describe('delivery (Standard Webhooks, H4)', () => {
     expect(receiver.received.map((r) => r.id)).toEqual([first.id, first.id]);
     const unknown = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${endpoint.id}/redeliver`, headers: svc.auth, payload: { event_id: 'evt_00000000000000000000000000' } });
     expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('events that nobody reads or that no request causes', () => {
+  it('sends verification.expired from the sweeper, once, without any read of the verification', async () => {
+    await register({ event_types: ['verification.expired'] });
+    const id = await startVerification();
+    h.clock.advanceSeconds(299);
+    expect(await h.c.expirySweeper.sweep()).toBe(0);
+    h.clock.advanceSeconds(1);
+    expect(await h.c.expirySweeper.sweep()).toBe(1);
+    await deliver();
+    expect(receiver.received.map((r) => [r.payload.type, r.payload.data.id, r.payload.data.status])).toEqual([['verification.expired', id, 'expired']]);
+    // A later read agrees and does not emit it again.
+    const read = await h.app.inject({ method: 'GET', url: `/v1/verifications/${id}`, headers: svc.auth });
+    expect(read.json().status).toBe('expired');
+    expect(await h.c.expirySweeper.sweep()).toBe(0);
+    await deliver();
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('publishes an event in one line (c.events.publish), fanned out like any other', async () => {
+    await register({ event_types: ['quota.warning'] });
+    const event = await h.c.events.publish(svc.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 });
+    await deliver();
+    expect(receiver.received.map((r) => [r.id, r.payload.type, r.payload.data])).toEqual([[event.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 }]]);
   });
 });
 
