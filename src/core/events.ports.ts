@@ -121,8 +121,15 @@ export interface WebhookStore {
   listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]>;
   /** Disabling also fails the endpoint's pending deliveries; enabling clears `disabledReason`. */
   updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null>;
-  /** Replaces the secret; the old one keeps signing until `previousExpiresAt`. */
-  rotateWebhookSecret(serviceId: string, id: string, secretSealed: Buffer, previousSealed: Buffer, previousExpiresAt: number, now: number): Promise<WebhookEndpointRecord | null>;
+  /** Replaces the secret; the old one (when given) keeps signing until `previousExpiresAt`. */
+  rotateWebhookSecret(
+    serviceId: string,
+    id: string,
+    secretSealed: Buffer,
+    previousSealed: Buffer | null,
+    previousExpiresAt: number | null,
+    now: number,
+  ): Promise<WebhookEndpointRecord | null>;
   /** Deletes the endpoint, its deliveries and its log. */
   deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean>;
   /**

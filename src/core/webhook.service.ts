@@ -104,13 +104,19 @@ export class WebhookService {
     const current = await this.get(service, id);
     const now = clock.now();
     const secret = generateWebhookSecret(random);
-    const previous = vault.open(secretSlot(id, 'current'), current.secretSealed);
+    // A current secret that no longer opens (the server secret changed) cannot sign: no overlap then.
+    let previous: string | null = null;
+    try {
+      previous = vault.open(secretSlot(id, 'current'), current.secretSealed);
+    } catch {
+      previous = null;
+    }
     const rotated = await store.rotateWebhookSecret(
       service.id,
       id,
       vault.seal(secretSlot(id, 'current'), secret),
-      vault.seal(secretSlot(id, 'previous'), previous),
-      now + overlapSeconds * 1000,
+      previous === null || overlapSeconds === 0 ? null : vault.seal(secretSlot(id, 'previous'), previous),
+      previous === null || overlapSeconds === 0 ? null : now + overlapSeconds * 1000,
       now,
     );
     if (!rotated) throw new AppError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);

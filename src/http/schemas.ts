@@ -281,7 +281,7 @@ export const WebhookAttempt = Type.Object({
   attempt: Type.Integer({ description: '1 for the first try of a delivery (a manual redelivery starts again at 1)', examples: [1] }),
   status_code: Nullable(Type.Integer(), { description: 'HTTP status of the answer; null when none came', examples: [200] }),
   latency_ms: Type.Integer({ examples: [42] }),
-  error: Nullable(Type.String(), { description: 'timeout, connection_failed, http_<status>, endpoint_disabled; null on success', examples: [null] }),
+  error: Nullable(Type.String(), { description: 'timeout, connection_failed, http_<status>, endpoint_disabled, secret_unreadable; null on success', examples: [null] }),
   created_at: IsoTime('When the attempt ended'),
 });
 

@@ -86,18 +86,21 @@ export class WebhookWorker extends PolledWorker {
   }
 
   async #deliver(job: DeliveryJob, owner: string): Promise<void> {
-    const { store, webhooks, clock, random, logger } = this.#deps;
+    const { store, clock, random, logger } = this.#deps;
     const { delivery, event, endpoint } = job;
     const attemptNumber = delivery.attempts + 1;
     const started = clock.now();
     let statusCode: number | null = null;
     let error: string | null = null;
     const t0 = performance.now();
+    const secrets = endpoint.enabled ? this.#secrets(job, started) : null;
     if (!endpoint.enabled) {
       error = 'endpoint_disabled';
+    } else if (secrets === null) {
+      error = 'secret_unreadable';
     } else {
       const body = webhookBody(event);
-      const headers = webhookHeaders(webhooks.signingSecrets(endpoint, started), event.id, Math.floor(started / 1000), body);
+      const headers = webhookHeaders(secrets, event.id, Math.floor(started / 1000), body);
       try {
         const response = await fetch(endpoint.url, {
           method: 'POST',
@@ -146,9 +149,22 @@ export class WebhookWorker extends PolledWorker {
     }
   }
 
+  /**
+   * The signing secrets, or null when they cannot be opened (the server secret changed since
+   * they were sealed): retrying would never help, and rotating the endpoint's secret fixes it.
+   */
+  #secrets(job: DeliveryJob, now: number): string[] | null {
+    try {
+      return this.#deps.webhooks.signingSecrets(job.endpoint, now);
+    } catch (cause) {
+      this.#deps.logger.error({ err: cause, endpoint_id: job.endpoint.id }, 'webhook secret cannot be opened; rotate the endpoint secret');
+      return null;
+    }
+  }
+
   #outcome(attemptNumber: number, statusCode: number | null, error: string | null, now: number): Omit<DeliveryOutcome, 'attempt'> {
     if (error === null) return { status: 'succeeded' };
-    if (error === 'endpoint_disabled') return { status: 'failed' };
+    if (error === 'endpoint_disabled' || error === 'secret_unreadable') return { status: 'failed' };
     // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks): stop sending to it.
     if (statusCode === 410) return { status: 'failed', disableEndpoint: 'gone' };
     const wait = this.#options.retryScheduleMs[attemptNumber - 1];

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
@@ -252,5 +256,41 @@ describe('tenant isolation (H3)', () => {
     expect(after.statusCode).toBe(400);
     // The owner's endpoint is untouched.
     expect((await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}`, headers: svc.auth })).json().enabled).toBe(true);
+  });
+});
+
+describe('a changed server secret', () => {
+  it('fails deliveries it cannot sign (no endless retries) until the endpoint secret is rotated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-webhook-secret-'));
+    const databasePath = join(dir, 'otpgate.db');
+    const first = await createHarness({ now: Date.now(), databasePath });
+    const owner = await first.service();
+    const created = await first.app.inject({ method: 'POST', url: '/v1/webhooks', headers: owner.auth, payload: { url: receiver.url, event_types: ['verification.created'] } });
+    const endpointId = created.json().id as string;
+    await first.close();
+
+    const second = await createHarness({ now: Date.now(), databasePath, env: { OTPGATE_SECRET: randomBytes(32).toString('base64url') } });
+    try {
+      const start = () => second.app.inject({ method: 'POST', url: '/v1/verifications', headers: owner.auth, payload: { to: TO } });
+      expect((await start()).statusCode).toBe(201);
+      await second.c.webhookWorker.drainOnce();
+      second.clock.advance(60_000);
+      await second.c.webhookWorker.drainOnce();
+      expect(receiver.received).toHaveLength(0);
+      const log = await second.app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/attempts`, headers: owner.auth });
+      expect(log.json().data.map((a: Record<string, unknown>) => a.error)).toEqual(['secret_unreadable']);
+
+      const rotated = await second.app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: owner.auth });
+      expect(rotated.statusCode).toBe(200);
+      expect(rotated.json().previous_secret_expires_at).toBeNull();
+      receiver.secrets = [rotated.json().secret as string];
+      await second.app.inject({ method: 'POST', url: `/v1/verifications/${(await second.app.inject({ method: 'GET', url: '/v1/verifications', headers: owner.auth })).json().data[0].id}/cancel`, headers: owner.auth });
+      expect((await start()).statusCode).toBe(201);
+      await second.c.webhookWorker.drainOnce();
+      expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.created']);
+    } finally {
+      await second.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

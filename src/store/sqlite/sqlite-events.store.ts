@@ -138,8 +138,8 @@ export abstract class SqliteEventStore implements WebhookStore {
     serviceId: string,
     id: string,
     secretSealed: Buffer,
-    previousSealed: Buffer,
-    previousExpiresAt: number,
+    previousSealed: Buffer | null,
+    previousExpiresAt: number | null,
     now: number,
   ): Promise<WebhookEndpointRecord | null> {
     const changed = this.#stmt(`UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
