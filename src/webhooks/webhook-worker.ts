@@ -13,7 +13,7 @@ export const STANDARD_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_
 export interface WebhookWorkerOptions {
   /** How often to look for due deliveries (ms). Default 1000. */
   pollMs?: number;
-  /** Deliveries leased per round. Default 16. */
+  /** Requests in flight at once per instance. Default 16. */
   batchSize?: number;
   /** A receiver that has not answered within this time counts as a failed attempt (ms). Default 15000. */
   timeoutMs?: number;
@@ -74,14 +74,26 @@ export class WebhookWorker extends PolledWorker {
     return this.stopPolling(timeoutMs, false);
   }
 
+  /**
+   * Keeps up to `batchSize` requests in flight and claims more as each one ends, so one slow
+   * receiver holds one slot, not the whole round. Ends when nothing is due or in flight.
+   */
   protected async round(): Promise<void> {
     const { store, clock, random } = this.#deps;
+    const owner = random.bytes(12).toString('base64url');
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const owner = random.bytes(12).toString('base64url');
-      const jobs = await store.claimDueDeliveries(clock.now(), this.#options.batchSize, this.#leaseMs, owner);
-      if (jobs.length === 0) return;
-      await Promise.all(jobs.map((job) => this.#deliver(job, owner)));
-      if (jobs.length < this.#options.batchSize) return;
+      const free = this.#options.batchSize - inFlight.size;
+      const jobs = free > 0 ? await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner) : [];
+      for (const job of jobs) {
+        // Never rejects: a store error on one delivery leaves its lease to run out and be retried.
+        const request: Promise<void> = this.#deliver(job, owner)
+          .catch((error: unknown) => this.#deps.logger.error({ err: error, event_id: job.event.id }, 'webhook delivery failed to record'))
+          .finally(() => inFlight.delete(request));
+        inFlight.add(request);
+      }
+      if (inFlight.size === 0) return;
+      if (jobs.length === 0 || inFlight.size >= this.#options.batchSize) await Promise.race(inFlight);
     }
   }
 

@@ -12,6 +12,8 @@ export interface ReceivedWebhook {
   payload: { id: string; type: string; timestamp: string; service_id: string; data: Record<string, unknown> };
   /** The status this receiver answered. */
   answered: number;
+  /** When it answered (epoch ms, real time). */
+  at: number;
 }
 
 export interface WebhookReceiver {
@@ -83,6 +85,7 @@ export async function startWebhookReceiver(options: { secrets?: string[]; script
           body,
           payload: payload as ReceivedWebhook['payload'],
           answered,
+          at: Date.now(),
         });
         response.writeHead(answered, { 'content-type': 'text/plain' }).end('ok');
         for (const waiter of [...waiters]) {

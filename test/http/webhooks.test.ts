@@ -294,3 +294,30 @@ describe('a changed server secret', () => {
     }
   });
 });
+
+describe('a slow receiver', () => {
+  it('holds one request slot, not the whole round: other endpoints keep receiving meanwhile', async () => {
+    await h.close();
+    h = await createHarness({ now: Date.now(), overrides: { webhookWorker: { batchSize: 2, timeoutMs: 5_000 } } });
+    svc = await h.service();
+    const slow = await startWebhookReceiver();
+    try {
+      const slowEndpoint = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: slow.url, event_types: ['quota.warning'] } });
+      slow.secrets = [slowEndpoint.json().secret as string];
+      slow.delayNextMs = 1_500;
+      await register({ event_types: ['fraud.prefix_blocked'] });
+      await h.c.events.publish(svc.id, 'quota.warning', { n: 0 }); // due first, so it is in the first claim
+      h.clock.advance(1);
+      for (let n = 1; n <= 4; n++) await h.c.events.publish(svc.id, 'fraud.prefix_blocked', { n });
+      const started = Date.now();
+      await deliver();
+      expect(slow.received).toHaveLength(1);
+      expect(receiver.received).toHaveLength(4);
+      // All four fast deliveries were answered while the slow one was still waiting.
+      expect(Math.max(...receiver.received.map((r) => r.at))).toBeLessThan(slow.received[0]!.at);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await slow.close();
+    }
+  });
+});
