@@ -8,8 +8,12 @@ export interface Config {
   host: string;
   /** OTPGATE_DATA_DIR, default ./data (absolute after parsing). */
   dataDir: string;
-  /** OTPGATE_DATABASE_URL, default sqlite:<dataDir>/otpgate.db. */
+  /** OTPGATE_DATABASE_URL, default sqlite:<dataDir>/otpgate.db; `postgres://…` selects PostgreSQL. */
   databaseUrl: string;
+  /** Which store `databaseUrl` names. */
+  store: 'sqlite' | 'postgres';
+  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process. */
+  pgPoolMax: number;
   /** OTPGATE_ADMIN_KEY: an admin key to accept (stored hashed); else one is generated on first start. */
   adminKey: string | null;
   /** OTPGATE_SECRET: the server secret (≥ 32 bytes); else generated into <dataDir>/secret. */
@@ -28,6 +32,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** OTPGATE_WORKER_POLL_MS, default 1000: how often the delivery worker looks for due retries. */
   workerPollMs: number;
+  /** OTPGATE_WORKER_LEASE_MS, default 30000: how long a worker owns a message before another may take it over. */
+  workerLeaseMs: number;
+  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox and idempotency keys older than this are purged; 0 keeps everything. */
+  retentionDays: number;
+  /** OTPGATE_PURGE_INTERVAL_MS, default 3600000: how often the server runs the purge. */
+  purgeIntervalMs: number;
   /**
    * OTPGATE_WEBHOOK_RETRY_SCHEDULE, default `5s,5m,30m,2h,5h,10h,10h` (Standard Webhooks): the
    * waits between webhook attempts, in ms after parsing. Tests compress it (`200ms,200ms`).
@@ -98,9 +108,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
   const databaseUrl = read(env, 'OTPGATE_DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'otpgate.db')}`;
-  if (!/^sqlite:/.test(databaseUrl)) {
-    throw new ConfigError('OTPGATE_DATABASE_URL', 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported by this build)');
-  }
+  const store = storeOf(databaseUrl);
 
   const adminKey = read(env, 'OTPGATE_ADMIN_KEY') ?? null;
   if (adminKey !== null && adminKey.length < 24) {
@@ -110,6 +118,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (secret !== null && Buffer.byteLength(secret) < 32) {
     throw new ConfigError('OTPGATE_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
   }
+  if (secret === null && store === 'postgres') {
+    // A secret generated into one machine's data dir would make every other instance reject its codes.
+    throw new ConfigError('OTPGATE_SECRET', 'is required with PostgreSQL: every instance must share the same secret (use `openssl rand -base64 48`)');
+  }
   const host = read(env, 'OTPGATE_HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('OTPGATE_HOST', `is not a host name or address: "${host}"`);
 
@@ -118,6 +130,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     dataDir,
     databaseUrl,
+    store,
+    pgPoolMax: int(env, 'OTPGATE_PG_POOL_MAX', 10, 1, 1000),
     adminKey,
     secret,
     logLevel: oneOf(env, 'OTPGATE_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -127,10 +141,34 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
     shutdownTimeoutMs: int(env, 'OTPGATE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerPollMs: int(env, 'OTPGATE_WORKER_POLL_MS', 1000, 10, 60_000),
+    workerLeaseMs: int(env, 'OTPGATE_WORKER_LEASE_MS', 30_000, 1000, 3_600_000),
+    retentionDays: int(env, 'OTPGATE_RETENTION_DAYS', 30, 0, 36_500),
+    purgeIntervalMs: int(env, 'OTPGATE_PURGE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
     webhookRetryScheduleMs: Object.freeze(durations(env, 'OTPGATE_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
     webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
   });
+}
+
+function storeOf(databaseUrl: string): Config['store'] {
+  if (databaseUrl.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('OTPGATE_DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError('OTPGATE_DATABASE_URL', 'names no host (postgres://user:password@host:5432/database)');
+    if (url.pathname.length <= 1) throw new ConfigError('OTPGATE_DATABASE_URL', 'names no database (postgres://user:password@host:5432/database)');
+    return 'postgres';
+  }
+  throw new ConfigError('OTPGATE_DATABASE_URL', 'must be sqlite:<path>, sqlite::memory: or postgres://user:password@host:5432/database');
+}
+
+/** The database URL with its password hidden, for logs and CLI output. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /** The SQLite file path of a `sqlite:` URL. */

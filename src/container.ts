@@ -21,6 +21,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
 import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { RetentionJob } from './maintenance/retention.job.js';
+import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -34,12 +36,13 @@ export interface Container {
   verifications: VerificationService;
   sender: SmsSender;
   worker: OutboxWorker;
+  retention: RetentionJob;
   /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
   events: EventService;
   webhooks: WebhookService;
   webhookWorker: WebhookWorker;
   expirySweeper: ExpirySweeper;
-  /** Starts the background workers (outbox, webhooks, expiry sweep). */
+  /** Starts the background work: SMS outbox, webhooks, expiry sweep, retention purge. */
   startWorkers(): void;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
@@ -65,8 +68,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const random = overrides.random ?? cryptoRandom;
   const secret = loadOrCreateSecret(config, logger);
   const vault = new CodeVault(secret, random);
-  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
-  await store.migrate();
+  const store = createStore(config, vault, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
@@ -75,8 +83,9 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const onEventsWritten = () => webhookWorker.notify();
   const worker = new OutboxWorker(
     { store, vault, sender, clock, logger, metrics, events: eventFactory, onEventsWritten },
-    { pollMs: config.workerPollMs, ...overrides.worker },
+    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
   );
+  const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,
@@ -110,6 +119,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     verifications,
     sender,
     worker,
+    retention,
     events,
     webhooks,
     webhookWorker,
@@ -118,6 +128,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       worker.start();
       webhookWorker.start();
       expirySweeper.start();
+      retention.start();
     },
     devOutbox: sender.name === 'console',
     async close() {
@@ -125,9 +136,23 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await worker.stop(config.shutdownTimeoutMs);
       // Unfinished webhook requests keep their lease and are retried after a restart.
       await webhookWorker.stop(config.shutdownTimeoutMs);
+      await retention.stop();
       await store.close();
     },
   };
+}
+
+/** The store that OTPGATE_DATABASE_URL names. */
+function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Store {
+  if (config.store === 'postgres') {
+    return new PostgresStore({
+      connectionString: config.databaseUrl,
+      vault,
+      poolMax: config.pgPoolMax,
+      onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
+    });
+  }
+  return new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
 }
 
 /**

@@ -23,6 +23,11 @@ export interface OutboxWorkerOptions {
   backoffMaxMs?: number;
   /** A provider call that takes longer fails as retryable `timeout` (ms). Default 10000. */
   sendTimeoutMs?: number;
+  /**
+   * When a round fails (the database is down), the next one waits `pollMs`, doubling per failed
+   * round up to this (ms), so an outage is not met with a query storm. Default 30000.
+   */
+  outageBackoffMaxMs?: number;
 }
 
 export interface OutboxWorkerDeps {
@@ -50,7 +55,7 @@ export class OutboxWorker extends PolledWorker {
   readonly #options: Required<OutboxWorkerOptions>;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
-    super('outbox', options.pollMs ?? 1000, deps.logger);
+    super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
     this.#deps = deps;
     this.#options = {
       pollMs: options.pollMs ?? 1000,
@@ -60,6 +65,7 @@ export class OutboxWorker extends PolledWorker {
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+      outageBackoffMaxMs: options.outageBackoffMaxMs ?? 30_000,
     };
   }
 

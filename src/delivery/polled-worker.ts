@@ -3,21 +3,28 @@ import type { Logger } from 'pino';
 /**
  * A background worker: runs `round()` every `pollMs`, and soon after `notify()`, never two
  * rounds at once. The SMS outbox, webhook delivery and the expiry sweep are each one of these
- * around their own round.
+ * around their own round. A failed round (the database is down) pauses the worker for `pollMs`,
+ * doubling per failed round up to `outageBackoffMaxMs`, so an outage is not met with a query
+ * storm; the first round that succeeds resets it.
  */
 export abstract class PolledWorker {
   readonly #pollMs: number;
-  readonly #logger: Pick<Logger, 'error'>;
+  readonly #logger: Pick<Logger, 'error' | 'info'>;
   readonly #name: string;
+  readonly #outageBackoffMaxMs: number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  /** Consecutive failed rounds, and when the next round may run (Date.now() time: it paces real timers). */
+  #failures = 0;
+  #resumeAt = 0;
 
-  protected constructor(name: string, pollMs: number, logger: Pick<Logger, 'error'>) {
+  protected constructor(name: string, pollMs: number, logger: Pick<Logger, 'error' | 'info'>, outageBackoffMaxMs = 30_000) {
     this.#name = name;
     this.#pollMs = pollMs;
     this.#logger = logger;
+    this.#outageBackoffMaxMs = outageBackoffMaxMs;
   }
 
   /** One pass over the work that is due now. */
@@ -32,14 +39,26 @@ export abstract class PolledWorker {
 
   /** Something is due: run soon, without waiting for the next poll (again right after a running round). */
   notify(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || Date.now() < this.#resumeAt) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
     this.#running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.round())
-      .catch((error: unknown) => this.#logger.error({ err: error }, `${this.#name} round failed`))
+      .then(() => {
+        if (this.#failures === 0) return;
+        this.#logger.info({ failed_rounds: this.#failures }, `${this.#name} worker recovered`);
+        this.#failures = 0;
+        this.#resumeAt = 0;
+      })
+      .catch((error: unknown) => {
+        this.#failures++;
+        const delay = Math.min(this.#outageBackoffMaxMs, this.#pollMs * 2 ** Math.min(this.#failures - 1, 20));
+        this.#resumeAt = Date.now() + delay;
+        this.#again = false;
+        this.#logger.error({ err: error, failed_rounds: this.#failures, retry_in_ms: delay }, `${this.#name} round failed; backing off`);
+      })
       .finally(() => {
         this.#running = null;
         if (this.#again) {

@@ -15,8 +15,8 @@ import type { Page } from '../../core/model.js';
 import type { ListOptions } from '../../core/ports.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-
-type Row = Record<string, unknown>;
+import { toAttempt, toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import type { Row } from '../rows.js';
 
 /**
  * The event and webhook tables of the embedded store: the base of SqliteStore, which owns the
@@ -225,64 +225,4 @@ export abstract class SqliteEventStore implements WebhookStore {
     const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')").get() as Row;
     return (row.at as number | null) ?? null;
   }
-}
-
-function toEvent(row: Row): EventRecord {
-  return {
-    id: row.id as string,
-    serviceId: row.service_id as string,
-    type: row.type as EventType,
-    data: JSON.parse(row.data as string) as Record<string, unknown>,
-    createdAt: row.created_at as number,
-  };
-}
-
-function toEndpoint(row: Row): WebhookEndpointRecord {
-  return {
-    id: row.id as string,
-    serviceId: row.service_id as string,
-    url: row.url as string,
-    description: (row.description as string | null) ?? null,
-    eventTypes: JSON.parse(row.event_types as string) as EventType[],
-    enabled: row.enabled === 1,
-    disabledReason: (row.disabled_reason as string | null) ?? null,
-    secretSealed: row.secret_sealed as Buffer,
-    previousSecretSealed: (row.previous_secret_sealed as Buffer | null) ?? null,
-    previousSecretExpiresAt: (row.previous_secret_expires_at as number | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toDelivery(row: Row): WebhookDeliveryRecord {
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    endpointId: row.endpoint_id as string,
-    serviceId: row.service_id as string,
-    status: row.status as WebhookDeliveryRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    leaseUntil: (row.lease_until as number | null) ?? null,
-    leaseOwner: (row.lease_owner as string | null) ?? null,
-    lastStatusCode: (row.last_status_code as number | null) ?? null,
-    lastError: (row.last_error as string | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toAttempt(row: Row): WebhookAttemptRecord {
-  return {
-    id: row.id as string,
-    deliveryId: row.delivery_id as string,
-    endpointId: row.endpoint_id as string,
-    eventId: row.event_id as string,
-    eventType: row.event_type as EventType,
-    attempt: row.attempt as number,
-    statusCode: (row.status_code as number | null) ?? null,
-    latencyMs: row.latency_ms as number,
-    error: (row.error as string | null) ?? null,
-    createdAt: row.created_at as number,
-  };
 }
