@@ -158,6 +158,8 @@ export interface PurgeCounts {
   messages: number;
   devOutbox: number;
   idempotencyKeys: number;
+  /** Events, with their webhook deliveries and delivery log (an event still being delivered is kept). */
+  events: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */

@@ -121,6 +121,26 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       expect(log.data.map((a) => a.statusCode)).toEqual([410, 200]);
     });
 
+    it('purges old events with their deliveries and log, but not one still being delivered', async () => {
+      await store.createWebhookEndpoint(endpoint());
+      const old = [factory.create(serviceId, 'quota.warning', { n: 1 }), factory.create(serviceId, 'quota.warning', { n: 2 })];
+      await store.appendEvents(old);
+      const [job] = await store.claimDueDeliveries(clock.now(), 1, 60_000, 'owner');
+      const attempt = {
+        id: newId('wha', clock, cryptoRandom), deliveryId: job!.delivery.id, endpointId: job!.endpoint.id, eventId: job!.event.id,
+        eventType: job!.event.type, attempt: 1, statusCode: 200, latencyMs: 5, error: null, createdAt: clock.now(),
+      };
+      await store.completeDeliveryAttempt(job!.delivery.id, 'owner', { attempt, status: 'succeeded' }, clock.now());
+      clock.advance(86_400_000);
+      const fresh = factory.create(serviceId, 'quota.warning', { n: 3 });
+      await store.appendEvents([fresh]);
+      const counts = await store.purgeBatch(clock.now() - 1000, 100);
+      expect(counts.events).toBe(1); // the delivered one; the other is still pending
+      const kept = [...old, fresh].filter((e) => e.id !== job!.event.id).map((e) => e.id).sort();
+      expect((await events()).map((e) => e.id).sort()).toEqual(kept);
+      expect(await store.listWebhookAttempts(job!.endpoint.id, { limit: 10 })).toEqual({ data: [], nextCursor: null });
+    });
+
     it('expires each due verification once across two instances, in bounded batches, with one event each', async () => {
       const due = Array.from({ length: 25 }, () => verification(1_000));
       for (const v of due) await store.createVerification(v, null);

@@ -130,6 +130,7 @@ CREATE TABLE events (
   created_at bigint NOT NULL
 );
 CREATE INDEX events_service ON events(service_id, seq);
+CREATE INDEX events_created ON events(created_at);
 
 CREATE TABLE webhook_endpoints (
   id text COLLATE "C" PRIMARY KEY,

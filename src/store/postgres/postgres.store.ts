@@ -398,6 +398,12 @@ export class PostgresStore extends PostgresEventStore implements Store {
          (SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batchSize],
     );
-    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0 };
+    const events = await this.#db.query(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < $1 AND NOT EXISTS
+         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, batchSize],
+    );
+    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0, events: events.rowCount ?? 0 };
   }
 }

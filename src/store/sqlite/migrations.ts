@@ -122,6 +122,7 @@ CREATE TABLE events (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX events_service ON events(service_id, seq);
+CREATE INDEX events_created ON events(created_at);
 
 CREATE TABLE webhook_endpoints (
   id TEXT PRIMARY KEY,

@@ -409,7 +409,10 @@ export class SqliteStore extends SqliteEventStore implements Store {
         .run(before, batchSize).changes;
       const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
         (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys };
+      const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < ? AND NOT EXISTS
+        (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY created_at LIMIT ?)`)
+        .run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events };
     })();
   }
 }
