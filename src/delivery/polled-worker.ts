@@ -68,10 +68,14 @@ export abstract class PolledWorker {
       });
   }
 
-  /** Waits for a running round, then runs one more now. Resolves when nothing due is left. */
+  /**
+   * Waits for a running round, runs one more now, then waits for any round a `notify()` started
+   * meanwhile (it may hold work this one could not claim). Resolves when nothing due is left.
+   */
   async drainOnce(): Promise<void> {
     while (this.#running) await this.#running;
     await this.round();
+    while (this.#running) await this.#running;
   }
 
   /**

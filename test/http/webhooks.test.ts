@@ -17,7 +17,7 @@ let svc: Awaited<ReturnType<Harness['service']>>;
 
 beforeEach(async () => {
   // The fake clock starts at the real time: receivers refuse timestamps more than 5 minutes off.
-  h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '300' } });
+  h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '5000' } });
   receiver = await startWebhookReceiver();
   svc = await h.service();
 });
@@ -102,8 +102,11 @@ describe('delivery (Standard Webhooks, H4)', () => {
   });
 
   it('counts a receiver that does not answer in time as a failed attempt, and retries it', async () => {
+    await h.close();
+    h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '500' } });
+    svc = await h.service();
     const endpoint = await register({ event_types: ['verification.created'] });
-    receiver.delayNextMs = 1_000; // the harness sets OTPGATE_WEBHOOK_TIMEOUT_MS=300
+    receiver.delayNextMs = 1_500; // longer than the 500 ms time-out
     await startVerification();
     await deliver();
     h.clock.advance(5_000);
