@@ -1,6 +1,7 @@
-import type { EventRecord } from '../../core/events.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
 import type {
   DeliveryJob,
+  EventStore,
   DeliveryOutcome,
   EventListOptions,
   WebhookAttemptRecord,
@@ -10,11 +11,12 @@ import type {
   WebhookStore,
 } from '../../core/events.ports.js';
 import { newId } from '../../core/ids.js';
-import type { Page } from '../../core/model.js';
+import type { Page, VerificationRecord } from '../../core/model.js';
 import type { ListOptions } from '../../core/ports.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import { toVerification } from '../rows.js';
 import type { PgDatabase, Queryable } from './postgres.pool.js';
 
 /** Advisory-lock class of the per-service event order ("evts"). */
@@ -24,7 +26,7 @@ const EVENT_ORDER_LOCK = 0x65767473;
  * The event and webhook tables on PostgreSQL: the base of PostgresStore, which calls
  * `insertEvents` inside the transaction of each state change that has events.
  */
-export abstract class PostgresEventStore implements WebhookStore {
+export abstract class PostgresEventStore implements EventStore, WebhookStore {
   readonly #db: PgDatabase;
 
   protected constructor(db: PgDatabase) {
@@ -90,6 +92,27 @@ export abstract class PostgresEventStore implements WebhookStore {
     const order = options.after ? 'ASC' : 'DESC';
     const { rows } = await this.#db.query(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT $${params.length}`, params);
     return rows.map(toEvent);
+  }
+
+  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
+    // SKIP LOCKED: instances sweeping at once take disjoint rows; `status = 'pending'` is
+    // re-checked on the locked row, so each verification expires (and gets its event) once.
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(
+        `WITH due AS (
+           SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= $1
+           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE verifications v SET status = 'expired', updated_at = $1 FROM due WHERE v.id = due.id AND v.status = 'pending'
+         RETURNING v.*`,
+        [now, limit],
+        client,
+      );
+      const expired = rows.map(toVerification).sort((a, b) => a.expiresAt - b.expiresAt);
+      if (expired.length === 0) return [];
+      await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = ANY($2::text[]) AND status = 'queued'", [now, expired.map((v) => v.id)], client);
+      await this.insertEvents(expired.flatMap(events), client);
+      return expired;
+    });
   }
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────

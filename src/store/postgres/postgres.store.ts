@@ -243,27 +243,6 @@ export class PostgresStore extends PostgresEventStore implements Store {
     });
   }
 
-  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
-    // SKIP LOCKED: instances sweeping at once take disjoint rows; `status = 'pending'` is
-    // re-checked on the locked row, so each verification expires (and gets its event) once.
-    return this.#db.tx(async (client) => {
-      const { rows } = await this.#db.query(
-        `WITH due AS (
-           SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= $1
-           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         UPDATE verifications v SET status = 'expired', updated_at = $1 FROM due WHERE v.id = due.id AND v.status = 'pending'
-         RETURNING v.*`,
-        [now, limit],
-        client,
-      );
-      const expired = rows.map(toVerification).sort((a, b) => a.expiresAt - b.expiresAt);
-      if (expired.length === 0) return [];
-      await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = ANY($2::text[]) AND status = 'queued'", [now, expired.map((v) => v.id)], client);
-      await this.insertEvents(expired.flatMap(events), client);
-      return expired;
-    });
-  }
-
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
     return (await this.#db.query('SELECT * FROM messages WHERE verification_id = $1 ORDER BY id', [verificationId])).rows.map(toMessage);
   }

@@ -1,7 +1,8 @@
 import type { Database as SqliteDb, Statement } from 'better-sqlite3';
-import type { EventRecord, EventType } from '../../core/events.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
 import type {
   DeliveryJob,
+  EventStore,
   DeliveryOutcome,
   EventListOptions,
   WebhookAttemptRecord,
@@ -11,11 +12,12 @@ import type {
   WebhookStore,
 } from '../../core/events.ports.js';
 import { newId } from '../../core/ids.js';
-import type { Page } from '../../core/model.js';
+import type { Page, VerificationRecord } from '../../core/model.js';
 import type { ListOptions } from '../../core/ports.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import { toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 
 /**
@@ -23,7 +25,7 @@ import type { Row } from '../rows.js';
  * connection and calls `insertEvents` inside the transaction of each state change that has
  * events (so they commit together).
  */
-export abstract class SqliteEventStore implements WebhookStore {
+export abstract class SqliteEventStore implements EventStore, WebhookStore {
   readonly #db: SqliteDb;
   readonly #statements = new Map<string, Statement>();
 
@@ -90,6 +92,22 @@ export abstract class SqliteEventStore implements WebhookStore {
     params.push(options.limit);
     const order = options.after ? 'ASC' : 'DESC';
     return (this.#stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`).all(...params) as Row[]).map(toEvent);
+  }
+
+  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
+    // IMMEDIATE: the write lock is taken before the rows are chosen, so two instances sweeping
+    // the same file pick disjoint rows; `status = 'pending'` makes each expiry happen once.
+    return this.#db.transaction(() => {
+      const rows = this.#stmt(`UPDATE verifications SET status = 'expired', updated_at = ?
+        WHERE id IN (SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?)
+        RETURNING *`).all(now, now, limit) as Row[];
+      const expired = rows.map(toVerification);
+      for (const v of expired) {
+        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, v.id);
+        this.insertEvents(events(v));
+      }
+      return expired;
+    }).immediate();
   }
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────

@@ -282,22 +282,6 @@ export class SqliteStore extends SqliteEventStore implements Store {
     })();
   }
 
-  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
-    // IMMEDIATE: the write lock is taken before the rows are chosen, so two instances sweeping
-    // the same file pick disjoint rows; `status = 'pending'` makes each expiry happen once.
-    return this.#db.transaction(() => {
-      const rows = this.#stmt(`UPDATE verifications SET status = 'expired', updated_at = ?
-        WHERE id IN (SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?)
-        RETURNING *`).all(now, now, limit) as Row[];
-      const expired = rows.map(toVerification);
-      for (const v of expired) {
-        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, v.id);
-        this.insertEvents(events(v));
-      }
-      return expired;
-    }).immediate();
-  }
-
   async listMessages(verificationId: string): Promise<MessageRecord[]> {
     return (this.#stmt('SELECT * FROM messages WHERE verification_id = ? ORDER BY id').all(verificationId) as Row[]).map(toMessage);
   }
