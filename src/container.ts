@@ -8,6 +8,8 @@ import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
 import { EventService } from './core/event.service.js';
 import { EventFactory } from './core/events.js';
+import { AttemptsService } from './core/attempts.service.js';
+import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { WebhookService } from './core/webhook.service.js';
@@ -34,6 +36,8 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
+  attempts: AttemptsService;
+  rateLimits: RateLimitService;
   sender: SmsSender;
   worker: OutboxWorker;
   retention: RetentionJob;
@@ -87,6 +91,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
+  // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
+  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
@@ -96,6 +102,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     onMessageQueued: () => worker.notify(),
     events: eventFactory,
     onEventsWritten,
+    rateLimits,
   });
   const events = new EventService({ store, events: eventFactory, onEventsWritten });
   const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
@@ -117,6 +124,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
+    attempts: new AttemptsService(store),
+    rateLimits,
     sender,
     worker,
     retention,

@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -113,6 +113,23 @@ CREATE TABLE idempotency_keys (
     version: 2,
     name: 'retention',
     sql: RETENTION_INDEXES_SQL,
+  },
+  // 60–69: the Twilio-compatible surface (issue 6); the same changes as the SQLite entries.
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code boolean NOT NULL DEFAULT false;
+ALTER TABLE verifications ADD COLUMN friendly_name text;
+ALTER TABLE verifications ADD COLUMN app_hash text;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
+  {
+    version: 61,
+    name: 'rate limits and buckets',
+    sql: rateLimitTablesSql(POSTGRES_TYPES),
   },
   {
     version: 70,

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -106,6 +106,23 @@ CREATE TABLE idempotency_keys (
     version: 2,
     name: 'retention',
     sql: RETENTION_INDEXES_SQL,
+  },
+  // 60–69: the Twilio-compatible surface (issue 6).
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE verifications ADD COLUMN friendly_name TEXT;
+ALTER TABLE verifications ADD COLUMN app_hash TEXT;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
+  {
+    version: 61,
+    name: 'rate limits and buckets',
+    sql: rateLimitTablesSql(SQLITE_TYPES),
   },
   {
     version: 70,

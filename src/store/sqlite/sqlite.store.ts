@@ -14,12 +14,22 @@ import type {
 } from '../../core/model.js';
 import { noEvents } from '../../core/events.js';
 import type { EventRecord, EventsOf } from '../../core/events.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import type {
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PurgeCounts,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { SqliteEventStore } from './sqlite-events.store.js';
+import { sqlAttemptsAndLimits } from '../sql-executor.js';
+import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -40,6 +50,9 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+
 export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
@@ -56,6 +69,13 @@ export class SqliteStore extends SqliteEventStore implements Store {
     super(db);
     this.#db = db;
     this.#vault = options.vault;
+    const executor: SqlExecutor = {
+      all: async (sql, params) => this.#stmt(sql).all(...params) as Row[],
+      get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
+      run: async (sql, params) => this.#stmt(sql).run(...params).changes,
+    };
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
   }
 
   #stmt(sql: string): Statement {
@@ -175,12 +195,13 @@ export class SqliteStore extends SqliteEventStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash,
       );
       if (message) this.#insertMessage(message);
       this.insertEvents(events);
