@@ -101,6 +101,15 @@ describe('event types and payloads', () => {
     expect((await allEvents()).filter((e) => e.type === 'verification.approved')).toHaveLength(1);
   });
 
+  it('writes verification.approved when a custom-code verification is approved without its code', async () => {
+    const service = await h.c.tenancy.createService({ name: 'Acme', custom_code_enabled: true });
+    const started = await h.c.verifications.start(service, { to: TO, customCode: '482913' });
+    await h.c.verifications.approve(service, started.verification.id);
+    const events = (await h.c.store.listEvents(service.id, { limit: 10 })) ?? [];
+    expect(events.map((e) => e.type)).toEqual(['verification.approved', 'verification.created']);
+    for (const e of events) expect(JSON.stringify(e)).not.toContain('482913');
+  });
+
   it('writes no event for a check that did not count', async () => {
     const id = await start();
     const code = await h.lastCode(svc.key, TO);
