@@ -3,19 +3,15 @@ import type {
   DeliveryJob,
   EventStore,
   DeliveryOutcome,
-  EventListOptions,
-  WebhookAttemptRecord,
-  WebhookDeliveryRecord,
   WebhookEndpointPatch,
   WebhookEndpointRecord,
   WebhookStore,
 } from '../../core/events.ports.js';
 import { newId } from '../../core/ids.js';
-import type { Page, VerificationRecord } from '../../core/model.js';
-import type { ListOptions } from '../../core/ports.js';
+import type { VerificationRecord } from '../../core/model.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { toAttempt, toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import type { EventQueries } from '../events.sql-store.js';
+import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
 import { toVerification } from '../rows.js';
 import type { PgDatabase, Queryable } from './postgres.pool.js';
 
@@ -26,7 +22,7 @@ const EVENT_ORDER_LOCK = 0x65767473;
  * The event and webhook tables on PostgreSQL: the base of PostgresStore, which calls
  * `insertEvents` inside the transaction of each state change that has events.
  */
-export abstract class PostgresEventStore implements EventStore, WebhookStore {
+export abstract class PostgresEventStore implements Omit<EventStore & WebhookStore, keyof EventQueries> {
   readonly #db: PgDatabase;
 
   protected constructor(db: PgDatabase) {
@@ -69,30 +65,7 @@ export abstract class PostgresEventStore implements EventStore, WebhookStore {
     await this.#db.tx((client) => this.insertEvents(events, client));
   }
 
-  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
-    const { rows } = await this.#db.query('SELECT * FROM events WHERE id = $1 AND service_id = $2', [id, serviceId]);
-    return rows[0] ? toEvent(rows[0]) : null;
-  }
 
-  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
-    const params: unknown[] = [serviceId];
-    const where = ['service_id = $1'];
-    const anchorId = options.after ?? options.before ?? null;
-    if (anchorId !== null) {
-      const anchor = await this.#db.query<{ seq: number }>('SELECT seq FROM events WHERE id = $1 AND service_id = $2', [anchorId, serviceId]);
-      if (!anchor.rows[0]) return null;
-      params.push(anchor.rows[0].seq);
-      where.push(options.after ? `seq > $${params.length}` : `seq < $${params.length}`);
-    }
-    if (options.type !== undefined) {
-      params.push(options.type);
-      where.push(`type = $${params.length}`);
-    }
-    params.push(options.limit);
-    const order = options.after ? 'ASC' : 'DESC';
-    const { rows } = await this.#db.query(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT $${params.length}`, params);
-    return rows.map(toEvent);
-  }
 
   async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
     // SKIP LOCKED: instances sweeping at once take disjoint rows; `status = 'pending'` is
@@ -116,23 +89,8 @@ export abstract class PostgresEventStore implements EventStore, WebhookStore {
   }
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
-  async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
-         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled, e.disabledReason, e.secretSealed,
-        e.previousSecretSealed, e.previousSecretExpiresAt, e.createdAt, e.updatedAt],
-    );
-  }
 
-  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
-    const { rows } = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND service_id = $2', [id, serviceId]);
-    return rows[0] ? toEndpoint(rows[0]) : null;
-  }
 
-  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
-    return (await this.#db.query('SELECT * FROM webhook_endpoints WHERE service_id = $1 ORDER BY id', [serviceId])).rows.map(toEndpoint);
-  }
 
   async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.tx(async (client) => {
@@ -152,25 +110,7 @@ export abstract class PostgresEventStore implements EventStore, WebhookStore {
     });
   }
 
-  async rotateWebhookSecret(
-    serviceId: string,
-    id: string,
-    secretSealed: Buffer,
-    previousSealed: Buffer | null,
-    previousExpiresAt: number | null,
-    now: number,
-  ): Promise<WebhookEndpointRecord | null> {
-    const { rows } = await this.#db.query(
-      `UPDATE webhook_endpoints SET secret_sealed = $1, previous_secret_sealed = $2, previous_secret_expires_at = $3, updated_at = $4
-       WHERE id = $5 AND service_id = $6 RETURNING *`,
-      [secretSealed, previousSealed, previousExpiresAt, now, id, serviceId],
-    );
-    return rows[0] ? toEndpoint(rows[0]) : null;
-  }
 
-  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
-    return ((await this.#db.query('DELETE FROM webhook_endpoints WHERE id = $1 AND service_id = $2', [id, serviceId])).rowCount ?? 0) > 0;
-  }
 
   async #failPending(endpointId: string, reason: string, now: number, client: Queryable): Promise<void> {
     await this.#db.query(
@@ -235,35 +175,7 @@ export abstract class PostgresEventStore implements EventStore, WebhookStore {
     });
   }
 
-  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
-    const before = decodeCursor(options.cursor);
-    const { rows } =
-      before === null
-        ? await this.#db.query('SELECT * FROM webhook_attempts WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2', [endpointId, options.limit + 1])
-        : await this.#db.query('SELECT * FROM webhook_attempts WHERE endpoint_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [endpointId, before, options.limit + 1]);
-    const data = rows.slice(0, options.limit).map(toAttempt);
-    return { data, nextCursor: rows.length > options.limit ? encodeCursor(data.at(-1)!.id) : null };
-  }
 
-  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
-    const { rows } = await this.#db.query('SELECT * FROM webhook_deliveries WHERE event_id = $1 AND endpoint_id = $2', [eventId, endpointId]);
-    return rows[0] ? toDelivery(rows[0]) : null;
-  }
 
-  async requeueDelivery(d: WebhookDeliveryRecord, now: number): Promise<boolean> {
-    const result = await this.#db.query(
-      `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)
-       ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
-         lease_until = NULL, lease_owner = NULL, updated_at = excluded.updated_at
-       WHERE webhook_deliveries.status <> 'delivering'`,
-      [d.id, d.eventId, d.endpointId, d.serviceId, now],
-    );
-    return (result.rowCount ?? 0) > 0;
-  }
 
-  async nextDeliveryDueAt(): Promise<number | null> {
-    const { rows } = await this.#db.query<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')");
-    return rows[0]?.at ?? null;
-  }
 }

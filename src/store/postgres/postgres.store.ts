@@ -11,6 +11,8 @@ import type {
   VerificationFilter,
 } from '../../core/ports.js';
 import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import { sqlEventQueries } from '../events.sql-store.js';
+import type { EventQueries } from '../events.sql-store.js';
 import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { decodeCursor } from '../cursor.js';
@@ -38,8 +40,8 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
-export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
 
 export class PostgresStore extends PostgresEventStore implements Store {
   readonly dialect = 'postgres' as const;
@@ -58,7 +60,7 @@ export class PostgresStore extends PostgresEventStore implements Store {
       run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
   }
 
   migrate(): Promise<number> {

@@ -4,19 +4,15 @@ import type {
   DeliveryJob,
   EventStore,
   DeliveryOutcome,
-  EventListOptions,
-  WebhookAttemptRecord,
-  WebhookDeliveryRecord,
   WebhookEndpointPatch,
   WebhookEndpointRecord,
   WebhookStore,
 } from '../../core/events.ports.js';
 import { newId } from '../../core/ids.js';
-import type { Page, VerificationRecord } from '../../core/model.js';
-import type { ListOptions } from '../../core/ports.js';
+import type { VerificationRecord } from '../../core/model.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { toAttempt, toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import type { EventQueries } from '../events.sql-store.js';
+import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
 import { toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 
@@ -25,7 +21,7 @@ import type { Row } from '../rows.js';
  * connection and calls `insertEvents` inside the transaction of each state change that has
  * events (so they commit together).
  */
-export abstract class SqliteEventStore implements EventStore, WebhookStore {
+export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore, keyof EventQueries> {
   readonly #db: SqliteDb;
   readonly #statements = new Map<string, Statement>();
 
@@ -70,29 +66,7 @@ export abstract class SqliteEventStore implements EventStore, WebhookStore {
     this.#db.transaction(() => this.insertEvents(events)).immediate();
   }
 
-  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
-    const row = this.#stmt('SELECT * FROM events WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
-    return row ? toEvent(row) : null;
-  }
 
-  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
-    const where = ['service_id = ?'];
-    const params: unknown[] = [serviceId];
-    const anchorId = options.after ?? options.before ?? null;
-    if (anchorId !== null) {
-      const anchor = this.#stmt('SELECT seq FROM events WHERE id = ? AND service_id = ?').get(anchorId, serviceId) as Row | undefined;
-      if (!anchor) return null;
-      where.push(options.after ? 'seq > ?' : 'seq < ?');
-      params.push(anchor.seq);
-    }
-    if (options.type !== undefined) {
-      where.push('type = ?');
-      params.push(options.type);
-    }
-    params.push(options.limit);
-    const order = options.after ? 'ASC' : 'DESC';
-    return (this.#stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`).all(...params) as Row[]).map(toEvent);
-  }
 
   async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
     // IMMEDIATE: the write lock is taken before the rows are chosen, so two instances sweeping
@@ -111,26 +85,13 @@ export abstract class SqliteEventStore implements EventStore, WebhookStore {
   }
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
-  async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
-    this.#stmt(`INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
-      previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? 1 : 0, e.disabledReason, e.secretSealed,
-      e.previousSecretSealed, e.previousSecretExpiresAt, e.createdAt, e.updatedAt,
-    );
-  }
 
-  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
-    return this.#endpoint(serviceId, id);
-  }
 
   #endpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
     const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
     return row ? toEndpoint(row) : null;
   }
 
-  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
-    return (this.#stmt('SELECT * FROM webhook_endpoints WHERE service_id = ? ORDER BY id').all(serviceId) as Row[]).map(toEndpoint);
-  }
 
   async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.transaction(() => {
@@ -152,22 +113,7 @@ export abstract class SqliteEventStore implements EventStore, WebhookStore {
     }).immediate();
   }
 
-  async rotateWebhookSecret(
-    serviceId: string,
-    id: string,
-    secretSealed: Buffer,
-    previousSealed: Buffer | null,
-    previousExpiresAt: number | null,
-    now: number,
-  ): Promise<WebhookEndpointRecord | null> {
-    const changed = this.#stmt(`UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
-      WHERE id = ? AND service_id = ?`).run(secretSealed, previousSealed, previousExpiresAt, now, id, serviceId).changes;
-    return changed === 0 ? null : this.#endpoint(serviceId, id);
-  }
 
-  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ?').run(id, serviceId).changes > 0;
-  }
 
   #failPending(endpointId: string, reason: string, now: number): void {
     this.#stmt(`UPDATE webhook_deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
@@ -212,35 +158,7 @@ export abstract class SqliteEventStore implements EventStore, WebhookStore {
     }).immediate();
   }
 
-  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
-    const before = decodeCursor(options.cursor);
-    const limit = options.limit + 1;
-    const rows = (
-      before === null
-        ? this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?').all(endpointId, limit)
-        : this.#stmt('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?').all(endpointId, before, limit)
-    ) as Row[];
-    const data = rows.slice(0, options.limit).map(toAttempt);
-    return { data, nextCursor: rows.length > options.limit ? encodeCursor(data.at(-1)!.id) : null };
-  }
 
-  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
-    const row = this.#stmt('SELECT * FROM webhook_deliveries WHERE event_id = ? AND endpoint_id = ?').get(eventId, endpointId) as Row | undefined;
-    return row ? toDelivery(row) : null;
-  }
 
-  async requeueDelivery(d: WebhookDeliveryRecord, now: number): Promise<boolean> {
-    // attempts restart at 0 so the retry schedule applies afresh; the row (and so webhook-id) stays.
-    const result = this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-      ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
-        lease_until = NULL, lease_owner = NULL, updated_at = excluded.updated_at
-      WHERE webhook_deliveries.status != 'delivering'`).run(d.id, d.eventId, d.endpointId, d.serviceId, now, now, now);
-    return result.changes > 0;
-  }
 
-  async nextDeliveryDueAt(): Promise<number | null> {
-    const row = this.#stmt("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')").get() as Row;
-    return (row.at as number | null) ?? null;
-  }
 }

@@ -28,6 +28,8 @@ import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { SqliteEventStore } from './sqlite-events.store.js';
+import { sqlEventQueries } from '../events.sql-store.js';
+import type { EventQueries } from '../events.sql-store.js';
 import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -50,8 +52,8 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
-export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
 
 export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -75,7 +77,7 @@ export class SqliteStore extends SqliteEventStore implements Store {
       run: async (sql, params) => this.#stmt(sql).run(...params).changes,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
   }
 
   #stmt(sql: string): Statement {
