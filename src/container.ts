@@ -6,12 +6,19 @@ import { sqlitePath } from './config.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { EventService } from './core/event.service.js';
+import { EventFactory } from './core/events.js';
 import { AttemptsService } from './core/attempts.service.js';
 import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
+import { WebhookService } from './core/webhook.service.js';
+import { ExpirySweeper } from './delivery/expiry-sweeper.js';
+import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { WebhookWorker } from './webhooks/webhook-worker.js';
+import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
@@ -43,6 +50,13 @@ export interface Container {
   rateLimits: RateLimitService;
   worker: OutboxWorker;
   retention: RetentionJob;
+  /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
+  events: EventService;
+  webhooks: WebhookService;
+  webhookWorker: WebhookWorker;
+  expirySweeper: ExpirySweeper;
+  /** Starts the background work: SMS outbox, webhooks, expiry sweep, retention purge. */
+  startWorkers(): void;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -57,6 +71,8 @@ export interface ContainerOverrides {
   /** HTTP client for vendor calls. Default global fetch. */
   fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;
+  webhookWorker?: WebhookWorkerOptions;
+  expirySweeper?: ExpirySweeperOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
 }
@@ -81,7 +97,10 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const instance = fixed
     ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
     : config.sms;
-  const messageStatus = new MessageStatusTracker(store, metrics, logger);
+  const eventFactory = new EventFactory(clock, random);
+  // Late-bound: the services that write events nudge the webhook worker, which needs them first.
+  const onEventsWritten = () => webhookWorker.notify();
+  const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
   // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
   let receipts: ReceiptService | null = null;
   const smpp = new SmppConnections({
@@ -102,7 +121,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   receipts = receiptService;
   const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
   const worker = new OutboxWorker(
-    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl },
+    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten },
     {
       pollMs: config.workerPollMs,
       leaseMs: config.workerLeaseMs,
@@ -123,8 +142,20 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     random,
     metrics,
     onMessageQueued: () => worker.notify(),
+    events: eventFactory,
+    onEventsWritten,
     rateLimits,
   });
+  const events = new EventService({ store, events: eventFactory, onEventsWritten });
+  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
+  const webhookWorker = new WebhookWorker(
+    { store, webhooks, clock, random, logger, metrics },
+    { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
+  );
+  const expirySweeper = new ExpirySweeper(
+    { store, clock, events: eventFactory, metrics, logger, onEventsWritten },
+    { intervalMs: config.expirySweepMs, ...overrides.expirySweeper },
+  );
 
   return {
     config,
@@ -143,9 +174,22 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     rateLimits,
     worker,
     retention,
+    events,
+    webhooks,
+    webhookWorker,
+    expirySweeper,
+    startWorkers() {
+      worker.start();
+      webhookWorker.start();
+      expirySweeper.start();
+      retention.start();
+    },
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
+      await expirySweeper.stop(config.shutdownTimeoutMs);
       await worker.stop(config.shutdownTimeoutMs);
+      // Unfinished webhook requests keep their lease and are retried after a restart.
+      await webhookWorker.stop(config.shutdownTimeoutMs);
       await retention.stop();
       await smpp.close();
       await store.close();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
+import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
@@ -9,6 +10,7 @@ import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
 import type { RenderedSms } from '../sms/templates.js';
 import type { MessageStatusTracker } from './message-status.js';
+import { PolledWorker } from './polled-worker.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
@@ -43,6 +45,10 @@ export interface OutboxWorkerDeps {
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
+  /** Builds message.sent / message.failed / verification.* events, written with each outcome. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
   /** Base URL vendors reach us at for receipts; null asks for none. */
   publicUrl?: string | null;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
@@ -54,18 +60,12 @@ export interface OutboxWorkerDeps {
  * a worker that dies leaves a lease that runs out and another worker takes over — at least
  * once, always under the same message id so duplicates can be recognised (rule R1).
  */
-export class OutboxWorker {
+export class OutboxWorker extends PolledWorker {
   readonly #deps: OutboxWorkerDeps;
   readonly #options: Required<OutboxWorkerOptions>;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = false;
-  /** Consecutive failed rounds, and when the next round may run (Date.now() time: it paces real timers). */
-  #failures = 0;
-  #resumeAt = 0;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
+    super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
     this.#deps = deps;
     this.#options = {
       pollMs: options.pollMs ?? 1000,
@@ -75,74 +75,18 @@ export class OutboxWorker {
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
-      providerTries: options.providerTries ?? 2,
       outageBackoffMaxMs: options.outageBackoffMaxMs ?? 30_000,
+      providerTries: options.providerTries ?? 2,
     };
   }
 
-  start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.notify(), this.#options.pollMs);
-    this.#timer.unref();
-    this.notify();
-  }
-
-  /** Something was queued: run soon, without waiting for the next poll. */
-  notify(): void {
-    if (this.#stopped || Date.now() < this.#resumeAt) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#drain())
-      .then(() => {
-        if (this.#failures === 0) return;
-        this.#deps.logger.info({ failed_rounds: this.#failures }, 'outbox worker recovered');
-        this.#failures = 0;
-        this.#resumeAt = 0;
-      })
-      .catch((error: unknown) => {
-        this.#failures++;
-        const delay = Math.min(this.#options.outageBackoffMaxMs, this.#options.pollMs * 2 ** Math.min(this.#failures - 1, 20));
-        this.#resumeAt = Date.now() + delay;
-        this.#again = false;
-        this.#deps.logger.error({ err: error, failed_rounds: this.#failures, retry_in_ms: delay }, 'outbox round failed; backing off');
-      })
-      .finally(() => {
-        this.#running = null;
-        if (this.#again) {
-          this.#again = false;
-          this.notify();
-        }
-      });
-  }
-
-  /** Sends everything that is due now. Resolves when the queue holds nothing due. */
-  async drainOnce(): Promise<void> {
-    while (this.#running) await this.#running;
-    await this.#drain();
-  }
-
   /** Stops polling and waits (up to `timeoutMs`) for the messages already due to go out (rule R4). */
-  async stop(timeoutMs: number): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    const finish = (async () => {
-      while (this.#running) await this.#running;
-      this.#stopped = true;
-      await this.#drain();
-    })().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox drain at shutdown failed'));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([finish, deadline]);
-    clearTimeout(timer);
-    this.#stopped = true;
+  stop(timeoutMs: number): Promise<void> {
+    return this.stopPolling(timeoutMs, true);
   }
 
-  async #drain(): Promise<void> {
+  /** Sends everything that is due now. */
+  protected async round(): Promise<void> {
     const { store, clock } = this.#deps;
     for (;;) {
       const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);
@@ -265,7 +209,9 @@ export class OutboxWorker {
     const { store, clock, metrics, status } = this.#deps;
     const now = clock.now();
     await status.expired(message, verification?.country ?? null, now);
-    if (verification && verification.status === 'pending' && now >= verification.expiresAt) await store.finishVerification(verification.id, 'expired', now);
+    if (verification && verification.status === 'pending' && now >= verification.expiresAt) {
+      if (await store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) this.#deps.onEventsWritten?.();
+    }
     metrics.sendFinished(message.provider ?? 'none', 'expired');
   }
 
@@ -273,8 +219,9 @@ export class OutboxWorker {
     const { store, clock, metrics, status } = this.#deps;
     await status.failed(message, provider, errorCode, verification.country, true, clock.now());
     metrics.sendFinished(provider ?? 'none', 'failed');
-    if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
+    if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), this.#deps.events.verification('verification.failed'))) {
       metrics.verificationFinished('sms', verification.country, 'failed');
+      this.#deps.onEventsWritten?.();
     }
   }
 

@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VerificationMetrics } from '../core/ports.js';
+import type { WebhookMetrics } from '../webhooks/webhook-worker.js';
 
-export interface Metrics extends VerificationMetrics {
+export interface Metrics extends VerificationMetrics, WebhookMetrics {
   readonly registry: Registry;
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -41,6 +42,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['provider', 'status', 'country', 'error_code'] as const,
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: 'otpgate_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const http = new Histogram({
     name: 'otpgate_http_request_duration_seconds',
     help: 'HTTP request latency by route template',
@@ -65,6 +72,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     messageStatus(provider, status, country, errorCode) {
       statuses.inc({ provider, status, country: country ?? 'unknown', error_code: errorCode ?? '' });
+    },
+    webhookAttempt(outcome) {
+      webhooks.inc({ outcome });
     },
     observeHttp(method, route, statusCode, seconds) {
       http.observe({ method, route, status_code: String(statusCode) }, seconds);

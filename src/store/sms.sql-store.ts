@@ -1,9 +1,10 @@
 import type { MessageRecord } from '../core/model.js';
-import type { DeliveryReceiptStore, ReceiptUpdate, SmsConfigStore, TemplateStore } from '../core/ports.js';
+import type { DeliveryReceiptStore, SmsConfigStore, TemplateStore } from '../core/ports.js';
 import { toMessage } from './rows.js';
 import type { SqlExecutor } from './sql-executor.js';
 
-export type SmsDeliveryStore = DeliveryReceiptStore & SmsConfigStore & TemplateStore;
+/** What the shared SQL holds: all of the SMS-delivery store but `applyDeliveryReceipt` (it writes events in its transaction). */
+export type SmsDeliveryStore = Omit<DeliveryReceiptStore, 'applyDeliveryReceipt'> & SmsConfigStore & TemplateStore;
 
 /**
  * The SMS-delivery part of both SQL stores (issue 4): delivery receipts, per-service SMS settings
@@ -24,18 +25,6 @@ export class SqlSmsStore implements SmsDeliveryStore {
       `SELECT * FROM messages WHERE provider = ? AND provider_message_id = ?
        ORDER BY (status IN ('sending', 'sent')) DESC, created_at DESC LIMIT 1`,
       [provider, providerMessageId],
-    );
-    return row ? toMessage(row) : null;
-  }
-
-  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number): Promise<MessageRecord | null> {
-    // One conditional UPDATE: a final state is never overwritten, so a late or replayed receipt
-    // cannot undo a newer one, even when two instances receive receipts for one message.
-    const row = await this.sql.get(
-      `UPDATE messages SET status = ?, error_code = COALESCE(?, error_code),
-         provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
-       WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`,
-      [update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status],
     );
     return row ? toMessage(row) : null;
   }
@@ -86,7 +75,6 @@ export function sqlSmsDelivery(executor: SqlExecutor): SmsDeliveryStore {
   return {
     getMessage: (...args) => sms.getMessage(...args),
     findMessageByProviderId: (...args) => sms.findMessageByProviderId(...args),
-    applyDeliveryReceipt: (...args) => sms.applyDeliveryReceipt(...args),
     getSmsConfig: (...args) => sms.getSmsConfig(...args),
     putSmsConfig: (...args) => sms.putSmsConfig(...args),
     deleteSmsConfig: (...args) => sms.deleteSmsConfig(...args),

@@ -47,6 +47,17 @@ describe('delivery receipt endpoint', () => {
     });
     expect(res.statusCode).toBe(204);
     expect((await sends(id))[0]).toMatchObject({ status: 'delivered', provider: 'tw', error_code: null });
+    // The change is an event too (written with it), for webhooks.
+    const events = (await h.app.inject({ method: 'GET', url: '/v1/events', headers: svc.auth })).json<{ data: Array<{ type: string; data: Record<string, unknown> }> }>().data;
+    expect(events.filter((e) => e.type === 'message.delivered')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'message.delivered')?.data).toMatchObject({ status: 'delivered', provider: 'tw', provider_message_id: 'SMdlr0000000000000000000000000001' });
+    // A replayed receipt changes nothing and emits nothing.
+    await h.app.inject({
+      method: 'POST', url: callback.slice(PUBLIC.length), payload: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TOKEN, callback, fields) },
+    });
+    const again = (await h.app.inject({ method: 'GET', url: '/v1/events', headers: svc.auth })).json<{ data: Array<{ type: string }> }>().data;
+    expect(again.filter((e) => e.type === 'message.delivered')).toHaveLength(1);
   });
 
   it('keeps the provider error code of an undelivered message, and a late "sent" does not undo it', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../../src/core/ports.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
+import { eventStoreContract } from './events.contract.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
@@ -15,16 +16,18 @@ const open = async (vault: CodeVault): Promise<StoreFixture> => {
   await store.migrate();
   const peers: Store[] = [];
   return {
-    store,
-    async peer() {
-      const peer = new SqliteStore({ path, vault });
-      peers.push(peer);
-      return peer;
-    },
-    async cleanup() {
-      for (const p of [store, ...peers]) await p.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  store,
+  async peer() {
+    const peer = new SqliteStore({ path, vault });
+    peers.push(peer);
+    return peer;
+  },
+  async cleanup() {
+    for (const p of [store, ...peers]) await p.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
   };
 };
+
 storeContract('SQLite', open);
+eventStoreContract('SQLite', open);
