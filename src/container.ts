@@ -6,14 +6,28 @@ import { sqlitePath } from './config.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { EventService } from './core/event.service.js';
+import { EventFactory } from './core/events.js';
+import { AttemptsService } from './core/attempts.service.js';
+import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
+import { WebhookService } from './core/webhook.service.js';
+import { ExpirySweeper } from './delivery/expiry-sweeper.js';
+import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { WebhookWorker } from './webhooks/webhook-worker.js';
+import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
-import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { MessageStatusTracker } from './delivery/message-status.js';
+import { ReceiptService } from './delivery/receipts.service.js';
+import { CircuitBreakers } from './sms/circuit-breaker.js';
+import { SmppConnections } from './sms/smpp/smpp-connections.js';
+import { SmsRouter } from './sms/sms-router.js';
+import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
 import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
@@ -27,9 +41,22 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
-  sender: SmsSender;
+  router: SmsRouter;
+  /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
+  messageStatus: MessageStatusTracker;
+  receipts: ReceiptService;
+  templates: TemplateService;
+  attempts: AttemptsService;
+  rateLimits: RateLimitService;
   worker: OutboxWorker;
   retention: RetentionJob;
+  /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
+  events: EventService;
+  webhooks: WebhookService;
+  webhookWorker: WebhookWorker;
+  expirySweeper: ExpirySweeper;
+  /** Starts the background work: SMS outbox, webhooks, expiry sweep, retention purge. */
+  startWorkers(): void;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -39,8 +66,13 @@ export interface ContainerOverrides {
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;
+  /** Replaces the instance's providers with this one sender (tests, embedding). */
   sender?: (store: Store, logger: Logger) => SmsSender;
+  /** HTTP client for vendor calls. Default global fetch. */
+  fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;
+  webhookWorker?: WebhookWorkerOptions;
+  expirySweeper?: ExpirySweeperOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
 }
@@ -61,13 +93,48 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
-  const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
+  const fixed = overrides.sender ? overrides.sender(store, logger) : null;
+  const instance = fixed
+    ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
+    : config.sms;
+  const eventFactory = new EventFactory(clock, random);
+  // Late-bound: the services that write events nudge the webhook worker, which needs them first.
+  const onEventsWritten = () => webhookWorker.notify();
+  const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
+  // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
+  let receipts: ReceiptService | null = null;
+  const smpp = new SmppConnections({
+    logger,
+    onReceipt: (provider, outcome) => {
+      receipts?.fromConnection(provider, outcome).catch((error: unknown) => logger.error({ err: error, provider }, 'smpp receipt failed'));
+    },
+  });
+  const router = new SmsRouter({
+    instance,
+    store,
+    vault,
+    clock,
+    context: { fetch: overrides.fetch ?? globalThis.fetch, logger, clock, random, devOutbox: store, smpp },
+    ...(fixed ? { fixedSenders: new Map([[fixed.name, fixed]]) } : {}),
+  });
+  const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
+  receipts = receiptService;
+  const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
   const worker = new OutboxWorker(
-    { store, vault, sender, clock, logger, metrics },
-    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
+    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten },
+    {
+      pollMs: config.workerPollMs,
+      leaseMs: config.workerLeaseMs,
+      sendTimeoutMs: config.smsSendTimeoutMs,
+      providerTries: config.smsProviderTries,
+      maxAttempts: config.smsMaxRounds,
+      ...overrides.worker,
+    },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const tenancy = new TenancyService(store, clock, random);
+  // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
+  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
@@ -75,7 +142,20 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     random,
     metrics,
     onMessageQueued: () => worker.notify(),
+    events: eventFactory,
+    onEventsWritten,
+    rateLimits,
   });
+  const events = new EventService({ store, events: eventFactory, onEventsWritten });
+  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
+  const webhookWorker = new WebhookWorker(
+    { store, webhooks, clock, random, logger, metrics },
+    { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
+  );
+  const expirySweeper = new ExpirySweeper(
+    { store, clock, events: eventFactory, metrics, logger, onEventsWritten },
+    { intervalMs: config.expirySweepMs, ...overrides.expirySweeper },
+  );
 
   return {
     config,
@@ -86,13 +166,32 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
-    sender,
+    router,
+    messageStatus,
+    receipts: receiptService,
+    templates: new TemplateService(store, clock),
+    attempts: new AttemptsService(store),
+    rateLimits,
     worker,
     retention,
-    devOutbox: sender.name === 'console',
+    events,
+    webhooks,
+    webhookWorker,
+    expirySweeper,
+    startWorkers() {
+      worker.start();
+      webhookWorker.start();
+      expirySweeper.start();
+      retention.start();
+    },
+    devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
+      await expirySweeper.stop(config.shutdownTimeoutMs);
       await worker.stop(config.shutdownTimeoutMs);
+      // Unfinished webhook requests keep their lease and are retried after a restart.
+      await webhookWorker.stop(config.shutdownTimeoutMs);
       await retention.stop();
+      await smpp.close();
       await store.close();
     },
   };

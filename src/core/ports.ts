@@ -4,15 +4,21 @@
  */
 import type {
   ApiKeyRecord,
+  AttemptRecord,
+  AttemptSummary,
+  BucketRecord,
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
   Page,
+  RateLimitRecord,
   ServiceRecord,
   ServiceSettings,
   VerificationRecord,
   VerificationStatus,
 } from './model.js';
+import type { EventRecord, EventsOf } from './events.js';
+import type { EventStore, WebhookStore } from './events.ports.js';
 
 /** Wall-clock time in epoch milliseconds. Tests pass a fake one. */
 export interface Clock {
@@ -59,8 +65,8 @@ export interface CheckOutcome {
 }
 
 export interface VerificationStore {
-  /** Writes the verification and its first message (if any) in one transaction. */
-  createVerification(verification: VerificationRecord, message: MessageRecord | null): Promise<void>;
+  /** Writes the verification, its first message (if any) and `events` in one transaction. */
+  createVerification(verification: VerificationRecord, message: MessageRecord | null, events?: EventRecord[]): Promise<void>;
   /** The pending, unexpired verification that a new start for the same number and context resends. */
   findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null>;
   /**
@@ -78,11 +84,20 @@ export interface VerificationStore {
    * Counts one check attempt and, when `matched`, approves — in one atomic conditional update
    * that only applies while the verification is pending, unexpired at `now` and has attempts
    * left. Returns the updated record, or null when the update did not apply (then the caller
-   * re-reads the state to explain why).
+   * re-reads the state to explain why). `events` of the updated record go in the same
+   * transaction, only when the update applied.
    */
-  recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null>;
-  /** Moves a pending verification to a final status; false when it was no longer pending. */
-  finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean>;
+  recordCheck(verificationId: string, matched: boolean, now: number, events?: EventsOf<VerificationRecord>): Promise<VerificationRecord | null>;
+  /**
+   * Moves a pending verification to a final status, with `events` of the finished record in
+   * the same transaction; false when it was no longer pending (then no event is written).
+   */
+  finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events?: EventsOf<VerificationRecord>,
+  ): Promise<boolean>;
   listMessages(verificationId: string): Promise<MessageRecord[]>;
 }
 
@@ -101,12 +116,110 @@ export interface MessageQueue {
    * `sending` whose lease ran out because a worker died), so only one worker sends each.
    */
   claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
-  /** Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`. */
-  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void>;
-  /** Marks the verification failed if none of its messages is still queued, sending or sent. */
-  failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean>;
+  /**
+   * Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`.
+   * `events` of the updated message are written in the same transaction.
+   */
+  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<void>;
+  /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
+  failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
   /** When the next queued message is due, or null when none is queued. */
   nextDueAt(): Promise<number | null>;
+}
+
+/** A delivery receipt to apply to one message. */
+export interface ReceiptUpdate {
+  status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'>;
+  errorCode: string | null;
+  providerMessageId?: string | null;
+}
+
+/**
+ * Delivery receipts (DLR): finding the message a receipt is about and moving its status.
+ * `applyDeliveryReceipt` shares a transaction with its events, so each SQL store implements it
+ * itself; the rest is in store/sms.sql-store.ts.
+ */
+export interface DeliveryReceiptStore {
+  getMessage(id: string): Promise<MessageRecord | null>;
+  findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null>;
+  /**
+   * Applies a receipt when it moves the message forward: only `sending`/`sent` messages change,
+   * and a final state (`delivered`, `undelivered`, `failed`) is never overwritten, so a late or
+   * replayed receipt cannot undo a newer one. Returns the updated message, or null.
+   */
+  applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events?: EventsOf<MessageRecord>): Promise<MessageRecord | null>;
+}
+
+/** Per-service SMS settings (providers with credentials, routes, sender ids), sealed at rest. */
+export interface SmsConfigStore {
+  getSmsConfig(serviceId: string): Promise<Buffer | null>;
+  putSmsConfig(serviceId: string, sealed: Buffer, now: number): Promise<void>;
+  deleteSmsConfig(serviceId: string): Promise<boolean>;
+}
+
+/** Per-service message templates by locale (issue 4). */
+export interface TemplateStore {
+  putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void>;
+  getTemplate(serviceId: string, locale: string): Promise<string | null>;
+  /** locale → text, for every locale the service has its own template for. */
+  listTemplates(serviceId: string): Promise<Record<string, string>>;
+  deleteTemplate(serviceId: string, locale: string): Promise<boolean>;
+}
+
+export interface AttemptFilter {
+  verificationId?: string | undefined;
+  to?: string | undefined;
+  country?: string | undefined;
+  /** Epoch ms, exclusive. */
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  /** true: only sends of approved verifications; false: only the others. */
+  converted?: boolean | undefined;
+  /** E.164 prefix such as "+1415". */
+  destinationPrefix?: string | undefined;
+}
+
+/**
+ * The attempts log: every send (message) with the state of its verification, newest first.
+ * `serviceId` null means every service (admin). Suppressed sends to test numbers are left out.
+ */
+export interface AttemptStore {
+  listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
+  getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null>;
+  summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary>;
+}
+
+/** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
+export interface RateLimitStore {
+  /** False when the service already has a rate limit with that unique name. */
+  createRateLimit(rateLimit: RateLimitRecord): Promise<boolean>;
+  getRateLimit(serviceId: string, id: string): Promise<RateLimitRecord | null>;
+  listRateLimits(serviceId: string, options: ListOptions): Promise<Page<RateLimitRecord>>;
+  updateRateLimit(serviceId: string, id: string, description: string | null, now: number): Promise<RateLimitRecord | null>;
+  /** Deletes it and its buckets. */
+  deleteRateLimit(serviceId: string, id: string): Promise<boolean>;
+  createBucket(bucket: BucketRecord): Promise<void>;
+  getBucket(serviceId: string, rateLimitId: string, id: string): Promise<BucketRecord | null>;
+  listBuckets(serviceId: string, rateLimitId: string, options: ListOptions): Promise<Page<BucketRecord>>;
+  updateBucket(serviceId: string, rateLimitId: string, id: string, max: number, intervalSeconds: number, now: number): Promise<BucketRecord | null>;
+  deleteBucket(serviceId: string, rateLimitId: string, id: string): Promise<boolean>;
+  /** The rate limits of a service with these unique names, each with all its buckets. */
+  findRateLimitsByName(serviceId: string, uniqueNames: string[]): Promise<Array<{ rateLimit: RateLimitRecord; buckets: BucketRecord[] }>>;
+}
+
+export interface BucketVerdict {
+  allowed: boolean;
+  /** Seconds until the window that refused this ends. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Counts one hit of `key` in a fixed window of `intervalSeconds` and says whether it is within
+ * `max`. Atomic per key, so concurrent starts cannot all slip under the limit. A small port so a
+ * shared limiter (Redis, PostgreSQL) can replace the embedded one.
+ */
+export interface BucketLimiter {
+  consumeBucket(key: string, max: number, intervalSeconds: number, now: number): Promise<BucketVerdict>;
 }
 
 /** Where the console provider keeps what it "sent", encrypted at rest. */
@@ -144,6 +257,8 @@ export interface PurgeCounts {
   messages: number;
   devOutbox: number;
   idempotencyKeys: number;
+  /** Events, with their webhook deliveries and delivery log (an event still being delivered is kept). */
+  events: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */
@@ -161,10 +276,18 @@ export interface Store
     ApiKeyStore,
     VerificationStore,
     MessageQueue,
+    AttemptStore,
+    RateLimitStore,
+    BucketLimiter,
     DevOutboxStore,
+    DeliveryReceiptStore,
+    SmsConfigStore,
+    TemplateStore,
     IdempotencyStore,
     MetaStore,
-    RetentionStore {
+    RetentionStore,
+    EventStore,
+    WebhookStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<number>;
   /** Cheap liveness probe of the backing database. */
@@ -181,6 +304,12 @@ export interface OutgoingSms {
   body: string;
   /** The same text with the code masked: the only form that may be logged. */
   redactedBody: string;
+  /** ISO 3166-1 alpha-2 region of `to`, when known. */
+  country: string | null;
+  /** Sender id (alphanumeric, rule M4) or number; null leaves it to the provider's default. */
+  from: string | null;
+  /** Where this message's delivery receipt should be sent; null when no public URL is set. */
+  callbackUrl: string | null;
 }
 
 export interface SendResult {
@@ -209,7 +338,9 @@ export interface VerificationMetrics {
   verificationStarted(channel: string, country: string | null, resend: boolean): void;
   verificationFinished(channel: string, country: string | null, status: VerificationStatus): void;
   checkEvaluated(outcome: string): void;
-  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failed' | 'expired'): void;
+  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failover' | 'failed' | 'expired' | 'circuit_open'): void;
+  /** A message reached a status (sent, delivered, undelivered, failed…) with this provider error code. */
+  messageStatus(provider: string, status: MessageStatus, country: string | null, errorCode: string | null): void;
 }
 
 export const noopMetrics: VerificationMetrics = {
@@ -217,4 +348,5 @@ export const noopMetrics: VerificationMetrics = {
   verificationFinished() {},
   checkEvaluated() {},
   sendFinished() {},
+  messageStatus() {},
 };

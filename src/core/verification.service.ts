@@ -1,11 +1,13 @@
 import { AppError } from './errors.js';
+import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
 import { assertSmsCapable, normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
-import { resolveLocale } from '../sms/templates.js';
+import type { RateLimitService } from './rate-limits.service.js';
+import { resolveLocale, validateAndroidAppHash } from '../sms/templates.js';
 
 export interface StartInput {
   to: string;
@@ -16,6 +18,14 @@ export interface StartInput {
   context?: VerificationContext | undefined;
   /** The end user's IP as the integrator saw it; kept for abuse controls and the attempts log. */
   clientIp?: string | undefined;
+  /** The integrator's own code (4–10 digits); only when the service has `custom_code_enabled`. */
+  customCode?: string | undefined;
+  /** Shown instead of the service name in this verification's SMS (1–30 characters). */
+  friendlyName?: string | undefined;
+  /** Android SMS Retriever hash for this verification, overriding the service's. */
+  appHash?: string | undefined;
+  /** Rate limit unique name → value (an IP, a user id) counted against that limit's buckets. */
+  rateLimits?: Record<string, string> | undefined;
 }
 
 export interface CheckInput {
@@ -55,6 +65,11 @@ export interface VerificationServiceDeps {
   metrics: VerificationMetrics;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  /** Builds the events each state change writes in its own transaction. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
+  rateLimits: RateLimitService;
 }
 
 /**
@@ -81,13 +96,26 @@ export class VerificationService {
       country: phone.country,
     });
     const contextDigest = vault.contextDigest(input.context);
+    const customCode = input.customCode === undefined ? undefined : validCustomCode(service, input.customCode);
+    const friendlyName = input.friendlyName === undefined ? null : validFriendlyName(input.friendlyName);
+    const appHash = input.appHash === undefined ? null : validateAndroidAppHash(input.appHash);
+    // Integrator-defined limits count every start, resends included, before anything is written.
+    await this.#deps.rateLimits.enforce(service, input.rateLimits);
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
-    if (pending) return this.#resend(pending, now);
+    if (pending) {
+      // A resend sends the pending code; a different custom code would silently not be the one sent.
+      if (customCode !== undefined && !vault.matches(pending.codeDigest, pending.id, contextDigest, customCode)) {
+        throw new AppError('invalid_request', 'A verification with another code is pending for this number; cancel it before sending a new custom code.', {
+          extra: { verification_id: pending.id },
+        });
+      }
+      return this.#resend(pending, now);
+    }
 
     const id = newId('ver', clock, random);
-    const code = testCode ?? vault.generateCode(settings.code_length);
+    const code = testCode ?? customCode ?? vault.generateCode(settings.code_length);
     const verification: VerificationRecord = {
       id,
       serviceId: service.id,
@@ -110,10 +138,14 @@ export class VerificationService {
       updatedAt: now,
       isTest: testCode !== undefined,
       clientIp: input.clientIp ?? null,
+      customCode: testCode === undefined && customCode !== undefined,
+      friendlyName,
+      appHash,
     };
     const message = this.#newMessage(verification, now);
-    // One transaction: a 201 means both the verification and its send are durable (rule R1).
-    await store.createVerification(verification, message);
+    // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
+    await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
+    this.#deps.onEventsWritten?.();
     if (message.status === 'queued') this.#deps.onMessageQueued();
     metrics.verificationStarted('sms', phone.country, false);
     return { verification, messages: [message], resent: false };
@@ -140,7 +172,7 @@ export class VerificationService {
     // concurrent resends cannot both slip under the cap or the cooldown.
     const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
     if (!applied) {
-      throw new AppError('resend_cooldown', 'Another send of this verification just happened.', {
+      throw new AppError('concurrent_send', 'Another send of this verification just happened; retry shortly.', {
         retryAfterSeconds: Math.max(1, Math.ceil(pending.resendCooldownMs / 1000)),
         extra: { verification_id: pending.id },
       });
@@ -197,7 +229,7 @@ export class VerificationService {
     // conditional update. A context other than the one given at start changes the digest, so
     // it simply fails to match (rule C6).
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
-    const updated = await store.recordCheck(current.id, matched, now);
+    const updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
     if (!updated) {
       // The update did not apply: another check spent the last attempt or approved it, or the
       // code expired in between. Report the state as it is now.
@@ -207,6 +239,7 @@ export class VerificationService {
       metrics.checkEvaluated(settled.status === 'pending' ? 'conflict' : settled.status);
       throw this.#finalStateError(settled, now);
     }
+    if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
@@ -229,17 +262,39 @@ export class VerificationService {
 
   async cancel(service: ServiceRecord, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
-    const found = await store.getVerification(service.id, id);
-    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const now = clock.now();
-    const current = await this.#settleExpiry(found, now);
-    if (current.status !== 'pending') throw this.#finalStateError(current, now);
-    if (!(await store.finishVerification(id, 'canceled', now))) {
+    const current = await this.#pending(service, id, now);
+    if (!(await store.finishVerification(id, 'canceled', now, this.#deps.events.verification('verification.canceled')))) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(latest ?? current, now);
     }
     metrics.verificationFinished('sms', current.country, 'canceled');
+    this.#deps.onEventsWritten?.();
     return this.get(service, id);
+  }
+
+  /**
+   * Approves a pending verification without its code. Only for custom-code verifications: the
+   * integrator made and checked that code itself (Twilio's `Status=approved`). A code we made
+   * can only be approved by that code. Goes through the same atomic conditional update as a
+   * check, so it cannot race a concurrent check into two approvals.
+   */
+  async approve(service: ServiceRecord, id: string): Promise<StartResult> {
+    const { store, clock, metrics } = this.#deps;
+    const now = clock.now();
+    const current = await this.#pending(service, id, now);
+    if (!current.customCode) {
+      throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
+    }
+    const updated = await store.recordCheck(id, true, now, this.#deps.events.verificationOutcome());
+    if (!updated) {
+      const latest = await store.getVerification(service.id, id);
+      throw this.#finalStateError(await this.#settleExpiry(latest ?? current, now), now);
+    }
+    this.#deps.onEventsWritten?.();
+    metrics.checkEvaluated('approved');
+    metrics.verificationFinished('sms', updated.country, 'approved');
+    return { verification: updated, messages: await store.listMessages(id), resent: false };
   }
 
   async list(service: ServiceRecord, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
@@ -250,11 +305,21 @@ export class VerificationService {
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
   }
 
+  /** The verification, if it is still pending; otherwise the error that names its state. */
+  async #pending(service: ServiceRecord, id: string, now: number): Promise<VerificationRecord> {
+    const found = await this.#deps.store.getVerification(service.id, id);
+    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
+    const current = await this.#settleExpiry(found, now);
+    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    return current;
+  }
+
   /** A pending verification past its expiry is expired: persist that so every reader agrees. */
   async #settleExpiry(verification: VerificationRecord, now: number): Promise<VerificationRecord> {
     if (verification.status !== 'pending' || now < verification.expiresAt) return verification;
-    if (await this.#deps.store.finishVerification(verification.id, 'expired', now)) {
+    if (await this.#deps.store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) {
       this.#deps.metrics.verificationFinished('sms', verification.country, 'expired');
+      this.#deps.onEventsWritten?.();
     }
     return { ...verification, status: 'expired' };
   }
@@ -297,6 +362,20 @@ function withLazyExpiry(verification: VerificationRecord, now: number): Verifica
 
 function secondsUntil(at: number, now: number): number {
   return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+function validCustomCode(service: ServiceRecord, code: string): string {
+  if (!service.settings.custom_code_enabled) {
+    throw new AppError('invalid_request', 'Custom codes are not enabled for this service (custom_code_enabled).');
+  }
+  if (!/^\d{4,10}$/.test(code)) throw new AppError('invalid_request', 'A custom code must be 4 to 10 digits.');
+  return code;
+}
+
+function validFriendlyName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 30) throw new AppError('invalid_request', 'A friendly name must be 1 to 30 characters.');
+  return trimmed;
 }
 
 /** People paste codes with spaces or dashes ("123 456"); digits are what count. */

@@ -9,10 +9,18 @@ import { AppError } from '../core/errors.js';
 import { clientErrorHandler, httpServerOptions, limitConnections } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { dlrRoutes } from './routes/v1/dlr.route.js';
+import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
+import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
+import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
+import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
-import { ApiKey, Problem, Service, Verification } from './schemas.js';
+import { webhooksRoutes } from './routes/v1/webhooks.route.js';
+import { twilioRoutes } from './routes/twilio/twilio.plugin.js';
+import { TwilioAttempt, TwilioBucket, TwilioError, TwilioRateLimit, TwilioService, TwilioVerification } from './routes/twilio/twilio-schemas.js';
+import { ApiKey, Event, Problem, Service, Verification, WebhookEndpoint } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 let requestCounter = 0;
@@ -68,7 +76,9 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey]) app.addSchema(schema);
+  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+    app.addSchema(schema);
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -80,11 +90,20 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
           'Self-hosted SMS one-time-code verification. Start a verification (an SMS with a code goes out), then check the code the person typed. ' +
           'Errors are RFC 9457 problem+json with a stable `code`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An admin key or a service key' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An admin key or a service key' },
+          basic: { type: 'http', scheme: 'basic', description: 'Twilio-style credentials: an AC account SID and its auth token, or an SK API key SID and its secret' },
+        },
+      },
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
+        { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
         { name: 'Development', description: 'Reading what the console provider sent' },
+        { name: 'Delivery receipts', description: 'Called by SMS vendors; authenticated the vendor\'s way' },
+        { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -96,5 +115,12 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(smsSettingsRoutes(c));
+  await app.register(templatesRoutes(c));
+  await app.register(dlrRoutes(c, c.receipts));
+  await app.register(eventsRoutes(c));
+  await app.register(webhooksRoutes(c));
+  await app.register(basicCredentialsRoutes(c));
+  await app.register(twilioRoutes(c), { prefix: '/v2' });
   return app;
 }

@@ -1,12 +1,23 @@
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
+import type { EventRecord } from '../core/events.js';
+import type { WebhookAttemptRecord, WebhookEndpointRecord } from '../core/events.ports.js';
+import { accountSidFor } from '../core/tenancy.service.js';
 import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
+import { sidOf } from './routes/twilio/sids.js';
 
 /** Records → the JSON the API promises. Times leave as ISO 8601 UTC. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function serviceView(service: ServiceRecord) {
-  return { id: service.id, ...service.settings, created_at: iso(service.createdAt), updated_at: iso(service.updatedAt) };
+  return {
+    id: service.id,
+    ...service.settings,
+    twilio_service_sid: sidOf('VA', service.id),
+    twilio_account_sid: accountSidFor(service.id),
+    created_at: iso(service.createdAt),
+    updated_at: iso(service.updatedAt),
+  };
 }
 
 export function apiKeyView(key: ApiKeyRecord) {
@@ -32,7 +43,7 @@ export function verificationView(v: VerificationRecord, messages: MessageRecord[
     locale: v.locale,
     expires_at: iso(v.expiresAt),
     attempts_remaining: attemptsRemaining(v),
-    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, error_code: m.errorCode })),
+    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, provider: m.provider, error_code: m.errorCode })),
     resend_available_at: isoOrNull(resendAvailableAt(v)),
     created_at: iso(v.createdAt),
     updated_at: iso(v.updatedAt),
@@ -51,5 +62,38 @@ export function outboxView(entry: DevOutboxEntry) {
     verification_id: entry.verificationId,
     message_id: entry.messageId,
     created_at: iso(entry.createdAt),
+  };
+}
+
+export function eventView(event: EventRecord) {
+  return { id: event.id, type: event.type, timestamp: iso(event.createdAt), service_id: event.serviceId, data: event.data };
+}
+
+export function webhookEndpointView(e: WebhookEndpointRecord, now: number) {
+  const overlapping = e.previousSecretExpiresAt !== null && e.previousSecretExpiresAt > now;
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    event_types: e.eventTypes,
+    enabled: e.enabled,
+    disabled_reason: e.disabledReason,
+    previous_secret_expires_at: overlapping ? iso(e.previousSecretExpiresAt!) : null,
+    created_at: iso(e.createdAt),
+    updated_at: iso(e.updatedAt),
+  };
+}
+
+export function webhookAttemptView(a: WebhookAttemptRecord) {
+  return {
+    id: a.id,
+    event_id: a.eventId,
+    event_type: a.eventType,
+    delivery_id: a.deliveryId,
+    attempt: a.attempt,
+    status_code: a.statusCode,
+    latency_ms: a.latencyMs,
+    error: a.error,
+    created_at: iso(a.createdAt),
   };
 }

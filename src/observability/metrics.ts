@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VerificationMetrics } from '../core/ports.js';
+import type { WebhookMetrics } from '../webhooks/webhook-worker.js';
 
-export interface Metrics extends VerificationMetrics {
+export interface Metrics extends VerificationMetrics, WebhookMetrics {
   readonly registry: Registry;
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -31,8 +32,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const sends = new Counter({
     name: 'otpgate_sms_sends_total',
-    help: 'Provider send attempts by outcome (sent, retry, failed, expired)',
+    help: 'Provider send attempts by outcome (sent, retry, failover, circuit_open, failed, expired)',
     labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const statuses = new Counter({
+    name: 'otpgate_sms_messages_total',
+    help: 'Message status changes (sent, delivered, undelivered, failed, expired) by provider, country and provider error code',
+    labelNames: ['provider', 'status', 'country', 'error_code'] as const,
+    registers: [registry],
+  });
+  const webhooks = new Counter({
+    name: 'otpgate_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retry, failed)',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const http = new Histogram({
@@ -56,6 +69,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     sendFinished(provider, outcome) {
       sends.inc({ provider, outcome });
+    },
+    messageStatus(provider, status, country, errorCode) {
+      statuses.inc({ provider, status, country: country ?? 'unknown', error_code: errorCode ?? '' });
+    },
+    webhookAttempt(outcome) {
+      webhooks.inc({ outcome });
     },
     observeHttp(method, route, statusCode, seconds) {
       http.observe({ method, route, status_code: String(statusCode) }, seconds);

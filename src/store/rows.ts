@@ -5,6 +5,7 @@
  */
 import type { CodeVault } from '../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
+import { DEFAULT_SETTINGS } from '../core/service-settings.js';
 import { encodeCursor } from './cursor.js';
 
 export type Row = Record<string, unknown>;
@@ -20,7 +21,8 @@ export function toService(row: Row): ServiceRecord {
   const settings = typeof row.settings === 'string' ? (JSON.parse(row.settings) as ServiceSettings) : (row.settings as ServiceSettings);
   return {
     id: row.id as string,
-    settings,
+    // Settings added later take their default on rows written before them.
+    settings: { ...DEFAULT_SETTINGS, ...settings },
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -62,6 +64,9 @@ export function toVerification(row: Row): VerificationRecord {
     updatedAt: row.updated_at as number,
     isTest: row.is_test === 1 || row.is_test === true,
     clientIp: (row.client_ip as string | null) ?? null,
+    customCode: row.custom_code === 1 || row.custom_code === true,
+    friendlyName: (row.friendly_name as string | null) ?? null,
+    appHash: (row.app_hash as string | null) ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { createHarness } from '../helpers/harness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
@@ -41,7 +42,7 @@ describe.skipIf(pgSkip)('otpgate CLI on PostgreSQL', () => {
     await client.connect();
     const versions = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     await client.end();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     const failed = await run(process.execPath, [CLI, 'migrate'], { env }).then(() => null, (error: { code: number; stderr: string }) => error);
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/OTPGATE_SECRET: is required with PostgreSQL/);

@@ -5,6 +5,8 @@ import { RetentionJob } from '../../src/maintenance/retention.job.js';
 import pino from 'pino';
 import { FakeClock, recordFactory, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
+import { attemptsAndLimitsCases } from './attempts-and-limits.contract.js';
+import { smsDeliveryCases } from './store-sms.contract.js';
 
 export interface StoreFixture {
   store: Store;
@@ -294,7 +296,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000);
 
       const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
-      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2 });
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0 });
       const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
       const report = await job.runOnce();
       expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });
@@ -315,5 +317,8 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect((await store.purgeBatch(clock.now() - 30 * 86_400_000, 10)).verifications).toBe(0);
       expect(await store.getVerification(service.id, v.id)).not.toBeNull();
     });
+
+    attemptsAndLimitsCases(() => ({ store, fx, clock, make }));
+    smsDeliveryCases(() => ({ store, clock, make }));
   });
 }

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -106,5 +106,103 @@ CREATE TABLE idempotency_keys (
     version: 2,
     name: 'retention',
     sql: RETENTION_INDEXES_SQL,
+  },
+  {
+    version: 40,
+    name: 'sms-delivery',
+    sql: smsDeliveryTablesSql(SQLITE_TYPES),
+  },
+  {
+    version: 41,
+    name: 'service-templates',
+    sql: templateTablesSql(SQLITE_TYPES),
+  },
+  // 60–69: the Twilio-compatible surface (issue 6).
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE verifications ADD COLUMN friendly_name TEXT;
+ALTER TABLE verifications ADD COLUMN app_hash TEXT;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
+  {
+    version: 61,
+    name: 'rate limits and buckets',
+    sql: rateLimitTablesSql(SQLITE_TYPES),
+  },
+  {
+    version: 70,
+    name: 'events and webhooks',
+    sql: `
+-- seq is taken under SQLite's write lock, so it follows commit order: a consumer catching up
+-- with ?after= never sees a later commit sort before what it already read.
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_service ON events(service_id, seq);
+CREATE INDEX events_created ON events(created_at);
+
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  description TEXT,
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT,
+  secret_sealed BLOB NOT NULL,
+  previous_secret_sealed BLOB,
+  previous_secret_expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_service ON webhook_endpoints(service_id, id);
+
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  service_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  lease_owner TEXT,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+-- Only unfinished deliveries are indexed, so claiming stays cheap as the log grows.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, status);
+
+CREATE TABLE webhook_attempts (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  latency_ms INTEGER NOT NULL,
+  error TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
+
+-- The expiry sweep looks only at pending verifications, oldest expiry first.
+CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
+`,
   },
 ];

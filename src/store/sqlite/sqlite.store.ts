@@ -12,19 +12,42 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import { noEvents } from '../../core/events.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
+import type {
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PurgeCounts,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, groupCommitMethods } from './group-commit.js';
+import { SqliteEventStore } from './sqlite-events.store.js';
+import { sqlEventQueries } from '../events.sql-store.js';
+import type { EventQueries } from '../events.sql-store.js';
+import { sqlAttemptsAndLimits } from '../sql-executor.js';
+import type { SqlExecutor } from '../sql-executor.js';
+import { sqlSmsDelivery } from '../sms.sql-store.js';
+import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
-/** Methods that only read: they join the open write batch's commit instead of opening one. */
+/**
+ * Methods that only read: they join the open write batch's commit instead of opening one. (A
+ * write listed here by mistake would still be safe — it joins an open batch or commits alone.)
+ */
 const READ_METHODS: ReadonlySet<string> = new Set([
   'ping', 'getMeta', 'getService', 'listServices', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
   'getVerification', 'findLatestVerification', 'listVerifications', 'listMessages', 'nextDueAt', 'listDevOutbox',
+  'listAttempts', 'getAttempt', 'summarizeAttempts', 'getRateLimit', 'listRateLimits', 'findRateLimitsByName', 'getBucket',
+  'listBuckets', 'getEvent', 'listEvents', 'getWebhookEndpoint', 'listWebhookEndpoints', 'listWebhookAttempts', 'findDelivery',
+  'nextDeliveryDueAt', 'getMessage', 'findMessageByProviderId', 'getSmsConfig', 'getTemplate', 'listTemplates',
 ]);
 /**
  * Not routed through the batch: lifecycle methods, and claimDueMessages, whose lease the worker
@@ -52,7 +75,10 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-export class SqliteStore implements Store {
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`, `sqlEventQueries` and `sqlSmsDelivery`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries, SmsDeliveryStore {}
+
+export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
@@ -62,17 +88,28 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    super(db);
+    this.#db = db;
     this.#vault = options.vault;
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('busy_timeout = 5000');
-    // Writes of one event-loop turn share one transaction and one commit; see group-commit.ts.
+    const executor: SqlExecutor = {
+      all: async (sql, params) => this.#stmt(sql).all(...params) as Row[],
+      get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
+      run: async (sql, params) => this.#stmt(sql).run(...params).changes,
+    };
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
     // The serving connection never checkpoints; a worker thread does (see checkpointer.ts).
     this.#checkpointer = options.path === ':memory:' ? null : new Checkpointer(options.path);
-    if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
-    this.#group = new GroupCommit(this.#db);
+    if (this.#checkpointer) db.pragma('wal_autocheckpoint = 0');
+    // Writes of one event-loop turn share one transaction and one commit; see group-commit.ts.
+    // Last in the constructor, so the members copied on above are routed through it too.
+    this.#group = new GroupCommit(db);
     groupCommitMethods(this, this.#group, READ_METHODS, DIRECT_METHODS);
   }
 
@@ -193,17 +230,19 @@ export class SqliteStore implements Store {
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
-  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+  async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash,
       );
       if (message) this.#insertMessage(message);
+      this.insertEvents(events);
     })();
   }
 
@@ -264,7 +303,7 @@ export class SqliteStore implements Store {
     return page(rows.map(toVerification), options.limit);
   }
 
-  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
     // The race rule (B3): a check counts only through this one conditional UPDATE, which
     // applies only while the row is still pending, unexpired and under its attempt budget.
     // SQLite runs it under the database write lock, so of N concurrent checks at most
@@ -276,18 +315,29 @@ export class SqliteStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
-    const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
-    return row ? toVerification(row) : null;
+    // The events ride in the same transaction and are written only when the update applied.
+    return this.#db.transaction(() => {
+      const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
+      if (!row) return null;
+      const updated = toVerification(row);
+      this.insertEvents(events(updated));
+      return updated;
+    })();
   }
 
-  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+  async finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events: EventsOf<VerificationRecord> = noEvents,
+  ): Promise<boolean> {
     return this.#db.transaction(() => {
-      const changed = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(status, now, verificationId).changes > 0;
-      if (changed) {
-        // Nothing still queued for a finished verification may go out.
-        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
-      }
-      return changed;
+      const row = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending' RETURNING *").get(status, now, verificationId) as Row | undefined;
+      if (!row) return false;
+      // Nothing still queued for a finished verification may go out.
+      this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
+      this.insertEvents(events(toVerification(row)));
+      return true;
     })();
   }
 
@@ -304,10 +354,14 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
-  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
+    const write = this.#db.transaction(() => {
+      // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
+      const row = this.#stmt(`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
+      attempts = attempts + ?, provider = COALESCE(?, provider),
       provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-      lease_until = NULL, updated_at = ? WHERE id = ?`).run(
+      lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
+      update.status,
       update.status,
       countAttempt ? 1 : 0,
       update.provider ?? null,
@@ -316,13 +370,36 @@ export class SqliteStore implements Store {
       update.nextAttemptAt ?? null,
       now,
       id,
-    );
+      ) as Row | undefined;
+      if (row) this.insertEvents(events(toMessage(row)));
+    });
+    write();
   }
 
-  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
-    return this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
-      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`)
-      .run(now, verificationId, verificationId).changes > 0;
+  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<MessageRecord | null> {
+    // One conditional UPDATE: a final state is never overwritten, so a late or replayed receipt
+    // cannot undo a newer one; its events are written in the same transaction, only when it applied.
+    return this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE messages SET status = ?, error_code = COALESCE(?, error_code),
+        provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
+        WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`)
+        .get(update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status) as Row | undefined;
+      if (!row) return null;
+      const message = toMessage(row);
+      this.insertEvents(events(message));
+      return message;
+    })();
+  }
+
+  async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
+      RETURNING *`).get(now, verificationId, verificationId) as Row | undefined;
+      if (!row) return false;
+      this.insertEvents(events(toVerification(row)));
+      return true;
+    })();
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -393,7 +470,10 @@ export class SqliteStore implements Store {
         .run(before, batchSize).changes;
       const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
         (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys };
+      const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < ? AND NOT EXISTS
+        (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY created_at LIMIT ?)`)
+        .run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events };
     })();
   }
 }
