@@ -39,10 +39,13 @@ const wantTarget = (t: string) => onlyTargets.length === 0 || onlyTargets.includ
 
 const settings: LoadSettings = quick ? { connections: 16, durationS: 2, warmupS: 1 } : { connections: 32, durationS: 10, warmupS: 3 };
 /** One-use codes per "right code" measurement; the run length follows from the rate. */
-const RIGHT_AMOUNT = quick ? 1500 : 20_000;
-// Wrong-code checks cycle through this pool, 20 attempts per verification (the bench service's
-// max_check_attempts); once a pool is spent the server rightly answers 429 and the run fails.
-const WRONG_POOL = quick ? 2500 : 12_000;
+const RIGHT_AMOUNT = quick ? 1000 : 20_000;
+// Wrong-code checks cycle through this pool, 20 per verification (the bench service's
+// max_check_attempts): the run is a fixed number of requests, 2 per verification to warm up
+// and 18 measured, so the pool can never run dry whatever the rate.
+const WRONG_POOL = quick ? 400 : 4000;
+const CHECKS_PER_VERIFICATION = 20;
+const WRONG_WARMUP_PER = 2;
 const GROWTH_COUNT = quick ? 20_000 : 1_000_000;
 const HALF_PEAK_S = 5;
 
@@ -112,8 +115,8 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
 
   if (want('check-wrong')) {
     const pool = await prepareVerifications(url, t.key, t.numbers, WRONG_POOL);
-    const drive = { url, requests: [checkRequest(pool, 'wrong')], settings, headers: auth };
-    const m = await measure(t.server, drive);
+    const drive = { url, requests: [checkRequest(pool, 'wrong')], settings, headers: auth, amount: WRONG_POOL * (CHECKS_PER_VERIFICATION - WRONG_WARMUP_PER) };
+    const m = await measure(t.server, drive, { warmupAmount: WRONG_POOL * WRONG_WARMUP_PER });
     await add('check-wrong', m, async () => {
       const fresh = await prepareVerifications(url, t.key, t.numbers, Math.ceil((m.rps / 2) * HALF_PEAK_S / 20) + 50);
       return paced(url, [checkRequest(fresh, 'wrong')], auth, m.rps / 2, HALF_PEAK_S, settings.connections);
