@@ -51,25 +51,13 @@ export class GroupCommit {
     } catch (error) {
       return Promise.reject(error);
     }
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    quiet(result);
+    const result = runNow(fn);
     return batch.then(() => result as Awaited<T>);
   }
 
   /** Runs `fn` now; hands its result out after the open batch (if any) has committed. */
   read<T>(fn: () => T): Promise<Awaited<T>> {
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    quiet(result);
+    const result = runNow(fn);
     return (this.#batch ? this.#batch.then(() => result) : Promise.resolve(result)) as Promise<Awaited<T>>;
   }
 
@@ -104,11 +92,19 @@ export class GroupCommit {
 }
 
 /**
- * An async store method reports a failed statement as a rejected promise, which is handed to the
- * caller only after the commit; until then it must not count as an unhandled rejection.
+ * Runs `fn` at once; a throw becomes a rejection. An async store method reports a failed
+ * statement as a rejected promise that is handed to the caller only after the commit; until
+ * then it must not count as an unhandled rejection.
  */
-function quiet(result: unknown): void {
+function runNow<T>(fn: () => T): T | Promise<never> {
+  let result: T | Promise<never>;
+  try {
+    result = fn();
+  } catch (error) {
+    result = Promise.reject(error);
+  }
   if (result instanceof Promise) result.catch(() => {});
+  return result;
 }
 
 /**
