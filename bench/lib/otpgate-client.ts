@@ -58,9 +58,11 @@ export async function prepareVerifications(url: string, key: string, numbers: Nu
     );
     const wanted = new Set(started);
     const codes = new Map<string, string>();
-    const deadline = Date.now() + 15_000;
+    // Generous: after a start scenario the delivery worker may still be sending tens of
+    // thousands of queued SMS, oldest first, before it reaches these.
+    const deadline = Date.now() + 120_000;
     while (codes.size < wanted.size) {
-      if (Date.now() > deadline) throw new Error(`only ${codes.size} of ${wanted.size} SMS reached the dev outbox within 15 s`);
+      if (Date.now() > deadline) throw new Error(`only ${codes.size} of ${wanted.size} SMS reached the dev outbox within 120 s`);
       const outbox = await call(url, key, 'GET', '/v1/outbox?limit=100');
       for (const entry of outbox.json.data as Array<{ verification_id: string; body: string }>) {
         if (!wanted.has(entry.verification_id)) continue;
