@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { sqlitePath } from './config.js';
+import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
-import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
+import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { createSqliteLimiter } from './limits/sqlite.limiter.js';
+import { createRedisLimiter } from './limits/redis.limiter.js';
+import { createAbuseEvents } from './observability/abuse-events.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
@@ -27,6 +31,8 @@ export interface Container {
   verifications: VerificationService;
   sender: SmsSender;
   worker: OutboxWorker;
+  limiter: RateLimiter;
+  guard: AbuseGuard;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -38,6 +44,8 @@ export interface ContainerOverrides {
   logger?: Logger;
   sender?: (store: Store, logger: Logger) => SmsSender;
   worker?: OutboxWorkerOptions;
+  /** Replaces the limiter that config selects (unit tests pass the memory one). */
+  limiter?: RateLimiter;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
 }
@@ -55,6 +63,20 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
   const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const events = createAbuseEvents(logger, metrics.registry);
+  // Limits live in the store unless Redis is configured; with Redis in fallback mode the store's
+  // limiter takes over while Redis is down.
+  const storeLimiter = createSqliteLimiter(store.database);
+  const redis = config.redisUrl === null || overrides.limiter
+    ? null
+    : createRedisLimiter({
+        url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+        ...(config.redisFailureMode === 'fallback' ? { fallback: storeLimiter } : {}),
+        onStateChange: (up, error) => events.limiterBackend(up, error),
+      });
+  const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
+  const guard = new AbuseGuard({ limiter, blocks: store, clock, events });
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,
@@ -62,6 +84,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     clock,
     random,
     metrics,
+    guard,
     onMessageQueued: () => worker.notify(),
   });
 
@@ -76,9 +99,12 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     verifications,
     sender,
     worker,
+    limiter,
+    guard,
     devOutbox: sender.name === 'console',
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
+      await redis?.close();
       await store.close();
     },
   };

@@ -1,4 +1,5 @@
 /** Domain records. Plain data: no behaviour, no I/O. Times are epoch milliseconds. */
+import type { AbuseSettings } from './abuse-settings.js';
 
 export type Channel = 'sms';
 
@@ -29,8 +30,8 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** Per-service settings. Defaults live in `service-settings.ts`. */
-export interface ServiceSettings {
+/** Per-service settings. Defaults live in `service-settings.ts` and `abuse-settings.ts`. */
+export interface ServiceSettings extends AbuseSettings {
   /** Shown in the SMS as `{service}`. */
   name: string;
   /** Digits per code, 4–10. Default 6. */

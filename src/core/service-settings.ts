@@ -1,3 +1,5 @@
+import { applyAbuseSettings, defaultAbuseSettings } from './abuse-settings.js';
+import type { AbuseSettingsPatch } from './abuse-settings.js';
 import { AppError } from './errors.js';
 import type { ServiceSettings } from './model.js';
 import { isSupportedLocale, normalizeLocaleTag, validateAndroidAppHash, validateWebOtpDomain } from '../sms/templates.js';
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<ServiceSettings, 'name'>> = Object.
   webotp_domain: null,
   android_app_hash: null,
   test_numbers: {},
+  ...defaultAbuseSettings(),
 });
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -26,8 +29,11 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  * Ranges of single fields are enforced by the HTTP schema too; they are repeated here so the
  * CLI and other surfaces cannot bypass them.
  */
-export function applySettings(base: ServiceSettings, patch: Partial<ServiceSettings>): ServiceSettings {
-  const next: ServiceSettings = { ...base, ...stripUndefined(patch) };
+/** A partial update of service settings (nested abuse settings may be partial too). */
+export type ServiceSettingsPatch = Partial<Omit<ServiceSettings, keyof AbuseSettingsPatch>> & AbuseSettingsPatch;
+
+export function applySettings(base: ServiceSettings, patch: ServiceSettingsPatch): ServiceSettings {
+  const next: ServiceSettings = { ...base, ...stripUndefined(patch), ...applyAbuseSettings(base, patch) };
   next.test_numbers = { ...(patch.test_numbers ?? base.test_numbers) };
 
   if (typeof next.name !== 'string' || next.name.trim().length === 0 || next.name.length > 64) {
@@ -63,8 +69,8 @@ export function applySettings(base: ServiceSettings, patch: Partial<ServiceSetti
   return next;
 }
 
-export function newSettings(input: Partial<ServiceSettings> & { name: string }): ServiceSettings {
-  return applySettings({ ...DEFAULT_SETTINGS, test_numbers: {}, name: input.name }, input);
+export function newSettings(input: ServiceSettingsPatch & { name: string }): ServiceSettings {
+  return applySettings({ ...structuredClone(DEFAULT_SETTINGS), name: input.name }, input);
 }
 
 function requireInt(field: string, value: unknown, min: number, max: number): void {

@@ -5,6 +5,7 @@ import { newId } from './ids.js';
 import type { ApiKeyKind, ApiKeyRecord, Page, ServiceRecord, ServiceSettings } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { applySettings, newSettings } from './service-settings.js';
+import type { ServiceSettingsPatch } from './service-settings.js';
 
 export interface Principal {
   key: ApiKeyRecord;
@@ -70,7 +71,7 @@ export class TenancyService {
     return service ? { key, service } : null;
   }
 
-  async createService(input: Partial<ServiceSettings> & { name: string }): Promise<ServiceRecord> {
+  async createService(input: ServiceSettingsPatch & { name: string }): Promise<ServiceRecord> {
     const now = this.#clock.now();
     const service: ServiceRecord = {
       id: newId('svc', this.#clock, this.#random),
@@ -92,7 +93,7 @@ export class TenancyService {
     return this.#store.listServices({ cursor, limit });
   }
 
-  async updateService(id: string, patch: Partial<ServiceSettings>): Promise<ServiceRecord> {
+  async updateService(id: string, patch: ServiceSettingsPatch): Promise<ServiceRecord> {
     const current = await this.getService(id);
     const settings = applySettings(current.settings, patch);
     const updated = await this.#store.updateServiceSettings(id, settings, this.#clock.now());

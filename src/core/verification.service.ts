@@ -1,8 +1,10 @@
+import type { AbuseGuard } from './abuse.guard.js';
 import { AppError } from './errors.js';
+import type { RateLimitInfo } from './errors.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
-import { assertSmsCapable, normalizePhone } from './phone.js';
+import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
 import { resolveLocale } from '../sms/templates.js';
@@ -16,6 +18,8 @@ export interface StartInput {
   context?: VerificationContext | undefined;
   /** The end user's IP as the integrator saw it; kept for abuse controls and the attempts log. */
   clientIp?: string | undefined;
+  /** The connecting address (usually the integrator's backend): only a generous overall limit. */
+  sourceIp?: string | undefined;
 }
 
 export interface CheckInput {
@@ -24,6 +28,8 @@ export interface CheckInput {
   country?: string | undefined;
   code: string;
   context?: VerificationContext | undefined;
+  clientIp?: string | undefined;
+  sourceIp?: string | undefined;
 }
 
 export interface StartResult {
@@ -53,6 +59,8 @@ export interface VerificationServiceDeps {
   clock: Clock;
   random: RandomSource;
   metrics: VerificationMetrics;
+  /** Rate limits, geo permissions, caps and the pumping guard. */
+  guard: AbuseGuard;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
 }
@@ -74,7 +82,10 @@ export class VerificationService {
     const settings = service.settings;
     const phone = resolveNumber(service, input.to, input.country);
     const testCode = settings.test_numbers[phone.e164];
-    if (testCode === undefined) assertSmsCapable(phone);
+    // Line type and geo permission first, before any state is read: the answer for a refused
+    // destination cannot depend on what otpgate knows about the number (rule S5).
+    if (testCode === undefined) this.#deps.guard.assertDestinationAllowed(service, phone);
+    const origin = { clientIp: input.clientIp, sourceIp: input.sourceIp };
     const locale = resolveLocale({
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
@@ -84,7 +95,9 @@ export class VerificationService {
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
-    if (pending) return this.#resend(pending, now);
+    if (pending) return this.#resend(service, pending, now, origin);
+    // Test numbers send nothing: they use no budget and do not feed the pumping guard.
+    if (testCode === undefined) await this.#deps.guard.beforeSend(service, phone, origin);
 
     const id = newId('ver', clock, random);
     const code = testCode ?? vault.generateCode(settings.code_length);
@@ -119,21 +132,28 @@ export class VerificationService {
     return { verification, messages: [message], resent: false };
   }
 
-  async #resend(pending: VerificationRecord, now: number): Promise<StartResult> {
+  async #resend(service: ServiceRecord, pending: VerificationRecord, now: number, origin: RequestOrigin): Promise<StartResult> {
     const { store } = this.#deps;
     const retryAtExpiry = secondsUntil(pending.expiresAt, now);
     if (pending.sendCount >= pending.maxSends) {
       throw new AppError('max_sends_reached', `This verification was sent ${pending.sendCount} times, its maximum.`, {
         retryAfterSeconds: retryAtExpiry,
+        rateLimit: { policy: 'sends_per_verification', limit: pending.maxSends, windowSeconds: ttlSeconds(pending), remaining: 0, resetSeconds: retryAtExpiry },
         extra: { verification_id: pending.id },
       });
     }
     const readyAt = pending.lastSendAt + pending.resendCooldownMs;
     if (now < readyAt) {
+      const wait = secondsUntil(readyAt, now);
       throw new AppError('resend_cooldown', 'Wait before sending this code again.', {
-        retryAfterSeconds: secondsUntil(readyAt, now),
+        retryAfterSeconds: wait,
+        rateLimit: { policy: 'resend_cooldown', limit: 1, windowSeconds: Math.max(1, pending.resendCooldownMs / 1000), remaining: 0, resetSeconds: wait },
         extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
       });
+    }
+    if (!pending.isTest) {
+      const phone = { e164: pending.to, country: pending.country, lineType: null };
+      await this.#deps.guard.beforeSend(service, phone, origin);
     }
     const message = this.#newMessage(pending, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
@@ -176,7 +196,8 @@ export class VerificationService {
   }
 
   async check(service: ServiceRecord, input: CheckInput): Promise<CheckResult> {
-    const { store, vault, clock, metrics } = this.#deps;
+    const { store, vault, clock, metrics, guard } = this.#deps;
+    await guard.beforeCheckLookup(service, { clientIp: input.clientIp, sourceIp: input.sourceIp });
     const contextDigest = vault.contextDigest(input.context);
     let current: VerificationRecord | null;
     if (input.id !== undefined) {
@@ -196,8 +217,18 @@ export class VerificationService {
     // Compare first (pure CPU, constant time), then record the attempt and the result in one
     // conditional update. A context other than the one given at start changes the digest, so
     // it simply fails to match (rule C6).
+    // B2: one failed check of the number's daily budget is reserved before comparing, and given
+    // back when the code was right or the check was not counted.
+    const reservation = current.isTest ? null : await guard.reserveFailedCheck(service, current.to);
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
-    const updated = await store.recordCheck(current.id, matched, now);
+    let updated: VerificationRecord | null;
+    try {
+      updated = await store.recordCheck(current.id, matched, now);
+    } catch (error) {
+      await reservation?.release();
+      throw error;
+    }
+    if (reservation && (!updated || updated.status === 'approved')) await reservation.release();
     if (!updated) {
       // The update did not apply: another check spent the last attempt or approved it, or the
       // code expired in between. Report the state as it is now.
@@ -208,6 +239,7 @@ export class VerificationService {
       throw this.#finalStateError(settled, now);
     }
     if (updated.status === 'approved') {
+      if (!updated.isTest) await guard.recordApproval(service, updated.to);
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
       return { verification: updated, valid: true };
@@ -266,6 +298,7 @@ export class VerificationService {
       return new AppError('max_attempts_reached', 'No check attempts are left.', {
         extra: { ...extra, verification_status: 'max_attempts_reached' },
         retryAfterSeconds: secondsUntil(verification.expiresAt, now),
+        rateLimit: attemptsPolicy(verification, now),
       });
     }
     const code = FINAL_STATE_ERRORS[verification.status];
@@ -278,7 +311,7 @@ export class VerificationService {
     };
     return new AppError(code, detail[code], {
       extra,
-      ...(code === 'max_attempts_reached' ? { retryAfterSeconds: secondsUntil(verification.expiresAt, now) } : {}),
+      ...(code === 'max_attempts_reached' ? { retryAfterSeconds: secondsUntil(verification.expiresAt, now), rateLimit: attemptsPolicy(verification, now) } : {}),
     });
   }
 }
@@ -293,6 +326,17 @@ function resolveNumber(service: ServiceRecord, to: string, country: string | und
 /** Lists are read-only: they show expiry without writing it. */
 function withLazyExpiry(verification: VerificationRecord, now: number): VerificationRecord {
   return verification.status === 'pending' && now >= verification.expiresAt ? { ...verification, status: 'expired' } : verification;
+}
+
+type RequestOrigin = { clientIp?: string | undefined; sourceIp?: string | undefined };
+
+function attemptsPolicy(verification: VerificationRecord, now: number): RateLimitInfo {
+  const resetSeconds = secondsUntil(verification.expiresAt, now);
+  return { policy: 'checks_per_verification', limit: verification.maxAttempts, windowSeconds: ttlSeconds(verification), remaining: 0, resetSeconds };
+}
+
+function ttlSeconds(verification: VerificationRecord): number {
+  return Math.max(1, Math.round((verification.expiresAt - verification.createdAt) / 1000));
 }
 
 function secondsUntil(at: number, now: number): number {

@@ -9,6 +9,7 @@ import { AppError } from '../core/errors.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
+import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
 import { ApiKey, Problem, Service, Verification } from './schemas.js';
@@ -91,5 +92,6 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(prefixBlocksRoutes(c));
   return app;
 }

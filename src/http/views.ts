@@ -1,3 +1,4 @@
+import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
 
@@ -51,5 +52,18 @@ export function outboxView(entry: DevOutboxEntry) {
     verification_id: entry.verificationId,
     message_id: entry.messageId,
     created_at: iso(entry.createdAt),
+  };
+}
+
+export function prefixBlockView(b: PrefixBlock) {
+  return {
+    prefix: b.prefix,
+    mode: b.mode,
+    reason: b.reason,
+    sends: b.sends,
+    approvals: b.approvals,
+    baseline_per_window: b.baselinePerWindow,
+    created_at: iso(b.createdAt),
+    expires_at: iso(b.expiresAt),
   };
 }

@@ -100,4 +100,31 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    version: 50,
+    name: 'abuse_controls',
+    sql: `
+-- Rate-limit counters (rate-limiter-flexible's layout) when no Redis is configured.
+CREATE TABLE rate_limits (
+  key TEXT PRIMARY KEY,
+  points INTEGER NOT NULL DEFAULT 0,
+  expire INTEGER
+);
+CREATE INDEX rate_limits_expire ON rate_limits(expire);
+
+-- Destination prefixes that the SMS-pumping guard blocked (mode 'enforced') or would have ('monitor').
+CREATE TABLE prefix_blocks (
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  prefix TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('enforced', 'monitor')),
+  reason TEXT NOT NULL,
+  sends INTEGER NOT NULL,
+  approvals INTEGER NOT NULL,
+  baseline_per_window REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (service_id, prefix)
+);
+`,
+  },
 ];

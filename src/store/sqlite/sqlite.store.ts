@@ -12,8 +12,9 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
+import { withAbuseDefaults } from '../../core/abuse-settings.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -77,6 +78,11 @@ export class SqliteStore implements Store {
     });
     run.immediate();
     return applied;
+  }
+
+  /** The connection, for the SQLite-backed rate limiter (it shares the file and its write lock). */
+  get database(): SqliteDb {
+    return this.#db;
   }
 
   async ping(): Promise<void> {
@@ -359,6 +365,42 @@ export class SqliteStore implements Store {
   async abandonIdempotent(scope: string, key: string): Promise<void> {
     this.#stmt('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL').run(scope, key);
   }
+
+  // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────
+  async savePrefixBlock(b: PrefixBlock): Promise<void> {
+    this.#stmt(`INSERT OR REPLACE INTO prefix_blocks (service_id, prefix, mode, reason, sends, approvals, baseline_per_window,
+      created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      b.serviceId, b.prefix, b.mode, b.reason, b.sends, b.approvals, b.baselinePerWindow, b.createdAt, b.expiresAt,
+    );
+  }
+
+  async findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const row = this.#stmt('SELECT * FROM prefix_blocks WHERE service_id = ? AND prefix = ? AND expires_at > ?').get(serviceId, prefix, now) as Row | undefined;
+    return row ? toPrefixBlock(row) : null;
+  }
+
+  async listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]> {
+    const rows = this.#stmt('SELECT * FROM prefix_blocks WHERE service_id = ? AND expires_at > ? ORDER BY created_at DESC').all(serviceId, now) as Row[];
+    return rows.map(toPrefixBlock);
+  }
+
+  async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM prefix_blocks WHERE service_id = ? AND prefix = ?').run(serviceId, prefix).changes > 0;
+  }
+}
+
+function toPrefixBlock(row: Row): PrefixBlock {
+  return {
+    serviceId: row.service_id as string,
+    prefix: row.prefix as string,
+    mode: row.mode as PrefixBlock['mode'],
+    reason: row.reason as string,
+    sends: row.sends as number,
+    approvals: row.approvals as number,
+    baselinePerWindow: row.baseline_per_window as number,
+    createdAt: row.created_at as number,
+    expiresAt: row.expires_at as number,
+  };
 }
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
@@ -370,7 +412,7 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
 function toService(row: Row): ServiceRecord {
   return {
     id: row.id as string,
-    settings: JSON.parse(row.settings as string) as ServiceSettings,
+    settings: withAbuseDefaults(JSON.parse(row.settings as string) as ServiceSettings),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };

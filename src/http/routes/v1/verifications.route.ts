@@ -16,9 +16,11 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       tags, security, summary: 'Start a verification (send a code)',
       description:
         'Sends a code by SMS. While a verification for the same number and context is pending, this re-sends the same code ' +
-        '(same id; cooldown and max_sends apply; attempts are not reset). 201 means the send is durably queued. Accepts Idempotency-Key.',
+        '(same id; cooldown and max_sends apply; attempts are not reset). 201 means the send is durably queued. Accepts Idempotency-Key. ' +
+        'Abuse controls (docs/abuse.md) refuse before anything is queued: 403 country_not_allowed / prefix_blocked, ' +
+        '429 rate_limited / quota_exceeded with Retry-After and RateLimit headers, 503 when the rate-limit backend is down.',
       body: StartBody,
-      response: { 201: Type.Ref('Verification'), ...problemResponses(400, 401, 403, 409, 422, 429) },
+      response: { 201: Type.Ref('Verification'), ...problemResponses(400, 401, 403, 409, 422, 429, 503) },
     },
   }, async (request, reply) => {
     const service = await requireService(c.tenancy, request);
@@ -30,6 +32,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         locale: body.locale,
         context: body.context,
         clientIp: body.client_ip,
+        sourceIp: request.ip,
       });
       return { statusCode: 201, body: verificationView(started.verification, started.messages) };
     });
@@ -43,11 +46,12 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         'be approved answers with a problem naming its state: 429 max_attempts_reached, 410 verification_expired, ' +
         '409 verification_already_approved / verification_canceled / verification_failed.',
       body: CheckBody,
-      response: { 200: CheckResult, ...problemResponses(400, 401, 403, 404, 409, 410, 429) },
+      response: { 200: CheckResult, ...problemResponses(400, 401, 403, 404, 409, 410, 429, 503) },
     },
   }, async (request) => {
     const service = await requireService(c.tenancy, request);
-    const result = await c.verifications.check(service, request.body);
+    const { client_ip: clientIp, ...body } = request.body;
+    const result = await c.verifications.check(service, { ...body, clientIp, sourceIp: request.ip });
     return checkView(result.verification, result.valid);
   });
 

@@ -1,0 +1,28 @@
+import type { Database } from 'better-sqlite3';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { FlexibleLimiter } from './flexible.limiter.js';
+
+/** The table that migration 50 creates; the library's own layout (key, points, expire). */
+export const SQLITE_LIMITS_TABLE = 'rate_limits';
+
+/**
+ * The default: counters in the embedded SQLite store's own file, so limits survive restarts
+ * and hold for every process sharing the file. Each increment is one upsert under SQLite's
+ * write lock, so concurrent requests cannot both slip under a limit.
+ */
+export function createSqliteLimiter(db: Database): FlexibleLimiter {
+  return new FlexibleLimiter(
+    (duration, points) =>
+      new RateLimiterSQLite({
+        storeClient: db,
+        storeType: 'better-sqlite3',
+        tableName: SQLITE_LIMITS_TABLE,
+        // Created by the store's migrations, with an index for the sweep of expired rows.
+        tableCreated: true,
+        clearExpiredByTimeout: true,
+        points,
+        duration,
+        keyPrefix: 'otpgate',
+      }),
+  );
+}
