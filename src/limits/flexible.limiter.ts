@@ -41,7 +41,8 @@ export class FlexibleLimiter implements RateLimiter {
 
   async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<RateLimitDecision> {
     const res = await settle(this.instanceFor(windowMs).consume(key, cost));
-    const count = res.consumedPoints;
+    // Number(): PostgreSQL returns bigint columns as strings.
+    const count = Number(res.consumedPoints);
     return { allowed: count <= limit, count, remaining: Math.max(0, limit - count), resetAfterMs: Math.max(0, res.msBeforeNext) };
   }
 
@@ -51,7 +52,7 @@ export class FlexibleLimiter implements RateLimiter {
 
   async count(key: string, windowMs: number): Promise<number> {
     const res = await settle(this.instanceFor(windowMs).get(key));
-    return res === null ? 0 : Math.max(0, res.consumedPoints);
+    return res === null ? 0 : Math.max(0, Number(res.consumedPoints));
   }
 
   async reset(key: string, windowMs: number): Promise<void> {
