@@ -75,6 +75,9 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
         ...(config.redisFailureMode === 'fallback' ? { fallback: storeLimiter } : {}),
         onStateChange: (up, error) => events.limiterBackend(up, error),
       });
+  // Give Redis a moment at start, so the first requests do not fail while it connects; if it is
+  // down, start anyway: requests follow OTPGATE_REDIS_FAILURE_MODE until it comes back.
+  if (redis && !(await redis.ready(3000))) logger.error({ mode: config.redisFailureMode }, 'redis is not reachable at start; rate limits follow OTPGATE_REDIS_FAILURE_MODE until it is');
   const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
   const guard = new AbuseGuard({ limiter, blocks: store, clock, events });
   const tenancy = new TenancyService(store, clock, random);

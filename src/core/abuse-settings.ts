@@ -12,7 +12,7 @@ export interface RateLimitSettings {
   sends_per_phone: Budget;
   /** SMS requested for one end-user IP (`client_ip`). Default 20 per hour. */
   sends_per_client_ip: Budget;
-  /** SMS to one destination prefix (`+` and the first 6 digits). Default 100 per 10 minutes. */
+  /** SMS to one destination prefix (`+` and the first 6 digits). Default 40 per 10 minutes. */
   sends_per_prefix: Budget;
   /** SMS of the whole service. Default 300 per minute. */
   sends_per_service: Budget;
@@ -69,7 +69,7 @@ const hour = 3600;
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitSettings> = Object.freeze({
   sends_per_phone: { limit: 10, window_seconds: hour },
   sends_per_client_ip: { limit: 20, window_seconds: hour },
-  sends_per_prefix: { limit: 100, window_seconds: 600 },
+  sends_per_prefix: { limit: 40, window_seconds: 600 },
   sends_per_service: { limit: 300, window_seconds: 60 },
   checks_per_phone: { limit: 30, window_seconds: hour },
   checks_per_client_ip: { limit: 60, window_seconds: hour },

@@ -12,17 +12,25 @@ export function destinationPrefix(e164: string): string {
 }
 
 const HOUR = 3_600_000;
+/**
+ * Sends younger than this cannot have been approved yet (a person needs a minute or two to type
+ * the code), so they do not count against conversion: three 1-minute buckets, i.e. the last
+ * 2–3 minutes. Without it a healthy burst from a cold start would look like pumping.
+ */
+const GRACE_BUCKET_MS = 60_000;
+const GRACE_BUCKETS = 3;
 
 /**
  * The SMS-pumping guard. Fraudsters make a service text thousands of numbers of one range they
  * earn from; nobody ever types those codes. So, per service and destination prefix, it keeps
  * sliding windows of sends and approvals and blocks the prefix when, in the recent window:
  *
- *   sends ≥ min_sends  AND  approvals / sends < max_conversion
+ *   mature sends ≥ min_sends  AND  approvals / mature sends < max_conversion
  *   AND sends ≥ spike_factor × (the prefix's own sends per window over the baseline hours)
  *
  * Healthy traffic converts (most codes are typed), so volume alone never blocks it; a new
- * attack has little baseline, so it trips after about `min_sends` sends. Written by hand:
+ * attack has little baseline, so it trips after about `min_sends` mature sends (sends older
+ * than the 2–3 minute grace; see GRACE_BUCKETS). Written by hand:
  * no maintained library does conversion-aware anomaly blocking for OTP traffic.
  */
 export class PumpingGuard {
@@ -35,6 +43,10 @@ export class PumpingGuard {
 
   #recent(settings: PumpingGuardSettings): SlidingWindow {
     return new SlidingWindow(this.limiter, 'pg', (settings.window_minutes * 60_000) / 6, 6);
+  }
+
+  #grace(): SlidingWindow {
+    return new SlidingWindow(this.limiter, 'pgg', GRACE_BUCKET_MS, GRACE_BUCKETS);
   }
 
   #hourly(settings: PumpingGuardSettings): { window: SlidingWindow; skip: number } {
@@ -59,12 +71,15 @@ export class PumpingGuard {
     const series = `${serviceId}:${prefix}`;
     const recent = this.#recent(settings);
     const hourly = this.#hourly(settings);
-    await Promise.all([recent.add(`s:${series}`, now), hourly.window.add(series, now)]);
+    const grace = this.#grace();
+    await Promise.all([recent.add(`s:${series}`, now), hourly.window.add(series, now), grace.add(series, now)]);
 
     const sends = await recent.total(`s:${series}`, now);
     if (sends < settings.min_sends) return;
+    const mature = sends - (await grace.total(series, now));
+    if (mature < settings.min_sends) return;
     const approvals = await recent.total(`a:${series}`, now);
-    if (approvals / sends >= settings.max_conversion) return;
+    if (approvals / mature >= settings.max_conversion) return;
     const baselineTotal = await hourly.window.total(series, now, settings.baseline_hours, hourly.skip);
     const baselinePerWindow = (baselineTotal / settings.baseline_hours) * (settings.window_minutes / 60);
     if (sends < settings.spike_factor * baselinePerWindow) return;

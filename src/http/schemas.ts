@@ -49,7 +49,7 @@ export const RateLimitsSchema = Type.Object(
   {
     sends_per_phone: BudgetSchema('SMS to one number, across verifications', 10, 3600),
     sends_per_client_ip: BudgetSchema('SMS requested for one end-user IP (client_ip)', 20, 3600),
-    sends_per_prefix: BudgetSchema('SMS to one destination prefix (+ and the first 6 digits)', 100, 600),
+    sends_per_prefix: BudgetSchema('SMS to one destination prefix (+ and the first 6 digits)', 40, 600),
     sends_per_service: BudgetSchema('SMS of the whole service', 300, 60),
     checks_per_phone: BudgetSchema('Checks of one number', 30, 3600),
     checks_per_client_ip: BudgetSchema('Checks from one end-user IP (client_ip)', 60, 3600),

@@ -21,6 +21,8 @@ export interface RedisLimiterOptions {
 export interface RedisLimiter {
   limiter: FlexibleLimiter;
   client: Redis;
+  /** Resolves true once connected, or false after `timeoutMs` (the client keeps trying). */
+  ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,20 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   return {
     limiter,
     client,
+    ready(timeoutMs) {
+      if (client.status === 'ready') return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          client.off('ready', onReady);
+          resolve(false);
+        }, timeoutMs);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        client.once('ready', onReady);
+      });
+    },
     async close() {
       client.disconnect();
     },
