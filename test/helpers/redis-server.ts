@@ -34,7 +34,9 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** Starts the server (again) on its port; a no-op while it runs. */
   async start(): Promise<void> {
+    if (this.#child && this.#child.exitCode === null) return;
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.#child = child;
     for (let i = 0; i < 100; i++) {
