@@ -62,7 +62,9 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  // Test-mode keys: their messages go to the dev outbox whatever the configured provider is.
+  const sandboxSender = sender.name === 'console' ? sender : new ConsoleProvider(store, logger, clock, random);
+  const worker = new OutboxWorker({ store, vault, sender, sandboxSender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
   const events = createAbuseEvents(logger, metrics.registry);
   // Limits live in the store unless Redis is configured; with Redis in fallback mode the store's
   // limiter takes over while Redis is down.

@@ -4,7 +4,7 @@ import type { RateLimitInfo } from './errors.js';
 import type { ServiceRecord } from './model.js';
 import { assertSmsCapable } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
-import type { AbuseEvents, Clock, PrefixBlockStore, RateLimiter } from './ports.js';
+import type { AbuseEvents, Clock, PrefixBlock, PrefixBlockStore, RateLimiter } from './ports.js';
 import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
 import { SlidingWindow } from './sliding-window.js';
 
@@ -68,7 +68,7 @@ export class AbuseGuard {
       const s = service.settings;
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
-      if (!safe) await this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard);
+      if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
       const limits = s.rate_limits;
       await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
       await this.#take(service.id, 'sends_per_client_ip', origin.clientIp, limits);
@@ -76,8 +76,17 @@ export class AbuseGuard {
       if (!safe) await this.#take(service.id, 'sends_per_prefix', prefix, limits);
       await this.#take(service.id, 'sends_per_service', '', limits);
       await this.#takeQuota(service, phone);
-      if (!safe) await this.pumping.recordSend(service.id, prefix, s.pumping_guard);
+      if (!safe) await this.#countBlocked(service.id, () => this.pumping.recordSend(service.id, prefix, s.pumping_guard));
     });
+  }
+
+  async #countBlocked(serviceId: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (isAppError(error) && error.code === 'prefix_blocked') this.#deps.events.refused(serviceId, 'prefix_blocked', { prefix: error.extra?.prefix });
+      throw error;
+    }
   }
 
   /** Limits that apply before the verification is even looked up (so probing is bounded too). */
@@ -131,6 +140,15 @@ export class AbuseGuard {
       }
       return { release };
     });
+  }
+
+  listPrefixBlocks(service: ServiceRecord): Promise<PrefixBlock[]> {
+    return this.#deps.blocks.listPrefixBlocks(service.id, this.#deps.clock.now());
+  }
+
+  /** Lifts a prefix block; false when there was none. */
+  async liftPrefixBlock(service: ServiceRecord, prefix: string): Promise<boolean> {
+    return this.#failClosed('lift', () => this.pumping.lift(service.id, prefix, service.settings.pumping_guard));
   }
 
   async recordApproval(service: ServiceRecord, to: string): Promise<void> {

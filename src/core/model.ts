@@ -64,10 +64,13 @@ export interface ServiceRecord {
 }
 
 export type ApiKeyKind = 'admin' | 'service';
+export type ApiKeyMode = 'live' | 'test';
 
 export interface ApiKeyRecord {
   id: string;
   kind: ApiKeyKind;
+  /** `test` (sandbox) keys send only to the dev outbox, never to a real provider. Admin keys are `live`. */
+  mode: ApiKeyMode;
   /** null for admin keys. */
   serviceId: string | null;
   /** SHA-256 of the key, hex. Keys are 190+ bit random strings, so a fast hash is enough. */
@@ -105,6 +108,8 @@ export interface VerificationRecord {
   updatedAt: number;
   /** True for a service test number: fixed code, nothing sent. */
   isTest: boolean;
+  /** Started with a test-mode key: its SMS go to the dev outbox only, and it uses no budget. */
+  sandbox: boolean;
   clientIp: string | null;
 }
 

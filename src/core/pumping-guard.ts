@@ -106,6 +106,18 @@ export class PumpingGuard {
     if (block.mode === 'enforced') throw blockedError(block, now);
   }
 
+  /**
+   * Lifts a block. The recent window is forgotten too: the operator judged this traffic
+   * legitimate, so a new block needs fresh evidence (another `min_sends` unconverted sends).
+   */
+  async lift(serviceId: string, prefix: string, settings: PumpingGuardSettings): Promise<boolean> {
+    const lifted = await this.blocks.deletePrefixBlock(serviceId, prefix);
+    const now = this.clock.now();
+    const series = `${serviceId}:${prefix}`;
+    await Promise.all([this.#recent(settings).clear(`s:${series}`, now), this.#grace().clear(series, now)]);
+    return lifted;
+  }
+
   /** Counts one approval (a code that was typed): what tells real users from pumping. */
   async recordApproval(serviceId: string, prefix: string, settings: PumpingGuardSettings): Promise<void> {
     if (settings.mode === 'off') return;

@@ -52,6 +52,12 @@ export class SlidingWindow {
     return (await this.counts(series, now, count, skip)).reduce((a, b) => a + b, 0);
   }
 
+  /** Forgets every bucket of the window. */
+  async clear(series: string, now: number): Promise<void> {
+    const last = this.index(now);
+    await Promise.all(Array.from({ length: this.buckets }, (_, i) => this.limiter.reset(this.#key(series, last - i), this.#ttlMs())));
+  }
+
   /** When the oldest non-empty bucket of the window leaves it (epoch ms), or null if all are empty. */
   async nextRoomAt(series: string, now: number): Promise<number | null> {
     const counts = await this.counts(series, now);

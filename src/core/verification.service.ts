@@ -20,6 +20,8 @@ export interface StartInput {
   clientIp?: string | undefined;
   /** The connecting address (usually the integrator's backend): only a generous overall limit. */
   sourceIp?: string | undefined;
+  /** Started with a test-mode key: dev outbox only, no budgets, no pumping-guard counts. */
+  sandbox?: boolean | undefined;
 }
 
 export interface CheckInput {
@@ -95,9 +97,12 @@ export class VerificationService {
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
-    if (pending) return this.#resend(service, pending, now, origin);
-    // Test numbers send nothing: they use no budget and do not feed the pumping guard.
-    if (testCode === undefined) await this.#deps.guard.beforeSend(service, phone, origin);
+    // A test-mode key never resends a live verification (that would reach a real provider), nor
+    // a live key a sandbox one: each starts its own.
+    if (pending && pending.sandbox === (input.sandbox === true)) return this.#resend(service, pending, now, origin);
+    // Test numbers and test-mode keys send nothing real: they use no budget and do not feed the
+    // pumping guard.
+    if (testCode === undefined && input.sandbox !== true) await this.#deps.guard.beforeSend(service, phone, origin);
 
     const id = newId('ver', clock, random);
     const code = testCode ?? vault.generateCode(settings.code_length);
@@ -122,6 +127,7 @@ export class VerificationService {
       createdAt: now,
       updatedAt: now,
       isTest: testCode !== undefined,
+      sandbox: input.sandbox === true,
       clientIp: input.clientIp ?? null,
     };
     const message = this.#newMessage(verification, now);
@@ -151,7 +157,7 @@ export class VerificationService {
         extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
       });
     }
-    if (!pending.isTest) {
+    if (!pending.isTest && !pending.sandbox) {
       const phone = { e164: pending.to, country: pending.country, lineType: null };
       await this.#deps.guard.beforeSend(service, phone, origin);
     }
@@ -219,7 +225,7 @@ export class VerificationService {
     // it simply fails to match (rule C6).
     // B2: one failed check of the number's daily budget is reserved before comparing, and given
     // back when the code was right or the check was not counted.
-    const reservation = current.isTest ? null : await guard.reserveFailedCheck(service, current.to);
+    const reservation = current.isTest || current.sandbox ? null : await guard.reserveFailedCheck(service, current.to);
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
     let updated: VerificationRecord | null;
     try {
@@ -239,7 +245,7 @@ export class VerificationService {
       throw this.#finalStateError(settled, now);
     }
     if (updated.status === 'approved') {
-      if (!updated.isTest) await guard.recordApproval(service, updated.to);
+      if (!updated.isTest && !updated.sandbox) await guard.recordApproval(service, updated.to);
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
       return { verification: updated, valid: true };

@@ -27,6 +27,8 @@ export interface OutboxWorkerDeps {
   store: Store;
   vault: CodeVault;
   sender: SmsSender;
+  /** Where sandbox (test-mode key) messages go: the dev outbox, never a real provider. */
+  sandboxSender: SmsSender;
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
@@ -121,9 +123,10 @@ export class OutboxWorker {
   }
 
   async #deliver(message: MessageRecord): Promise<void> {
-    const { store, vault, sender, clock, logger, metrics } = this.#deps;
+    const { store, vault, clock, logger, metrics } = this.#deps;
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
+    const sender = verification?.sandbox ? this.#deps.sandboxSender : this.#deps.sender;
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
       // Never deliver a code that can no longer be used.
       await store.updateMessage(message.id, { status: 'expired' }, false, now);

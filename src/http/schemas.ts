@@ -7,6 +7,16 @@ import { MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
 const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) =>
   Type.Union([schema, Type.Null()], options);
 
+/**
+ * A number or null in one schema (`type: [number, null]`), not a union: with coerceTypes, Ajv
+ * would turn a 0 that fails the number branch into null for the null branch — a cap of 0 would
+ * silently become "no cap".
+ */
+const NullableNumber = (options: { integer?: boolean; minimum?: number; exclusiveMinimum?: number; maximum: number; description: string; examples: unknown[] }) => {
+  const { integer, ...rest } = options;
+  return Type.Unsafe<number | null>({ type: [integer ? 'integer' : 'number', 'null'], ...rest });
+};
+
 export const Problem = Type.Object(
   {
     type: Type.String({ description: 'URI of the problem type', examples: ['urn:otpgate:error:invalid_phone_number'] }),
@@ -92,9 +102,9 @@ export const ServiceSettingsSchema = Type.Object({
   allowed_countries: Nullable(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { maxItems: 250 }), { description: 'Countries SMS may go to (ISO 3166-1 alpha-2); null allows all. Others get 403 country_not_allowed. Default null', examples: [['US', 'CA', 'GB']] }),
   safelist: Type.Array(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), { maxItems: 1000, description: 'Numbers that pass geo permissions, the prefix limit, VoIP refusal and the pumping guard. Default []', examples: [['+14155550123']] }),
   refuse_voip: Type.Boolean({ description: 'Refuse numbers the numbering plan marks as VoIP. Default false', examples: [false] }),
-  daily_message_cap: Nullable(Type.Integer({ minimum: 1, maximum: 100_000_000 }), { description: 'SMS per UTC day; null for none. 429 quota_exceeded beyond, a warning at 80 %. Default 10000', examples: [10000] }),
+  daily_message_cap: NullableNumber({ integer: true, minimum: 1, maximum: 100_000_000, description: 'SMS per UTC day; null for none. 429 quota_exceeded beyond, a warning at 80 %. Default 10000', examples: [10000] }),
   sms_prices: Type.Record(Type.String({ pattern: '^([A-Z]{2}|\\*)$' }), Type.Number({ minimum: 0, maximum: 100 }), { description: 'Price of one SMS per country ("*" for the rest), for daily_spend_cap. Default {}', examples: [{ US: 0.0079, GB: 0.04, '*': 0.1 }] }),
-  daily_spend_cap: Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 1e9 }), { description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
+  daily_spend_cap: NullableNumber({ exclusiveMinimum: 0, maximum: 1e9, description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
   pumping_guard: PumpingGuardSchema,
 });
 
@@ -134,6 +144,7 @@ export const ApiKey = Type.Object(
     id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     service_id: Nullable(Type.String(), { description: 'null for admin keys' }),
     kind: Type.Union([Type.Literal('admin'), Type.Literal('service')]),
+    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test keys send to the dev outbox only' }),
     name: Nullable(Type.String()),
     prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
     created_at: IsoTime('Creation time'),
@@ -148,6 +159,7 @@ export const IssuedKey = Type.Object({
   service_id: Type.String(),
   name: Nullable(Type.String()),
   prefix: Type.String(),
+  mode: Type.Union([Type.Literal('live'), Type.Literal('test')]),
   created_at: IsoTime('Creation time'),
 });
 

@@ -15,6 +15,7 @@ export function apiKeyView(key: ApiKeyRecord) {
     id: key.id,
     service_id: key.serviceId,
     kind: key.kind,
+    mode: key.mode,
     name: key.name,
     prefix: key.prefix,
     created_at: iso(key.createdAt),

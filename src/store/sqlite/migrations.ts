@@ -127,4 +127,13 @@ CREATE TABLE prefix_blocks (
 );
 `,
   },
+  {
+    version: 51,
+    name: 'sandbox_keys',
+    sql: `
+-- Test-mode (sandbox) keys, and the verifications they start: dev outbox only, no budgets.
+ALTER TABLE api_keys ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
+ALTER TABLE verifications ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -141,8 +141,8 @@ export class SqliteStore implements Store {
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     this.#stmt(
-      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt);
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -176,12 +176,12 @@ export class SqliteStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, sandbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.sandbox ? 1 : 0,
       );
       if (message) this.#insertMessage(message);
     })();
@@ -428,6 +428,7 @@ function toApiKey(row: Row): ApiKeyRecord {
     name: (row.name as string | null) ?? null,
     createdAt: row.created_at as number,
     revokedAt: (row.revoked_at as number | null) ?? null,
+    mode: (row.mode as ApiKeyRecord['mode'] | undefined) ?? 'live',
   };
 }
 
@@ -453,6 +454,7 @@ function toVerification(row: Row): VerificationRecord {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     isTest: row.is_test === 1,
+    sandbox: row.sandbox === 1,
     clientIp: (row.client_ip as string | null) ?? null,
   };
 }

@@ -24,20 +24,21 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
     if (principal.key.kind !== 'admin' && principal.service?.id !== request.params.id) {
       throw new AppError('not_found', `No service ${request.params.id}.`);
     }
-    await c.tenancy.getService(request.params.id);
-    return { data: (await c.store.listPrefixBlocks(request.params.id, c.clock.now())).map(prefixBlockView) };
+    const service = await c.tenancy.getService(request.params.id);
+    return { data: (await c.guard.listPrefixBlocks(service)).map(prefixBlockView) };
   });
 
   app.delete('/v1/services/:id/prefix-blocks/:prefix', {
     onRequest: async (request) => requireAdmin(c.tenancy, request),
     schema: {
-      tags, security, summary: 'Lift a prefix block', description: 'Sends to the prefix are allowed again at once. Admin key.',
+      tags, security, summary: 'Lift a prefix block', description: 'Sends to the prefix are allowed again at once, and its recent counts are forgotten: a new block needs fresh evidence. Admin key.',
       params: Type.Object({ id: Type.String({ maxLength: 64 }), prefix: Type.String({ pattern: '^\\+?\\d{1,15}$', description: 'The prefix, with or without + (URL-encode the +)' }) }),
       response: { 204: Type.Null({ description: 'Lifted' }), ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
     const prefix = request.params.prefix.startsWith('+') ? request.params.prefix : `+${request.params.prefix}`;
-    if (!(await c.store.deletePrefixBlock(request.params.id, prefix))) throw new AppError('not_found', `No block of ${prefix} in service ${request.params.id}.`);
+    const service = await c.tenancy.getService(request.params.id);
+    if (!(await c.guard.liftPrefixBlock(service, prefix))) throw new AppError('not_found', `No block of ${prefix} in service ${request.params.id}.`);
     c.logger.warn({ service_id: request.params.id, prefix }, 'prefix block lifted');
     return reply.code(204).send(null);
   });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VERIFICATION_STATUSES } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
 import { requireService } from '../../plugins/auth.js';
+import type { FastifyRequest } from 'fastify';
 import { idempotent } from '../../plugins/idempotency.js';
 import { CheckBody, CheckResult, IdParam, ListQuery, PageOf, StartBody, problemResponses } from '../../schemas.js';
 import { checkView, verificationView } from '../../views.js';
@@ -33,6 +34,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         context: body.context,
         clientIp: body.client_ip,
         sourceIp: request.ip,
+        sandbox: isTestKey(request),
       });
       return { statusCode: 201, body: verificationView(started.verification, started.messages) };
     });
@@ -96,3 +98,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
     return { data: page.data.map((v) => verificationView(v, [])), next_cursor: page.nextCursor };
   });
 };
+
+/** Verifications started with a test-mode key go to the dev outbox only. */
+function isTestKey(request: FastifyRequest): boolean {
+  return request.principal?.key.mode === 'test';
+}
