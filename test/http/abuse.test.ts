@@ -200,7 +200,7 @@ for (const [backend, skip] of backends) {
         expect(Object.keys(res.json()).sort()).toEqual(Object.keys(answers[0]!.json()).sort());
         expect(res.json().status).toBe('pending');
         // Durably queued, not yet sent: the provider is called after the response.
-        expect(res.json().sends.at(-1).status).toBe('queued');
+        expect(res.json().sends.filter((send: { status: string }) => send.status === 'queued')).toHaveLength(1);
       }
       expect(provider().sent.length - before).toBeLessThanOrEqual(answers.length);
       expect(await sent()).toBe(before + 4);
