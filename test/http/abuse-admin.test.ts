@@ -102,6 +102,7 @@ describe('SMS-pumping guard through the API', () => {
     const { accepted, blocked } = await pump(100);
     // min_sends 5 mature sends + the 2–3 minute grace at 6 sends a minute.
     expect(accepted).toBeLessThanOrEqual(5 + 18);
+    console.info(`pumping through the API (min_sends 5, one send / 10 s): blocked after ${accepted} sends`);
     expect(blocked!.statusCode).toBe(403);
     expect(blocked!.json()).toMatchObject({ code: 'prefix_blocked', prefix: '+447400' });
     expect(Number(blocked!.headers['retry-after'])).toBe(12 * 3600);
