@@ -166,8 +166,10 @@ export class VerificationService {
     // concurrent resends cannot both slip under the cap or the cooldown.
     const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
     if (!applied) {
+      const wait = Math.max(1, Math.ceil(pending.resendCooldownMs / 1000));
       throw new AppError('resend_cooldown', 'Another send of this verification just happened.', {
-        retryAfterSeconds: Math.max(1, Math.ceil(pending.resendCooldownMs / 1000)),
+        retryAfterSeconds: wait,
+        rateLimit: { policy: 'resend_cooldown', limit: 1, windowSeconds: wait, remaining: 0, resetSeconds: wait },
         extra: { verification_id: pending.id },
       });
     }
