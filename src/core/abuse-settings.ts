@@ -1,6 +1,6 @@
-import { AppError } from './errors.js';
+import { definedOnly, invalidSetting, requireInt } from './settings-rules.js';
 
-/** One budget: at most `limit` events per `window_seconds` (aligned windows, see rate-limit.policy.ts). */
+/** One budget: at most `limit` events per `window_seconds` (windows aligned to the clock, see abuse.guard.ts). */
 export interface Budget {
   limit: number;
   window_seconds: number;
@@ -142,28 +142,28 @@ export function applyAbuseSettings(base: AbuseSettings, patch: AbuseSettingsPatc
   requireInt('failed_checks_per_phone_per_day', next.failed_checks_per_phone_per_day, 1, MAX_FAILED_CHECKS_PER_DAY);
   if (next.allowed_countries !== null) {
     next.allowed_countries = [...new Set(next.allowed_countries.map((c) => String(c).toUpperCase()))];
-    for (const c of next.allowed_countries) if (!COUNTRY.test(c)) throw invalid(`allowed_countries: "${c}" is not an ISO 3166-1 alpha-2 code`);
+    for (const c of next.allowed_countries) if (!COUNTRY.test(c)) throw invalidSetting(`allowed_countries: "${c}" is not an ISO 3166-1 alpha-2 code`);
   }
-  if (next.safelist.length > 1000) throw invalid('safelist holds at most 1000 numbers');
-  for (const n of next.safelist) if (!E164.test(n)) throw invalid(`safelist: "${n}" is not an E.164 number`);
+  if (next.safelist.length > 1000) throw invalidSetting('safelist holds at most 1000 numbers');
+  for (const n of next.safelist) if (!E164.test(n)) throw invalidSetting(`safelist: "${n}" is not an E.164 number`);
   next.safelist = [...new Set(next.safelist)];
   if (next.daily_message_cap !== null) requireInt('daily_message_cap', next.daily_message_cap, 1, 100_000_000);
   for (const [country, price] of Object.entries(next.sms_prices)) {
-    if (country !== '*' && !COUNTRY.test(country)) throw invalid(`sms_prices: "${country}" is not an ISO 3166-1 alpha-2 code or "*"`);
-    if (typeof price !== 'number' || !(price >= 0) || price > 100) throw invalid(`sms_prices.${country} must be a number from 0 to 100`);
+    if (country !== '*' && !COUNTRY.test(country)) throw invalidSetting(`sms_prices: "${country}" is not an ISO 3166-1 alpha-2 code or "*"`);
+    if (typeof price !== 'number' || !(price >= 0) || price > 100) throw invalidSetting(`sms_prices.${country} must be a number from 0 to 100`);
   }
   if (next.daily_spend_cap !== null && (typeof next.daily_spend_cap !== 'number' || !(next.daily_spend_cap > 0) || next.daily_spend_cap > 1e9)) {
-    throw invalid('daily_spend_cap must be a positive number (at most 1e9) or null');
+    throw invalidSetting('daily_spend_cap must be a positive number (at most 1e9) or null');
   }
   const g = next.pumping_guard;
-  if (!['enforce', 'monitor', 'off'].includes(g.mode)) throw invalid('pumping_guard.mode must be enforce, monitor or off');
+  if (!['enforce', 'monitor', 'off'].includes(g.mode)) throw invalidSetting('pumping_guard.mode must be enforce, monitor or off');
   requireInt('pumping_guard.window_minutes', g.window_minutes, 6, 24 * 60);
-  if (g.window_minutes % 6 !== 0) throw invalid('pumping_guard.window_minutes must be a multiple of 6 (the window has six buckets)');
+  if (g.window_minutes % 6 !== 0) throw invalidSetting('pumping_guard.window_minutes must be a multiple of 6 (the window has six buckets)');
   requireInt('pumping_guard.baseline_hours', g.baseline_hours, 1, 168);
-  if (g.baseline_hours * 60 <= g.window_minutes) throw invalid('pumping_guard.baseline_hours must reach further back than window_minutes');
+  if (g.baseline_hours * 60 <= g.window_minutes) throw invalidSetting('pumping_guard.baseline_hours must reach further back than window_minutes');
   requireInt('pumping_guard.min_sends', g.min_sends, 1, 1_000_000);
-  if (typeof g.spike_factor !== 'number' || !(g.spike_factor >= 1) || g.spike_factor > 1000) throw invalid('pumping_guard.spike_factor must be from 1 to 1000');
-  if (typeof g.max_conversion !== 'number' || !(g.max_conversion >= 0) || g.max_conversion > 1) throw invalid('pumping_guard.max_conversion must be from 0 to 1');
+  if (typeof g.spike_factor !== 'number' || !(g.spike_factor >= 1) || g.spike_factor > 1000) throw invalidSetting('pumping_guard.spike_factor must be from 1 to 1000');
+  if (typeof g.max_conversion !== 'number' || !(g.max_conversion >= 0) || g.max_conversion > 1) throw invalidSetting('pumping_guard.max_conversion must be from 0 to 1');
   requireInt('pumping_guard.block_hours', g.block_hours, 1, 720);
   return next;
 }
@@ -172,18 +172,4 @@ const ABUSE_FIELDS = Object.keys(defaultAbuseSettings()) as Array<keyof AbuseSet
 
 function pickAbuse<T extends Partial<AbuseSettings>>(value: T): Partial<AbuseSettings> {
   return Object.fromEntries(ABUSE_FIELDS.filter((k) => k in value).map((k) => [k, value[k]])) as Partial<AbuseSettings>;
-}
-
-function requireInt(field: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer from ${min} to ${max}`);
-  }
-}
-
-function invalid(detail: string): AppError {
-  return new AppError('invalid_request', detail);
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

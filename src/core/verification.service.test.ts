@@ -5,26 +5,11 @@ import { loadConfig } from '../config.js';
 import { createContainer } from '../container.js';
 import type { Container } from '../container.js';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
+import { RecordingSender } from '../../test/helpers/recording-sender.js';
 import { AppError } from './errors.js';
 import type { ServiceRecord } from './model.js';
-import type { OutgoingSms, SmsSender } from './ports.js';
 
 /** Core rules with a fake clock, the embedded store in memory and a provider that records calls. */
-class RecordingSender implements SmsSender {
-  readonly name = 'recording';
-  readonly sent: OutgoingSms[] = [];
-  async send(sms: OutgoingSms) {
-    this.sent.push(sms);
-    return { providerMessageId: `rec-${this.sent.length}` };
-  }
-  codeOf(index = -1): string {
-    const sms = this.sent.at(index);
-    const code = sms && /\b(\d{4,10})\b/.exec(sms.body)?.[1];
-    if (!code) throw new Error('no SMS sent');
-    return code;
-  }
-}
-
 let c: Container;
 let clock: FakeClock;
 let sender: RecordingSender;

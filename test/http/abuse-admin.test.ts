@@ -1,22 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OutgoingSms, SmsSender } from '../../src/core/ports.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { RecordingSender } from '../helpers/recording-sender.js';
 
 /** The operator's side of the abuse controls: settings, prefix blocks, sandbox keys, line types. */
 let h: Harness;
 let svc: Awaited<ReturnType<Harness['service']>>;
 const admin = () => ({ authorization: `Bearer ${h.adminKey}` });
-
-/** Stands for a real (billed) provider: it must never be called for a sandbox key. */
-class RealProvider implements SmsSender {
-  readonly name = 'real';
-  readonly sent: OutgoingSms[] = [];
-  async send(sms: OutgoingSms) {
-    this.sent.push(sms);
-    return { providerMessageId: `real-${this.sent.length}` };
-  }
-}
 
 afterEach(async () => h.close());
 
@@ -137,9 +127,9 @@ describe('SMS-pumping guard through the API', () => {
 });
 
 describe('test-mode (sandbox) keys', () => {
-  let real: RealProvider;
+  let real: RecordingSender;
   beforeEach(async () => {
-    real = new RealProvider();
+    real = new RecordingSender('real');
     h = await createHarness({ overrides: { sender: () => real } });
     svc = await h.service({ daily_message_cap: 1 });
   });
