@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 import type { Container } from './container.js';
 import { createContainer } from './container.js';
 import { AppError } from './core/errors.js';
 import { serve } from './main.js';
-import { serviceView, verificationView, checkView } from './http/views.js';
+import { normalizePhone } from './core/phone.js';
+import { checkView, outboxView, serviceView, verificationView } from './http/views.js';
 
 /**
  * `otpgate <command>`: thin over the same services the HTTP API uses, against the store that
@@ -35,13 +36,25 @@ const positiveInt = (value: string) => {
 program
   .command('serve')
   .description('Start the HTTP API (same as npm start)')
-  .action(async () => serve());
+  .option('--workers <n>', 'server processes sharing the port (node:cluster); above 1 needs PostgreSQL', positiveInt, 1)
+  .action(async (options: { workers: number }) => serve({ workers: options.workers }));
 
 program
   .command('migrate')
   .description('Apply pending database migrations and exit')
   .action(async () =>
-    withContainer(async (c) => ({ dialect: c.store.dialect, database: c.config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), status: 'up to date' })),
+    withContainer(async (c) => ({ dialect: c.store.dialect, database: redactDatabaseUrl(c.config.databaseUrl), status: 'up to date' })),
+  );
+
+program
+  .command('purge')
+  .description('Delete verifications, messages, dev-outbox entries and idempotency keys older than OTPGATE_RETENTION_DAYS, and exit')
+  .action(async () =>
+    withContainer(async (c) => {
+      if (!c.retention.enabled) return { status: 'retention disabled (OTPGATE_RETENTION_DAYS=0)' };
+      const report = await c.retention.runOnce();
+      return { ...report, before: new Date(report.before).toISOString() };
+    }),
   );
 
 const services = program.command('services').description('Manage services (tenants)');
@@ -106,6 +119,19 @@ program
       const service = await c.tenancy.getService(options.service);
       const result = await c.verifications.check(service, { id: options.id, to: options.to, code: options.code });
       return checkView(result.verification, result.valid);
+    }),
+  );
+
+program
+  .command('outbox')
+  .description('Show what the console provider sent (newest first)')
+  .option('--service <id>', 'only this service')
+  .option('--to <number>', 'only messages to this number')
+  .option('--limit <n>', 'how many (default 10)', positiveInt)
+  .action(async (options: { service?: string; to?: string; limit?: number }) =>
+    withContainer(async (c) => {
+      const to = options.to === undefined ? undefined : normalizePhone(options.to).e164;
+      return (await c.store.listDevOutbox(options.service ?? null, to, options.limit ?? 10)).map(outboxView);
     }),
   );
 

@@ -8,8 +8,12 @@ export interface Config {
   host: string;
   /** OTPGATE_DATA_DIR, default ./data (absolute after parsing). */
   dataDir: string;
-  /** OTPGATE_DATABASE_URL, default sqlite:<dataDir>/otpgate.db. */
+  /** OTPGATE_DATABASE_URL, default sqlite:<dataDir>/otpgate.db; `postgres://…` selects PostgreSQL. */
   databaseUrl: string;
+  /** Which store `databaseUrl` names. */
+  store: 'sqlite' | 'postgres';
+  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process. */
+  pgPoolMax: number;
   /** OTPGATE_ADMIN_KEY: an admin key to accept (stored hashed); else one is generated on first start. */
   adminKey: string | null;
   /** OTPGATE_SECRET: the server secret (≥ 32 bytes); else generated into <dataDir>/secret. */
@@ -34,6 +38,12 @@ export interface Config {
   redisFailureMode: 'closed' | 'fallback';
   /** OTPGATE_REDIS_KEY_PREFIX, default otpgate: lets several deployments share one Redis. */
   redisKeyPrefix: string;
+  /** OTPGATE_WORKER_LEASE_MS, default 30000: how long a worker owns a message before another may take it over. */
+  workerLeaseMs: number;
+  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox and idempotency keys older than this are purged; 0 keeps everything. */
+  retentionDays: number;
+  /** OTPGATE_PURGE_INTERVAL_MS, default 3600000: how often the server runs the purge. */
+  purgeIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -79,9 +89,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
   const databaseUrl = read(env, 'OTPGATE_DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'otpgate.db')}`;
-  if (!/^sqlite:/.test(databaseUrl)) {
-    throw new ConfigError('OTPGATE_DATABASE_URL', 'must be sqlite:<path> or sqlite::memory: (PostgreSQL is not supported by this build)');
-  }
+  const store = storeOf(databaseUrl);
 
   const adminKey = read(env, 'OTPGATE_ADMIN_KEY') ?? null;
   if (adminKey !== null && adminKey.length < 24) {
@@ -99,6 +107,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
     throw new ConfigError('OTPGATE_REDIS_KEY_PREFIX', 'must be 1–64 of A-Z a-z 0-9 : _ . -');
   }
+  if (secret === null && store === 'postgres') {
+    // A secret generated into one machine's data dir would make every other instance reject its codes.
+    throw new ConfigError('OTPGATE_SECRET', 'is required with PostgreSQL: every instance must share the same secret (use `openssl rand -base64 48`)');
+  }
   const host = read(env, 'OTPGATE_HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('OTPGATE_HOST', `is not a host name or address: "${host}"`);
 
@@ -107,6 +119,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     dataDir,
     databaseUrl,
+    store,
+    pgPoolMax: int(env, 'OTPGATE_PG_POOL_MAX', 10, 1, 1000),
     adminKey,
     secret,
     logLevel: oneOf(env, 'OTPGATE_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -119,7 +133,31 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisUrl,
     redisFailureMode: oneOf(env, 'OTPGATE_REDIS_FAILURE_MODE', 'closed', ['closed', 'fallback'] as const),
     redisKeyPrefix,
+    workerLeaseMs: int(env, 'OTPGATE_WORKER_LEASE_MS', 30_000, 1000, 3_600_000),
+    retentionDays: int(env, 'OTPGATE_RETENTION_DAYS', 30, 0, 36_500),
+    purgeIntervalMs: int(env, 'OTPGATE_PURGE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
   });
+}
+
+function storeOf(databaseUrl: string): Config['store'] {
+  if (databaseUrl.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('OTPGATE_DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    if (!url.hostname && !url.searchParams.get('host')) throw new ConfigError('OTPGATE_DATABASE_URL', 'names no host (postgres://user:password@host:5432/database)');
+    if (url.pathname.length <= 1) throw new ConfigError('OTPGATE_DATABASE_URL', 'names no database (postgres://user:password@host:5432/database)');
+    return 'postgres';
+  }
+  throw new ConfigError('OTPGATE_DATABASE_URL', 'must be sqlite:<path>, sqlite::memory: or postgres://user:password@host:5432/database');
+}
+
+/** The database URL with its password hidden, for logs and CLI output. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /** The SQLite file path of a `sqlite:` URL. */

@@ -11,6 +11,7 @@ import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { createPostgresLimiter } from './limits/postgres.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
 import { createRedisLimiter } from './limits/redis.limiter.js';
 import { createAbuseEvents } from './observability/abuse-events.js';
@@ -18,6 +19,8 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
 import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { RetentionJob } from './maintenance/retention.job.js';
+import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -33,6 +36,7 @@ export interface Container {
   worker: OutboxWorker;
   limiter: RateLimiter;
   guard: AbuseGuard;
+  retention: RetentionJob;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -57,18 +61,27 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const random = overrides.random ?? cryptoRandom;
   const secret = loadOrCreateSecret(config, logger);
   const vault = new CodeVault(secret, random);
-  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
-  await store.migrate();
+  const store = createStore(config, vault, logger);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
   // Test-mode keys: their messages go to the dev outbox whatever the configured provider is.
   const sandboxSender = sender.name === 'console' ? sender : new ConsoleProvider(store, logger, clock, random);
-  const worker = new OutboxWorker({ store, vault, sender, sandboxSender, clock, logger, metrics }, { pollMs: config.workerPollMs, ...overrides.worker });
+  const worker = new OutboxWorker(
+    { store, vault, sender, sandboxSender, clock, logger, metrics },
+    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
+  );
+  const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const events = createAbuseEvents(logger, metrics.registry);
-  // Limits live in the store unless Redis is configured; with Redis in fallback mode the store's
-  // limiter takes over while Redis is down.
-  const storeLimiter = createSqliteLimiter(store.database);
+  // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
+  // with Redis in fallback mode the store's limiter takes over while Redis is down.
+  const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database);
   const redis = config.redisUrl === null || overrides.limiter
     ? null
     : createRedisLimiter({
@@ -106,13 +119,28 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     worker,
     limiter,
     guard,
+    retention,
     devOutbox: sender.name === 'console',
     async close() {
       await worker.stop(config.shutdownTimeoutMs);
+      await retention.stop();
       await redis?.close();
       await store.close();
     },
   };
+}
+
+/** The store that OTPGATE_DATABASE_URL names. */
+function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Store {
+  if (config.store === 'postgres') {
+    return new PostgresStore({
+      connectionString: config.databaseUrl,
+      vault,
+      poolMax: config.pgPoolMax,
+      onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
+    });
+  }
+  return new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
 }
 
 /**

@@ -1,13 +1,19 @@
+import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from './config.js';
+import type { Config } from './config.js';
+import { runPrimary } from './cluster.js';
 import { createContainer } from './container.js';
 import { buildApp } from './http/app.js';
 
-/** `npm start`: serve the API until SIGTERM/SIGINT, then drain requests and the outbox. */
-export async function serve(): Promise<void> {
-  let config;
+export interface ServeOptions {
+  /** Processes that serve the API (node:cluster); more than 1 needs PostgreSQL. Default 1. */
+  workers?: number;
+}
+
+function configOrExit(): Readonly<Config> {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`otpgate: invalid configuration: ${error.message}\n`);
@@ -15,6 +21,25 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
+}
+
+/** `npm start`: serve the API until SIGTERM/SIGINT, then drain requests and the outbox. */
+export async function serve(options: ServeOptions = {}): Promise<void> {
+  const config = configOrExit();
+  const workers = options.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    if (config.store !== 'postgres') {
+      // Several processes on one SQLite file would queue on its single write lock: no faster, and
+      // every process would run its own outbox worker and purge against the same file.
+      process.stderr.write('otpgate: --workers above 1 needs PostgreSQL (OTPGATE_DATABASE_URL=postgres://…); SQLite has one writer per file.\n');
+      process.exit(2);
+    }
+    return runPrimary(config, workers);
+  }
+  await serveOne(config);
+}
+
+async function serveOne(config: Readonly<Config>): Promise<void> {
   const container = await createContainer(config);
   const issued = await container.tenancy.bootstrapAdminKey(config.adminKey);
   if (issued) {
@@ -27,6 +52,7 @@ export async function serve(): Promise<void> {
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
   container.worker.start();
+  container.retention.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,3 +1,4 @@
+import { codeOf } from '../../test/helpers/errors.js';
 import { describe, it, expect } from 'vitest';
 import { getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
@@ -5,15 +6,6 @@ import { AppError } from './errors.js';
 import { E164_PATTERN, assertSmsCapable, maskPhone, normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return (error as AppError).code;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('normalizePhone — mobile numbers in the formats people type', () => {
   const cases: Array<{ name: string; e164: string; country: string; inputs: Array<[string, string?]> }> = [

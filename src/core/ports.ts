@@ -137,6 +137,25 @@ export interface MetaStore {
   setMeta(key: string, value: string): Promise<void>;
 }
 
+/** Rows removed by one purge batch. */
+export interface PurgeCounts {
+  verifications: number;
+  /** Messages of the removed verifications (they go with them). */
+  messages: number;
+  devOutbox: number;
+  idempotencyKeys: number;
+}
+
+/** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */
+export interface RetentionStore {
+  /**
+   * Deletes at most `batchSize` rows of each kind created before `before`: verifications that
+   * can no longer change (with their messages), dev-outbox entries and idempotency keys. The
+   * caller repeats until a batch comes back short, so no statement holds locks for long.
+   */
+  purgeBatch(before: number, batchSize: number): Promise<PurgeCounts>;
+}
+
 export interface Store
   extends ServiceStore,
     ApiKeyStore,
@@ -145,7 +164,8 @@ export interface Store
     DevOutboxStore,
     IdempotencyStore,
     MetaStore,
-    PrefixBlockStore {
+    PrefixBlockStore,
+    RetentionStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<number>;
   /** Cheap liveness probe of the backing database. */

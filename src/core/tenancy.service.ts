@@ -148,7 +148,13 @@ export class TenancyService {
   async bootstrapAdminKey(configured: string | null): Promise<IssuedKey | null> {
     if (configured !== null) {
       const existing = await this.#store.findApiKeyByHash(hashKey(configured));
-      if (!existing) await this.createKey('admin', null, 'OTPGATE_ADMIN_KEY', configured);
+      if (existing) return null;
+      try {
+        await this.createKey('admin', null, 'OTPGATE_ADMIN_KEY', configured);
+      } catch (error) {
+        // Instances starting together on one database race here; the loser finds the winner's row.
+        if (!(await this.#store.findApiKeyByHash(hashKey(configured)))) throw error;
+      }
       return null;
     }
     if ((await this.#store.countActiveAdminKeys()) > 0) return null;

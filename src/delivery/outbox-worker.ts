@@ -21,6 +21,11 @@ export interface OutboxWorkerOptions {
   backoffMaxMs?: number;
   /** A provider call that takes longer fails as retryable `timeout` (ms). Default 10000. */
   sendTimeoutMs?: number;
+  /**
+   * When a round fails (the database is down), the next one waits `pollMs`, doubling per failed
+   * round up to this (ms), so an outage is not met with a query storm. Default 30000.
+   */
+  outageBackoffMaxMs?: number;
 }
 
 export interface OutboxWorkerDeps {
@@ -48,6 +53,9 @@ export class OutboxWorker {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  /** Consecutive failed rounds, and when the next round may run (Date.now() time: it paces real timers). */
+  #failures = 0;
+  #resumeAt = 0;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
     this.#deps = deps;
@@ -59,6 +67,7 @@ export class OutboxWorker {
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+      outageBackoffMaxMs: options.outageBackoffMaxMs ?? 30_000,
     };
   }
 
@@ -71,14 +80,26 @@ export class OutboxWorker {
 
   /** Something was queued: run soon, without waiting for the next poll. */
   notify(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || Date.now() < this.#resumeAt) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
     this.#running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#drain())
-      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox round failed'))
+      .then(() => {
+        if (this.#failures === 0) return;
+        this.#deps.logger.info({ failed_rounds: this.#failures }, 'outbox worker recovered');
+        this.#failures = 0;
+        this.#resumeAt = 0;
+      })
+      .catch((error: unknown) => {
+        this.#failures++;
+        const delay = Math.min(this.#options.outageBackoffMaxMs, this.#options.pollMs * 2 ** Math.min(this.#failures - 1, 20));
+        this.#resumeAt = Date.now() + delay;
+        this.#again = false;
+        this.#deps.logger.error({ err: error, failed_rounds: this.#failures, retry_in_ms: delay }, 'outbox round failed; backing off');
+      })
       .finally(() => {
         this.#running = null;
         if (this.#again) {

@@ -27,13 +27,16 @@ export const Problem = Type.Object(
     request_id: Type.String({ description: 'Also in the X-Request-Id header; quote it when asking for help', examples: ['req_3k9x2m'] }),
     errors: Type.Optional(
       Type.Array(
-        Type.Object({ path: Type.String(), message: Type.String() }),
+        Type.Object({
+          path: Type.String({ description: 'Where in the request', examples: ['body/to'] }),
+          message: Type.String({ description: 'What is wrong there', examples: ['must NOT have fewer than 1 characters'] }),
+        }),
         { description: 'Field-level validation errors' },
       ),
     ),
     verification_id: Type.Optional(Type.String({ description: 'The verification the error is about' })),
     verification_status: Type.Optional(Type.String({ description: 'Its status now' })),
-    resend_available_at: Type.Optional(Type.String({ format: 'date-time' })),
+    resend_available_at: Type.Optional(Type.String({ format: 'date-time', description: 'With resend_cooldown: when a resend is allowed' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details', additionalProperties: true },
 );
@@ -142,13 +145,13 @@ export const Service = Type.Composite(
 export const ApiKey = Type.Object(
   {
     id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
-    service_id: Nullable(Type.String(), { description: 'null for admin keys' }),
-    kind: Type.Union([Type.Literal('admin'), Type.Literal('service')]),
-    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test keys send to the dev outbox only' }),
-    name: Nullable(Type.String()),
+    service_id: Nullable(Type.String(), { description: 'The service the key belongs to; null for admin keys' }),
+    kind: Type.Union([Type.Literal('admin'), Type.Literal('service')], { description: 'admin keys manage services; service keys run verifications' }),
+    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test (sandbox) keys send to the dev outbox only and use no budget', examples: ['live'] }),
+    name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
     prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
     created_at: IsoTime('Creation time'),
-    revoked_at: Nullable(Type.String({ format: 'date-time' })),
+    revoked_at: Nullable(Type.String({ format: 'date-time' }), { description: 'When it was revoked; null while active' }),
   },
   { $id: 'ApiKey' },
 );
@@ -156,10 +159,10 @@ export const ApiKey = Type.Object(
 export const IssuedKey = Type.Object({
   id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   key: Type.String({ description: 'The secret key. Shown once: store it now.', examples: ['og_live_4hQeVd0cYkq1bT3dFQ2bJm4Y7s9KxW1z'] }),
-  service_id: Type.String(),
-  name: Nullable(Type.String()),
-  prefix: Type.String(),
-  mode: Type.Union([Type.Literal('live'), Type.Literal('test')]),
+  service_id: Type.String({ description: 'The service the key belongs to', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it in lists', examples: ['og_live_4hQe'] }),
+  mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test (sandbox) keys send to the dev outbox only', examples: ['live'] }),
   created_at: IsoTime('Creation time'),
 });
 
@@ -189,7 +192,7 @@ export const CheckBody = Type.Object(
   {
     id: Type.Optional(Type.String({ maxLength: 40, description: 'Verification id (or give "to")', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Phone number: checks its latest verification with this context', examples: ['+14155550123'] })),
-    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint when "to" is in a national format', examples: ['US'] })),
     code: Type.String({ minLength: 1, maxLength: 20, description: 'The code the person typed', examples: ['123456'] }),
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it (checks_per_client_ip)', examples: ['203.0.113.7'] })),
@@ -215,12 +218,12 @@ export const Verification = Type.Object(
     service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     to: E164,
     country: Nullable(Type.String(), { description: 'ISO 3166-1 alpha-2 region of the number', examples: ['US'] }),
-    channel: Type.Literal('sms'),
+    channel: Type.Literal('sms', { description: 'Delivery channel' }),
     status: VerificationStatusSchema,
     locale: Type.String({ examples: ['en'] }),
     expires_at: IsoTime('The code is refused from this instant on'),
     attempts_remaining: Type.Integer({ description: 'Checks left', examples: [5] }),
-    sends: Type.Array(Send),
+    sends: Type.Array(Send, { description: 'Every SMS sent for this verification, oldest first (empty in lists)' }),
     resend_available_at: Nullable(Type.String({ format: 'date-time' }), { description: 'Earliest resend; null when no more sends are allowed' }),
     created_at: IsoTime('Creation time'),
     updated_at: IsoTime('Last change'),
@@ -241,8 +244,8 @@ export const OutboxEntry = Type.Object({
   id: Type.String({ examples: ['obx_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   to: E164,
   body: Type.String({ examples: ['123456 is your Acme verification code. Do not share it.'] }),
-  verification_id: Type.String(),
-  message_id: Type.String(),
+  verification_id: Type.String({ description: 'The verification this SMS belongs to', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  message_id: Type.String({ description: 'The message id shown in the verification\'s sends', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   created_at: IsoTime('When it was "sent"'),
 });
 
@@ -259,7 +262,7 @@ export const PrefixBlockSchema = Type.Object({
 
 export const PageOf = <T extends TSchema>(item: T) =>
   Type.Object({
-    data: Type.Array(item),
+    data: Type.Array(item, { description: 'This page, newest first' }),
     next_cursor: Nullable(Type.String(), { description: 'Pass as ?cursor= for the next page; null on the last page' }),
   });
 

@@ -1,5 +1,5 @@
+import { codeOf } from '../../test/helpers/errors.js';
 import { describe, it, expect } from 'vitest';
-import { AppError } from '../core/errors.js';
 import { BUILT_IN_TEMPLATES } from './locales.js';
 import { analyzeSms, packedOctets } from './segments.js';
 import {
@@ -19,15 +19,6 @@ const CODE_10 = '0123456789';
 const DOMAIN_30 = 'login-secure-example-shop.co.uk'.slice(0, 30); // 30 characters
 const APP_HASH = 'FA+9qCX9VSu';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return (error as AppError).code;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('built-in templates', () => {
   it('cover at least 10 locales including the required ones', () => {

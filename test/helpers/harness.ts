@@ -31,13 +31,15 @@ export interface HarnessOptions {
   overrides?: ContainerOverrides;
   /** SQLite file path; default an in-memory database. */
   databasePath?: string;
+  /** Any OTPGATE_DATABASE_URL (e.g. postgres://…); wins over databasePath. */
+  databaseUrl?: string;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new FakeClock();
   const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
   const config: Readonly<Config> = loadConfig({
-    OTPGATE_DATABASE_URL: `sqlite:${options.databasePath ?? ':memory:'}`,
+    OTPGATE_DATABASE_URL: options.databaseUrl ?? `sqlite:${options.databasePath ?? ':memory:'}`,
     OTPGATE_SECRET: randomBytes(32).toString('base64url'),
     OTPGATE_ADMIN_KEY: adminKey,
     OTPGATE_LOG_LEVEL: 'info',

@@ -21,9 +21,9 @@ export interface ServerProcess {
  * Starts the built server (`node dist/main.js`, as `npm start` does) on a free port and
  * resolves once it listens. Tests that need a real process use this; `npm test` builds first.
  */
-export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; args?: string[] } = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'otpgate-e2e-'));
-  const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, options.args ?? [join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', OTPGATE_PORT: '0', OTPGATE_DATA_DIR: dataDir, OTPGATE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

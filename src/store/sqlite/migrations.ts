@@ -2,6 +2,8 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
+import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
     version: 1,
@@ -99,6 +101,11 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (scope, key)
 );
 `,
+  },
+  {
+    version: 2,
+    name: 'retention',
+    sql: RETENTION_INDEXES_SQL,
   },
   {
     version: 50,

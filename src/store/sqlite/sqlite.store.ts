@@ -12,10 +12,11 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, Store, VerificationFilter } from '../../core/ports.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
-import { withAbuseDefaults } from '../../core/abuse-settings.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor } from '../cursor.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
+import type { Row } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -29,8 +30,6 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'normal' | 'full';
 }
-
-type Row = Record<string, unknown>;
 
 /**
  * The embedded store. better-sqlite3 is synchronous and the process is single-threaded, so
@@ -331,15 +330,7 @@ export class SqliteStore implements Store {
     }
     params.push(limit);
     const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params) as Row[]).map((row) => ({
-      id: row.id as string,
-      serviceId: row.service_id as string,
-      verificationId: row.verification_id as string,
-      messageId: row.message_id as string,
-      to: row.to_number as string,
-      body: this.#vault.open(row.id as string, row.body_sealed as Buffer),
-      createdAt: row.created_at as number,
-    }));
+    return (this.#stmt(sql).all(...params) as Row[]).map((row) => toDevOutboxEntry(row, this.#vault));
   }
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────
@@ -387,92 +378,23 @@ export class SqliteStore implements Store {
   async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
     return this.#stmt('DELETE FROM prefix_blocks WHERE service_id = ? AND prefix = ?').run(serviceId, prefix).changes > 0;
   }
-}
 
-function toPrefixBlock(row: Row): PrefixBlock {
-  return {
-    serviceId: row.service_id as string,
-    prefix: row.prefix as string,
-    mode: row.mode as PrefixBlock['mode'],
-    reason: row.reason as string,
-    sends: row.sends as number,
-    approvals: row.approvals as number,
-    baselinePerWindow: row.baseline_per_window as number,
-    createdAt: row.created_at as number,
-    expiresAt: row.expires_at as number,
-  };
-}
-
-function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
-  if (rows.length <= limit) return { data: rows, nextCursor: null };
-  const data = rows.slice(0, limit);
-  return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
-}
-
-function toService(row: Row): ServiceRecord {
-  return {
-    id: row.id as string,
-    settings: withAbuseDefaults(JSON.parse(row.settings as string) as ServiceSettings),
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toApiKey(row: Row): ApiKeyRecord {
-  return {
-    id: row.id as string,
-    kind: row.kind as ApiKeyRecord['kind'],
-    serviceId: (row.service_id as string | null) ?? null,
-    keyHash: row.key_hash as string,
-    prefix: row.prefix as string,
-    name: (row.name as string | null) ?? null,
-    createdAt: row.created_at as number,
-    revokedAt: (row.revoked_at as number | null) ?? null,
-    mode: (row.mode as ApiKeyRecord['mode'] | undefined) ?? 'live',
-  };
-}
-
-function toVerification(row: Row): VerificationRecord {
-  return {
-    id: row.id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    country: (row.country as string | null) ?? null,
-    channel: 'sms',
-    status: row.status as VerificationStatus,
-    locale: row.locale as string,
-    codeDigest: row.code_digest as Buffer,
-    codeSealed: row.code_sealed as Buffer,
-    contextDigest: row.context_digest as string,
-    attempts: row.attempts as number,
-    maxAttempts: row.max_attempts as number,
-    sendCount: row.send_count as number,
-    maxSends: row.max_sends as number,
-    resendCooldownMs: row.resend_cooldown_ms as number,
-    lastSendAt: row.last_send_at as number,
-    expiresAt: row.expires_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    isTest: row.is_test === 1,
-    sandbox: row.sandbox === 1,
-    clientIp: (row.client_ip as string | null) ?? null,
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    id: row.id as string,
-    verificationId: row.verification_id as string,
-    serviceId: row.service_id as string,
-    to: row.to_number as string,
-    status: row.status as MessageRecord['status'],
-    attempts: row.attempts as number,
-    nextAttemptAt: row.next_attempt_at as number,
-    leaseUntil: (row.lease_until as number | null) ?? null,
-    provider: (row.provider as string | null) ?? null,
-    providerMessageId: (row.provider_message_id as string | null) ?? null,
-    errorCode: (row.error_code as string | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
+  // ── retention ───────────────────────────────────────────────────────────────────────────
+  async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    return this.#db.transaction((): PurgeCounts => {
+      const ids = (this.#stmt(`SELECT id FROM verifications WHERE created_at < ? AND (status <> 'pending' OR expires_at <= ?)
+        ORDER BY created_at LIMIT ?`).all(before, before, batchSize) as Row[]).map((row) => row.id as string);
+      let messages = 0;
+      let verifications = 0;
+      for (const id of ids) {
+        messages += this.#stmt('DELETE FROM messages WHERE verification_id = ?').run(id).changes;
+        verifications += this.#stmt('DELETE FROM verifications WHERE id = ?').run(id).changes;
+      }
+      const devOutbox = this.#stmt('DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < ? ORDER BY created_at LIMIT ?)')
+        .run(before, batchSize).changes;
+      const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
+        (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys };
+    })();
+  }
 }

@@ -18,9 +18,9 @@ export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       querystring: Type.Object({
         to: Type.Optional(Type.String({ maxLength: 64, description: 'Only messages to this number' })),
         service_id: Type.Optional(Type.String({ maxLength: 64, description: 'Admin key only: one service' })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many, newest first' })),
       }),
-      response: { 200: Type.Object({ data: Type.Array(OutboxEntry) }), ...problemResponses(400, 401, 409) },
+      response: { 200: Type.Object({ data: Type.Array(OutboxEntry, { description: 'Newest first' }) }), ...problemResponses(400, 401, 409) },
     },
   }, async (request) => {
     const principal = await authenticate(c.tenancy, request);

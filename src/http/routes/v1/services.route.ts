@@ -104,7 +104,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     onRequest: admin,
     schema: {
       tags, security, summary: 'List a service\'s keys', description: 'Prefixes only; keys are never shown again.', params: IdParam,
-      response: { 200: Type.Object({ data: Type.Array(Type.Ref('ApiKey')) }), ...problemResponses(401, 403, 404) },
+      response: { 200: Type.Object({ data: Type.Array(Type.Ref('ApiKey'), { description: 'Keys of the service, revoked ones included' }) }), ...problemResponses(401, 403, 404) },
     },
   }, async (request) => ({ data: (await c.tenancy.listKeys(request.params.id)).map(apiKeyView) }));
 

@@ -85,7 +85,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       querystring: Type.Composite([
         ListQuery,
         Type.Object({
-          status: Type.Optional(Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)))),
+          status: Type.Optional(Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)), { description: 'Only verifications in this status' })),
           to: Type.Optional(Type.String({ maxLength: 64, description: 'Phone number' })),
         }),
       ]),

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, '/srv/otpgate');
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/srv/otpgate/data',
+      databaseUrl: 'sqlite:/srv/otpgate/data/otpgate.db',
+      adminKey: null,
+      secret: null,
+      logLevel: 'info',
+      smsProvider: 'console',
+      bodyLimitBytes: 16384,
+      trustProxy: false,
+      sqliteSynchronous: 'normal',
+      shutdownTimeoutMs: 10000,
+      workerPollMs: 1000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    ['OTPGATE_PORT', 'eighty'],
+    ['OTPGATE_PORT', '70000'],
+    ['OTPGATE_LOG_LEVEL', 'loud'],
+    ['OTPGATE_SMS_PROVIDER', 'pigeon'],
+    ['OTPGATE_TRUST_PROXY', 'maybe'],
+    ['OTPGATE_ADMIN_KEY', 'short'],
+    ['OTPGATE_SECRET', 'too-short'],
+    ['OTPGATE_DATABASE_URL', 'mysql://localhost/otp'],
+    ['OTPGATE_BODY_LIMIT_BYTES', '10'],
+    ['OTPGATE_HOST', 'bad host!'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ OTPGATE_PORT: '', OTPGATE_ADMIN_KEY: '  ' }).port).toBe(8080);
+  });
+});
+
+const SECRET = 'x'.repeat(40);
+const fails = (env: Record<string, string>, variable: string, pattern: RegExp) => {
+  let error: unknown;
+  try {
+    loadConfig(env, '/srv');
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).variable).toBe(variable);
+  expect((error as ConfigError).message).toMatch(pattern);
+};
+
+describe('store selection', () => {
+  it('defaults to the SQLite file in the data dir', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config).toMatchObject({ store: 'sqlite', databaseUrl: 'sqlite:/srv/data/otpgate.db', pgPoolMax: 10 });
+  });
+
+  it('selects PostgreSQL for postgres:// and postgresql:// URLs', () => {
+    for (const url of ['postgres://otp:pw@db.internal:5432/otpgate', 'postgresql://otp@10.0.0.5/otpgate?sslmode=require']) {
+      expect(loadConfig({ OTPGATE_DATABASE_URL: url, OTPGATE_SECRET: SECRET }, '/srv')).toMatchObject({ store: 'postgres', databaseUrl: url });
+    }
+  });
+
+  it('needs a shared OTPGATE_SECRET in PostgreSQL mode', () => {
+    fails({ OTPGATE_DATABASE_URL: 'postgres://db/otpgate' }, 'OTPGATE_SECRET', /required with PostgreSQL/);
+  });
+
+  it('refuses other schemes and URLs without a database', () => {
+    fails({ OTPGATE_DATABASE_URL: 'mysql://db/otpgate' }, 'OTPGATE_DATABASE_URL', /must be sqlite/);
+    fails({ OTPGATE_DATABASE_URL: 'postgres://db', OTPGATE_SECRET: SECRET }, 'OTPGATE_DATABASE_URL', /names no database/);
+  });
+
+  it('validates the pool size, retention and lease settings', () => {
+    const config = loadConfig({ OTPGATE_PG_POOL_MAX: '25', OTPGATE_RETENTION_DAYS: '0', OTPGATE_WORKER_LEASE_MS: '5000' }, '/srv');
+    expect(config).toMatchObject({ pgPoolMax: 25, retentionDays: 0, workerLeaseMs: 5000, purgeIntervalMs: 3_600_000 });
+    expect(loadConfig({}, '/srv').retentionDays).toBe(30);
+    fails({ OTPGATE_PG_POOL_MAX: '0' }, 'OTPGATE_PG_POOL_MAX', /from 1 to 1000/);
+    fails({ OTPGATE_RETENTION_DAYS: 'thirty' }, 'OTPGATE_RETENTION_DAYS', /whole number/);
+  });
+
+  it('hides the database password in output', () => {
+    expect(redactDatabaseUrl('postgres://otp:s3cret@db:5432/otpgate')).toBe('postgres://otp:***@db:5432/otpgate');
+    expect(redactDatabaseUrl('sqlite:/srv/data/otpgate.db')).toBe('sqlite:/srv/data/otpgate.db');
+  });
+});
+
+describe('documentation', () => {
+  it('README and .env.example list every variable config.ts reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const root = new URL('..', import.meta.url);
+    const source = readFileSync(new URL('src/config.ts', root), 'utf8');
+    const names = new Set([...source.matchAll(/'(OTPGATE_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    expect(names.size).toBeGreaterThan(10);
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    for (const name of names) {
+      expect(readme, `${name} in README.md`).toContain(`\`${name}\``);
+      expect(example, `${name} in .env.example`).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Forward-only migrations for the PostgreSQL store. Append; never edit a shipped entry. Version
+ * numbers follow the SQLite list (store/sqlite/migrations.ts): version N means the same schema
+ * change in both dialects, so a feature adds one entry to each.
+ *
+ * Types: times are `bigint` epoch milliseconds, like SQLite and like the `number`s of the domain
+ * model, so both stores compare and page exactly alike and no time zone ever enters a query
+ * (the pool parses int8 to a JS number: epoch ms stay far below 2^53). Digests and sealed values
+ * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
+ * that makes them time-sortable (a locale collation could order them differently).
+ */
+import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+CREATE TABLE meta (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+
+CREATE TABLE services (
+  id text COLLATE "C" PRIMARY KEY,
+  settings jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id text COLLATE "C" PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('admin', 'service')),
+  service_id text COLLATE "C" REFERENCES services(id) ON DELETE CASCADE,
+  key_hash text NOT NULL UNIQUE,
+  prefix text NOT NULL,
+  name text,
+  created_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE INDEX api_keys_service ON api_keys(service_id);
+
+CREATE TABLE verifications (
+  id text COLLATE "C" PRIMARY KEY,
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  to_number text NOT NULL,
+  country text,
+  channel text NOT NULL,
+  status text NOT NULL,
+  locale text NOT NULL,
+  code_digest bytea NOT NULL,
+  code_sealed bytea NOT NULL,
+  context_digest text NOT NULL,
+  attempts integer NOT NULL,
+  max_attempts integer NOT NULL,
+  send_count integer NOT NULL,
+  max_sends integer NOT NULL,
+  resend_cooldown_ms bigint NOT NULL,
+  last_send_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  is_test boolean NOT NULL,
+  client_ip text
+);
+-- Resend and check-by-number look up the newest verification of a number in a service.
+CREATE INDEX verifications_lookup ON verifications(service_id, to_number, context_digest, id);
+CREATE INDEX verifications_service ON verifications(service_id, id);
+CREATE INDEX verifications_status ON verifications(service_id, status, id);
+
+CREATE TABLE messages (
+  id text COLLATE "C" PRIMARY KEY,
+  verification_id text COLLATE "C" NOT NULL REFERENCES verifications(id) ON DELETE CASCADE,
+  service_id text COLLATE "C" NOT NULL,
+  to_number text NOT NULL,
+  status text NOT NULL,
+  attempts integer NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  lease_until bigint,
+  provider text,
+  provider_message_id text,
+  error_code text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX messages_verification ON messages(verification_id);
+-- Only unfinished messages are in this index, so claiming stays cheap however large the table grows.
+CREATE INDEX messages_due ON messages(next_attempt_at) WHERE status IN ('queued', 'sending');
+
+CREATE TABLE dev_outbox (
+  id text COLLATE "C" PRIMARY KEY,
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  verification_id text COLLATE "C" NOT NULL,
+  message_id text COLLATE "C" NOT NULL,
+  to_number text NOT NULL,
+  body_sealed bytea NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX dev_outbox_service ON dev_outbox(service_id, to_number, id);
+
+CREATE TABLE idempotency_keys (
+  scope text NOT NULL,
+  key text NOT NULL,
+  request_hash text NOT NULL,
+  status_code integer,
+  body text,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'retention',
+    sql: RETENTION_INDEXES_SQL,
+  },
+  {
+    version: 50,
+    name: 'abuse_controls',
+    // Rate-limit counters live in otpgate_rate_limits, which the PostgreSQL limiter creates
+    // itself (src/limits/postgres.limiter.ts); only the durable prefix blocks are store schema.
+    sql: `
+CREATE TABLE prefix_blocks (
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  prefix text NOT NULL,
+  mode text NOT NULL CHECK (mode IN ('enforced', 'monitor')),
+  reason text NOT NULL,
+  sends integer NOT NULL,
+  approvals integer NOT NULL,
+  baseline_per_window double precision NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (service_id, prefix)
+);
+`,
+  },
+  {
+    version: 51,
+    name: 'sandbox_keys',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN mode text NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
+ALTER TABLE verifications ADD COLUMN sandbox boolean NOT NULL DEFAULT false;
+`,
+  },
+];

@@ -1,0 +1,118 @@
+import pg from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
+import type { Row } from '../rows.js';
+import { isUnavailable, mapDatabaseError } from './postgres.errors.js';
+
+export interface PgDatabaseOptions {
+  /** `postgres://user:password@host:port/database?…` (libpq-style parameters such as sslmode work). */
+  connectionString: string;
+  /** Connections per process. Default 10. */
+  poolMax?: number;
+  /** How long a query waits for a connection before it fails as 503 (ms). Default 5000. */
+  connectTimeoutMs?: number;
+  /** A query without an answer for this long fails as 503 (ms), so a hung server cannot hang requests. Default 15000. */
+  queryTimeoutMs?: number;
+  /** Told about connections that broke while idle (the pool replaces them by itself). */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** Advisory lock id that serializes migrations across instances starting at once ("otpg"). */
+const MIGRATION_LOCK = 0x6f747067;
+const INT8_OID = 20;
+
+/** Epoch milliseconds and counts are int8; as JS numbers they are exact below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export type Queryable = Pick<PoolClient, 'query'>;
+
+/**
+ * The pool with the two things every statement of the store needs: errors that mean "database
+ * unreachable" turned into 503 in one place, and transactions that always give their
+ * connection back (destroyed when it broke).
+ */
+export class PgDatabase {
+  readonly #pool: pg.Pool;
+
+  constructor(options: PgDatabaseOptions) {
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 15_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      // Names each process in pg_stat_activity, so an operator can tell instances apart.
+      application_name: `otpgate/${process.pid}`,
+      types,
+    });
+    // Without a listener, an idle connection dropped by a database restart would crash the process.
+    this.#pool.on('error', (error) => options.onConnectionError?.(error));
+  }
+
+  /** The pool itself, for the PostgreSQL rate limiter (rate-limiter-flexible takes a pg Pool). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  async query<R extends QueryResultRow = Row>(sql: string, params: unknown[] = [], client: Queryable = this.#pool): Promise<pg.QueryResult<R>> {
+    try {
+      return await client.query<R>(sql, params);
+    } catch (error) {
+      throw mapDatabaseError(error);
+    }
+  }
+
+  async tx<T>(run: (client: Queryable) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw mapDatabaseError(error);
+    }
+    // A checked-out client has no pool listener; a connection lost between statements must not crash us.
+    const onError = () => {};
+    client.on('error', onError);
+    let broken = false;
+    try {
+      await this.query('BEGIN', [], client);
+      const result = await run(client);
+      await this.query('COMMIT', [], client);
+      return result;
+    } catch (error) {
+      broken = isUnavailable(error) || isUnavailable((error as { cause?: unknown }).cause);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw mapDatabaseError(error);
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Applies what `migrations` holds and the database lacks, one transaction each, under an advisory lock. */
+  async migrate(migrations: ReadonlyArray<{ version: number; name: string; sql: string }>): Promise<number> {
+    // One transaction under a transaction-scoped advisory lock: instances that start together
+    // queue on the lock, the first applies everything, the others then find nothing to do. DDL is
+    // transactional in PostgreSQL, so a failed migration leaves no half-applied schema, and no
+    // session-level lock is left behind (safe behind PgBouncer in transaction mode).
+    return this.tx(async (client) => {
+      await this.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK], client);
+      await this.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)', [], client);
+      const done = new Set((await this.query<{ version: number }>('SELECT version FROM schema_migrations', [], client)).rows.map((r) => r.version));
+      let applied = 0;
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        await this.query(migration.sql, [], client);
+        await this.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()], client);
+        applied++;
+      }
+      return applied;
+    });
+  }
+
+  async end(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}

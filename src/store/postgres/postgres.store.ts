@@ -1,0 +1,386 @@
+import type { CodeVault } from '../../core/code-vault.js';
+import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
+import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import { decodeCursor } from '../cursor.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
+import type { Row } from '../rows.js';
+import { PgDatabase } from './postgres.pool.js';
+import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+export interface PostgresStoreOptions extends PgDatabaseOptions {
+  /** Seals dev-outbox bodies at rest. */
+  vault: CodeVault;
+}
+
+const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
+  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip, sandbox`;
+const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
+  provider_message_id, error_code, created_at, updated_at`;
+
+/**
+ * The scale-out store: any number of otpgate instances share one PostgreSQL database. Every
+ * guarantee the embedded store gets from SQLite's single writer is kept here with row locks:
+ * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
+ * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly #db: PgDatabase;
+  readonly #vault: CodeVault;
+
+  constructor(options: PostgresStoreOptions) {
+    this.#vault = options.vault;
+    this.#db = new PgDatabase(options);
+  }
+
+  /** The connection pool, shared with the PostgreSQL rate limiter. */
+  get pool(): PgDatabase['pool'] {
+    return this.#db.pool;
+  }
+
+  migrate(): Promise<number> {
+    return this.#db.migrate(POSTGRES_MIGRATIONS);
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.#db.end();
+  }
+
+  // ── meta ────────────────────────────────────────────────────────────────────────────────
+  async getMeta(key: string): Promise<string | null> {
+    const { rows } = await this.#db.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#db.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  // ── services ────────────────────────────────────────────────────────────────────────────
+  async createService(service: ServiceRecord): Promise<void> {
+    await this.#db.query('INSERT INTO services (id, settings, created_at, updated_at) VALUES ($1, $2, $3, $4)', [
+      service.id, JSON.stringify(service.settings), service.createdAt, service.updatedAt,
+    ]);
+  }
+
+  async getService(id: string): Promise<ServiceRecord | null> {
+    const { rows } = await this.#db.query('SELECT * FROM services WHERE id = $1', [id]);
+    return rows[0] ? toService(rows[0]) : null;
+  }
+
+  async listServices(options: ListOptions): Promise<Page<ServiceRecord>> {
+    const after = decodeCursor(options.cursor);
+    const { rows } =
+      after === null
+        ? await this.#db.query('SELECT * FROM services ORDER BY id DESC LIMIT $1', [options.limit + 1])
+        : await this.#db.query('SELECT * FROM services WHERE id < $1 ORDER BY id DESC LIMIT $2', [after, options.limit + 1]);
+    return page(rows.map(toService), options.limit);
+  }
+
+  async updateServiceSettings(id: string, settings: ServiceSettings, now: number): Promise<ServiceRecord | null> {
+    const { rows } = await this.#db.query('UPDATE services SET settings = $1, updated_at = $2 WHERE id = $3 RETURNING *', [JSON.stringify(settings), now, id]);
+    return rows[0] ? toService(rows[0]) : null;
+  }
+
+  async deleteService(id: string): Promise<boolean> {
+    // Foreign keys cascade to keys, verifications, messages and the dev outbox.
+    return ((await this.#db.query('DELETE FROM services WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  }
+
+  // ── API keys ────────────────────────────────────────────────────────────────────────────
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode,
+    ]);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await this.#db.query('SELECT * FROM api_keys WHERE key_hash = $1', [keyHash]);
+    return rows[0] ? toApiKey(rows[0]) : null;
+  }
+
+  async listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]> {
+    const { rows } =
+      serviceId === null
+        ? await this.#db.query("SELECT * FROM api_keys WHERE kind = 'admin' ORDER BY id")
+        : await this.#db.query('SELECT * FROM api_keys WHERE service_id = $1 ORDER BY id', [serviceId]);
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean> {
+    const result =
+      serviceId === null
+        ? await this.#db.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND kind = 'admin' AND revoked_at IS NULL", [now, id])
+        : await this.#db.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND service_id = $3 AND revoked_at IS NULL', [now, id, serviceId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async countActiveAdminKeys(): Promise<number> {
+    const { rows } = await this.#db.query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL");
+    return rows[0]!.n;
+  }
+
+  // ── verifications ───────────────────────────────────────────────────────────────────────
+  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+    await this.#db.tx(async (client) => {
+      await this.#db.query(
+        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+        [
+          v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
+          v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
+          v.sandbox,
+        ],
+        client,
+      );
+      if (message) await this.#insertMessage(message, client);
+    });
+  }
+
+  async #insertMessage(m: MessageRecord, client: Queryable): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt],
+      client,
+    );
+  }
+
+  async findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
+    const { rows } = await this.#db.query(
+      `SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3
+       AND status = 'pending' AND expires_at > $4 ORDER BY id DESC LIMIT 1`,
+      [serviceId, to, contextDigest, now],
+    );
+    return rows[0] ? toVerification(rows[0]) : null;
+  }
+
+  async recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean> {
+    return this.#db.tx(async (client) => {
+      // Conditional on the send count read by the caller: of two concurrent resends the second
+      // waits for the first's row lock, re-reads the row, finds the count moved and does nothing.
+      const result = await this.#db.query(
+        `UPDATE verifications SET send_count = send_count + 1, last_send_at = $1, updated_at = $1
+         WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND send_count = $3 AND send_count < max_sends
+         AND last_send_at + resend_cooldown_ms <= $1`,
+        [now, verificationId, expectedSendCount],
+        client,
+      );
+      if ((result.rowCount ?? 0) === 0) return false;
+      if (message) await this.#insertMessage(message, client);
+      return true;
+    });
+  }
+
+  async getVerification(serviceId: string, id: string): Promise<VerificationRecord | null> {
+    const { rows } = await this.#db.query('SELECT * FROM verifications WHERE id = $1 AND service_id = $2', [id, serviceId]);
+    return rows[0] ? toVerification(rows[0]) : null;
+  }
+
+  async findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null> {
+    const { rows } = await this.#db.query(
+      'SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3 ORDER BY id DESC LIMIT 1',
+      [serviceId, to, contextDigest],
+    );
+    return rows[0] ? toVerification(rows[0]) : null;
+  }
+
+  async listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
+    const params: unknown[] = [serviceId];
+    const where = ['service_id = $1'];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.to !== undefined) add('to_number = ?', filter.to);
+    const after = decodeCursor(options.cursor);
+    if (after !== null) add('id < ?', after);
+    params.push(options.limit + 1);
+    const { rows } = await this.#db.query(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`, params);
+    return page(rows.map(toVerification), options.limit);
+  }
+
+  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+    // The race rule (B3): a check counts only through this one conditional UPDATE. PostgreSQL
+    // takes the row lock for it; a concurrent check on the same verification waits for that
+    // lock and then, under READ COMMITTED, re-evaluates the WHERE clause against the row as the
+    // first one left it (EvalPlanQual) — never against a stale snapshot. So of N concurrent
+    // checks, across any number of instances, at most `max_attempts - attempts` are counted,
+    // and once one has set status = 'approved' no other can apply: two right codes never both win.
+    const sql = matched
+      ? `UPDATE verifications SET attempts = attempts + 1, status = 'approved', updated_at = $1
+         WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts RETURNING *`
+      : `UPDATE verifications SET attempts = attempts + 1, updated_at = $1,
+           status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
+         WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts RETURNING *`;
+    const { rows } = await this.#db.query(sql, [now, verificationId]);
+    return rows[0] ? toVerification(rows[0]) : null;
+  }
+
+  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+    return this.#db.tx(async (client) => {
+      const changed = await this.#db.query("UPDATE verifications SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [status, now, verificationId], client);
+      if ((changed.rowCount ?? 0) === 0) return false;
+      // Nothing still queued for a finished verification may go out.
+      await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = $2 AND status = 'queued'", [now, verificationId], client);
+      return true;
+    });
+  }
+
+  async listMessages(verificationId: string): Promise<MessageRecord[]> {
+    return (await this.#db.query('SELECT * FROM messages WHERE verification_id = $1 ORDER BY id', [verificationId])).rows.map(toMessage);
+  }
+
+  // ── message queue ───────────────────────────────────────────────────────────────────────
+  async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+    // Several workers (on several instances) claim at once: SKIP LOCKED lets each take rows no
+    // other claimer holds, and a row another claimer has just leased is re-checked after its
+    // lock is released (status 'sending' with a lease in the future no longer qualifies), so
+    // no message is leased twice. A lease that ran out (its worker died) qualifies again.
+    const { rows } = await this.#db.query(
+      `WITH due AS (
+         SELECT id FROM messages
+         WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 AND (status = 'queued' OR lease_until <= $1)
+         ORDER BY next_attempt_at LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+       UPDATE messages m SET status = 'sending', lease_until = $3, updated_at = $1
+       FROM due WHERE m.id = due.id
+       RETURNING m.*`,
+      [now, limit, now + leaseMs],
+    );
+    return rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+  }
+
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE messages SET status = $1, attempts = attempts + $2, provider = COALESCE($3, provider),
+         provider_message_id = COALESCE($4, provider_message_id), error_code = $5, next_attempt_at = COALESCE($6, next_attempt_at),
+         lease_until = NULL, updated_at = $7 WHERE id = $8`,
+      [update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null, update.nextAttemptAt ?? null, now, id],
+    );
+  }
+
+  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
+    const result = await this.#db.query(
+      `UPDATE verifications SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = $2 AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`,
+      [now, verificationId],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const { rows } = await this.#db.query<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')");
+    return rows[0]?.at ?? null;
+  }
+
+  // ── dev outbox ──────────────────────────────────────────────────────────────────────────
+  async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
+    await this.#db.query(
+      'INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [entry.id, entry.serviceId, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt],
+    );
+  }
+
+  async listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
+    const { rows } = await this.#db.query(
+      'SELECT * FROM dev_outbox WHERE ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR to_number = $2) ORDER BY id DESC LIMIT $3',
+      [serviceId, to ?? null, limit],
+    );
+    return rows.map((row) => toDevOutboxEntry(row, this.#vault));
+  }
+
+  // ── idempotency ─────────────────────────────────────────────────────────────────────────
+  async beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin> {
+    // Race-free across instances without a transaction: the INSERT claims a new key atomically
+    // (the primary key decides who was first), the UPDATE takes over a stale claim atomically
+    // (the second taker re-reads the refreshed created_at and does nothing). A key released by
+    // abandonIdempotent between our steps is simply claimed again on the next loop.
+    for (let round = 0; round < 3; round++) {
+      const inserted = await this.#db.query(
+        'INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, key) DO NOTHING',
+        [scope, key, requestHash, now],
+      );
+      if ((inserted.rowCount ?? 0) > 0) return { state: 'new' };
+      const takenOver = await this.#db.query(
+        `UPDATE idempotency_keys SET created_at = $4 WHERE scope = $1 AND key = $2 AND request_hash = $3
+         AND status_code IS NULL AND created_at <= $5`,
+        [scope, key, requestHash, now, now - staleAfterMs],
+      );
+      if ((takenOver.rowCount ?? 0) > 0) return { state: 'new' };
+      const { rows } = await this.#db.query('SELECT request_hash, status_code, body FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+      const row = rows[0];
+      if (!row) continue;
+      if (row.request_hash !== requestHash) return { state: 'mismatch' };
+      if (row.status_code !== null) return { state: 'done', statusCode: row.status_code as number, body: row.body as string };
+      return { state: 'in_flight' };
+    }
+    return { state: 'in_flight' };
+  }
+
+  async completeIdempotent(scope: string, key: string, statusCode: number, body: string, now: number): Promise<void> {
+    await this.#db.query('UPDATE idempotency_keys SET status_code = $1, body = $2, created_at = $3 WHERE scope = $4 AND key = $5', [statusCode, body, now, scope, key]);
+  }
+
+  async abandonIdempotent(scope: string, key: string): Promise<void> {
+    await this.#db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL', [scope, key]);
+  }
+
+  // ── retention ───────────────────────────────────────────────────────────────────────────
+  async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    // SKIP LOCKED: instances purging at the same time split the work instead of waiting on each other.
+    const verifications = await this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query<{ id: string }>(
+        `SELECT id FROM verifications WHERE created_at < $1 AND (status <> 'pending' OR expires_at <= $1)
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [before, batchSize],
+        client,
+      );
+      const ids = rows.map((r) => r.id);
+      if (ids.length === 0) return { verifications: 0, messages: 0 };
+      const messages = await this.#db.query('DELETE FROM messages WHERE verification_id = ANY($1::text[])', [ids], client);
+      const deleted = await this.#db.query('DELETE FROM verifications WHERE id = ANY($1::text[])', [ids], client);
+      return { verifications: deleted.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+    });
+    const devOutbox = await this.#db.query(
+      'DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)',
+      [before, batchSize],
+    );
+    const idempotencyKeys = await this.#db.query(
+      `DELETE FROM idempotency_keys WHERE (scope, key) IN
+         (SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, batchSize],
+    );
+    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0 };
+  }
+
+  // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────
+  async savePrefixBlock(b: PrefixBlock): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO prefix_blocks (service_id, prefix, mode, reason, sends, approvals, baseline_per_window, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (service_id, prefix) DO UPDATE SET mode = excluded.mode, reason = excluded.reason, sends = excluded.sends,
+         approvals = excluded.approvals, baseline_per_window = excluded.baseline_per_window, created_at = excluded.created_at,
+         expires_at = excluded.expires_at`,
+      [b.serviceId, b.prefix, b.mode, b.reason, b.sends, b.approvals, b.baselinePerWindow, b.createdAt, b.expiresAt],
+    );
+  }
+
+  async findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const { rows } = await this.#db.query('SELECT * FROM prefix_blocks WHERE service_id = $1 AND prefix = $2 AND expires_at > $3', [serviceId, prefix, now]);
+    return rows[0] ? toPrefixBlock(rows[0]) : null;
+  }
+
+  async listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]> {
+    const { rows } = await this.#db.query('SELECT * FROM prefix_blocks WHERE service_id = $1 AND expires_at > $2 ORDER BY created_at DESC', [serviceId, now]);
+    return rows.map(toPrefixBlock);
+  }
+
+  async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
+    return ((await this.#db.query('DELETE FROM prefix_blocks WHERE service_id = $1 AND prefix = $2', [serviceId, prefix])).rowCount ?? 0) > 0;
+  }
+}

@@ -1,0 +1,319 @@
+import { beforeEach, afterEach, describe, expect, it } from 'vitest';
+import type { VerificationRecord } from '../../src/core/model.js';
+import type { Store } from '../../src/core/ports.js';
+import { RetentionJob } from '../../src/maintenance/retention.job.js';
+import pino from 'pino';
+import { FakeClock, recordFactory, testVault } from './store.records.js';
+import type { CodeVault } from '../../src/core/code-vault.js';
+
+export interface StoreFixture {
+  store: Store;
+  /** A second store on the same database (another instance), for concurrency tests. */
+  peer(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * One behaviour suite for every Store adapter (architecture rule 3). `open` gives a migrated,
+ * empty store per test; an adapter is done when this passes on its real backend.
+ */
+export function storeContract(name: string, open: (vault: CodeVault) => Promise<StoreFixture>, skip = false): void {
+  describe.skipIf(skip)(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+    let clock: FakeClock;
+    let make: ReturnType<typeof recordFactory>;
+
+    beforeEach(async () => {
+      clock = new FakeClock();
+      make = recordFactory(clock);
+      fx = await open(testVault());
+      store = fx.store;
+    });
+    afterEach(async () => fx.cleanup());
+
+    const seed = async (overrides: Partial<VerificationRecord> = {}) => {
+      const service = make.service();
+      await store.createService(service);
+      const v = make.verification(service.id, overrides);
+      const m = make.message(v);
+      await store.createVerification(v, m);
+      return { service, v, m };
+    };
+
+    it('migrates once: a second run applies nothing', async () => {
+      expect(await store.migrate()).toBe(0);
+      await store.ping();
+    });
+
+    it('keeps meta values and overwrites them', async () => {
+      expect(await store.getMeta('k')).toBeNull();
+      await store.setMeta('k', 'one');
+      await store.setMeta('k', 'two');
+      expect(await store.getMeta('k')).toBe('two');
+    });
+
+    it('creates, reads, updates, pages and deletes services (with everything they own)', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const s = make.service(`S${i}`);
+        await store.createService(s);
+        ids.push(s.id);
+        clock.advance(1);
+      }
+      const got = await store.getService(ids[0]!);
+      expect(got?.settings).toMatchObject({ name: 'S0', code_length: 6, test_numbers: { '+14155550000': '123456' } });
+      expect(got?.createdAt).toBe(clock.now() - 5);
+      const first = await store.listServices({ limit: 2 });
+      expect(first.data.map((s) => s.id)).toEqual([ids[4], ids[3]]);
+      const second = await store.listServices({ limit: 2, cursor: first.nextCursor! });
+      expect(second.data.map((s) => s.id)).toEqual([ids[2], ids[1]]);
+      const last = await store.listServices({ limit: 2, cursor: second.nextCursor! });
+      expect(last).toEqual({ data: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+
+      const updated = await store.updateServiceSettings(ids[0]!, { ...got!.settings, name: 'Renamed' }, clock.now() + 10);
+      expect(updated).toMatchObject({ settings: { name: 'Renamed' }, updatedAt: clock.now() + 10 });
+      expect(await store.updateServiceSettings('svc_00000000000000000000000000', got!.settings, 0)).toBeNull();
+
+      const key = make.key(ids[0]!);
+      await store.createApiKey(key);
+      const v = make.verification(ids[0]!);
+      await store.createVerification(v, make.message(v));
+      await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: ids[0]!, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'hi', createdAt: 1 });
+      expect(await store.deleteService(ids[0]!)).toBe(true);
+      expect(await store.deleteService(ids[0]!)).toBe(false);
+      expect(await store.findApiKeyByHash(key.keyHash)).toBeNull();
+      expect(await store.getVerification(ids[0]!, v.id)).toBeNull();
+      expect(await store.listMessages(v.id)).toEqual([]);
+      expect(await store.listDevOutbox(ids[0]!, undefined, 10)).toEqual([]);
+    });
+
+    it('stores keys hashed, scopes revocation to the owner, counts admin keys', async () => {
+      const a = make.service();
+      const b = make.service();
+      await store.createService(a);
+      await store.createService(b);
+      const key = make.key(a.id);
+      const admin = make.key(null);
+      await store.createApiKey(key);
+      await store.createApiKey(admin);
+      await expect(store.createApiKey({ ...make.key(a.id), keyHash: key.keyHash })).rejects.toThrow();
+      expect(await store.findApiKeyByHash(key.keyHash)).toEqual(key);
+      expect((await store.listApiKeys(a.id)).map((k) => k.id)).toEqual([key.id]);
+      expect((await store.listApiKeys(null)).map((k) => k.id)).toEqual([admin.id]);
+      expect(await store.countActiveAdminKeys()).toBe(1);
+      expect(await store.revokeApiKey(key.id, b.id, 5)).toBe(false);
+      expect(await store.revokeApiKey(key.id, a.id, 5)).toBe(true);
+      expect(await store.revokeApiKey(key.id, a.id, 6)).toBe(false);
+      expect((await store.findApiKeyByHash(key.keyHash))?.revokedAt).toBe(5);
+      expect(await store.revokeApiKey(admin.id, null, 7)).toBe(true);
+      expect(await store.countActiveAdminKeys()).toBe(0);
+    });
+
+    it('writes a verification with its message and reads it back exactly, only within its service', async () => {
+      const { service, v, m } = await seed({ isTest: true, clientIp: '203.0.113.9', country: null });
+      expect(await store.getVerification(service.id, v.id)).toEqual(v);
+      expect(await store.getVerification('svc_00000000000000000000000000', v.id)).toBeNull();
+      expect(await store.listMessages(v.id)).toEqual([m]);
+      expect(await store.findLatestVerification(service.id, v.to, 'ctx')).toEqual(v);
+      expect(await store.findLatestVerification(service.id, v.to, 'other')).toBeNull();
+    });
+
+    it('finds a resendable verification only while pending and unexpired', async () => {
+      const { service, v } = await seed();
+      expect((await store.findResendable(service.id, v.to, 'ctx', clock.now()))?.id).toBe(v.id);
+      expect(await store.findResendable(service.id, v.to, 'ctx', v.expiresAt)).toBeNull();
+      expect(await store.finishVerification(v.id, 'canceled', clock.now())).toBe(true);
+      expect(await store.findResendable(service.id, v.to, 'ctx', clock.now())).toBeNull();
+    });
+
+    it('records a resend only with the expected send count, after the cooldown and under the cap', async () => {
+      const { service, v } = await seed({ maxSends: 3 });
+      const at = (s: number) => v.lastSendAt + s * 1000;
+      expect(await store.recordResend(v.id, 1, make.message(v), at(10))).toBe(false); // cooldown
+      expect(await store.recordResend(v.id, 0, make.message(v), at(30))).toBe(false); // stale count
+      expect(await store.recordResend(v.id, 1, make.message(v), at(30))).toBe(true);
+      expect(await store.recordResend(v.id, 1, make.message(v), at(60))).toBe(false); // a concurrent resend already counted
+      expect(await store.recordResend(v.id, 2, null, at(60))).toBe(true);
+      expect(await store.recordResend(v.id, 3, make.message(v), at(90))).toBe(false); // cap
+      const after = await store.getVerification(service.id, v.id);
+      expect(after).toMatchObject({ sendCount: 3, lastSendAt: at(60) });
+      expect(await store.listMessages(v.id)).toHaveLength(2);
+    });
+
+    it('counts wrong checks down to max_attempts_reached, then counts nothing', async () => {
+      const { v } = await seed({ maxAttempts: 3 });
+      const now = clock.now();
+      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 1, status: 'pending' });
+      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 2, status: 'pending' });
+      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 3, status: 'max_attempts_reached' });
+      expect(await store.recordCheck(v.id, true, now)).toBeNull();
+    });
+
+    it('approves once, refuses at expiry, and never approves a finished verification', async () => {
+      const { service, v } = await seed();
+      expect(await store.recordCheck(v.id, true, v.expiresAt)).toBeNull();
+      expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toMatchObject({ status: 'approved', attempts: 1 });
+      expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toBeNull();
+      expect(await store.finishVerification(v.id, 'canceled', clock.now())).toBe(false);
+      expect((await store.getVerification(service.id, v.id))?.status).toBe('approved');
+    });
+
+    it('B3: of 20 concurrent right checks from two connections exactly one approves', async () => {
+      const { v } = await seed();
+      const peer = await fx.peer();
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).recordCheck(v.id, true, clock.now())));
+      expect(results.filter((r) => r?.status === 'approved')).toHaveLength(1);
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+    });
+
+    it('B3: of 50 concurrent wrong checks from two connections at most max_attempts count', async () => {
+      const { service, v } = await seed();
+      const peer = await fx.peer();
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? peer : store).recordCheck(v.id, false, clock.now())));
+      expect(results.filter((r) => r !== null)).toHaveLength(5);
+      expect(await store.getVerification(service.id, v.id)).toMatchObject({ attempts: 5, status: 'max_attempts_reached' });
+    });
+
+    it('finishing a verification expires its queued messages', async () => {
+      const { service, v, m } = await seed();
+      expect(await store.finishVerification(v.id, 'expired', clock.now())).toBe(true);
+      expect((await store.getVerification(service.id, v.id))?.status).toBe('expired');
+      expect((await store.listMessages(v.id))[0]).toMatchObject({ id: m.id, status: 'expired' });
+    });
+
+    it('lists verifications newest first, filtered, in cursor pages', async () => {
+      const service = make.service();
+      await store.createService(service);
+      const made: VerificationRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        const v = make.verification(service.id, { to: i % 2 ? '+14155550199' : '+14155550123', status: i === 4 ? 'approved' : 'pending' });
+        await store.createVerification(v, null);
+        made.push(v);
+        clock.advance(1);
+      }
+      const p1 = await store.listVerifications(service.id, {}, { limit: 3 });
+      expect(p1.data.map((v) => v.id)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
+      const p2 = await store.listVerifications(service.id, {}, { limit: 3, cursor: p1.nextCursor! });
+      expect(p2).toMatchObject({ data: [{ id: made[1]!.id }, { id: made[0]!.id }], nextCursor: null });
+      expect((await store.listVerifications(service.id, { to: '+14155550199' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[3]!.id, made[1]!.id]);
+      expect((await store.listVerifications(service.id, { status: 'approved' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[4]!.id]);
+      expect((await store.listVerifications('svc_00000000000000000000000000', {}, { limit: 10 })).data).toEqual([]);
+    });
+
+    it('leases due messages once, and hands an expired lease to the next claimer', async () => {
+      const { v, m } = await seed();
+      const later = make.message(v, { nextAttemptAt: clock.now() + 5000 });
+      await store.recordResend(v.id, 1, later, clock.now() + 30_000); // queued for later
+      expect(await store.nextDueAt()).toBe(m.nextAttemptAt);
+      const claimed = await store.claimDueMessages(clock.now(), 10, 1000);
+      expect(claimed).toEqual([expect.objectContaining({ id: m.id, status: 'sending', leaseUntil: clock.now() + 1000 })]);
+      expect(await store.claimDueMessages(clock.now() + 999, 10, 1000)).toEqual([]);
+      // Its worker died: the lease runs out and another takes it over (with the later message, now due).
+      const takeover = await store.claimDueMessages(clock.now() + 5000, 10, 1000);
+      expect(takeover.map((x) => x.id).sort()).toEqual([m.id, later.id].sort());
+      await store.updateMessage(m.id, { status: 'sent', provider: 'console', providerMessageId: 'p1' }, true, clock.now() + 5001);
+      await store.updateMessage(later.id, { status: 'queued', errorCode: 'timeout', nextAttemptAt: clock.now() + 9000 }, true, clock.now() + 5001);
+      const [sent, retry] = [(await store.listMessages(v.id)).find((x) => x.id === m.id)!, (await store.listMessages(v.id)).find((x) => x.id === later.id)!];
+      expect(sent).toMatchObject({ status: 'sent', attempts: 1, provider: 'console', providerMessageId: 'p1', leaseUntil: null, errorCode: null });
+      expect(retry).toMatchObject({ status: 'queued', attempts: 1, errorCode: 'timeout', nextAttemptAt: clock.now() + 9000 });
+      expect(await store.nextDueAt()).toBe(clock.now() + 9000);
+    });
+
+    it('never gives one message to two of several concurrent claimers', async () => {
+      const service = make.service();
+      await store.createService(service);
+      for (let i = 0; i < 30; i++) {
+        const v = make.verification(service.id);
+        await store.createVerification(v, make.message(v));
+      }
+      const peer = await fx.peer();
+      const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? peer : store).claimDueMessages(clock.now(), 5, 60_000)));
+      const ids = batches.flat().map((m) => m.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const rest = await store.claimDueMessages(clock.now(), 100, 60_000);
+      expect(ids.length + rest.length).toBe(30);
+    });
+
+    it('fails a verification only when none of its messages can still arrive', async () => {
+      const { service, v, m } = await seed();
+      expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(false);
+      await store.updateMessage(m.id, { status: 'failed', errorCode: 'rejected' }, true, clock.now());
+      expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(true);
+      expect((await store.getVerification(service.id, v.id))?.status).toBe('failed');
+    });
+
+    it('keeps dev-outbox bodies sealed and lists them newest first, filtered', async () => {
+      const { service, v } = await seed();
+      for (const [i, to] of ['+14155550123', '+14155550199', '+14155550123'].entries()) {
+        await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to, body: `body ${i}`, createdAt: clock.now() });
+        clock.advance(1);
+      }
+      expect((await store.listDevOutbox(service.id, '+14155550123', 10)).map((e) => e.body)).toEqual(['body 2', 'body 0']);
+      expect((await store.listDevOutbox(null, undefined, 2)).map((e) => e.body)).toEqual(['body 2', 'body 1']);
+      expect(await store.listDevOutbox('svc_00000000000000000000000000', undefined, 10)).toEqual([]);
+    });
+
+    it('claims an idempotency key once and replays, refuses or takes over as it should', async () => {
+      const t = clock.now();
+      expect(await store.beginIdempotent('svc_a', 'k1', 'h1', t, 60_000)).toEqual({ state: 'new' });
+      expect(await store.beginIdempotent('svc_a', 'k1', 'h1', t + 1, 60_000)).toEqual({ state: 'in_flight' });
+      expect(await store.beginIdempotent('svc_a', 'k1', 'h2', t + 1, 60_000)).toEqual({ state: 'mismatch' });
+      expect(await store.beginIdempotent('svc_b', 'k1', 'h2', t + 1, 60_000)).toEqual({ state: 'new' });
+      await store.completeIdempotent('svc_a', 'k1', 201, '{"ok":true}', t + 2);
+      expect(await store.beginIdempotent('svc_a', 'k1', 'h1', t + 3, 60_000)).toEqual({ state: 'done', statusCode: 201, body: '{"ok":true}' });
+      // A claim whose process died is taken over once it is stale; an abandoned one is free again.
+      expect(await store.beginIdempotent('svc_b', 'k1', 'h2', t + 60_001, 60_000)).toEqual({ state: 'new' });
+      expect(await store.beginIdempotent('svc_b', 'k1', 'h2', t + 60_002, 60_000)).toEqual({ state: 'in_flight' });
+      await store.abandonIdempotent('svc_b', 'k1');
+      expect(await store.beginIdempotent('svc_b', 'k1', 'h2', t + 60_003, 60_000)).toEqual({ state: 'new' });
+    });
+
+    it('H1: of concurrent first uses of one idempotency key exactly one runs', async () => {
+      const peer = await fx.peer();
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? peer : store).beginIdempotent('svc_a', 'race', 'h', clock.now(), 60_000)));
+      expect(results.filter((r) => r.state === 'new')).toHaveLength(1);
+      expect(results.filter((r) => r.state === 'in_flight')).toHaveLength(11);
+    });
+
+    it('purges old data in bounded batches and keeps what is recent or still in use', async () => {
+      const DAY = 86_400_000;
+      const service = make.service();
+      await store.createService(service);
+      const old: VerificationRecord[] = [];
+      for (let i = 0; i < 5; i++) {
+        const v = make.verification(service.id, { status: i === 0 ? 'approved' : 'pending' });
+        await store.createVerification(v, make.message(v));
+        await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'b', createdAt: clock.now() });
+        await store.beginIdempotent('svc_a', `old${i}`, 'h', clock.now(), 60_000);
+        old.push(v);
+      }
+      clock.advance(31 * DAY);
+      const fresh = make.verification(service.id);
+      await store.createVerification(fresh, make.message(fresh));
+      await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000);
+
+      const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2 });
+      const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
+      const report = await job.runOnce();
+      expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });
+      for (const v of old) expect(await store.getVerification(service.id, v.id)).toBeNull();
+      expect(await store.getVerification(service.id, fresh.id)).not.toBeNull();
+      expect(await store.listMessages(fresh.id)).toHaveLength(1);
+      expect(await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000)).toEqual({ state: 'in_flight' });
+      expect(await store.beginIdempotent('svc_a', 'old0', 'h', clock.now(), 60_000)).toEqual({ state: 'new' });
+      expect(await store.listDevOutbox(service.id, undefined, 10)).toEqual([]);
+    });
+
+    it('never purges a verification that is still pending and unexpired', async () => {
+      const service = make.service();
+      await store.createService(service);
+      const v = make.verification(service.id, { expiresAt: clock.now() + 40 * 86_400_000 });
+      await store.createVerification(v, null);
+      clock.advance(31 * 86_400_000);
+      expect((await store.purgeBatch(clock.now() - 30 * 86_400_000, 10)).verifications).toBe(0);
+      expect(await store.getVerification(service.id, v.id)).not.toBeNull();
+    });
+  });
+}
