@@ -1,15 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abuseHarness } from '../helpers/abuse.js';
 import type { Backend, CountingConsole } from '../helpers/abuse.js';
 import type { Harness } from '../helpers/harness.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import type { TestDatabase } from '../helpers/postgres.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
 
 /**
  * Rules B2 and S1–S5 of the security requirements, through the HTTP API, with limits kept in
- * the SQLite store and in Redis. Each test fails if its rule breaks.
+ * the SQLite store, in Redis, and in the PostgreSQL store (abuseHarness("sqlite") means "no Redis"). Each test fails if its rule breaks.
  */
 const redisUp = await tcpReachable(6379);
-const backends: Array<[Backend, boolean]> = [['sqlite', false], ['redis', skipUnless(redisUp)]];
+const postgresUp = await tcpReachable(5432);
+const backends: Array<[Backend | 'postgres', boolean]> = [['sqlite', false], ['redis', skipUnless(redisUp)], ['postgres', skipUnless(postgresUp)]];
 
 for (const [backend, skip] of backends) {
   describe.skipIf(skip)(`abuse controls with limits in ${backend}`, () => {
@@ -17,8 +21,17 @@ for (const [backend, skip] of backends) {
     let provider: () => CountingConsole;
     let svc: Awaited<ReturnType<Harness['service']>>;
 
+    let db: TestDatabase | null = null;
+    beforeAll(async () => {
+      if (backend === 'postgres') db = await createTestDatabase();
+    });
+    afterAll(async () => db?.drop());
+
     beforeEach(async () => {
-      ({ h, provider } = await abuseHarness(backend));
+      ({ h, provider } =
+        backend === 'postgres'
+          ? await abuseHarness('sqlite', { databaseUrl: await db!.schemaUrl(`a_${randomBytes(5).toString('hex')}`) })
+          : await abuseHarness(backend));
       svc = await h.service();
     });
     afterEach(async () => h.close());
