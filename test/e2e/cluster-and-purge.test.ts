@@ -14,6 +14,7 @@ import { ROOT, startServer } from '../helpers/server-process.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
 import { FakeClock, recordFactory, testVault } from '../store/store.records.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 
 const run = promisify(execFile);
 const CLI = join(ROOT, 'dist/cli.js');
@@ -41,7 +42,7 @@ describe.skipIf(pgSkip)('otpgate CLI on PostgreSQL', () => {
     await client.connect();
     const versions = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     await client.end();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     const failed = await run(process.execPath, [CLI, 'migrate'], { env }).then(() => null, (error: { code: number; stderr: string }) => error);
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/OTPGATE_SECRET: is required with PostgreSQL/);

@@ -17,7 +17,7 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
       tags, security, summary: 'List blocked prefixes',
       description: 'Blocks the SMS-pumping guard holds now (enforced), and what it would have blocked in monitor mode. Admin key, or a key of this service.',
       params: Params,
-      response: { 200: Type.Object({ data: Type.Array(PrefixBlockSchema) }), ...problemResponses(401, 404) },
+      response: { 200: Type.Object({ data: Type.Array(PrefixBlockSchema, { description: 'Blocks in force (and monitor records), newest first' }) }), ...problemResponses(401, 404) },
     },
   }, async (request) => {
     const principal = await authenticate(c.tenancy, request);
