@@ -94,7 +94,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   // down, start anyway: requests follow OTPGATE_REDIS_FAILURE_MODE until it comes back.
   if (redis && !(await redis.ready(3000))) logger.error({ mode: config.redisFailureMode }, 'redis is not reachable at start; rate limits follow OTPGATE_REDIS_FAILURE_MODE until it is');
   const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
-  const guard = new AbuseGuard({ limiter, blocks: store, clock, events });
+  const guard = new AbuseGuard({ limiter, blocks: store, clock, events, pseudonym: (value) => vault.pseudonym(value) });
   const tenancy = new TenancyService(store, clock, random);
   const verifications = new VerificationService({
     store,

@@ -28,6 +28,8 @@ export interface CheckReservation {
 
 export interface AbuseGuardDeps {
   limiter: RateLimiter;
+  /** Turns phone numbers and IPs into the opaque ids used in counter keys. Default: as they are. */
+  pseudonym?: (value: string) => string;
   blocks: PrefixBlockStore;
   clock: Clock;
   events: AbuseEvents;
@@ -114,7 +116,7 @@ export class AbuseGuard {
       await this.#take(service.id, 'checks_per_phone', to, service.settings.rate_limits);
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
-      const series = `${service.id}:${to}`;
+      const series = `${service.id}:${this.#pseudonym(to)}`;
       const now = clock.now();
       // The increment's own answer counts this bucket (atomic, so concurrent checks each see a
       // different count); earlier buckets no longer change.
@@ -169,7 +171,9 @@ export class AbuseGuard {
     // Windows are aligned to the clock (the key names the window), so they move with the
     // core's clock and every instance agrees on where a window starts.
     const index = Math.floor(now / windowMs);
-    const key = `rl:${name}:${serviceId}:${partition.trim().toLowerCase()}:${index}`;
+    // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
+    const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
+    const key = `rl:${name}:${serviceId}:${id}:${index}`;
     const decision = await this.#deps.limiter.consume(key, budget.limit, windowMs);
     if (decision.allowed) return;
     const resetSeconds = Math.max(1, Math.ceil(((index + 1) * windowMs - now) / 1000));
@@ -209,6 +213,10 @@ export class AbuseGuard {
       const warnAt = 0.8 * q.cap;
       if (decision.count >= warnAt && decision.count - q.cost < warnAt) events.quotaWarning(service.id, q.quota, decision.count / q.scale, q.cap / q.scale);
     }
+  }
+
+  #pseudonym(value: string): string {
+    return this.#deps.pseudonym ? this.#deps.pseudonym(value) : value;
   }
 
   async #failClosed<T>(operation: string, run: () => Promise<T>): Promise<T> {

@@ -5,7 +5,9 @@ import type { Backend, CountingConsole } from '../helpers/abuse.js';
 import type { Harness } from '../helpers/harness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
-import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { REDIS_URL, skipUnless, tcpReachable } from '../helpers/services.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres.store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 
 /**
  * Rules B2 and S1–S5 of the security requirements, through the HTTP API, with limits kept in
@@ -217,6 +219,27 @@ for (const [backend, skip] of backends) {
       }
       expect(provider().sent.length - before).toBeLessThanOrEqual(answers.length);
       expect(await sent()).toBe(before + 4);
+    });
+
+    it('counter keys hold no phone number or IP in clear', async () => {
+      expect((await start({ to: '+4915112345678', client_ip: '198.51.100.77' })).statusCode).toBe(201);
+      await check({ to: '+4915112345678', code: '000000' });
+      let keys: string[];
+      if (backend === 'redis') {
+        const { Redis } = await import('ioredis');
+        const client = new Redis(REDIS_URL);
+        keys = await client.keys(`${h.c.config.redisKeyPrefix}:*`);
+        client.disconnect();
+      } else if (backend === 'postgres') {
+        keys = ((await (h.c.store as PostgresStore).pool.query('SELECT key FROM otpgate_rate_limits')).rows as Array<{ key: string }>).map((r) => r.key);
+      } else {
+        keys = ((h.c.store as SqliteStore).database.prepare('SELECT key FROM rate_limits').all() as Array<{ key: string }>).map((r) => r.key);
+      }
+      expect(keys.length).toBeGreaterThan(5);
+      expect(keys.some((k) => k.includes(':+491511:'))).toBe(true); // the prefix, which names a range
+      for (const k of keys) {
+        expect(k).not.toMatch(/4915112345678|198\.51\.100\.77/);
+      }
     });
 
     it('test numbers use no budget and do not feed the pumping guard', async () => {
