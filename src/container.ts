@@ -7,6 +7,8 @@ import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { AttemptsService } from './core/attempts.service.js';
+import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -32,6 +34,8 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
+  attempts: AttemptsService;
+  rateLimits: RateLimitService;
   sender: SmsSender;
   worker: OutboxWorker;
   limiter: RateLimiter;
@@ -96,6 +100,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
   const guard = new AbuseGuard({ limiter, blocks: store, clock, events, pseudonym: (value) => vault.pseudonym(value) });
   const tenancy = new TenancyService(store, clock, random);
+  // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
+  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
@@ -104,6 +110,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     metrics,
     guard,
     onMessageQueued: () => worker.notify(),
+    rateLimits,
   });
 
   return {
@@ -115,6 +122,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
+    attempts: new AttemptsService(store),
+    rateLimits,
     sender,
     worker,
     limiter,

@@ -33,6 +33,7 @@ export const ERROR_CATALOG = {
   max_attempts_reached: { status: 429, title: 'Maximum check attempts reached' },
   max_sends_reached: { status: 429, title: 'Maximum sends reached for this verification' },
   resend_cooldown: { status: 429, title: 'Resend requested too soon' },
+  concurrent_send: { status: 429, title: 'Another send of this verification is in progress' },
   rate_limited: { status: 429, title: 'Too many requests' },
   quota_exceeded: { status: 429, title: 'Daily message or spend cap reached' },
   // 5xx — ours, never caused by input

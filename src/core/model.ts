@@ -54,6 +54,11 @@ export interface ServiceSettings extends AbuseSettings {
   android_app_hash: string | null;
   /** E.164 number → fixed code. No SMS is sent to these numbers. */
   test_numbers: Record<string, string>;
+  /**
+   * Lets a start bring its own code (`custom_code`, Twilio's `CustomCode`) instead of one from
+   * our CSPRNG; such verifications may then be approved by the integrator. Default false.
+   */
+  custom_code_enabled: boolean;
 }
 
 export interface ServiceRecord {
@@ -111,6 +116,12 @@ export interface VerificationRecord {
   /** Started with a test-mode key: its SMS go to the dev outbox only, and it uses no budget. */
   sandbox: boolean;
   clientIp: string | null;
+  /** True when the integrator supplied the code (custom code): only those may be approved without it. */
+  customCode: boolean;
+  /** Shown instead of the service name in this verification's SMS (Twilio's `CustomFriendlyName`). */
+  friendlyName: string | null;
+  /** Android SMS Retriever hash for this verification only, overriding the service's. */
+  appHash: string | null;
 }
 
 export interface MessageRecord {
@@ -126,6 +137,40 @@ export interface MessageRecord {
   provider: string | null;
   providerMessageId: string | null;
   errorCode: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One send of a verification as the attempts log shows it (Twilio's `VL…` attempts). */
+export interface AttemptRecord {
+  message: MessageRecord;
+  verification: Pick<VerificationRecord, 'id' | 'serviceId' | 'to' | 'country' | 'channel' | 'status' | 'locale'>;
+}
+
+export interface AttemptSummary {
+  total: number;
+  /** Attempts whose verification ended approved. */
+  converted: number;
+}
+
+/** A named limit of a service (Twilio's `RateLimit`): starts that name it count against its buckets. */
+export interface RateLimitRecord {
+  id: string;
+  serviceId: string;
+  /** The key a start gives a value for, e.g. `end_user_ip_address`. */
+  uniqueName: string;
+  description: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** At most `max` starts per value of its rate limit in each window of `intervalSeconds`. */
+export interface BucketRecord {
+  id: string;
+  rateLimitId: string;
+  serviceId: string;
+  max: number;
+  intervalSeconds: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -4,10 +4,14 @@
  */
 import type {
   ApiKeyRecord,
+  AttemptRecord,
+  AttemptSummary,
+  BucketRecord,
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
   Page,
+  RateLimitRecord,
   ServiceRecord,
   ServiceSettings,
   VerificationRecord,
@@ -109,6 +113,62 @@ export interface MessageQueue {
   nextDueAt(): Promise<number | null>;
 }
 
+export interface AttemptFilter {
+  verificationId?: string | undefined;
+  to?: string | undefined;
+  country?: string | undefined;
+  /** Epoch ms, exclusive. */
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  /** true: only sends of approved verifications; false: only the others. */
+  converted?: boolean | undefined;
+  /** E.164 prefix such as "+1415". */
+  destinationPrefix?: string | undefined;
+}
+
+/**
+ * The attempts log: every send (message) with the state of its verification, newest first.
+ * `serviceId` null means every service (admin). Suppressed sends to test numbers are left out.
+ */
+export interface AttemptStore {
+  listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
+  getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null>;
+  summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary>;
+}
+
+/** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
+export interface RateLimitStore {
+  /** False when the service already has a rate limit with that unique name. */
+  createRateLimit(rateLimit: RateLimitRecord): Promise<boolean>;
+  getRateLimit(serviceId: string, id: string): Promise<RateLimitRecord | null>;
+  listRateLimits(serviceId: string, options: ListOptions): Promise<Page<RateLimitRecord>>;
+  updateRateLimit(serviceId: string, id: string, description: string | null, now: number): Promise<RateLimitRecord | null>;
+  /** Deletes it and its buckets. */
+  deleteRateLimit(serviceId: string, id: string): Promise<boolean>;
+  createBucket(bucket: BucketRecord): Promise<void>;
+  getBucket(serviceId: string, rateLimitId: string, id: string): Promise<BucketRecord | null>;
+  listBuckets(serviceId: string, rateLimitId: string, options: ListOptions): Promise<Page<BucketRecord>>;
+  updateBucket(serviceId: string, rateLimitId: string, id: string, max: number, intervalSeconds: number, now: number): Promise<BucketRecord | null>;
+  deleteBucket(serviceId: string, rateLimitId: string, id: string): Promise<boolean>;
+  /** The rate limits of a service with these unique names, each with all its buckets. */
+  findRateLimitsByName(serviceId: string, uniqueNames: string[]): Promise<Array<{ rateLimit: RateLimitRecord; buckets: BucketRecord[] }>>;
+}
+
+export interface BucketVerdict {
+  allowed: boolean;
+  /** Seconds until the window that refused this ends. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Counts one hit of `key` in a fixed window of `intervalSeconds` and says whether it is within
+ * `max`. Atomic per key, so concurrent starts cannot all slip under the limit. A small port so a
+ * shared limiter (Redis, PostgreSQL) can replace the embedded one.
+ */
+export interface BucketLimiter {
+  consumeBucket(key: string, max: number, intervalSeconds: number, now: number): Promise<BucketVerdict>;
+}
+
 /** Where the console provider keeps what it "sent", encrypted at rest. */
 export interface DevOutboxStore {
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
@@ -161,6 +221,9 @@ export interface Store
     ApiKeyStore,
     VerificationStore,
     MessageQueue,
+    AttemptStore,
+    RateLimitStore,
+    BucketLimiter,
     DevOutboxStore,
     IdempotencyStore,
     MetaStore,

@@ -26,6 +26,31 @@ export function hashKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/**
+ * HTTP Basic credentials in Twilio's shape, for the Twilio-compatible surface: an account
+ * credential (`AC…` SID + auth token) or an API key (`SK…` SID + secret). Stored like every key:
+ * the SHA-256 of `sid:secret`, with the SID as the visible prefix.
+ */
+export type BasicCredentialType = 'account' | 'api_key';
+
+export interface IssuedBasicCredential {
+  record: ApiKeyRecord;
+  /** The username: `AC…` or `SK…`. */
+  sid: string;
+  /** The password: shown once, never stored. */
+  secret: string;
+  /** The account SID the credential acts as. */
+  accountSid: string;
+}
+
+/**
+ * The account SID of a service (or of the admin scope, `null`): `AC` + 32 hex, derived from the
+ * service id so it is stable without being stored. It is an identifier, not a secret.
+ */
+export function accountSidFor(serviceId: string | null): string {
+  return `AC${createHash('sha256').update(`otpgate-account:${serviceId ?? '*admin*'}`).digest('hex').slice(0, 32)}`;
+}
+
 export interface TenancyServiceOptions {
   /**
    * How long an authenticated key and its service stay cached (ms). A revoked key or an
@@ -126,6 +151,39 @@ export class TenancyService {
     };
     await this.#store.createApiKey(record);
     return { record, secret: value };
+  }
+
+  /** Issues Basic credentials for a service, or admin-level ones when `serviceId` is null. */
+  async issueBasicCredential(serviceId: string | null, type: BasicCredentialType): Promise<IssuedBasicCredential> {
+    if (serviceId !== null) await this.getService(serviceId);
+    const accountSid = accountSidFor(serviceId);
+    const sid = type === 'account' ? accountSid : `SK${this.#random.bytes(16).toString('hex')}`;
+    // 32 hex characters, the shape of a Twilio auth token: 128 bits from the CSPRNG.
+    const secret = this.#random.bytes(16).toString('hex');
+    const record: ApiKeyRecord = {
+      id: newId('key', this.#clock, this.#random),
+      kind: serviceId === null ? 'admin' : 'service',
+      serviceId,
+      keyHash: hashKey(`${sid}:${secret}`),
+      prefix: sid,
+      name: type === 'account' ? 'basic: account token' : 'basic: api key',
+      mode: 'live',
+      createdAt: this.#clock.now(),
+      revokedAt: null,
+    };
+    await this.#store.createApiKey(record);
+    return { record, sid, secret, accountSid };
+  }
+
+  /**
+   * The principal behind HTTP Basic credentials. The pair must have been issued as Basic
+   * credentials (its SID is the stored prefix), so a bearer key cannot be replayed as Basic.
+   */
+  async authenticateBasic(username: string, password: string): Promise<Principal> {
+    if (!/^(AC|SK)[0-9a-f]{32}$/.test(username) || password.length === 0 || password.length > 128) throw unauthorized();
+    const principal = await this.authenticate(`${username}:${password}`);
+    if (principal.key.prefix !== username) throw unauthorized();
+    return principal;
   }
 
   async listKeys(serviceId: string): Promise<ApiKeyRecord[]> {

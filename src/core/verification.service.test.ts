@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
-import { createContainer } from '../container.js';
 import type { Container } from '../container.js';
-import { FakeClock } from '../../test/helpers/fake-clock.js';
-import { RecordingSender } from '../../test/helpers/recording-sender.js';
+import type { FakeClock } from '../../test/helpers/fake-clock.js';
+import { createCoreFixture, expectError } from '../../test/helpers/core-fixture.js';
+import type { RecordingSender } from '../../test/helpers/core-fixture.js';
 import { AppError } from './errors.js';
 import type { ServiceRecord } from './model.js';
 
@@ -17,10 +14,7 @@ let service: ServiceRecord;
 const TO = '+14155550123';
 
 beforeEach(async () => {
-  clock = new FakeClock();
-  sender = new RecordingSender();
-  const config = loadConfig({ OTPGATE_DATABASE_URL: 'sqlite::memory:', OTPGATE_SECRET: randomBytes(32).toString('hex') });
-  c = await createContainer(config, { clock, sender: () => sender, logger: pino({ level: 'silent' }), defaultMetrics: false });
+  ({ c, clock, sender } = await createCoreFixture());
   service = await c.tenancy.createService({ name: 'Acme' });
 });
 
@@ -32,16 +26,6 @@ async function startAndSend(input: Parameters<Container['verifications']['start'
   const started = await c.verifications.start(service, input);
   await c.worker.drainOnce();
   return started;
-}
-
-async function expectError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe(code);
-  return error as AppError;
 }
 
 describe('lifetime (C4)', () => {
@@ -218,5 +202,17 @@ describe('cancel', () => {
     expect(canceled.verification.status).toBe('canceled');
     await expectError(c.verifications.check(service, { id: verification.id, code: sender.codeOf() }), 'verification_canceled');
     await expectError(c.verifications.cancel(service, verification.id), 'verification_canceled');
+  });
+});
+
+describe('concurrent re-sends', () => {
+  it('let one of two simultaneous re-sends through and refuse the other with concurrent_send (60212 on /v2)', async () => {
+    service = await c.tenancy.updateService(service.id, { resend_cooldown_seconds: 0 });
+    await c.verifications.start(service, { to: TO });
+    const results = await Promise.allSettled([c.verifications.start(service, { to: TO }), c.verifications.start(service, { to: TO })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(AppError);
+    expect((refused.reason as AppError).code).toBe('concurrent_send');
   });
 });

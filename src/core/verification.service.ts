@@ -7,7 +7,8 @@ import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './m
 import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
-import { resolveLocale } from '../sms/templates.js';
+import type { RateLimitService } from './rate-limits.service.js';
+import { resolveLocale, validateAndroidAppHash } from '../sms/templates.js';
 
 export interface StartInput {
   to: string;
@@ -22,6 +23,14 @@ export interface StartInput {
   sourceIp?: string | undefined;
   /** Started with a test-mode key: dev outbox only, no budgets, no pumping-guard counts. */
   sandbox?: boolean | undefined;
+  /** The integrator's own code (4–10 digits); only when the service has `custom_code_enabled`. */
+  customCode?: string | undefined;
+  /** Shown instead of the service name in this verification's SMS (1–30 characters). */
+  friendlyName?: string | undefined;
+  /** Android SMS Retriever hash for this verification, overriding the service's. */
+  appHash?: string | undefined;
+  /** Rate limit unique name → value (an IP, a user id) counted against that limit's buckets. */
+  rateLimits?: Record<string, string> | undefined;
 }
 
 export interface CheckInput {
@@ -65,6 +74,7 @@ export interface VerificationServiceDeps {
   guard: AbuseGuard;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  rateLimits: RateLimitService;
 }
 
 /**
@@ -94,18 +104,31 @@ export class VerificationService {
       country: phone.country,
     });
     const contextDigest = vault.contextDigest(input.context);
+    const customCode = input.customCode === undefined ? undefined : validCustomCode(service, input.customCode);
+    const friendlyName = input.friendlyName === undefined ? null : validFriendlyName(input.friendlyName);
+    const appHash = input.appHash === undefined ? null : validateAndroidAppHash(input.appHash);
+    // Integrator-defined limits count every start, resends included, before anything is written.
+    await this.#deps.rateLimits.enforce(service, input.rateLimits);
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
     // A test-mode key never resends a live verification (that would reach a real provider), nor
     // a live key a sandbox one: each starts its own.
-    if (pending && pending.sandbox === (input.sandbox === true)) return this.#resend(service, pending, now, origin);
+    if (pending && pending.sandbox === (input.sandbox === true)) {
+      // A resend sends the pending code; a different custom code would silently not be the one sent.
+      if (customCode !== undefined && !vault.matches(pending.codeDigest, pending.id, contextDigest, customCode)) {
+        throw new AppError('invalid_request', 'A verification with another code is pending for this number; cancel it before sending a new custom code.', {
+          extra: { verification_id: pending.id },
+        });
+      }
+      return this.#resend(service, pending, now, origin);
+    }
     // Test numbers and test-mode keys send nothing real: they use no budget and do not feed the
     // pumping guard.
     if (testCode === undefined && input.sandbox !== true) await this.#deps.guard.beforeSend(service, phone, origin);
 
     const id = newId('ver', clock, random);
-    const code = testCode ?? vault.generateCode(settings.code_length);
+    const code = testCode ?? customCode ?? vault.generateCode(settings.code_length);
     const verification: VerificationRecord = {
       id,
       serviceId: service.id,
@@ -129,6 +152,9 @@ export class VerificationService {
       isTest: testCode !== undefined,
       sandbox: input.sandbox === true,
       clientIp: input.clientIp ?? null,
+      customCode: testCode === undefined && customCode !== undefined,
+      friendlyName,
+      appHash,
     };
     const message = this.#newMessage(verification, now);
     // One transaction: a 201 means both the verification and its send are durable (rule R1).
@@ -167,7 +193,7 @@ export class VerificationService {
     const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
     if (!applied) {
       const wait = Math.max(1, Math.ceil(pending.resendCooldownMs / 1000));
-      throw new AppError('resend_cooldown', 'Another send of this verification just happened.', {
+      throw new AppError('concurrent_send', 'Another send of this verification just happened; retry shortly.', {
         retryAfterSeconds: wait,
         rateLimit: { policy: 'resend_cooldown', limit: 1, windowSeconds: wait, remaining: 0, resetSeconds: wait },
         extra: { verification_id: pending.id },
@@ -269,11 +295,8 @@ export class VerificationService {
 
   async cancel(service: ServiceRecord, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
-    const found = await store.getVerification(service.id, id);
-    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const now = clock.now();
-    const current = await this.#settleExpiry(found, now);
-    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    const current = await this.#pending(service, id, now);
     if (!(await store.finishVerification(id, 'canceled', now))) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(latest ?? current, now);
@@ -282,12 +305,44 @@ export class VerificationService {
     return this.get(service, id);
   }
 
+  /**
+   * Approves a pending verification without its code. Only for custom-code verifications: the
+   * integrator made and checked that code itself (Twilio's `Status=approved`). A code we made
+   * can only be approved by that code. Goes through the same atomic conditional update as a
+   * check, so it cannot race a concurrent check into two approvals.
+   */
+  async approve(service: ServiceRecord, id: string): Promise<StartResult> {
+    const { store, clock, metrics } = this.#deps;
+    const now = clock.now();
+    const current = await this.#pending(service, id, now);
+    if (!current.customCode) {
+      throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
+    }
+    const updated = await store.recordCheck(id, true, now);
+    if (!updated) {
+      const latest = await store.getVerification(service.id, id);
+      throw this.#finalStateError(await this.#settleExpiry(latest ?? current, now), now);
+    }
+    metrics.checkEvaluated('approved');
+    metrics.verificationFinished('sms', updated.country, 'approved');
+    return { verification: updated, messages: await store.listMessages(id), resent: false };
+  }
+
   async list(service: ServiceRecord, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
     const { store, clock } = this.#deps;
     const now = clock.now();
     const to = filter.to === undefined ? undefined : normalizePhone(filter.to).e164;
     const page = await store.listVerifications(service.id, { ...filter, to }, { cursor, limit });
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
+  }
+
+  /** The verification, if it is still pending; otherwise the error that names its state. */
+  async #pending(service: ServiceRecord, id: string, now: number): Promise<VerificationRecord> {
+    const found = await this.#deps.store.getVerification(service.id, id);
+    if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
+    const current = await this.#settleExpiry(found, now);
+    if (current.status !== 'pending') throw this.#finalStateError(current, now);
+    return current;
   }
 
   /** A pending verification past its expiry is expired: persist that so every reader agrees. */
@@ -349,6 +404,20 @@ function ttlSeconds(verification: VerificationRecord): number {
 
 function secondsUntil(at: number, now: number): number {
   return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+function validCustomCode(service: ServiceRecord, code: string): string {
+  if (!service.settings.custom_code_enabled) {
+    throw new AppError('invalid_request', 'Custom codes are not enabled for this service (custom_code_enabled).');
+  }
+  if (!/^\d{4,10}$/.test(code)) throw new AppError('invalid_request', 'A custom code must be 4 to 10 digits.');
+  return code;
+}
+
+function validFriendlyName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 30) throw new AppError('invalid_request', 'A friendly name must be 1 to 30 characters.');
+  return trimmed;
 }
 
 /** People paste codes with spaces or dashes ("123 456"); digits are what count. */

@@ -164,9 +164,9 @@ export class OutboxWorker {
     const rendered = renderSms({
       locale: verification.locale,
       code,
-      serviceName: service.settings.name,
+      serviceName: verification.friendlyName ?? service.settings.name,
       webotpDomain: service.settings.webotp_domain,
-      androidAppHash: service.settings.android_app_hash,
+      androidAppHash: verification.appHash ?? service.settings.android_app_hash,
     });
     const log = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to), provider: sender.name });
     try {

@@ -8,10 +8,13 @@ import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
+import { twilioRoutes } from './routes/twilio/twilio.plugin.js';
+import { TwilioAttempt, TwilioBucket, TwilioError, TwilioRateLimit, TwilioService, TwilioVerification } from './routes/twilio/twilio-schemas.js';
 import { ApiKey, Problem, Service, Verification } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -64,7 +67,9 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey]) app.addSchema(schema);
+  for (const schema of [Problem, Service, Verification, ApiKey, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+    app.addSchema(schema);
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -76,11 +81,17 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
           'Self-hosted SMS one-time-code verification. Start a verification (an SMS with a code goes out), then check the code the person typed. ' +
           'Errors are RFC 9457 problem+json with a stable `code`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An admin key or a service key' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An admin key or a service key' },
+          basic: { type: 'http', scheme: 'basic', description: 'Twilio-style credentials: an AC account SID and its auth token, or an SK API key SID and its secret' },
+        },
+      },
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
         { name: 'Development', description: 'Reading what the console provider sent' },
+        { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -92,6 +103,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(basicCredentialsRoutes(c));
+  await app.register(twilioRoutes(c), { prefix: '/v2' });
   await app.register(prefixBlocksRoutes(c));
   return app;
 }

@@ -100,6 +100,10 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'E.164 number → fixed code; nothing is sent to these numbers',
     examples: [{ '+15005550006': '123456' }],
   }),
+  custom_code_enabled: Type.Boolean({
+    description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
+    examples: [false],
+  }),
   rate_limits: RateLimitsSchema,
   failed_checks_per_phone_per_day: Type.Integer({ minimum: 1, maximum: 100, description: 'Wrong codes for one number across verifications in any 24 h (rule B2). Default 20', examples: [20] }),
   allowed_countries: Nullable(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { maxItems: 250 }), { description: 'Countries SMS may go to (ISO 3166-1 alpha-2); null allows all. Others get 403 country_not_allowed. Default null', examples: [['US', 'CA', 'GB']] }),
@@ -134,6 +138,8 @@ export const Service = Type.Composite(
   [
     Type.Object({
       id: Type.String({ description: 'Service id', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+      twilio_service_sid: Type.String({ description: 'The same service as a Twilio Verify service SID, for /v2 and the Twilio SDKs', examples: ['VA0123456789abcdef0123456789abcdef'] }),
+      twilio_account_sid: Type.String({ description: 'The account SID of this service for /v2 (credentials: POST /v1/services/{id}/basic-credentials)', examples: ['AC0123456789abcdef0123456789abcdef'] }),
       created_at: IsoTime('Creation time'),
       updated_at: IsoTime('Last change'),
     }),
@@ -184,6 +190,14 @@ export const StartBody = Type.Object(
     locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: 'Message language; default from the service, then the number\'s country', examples: ['es'] })),
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
+    custom_code: Type.Optional(Type.String({ pattern: '^\\d{4,10}$', description: 'Your own 4–10 digit code instead of ours (service setting custom_code_enabled); such a verification may be approved with POST /v1/verifications/{id}/approve', examples: ['482915'] })),
+    rate_limits: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ minLength: 1, maxLength: 256 }), {
+      maxProperties: 20,
+      description: 'Rate limit unique name → value (an IP, a user id) counted against that limit\'s buckets (defined through /v2/Services/{sid}/RateLimits)',
+      examples: [{ end_user_ip_address: '203.0.113.7' }],
+    })),
+    friendly_name: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Shown instead of the service name in this SMS', examples: ['Acme Pay'] })),
+    app_hash: Type.Optional(Type.String({ minLength: 11, maxLength: 11, description: 'Android SMS Retriever hash for this SMS, instead of the service\'s', examples: ['FA+9qCX9VSu'] })),
   },
   { additionalProperties: false },
 );

@@ -1,13 +1,22 @@
 import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
+import { accountSidFor } from '../core/tenancy.service.js';
 import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
+import { sidOf } from './routes/twilio/sids.js';
 
 /** Records → the JSON the API promises. Times leave as ISO 8601 UTC. */
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function serviceView(service: ServiceRecord) {
-  return { id: service.id, ...service.settings, created_at: iso(service.createdAt), updated_at: iso(service.updatedAt) };
+  return {
+    id: service.id,
+    ...service.settings,
+    twilio_service_sid: sidOf('VA', service.id),
+    twilio_account_sid: accountSidFor(service.id),
+    created_at: iso(service.createdAt),
+    updated_at: iso(service.updatedAt),
+  };
 }
 
 export function apiKeyView(key: ApiKeyRecord) {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { FlexibleLimiter } from './flexible.limiter.js';
 
-export const POSTGRES_LIMITS_TABLE = 'otpgate_rate_limits';
+export const POSTGRES_LIMITS_TABLE = 'limit_counters';
 
 /**
  * Counters in PostgreSQL, for a deployment on PostgreSQL without Redis: every instance shares

@@ -3,7 +3,7 @@ import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { FlexibleLimiter } from './flexible.limiter.js';
 
 /** The table that migration 50 creates; the library's own layout (key, points, expire). */
-export const SQLITE_LIMITS_TABLE = 'rate_limits';
+export const SQLITE_LIMITS_TABLE = 'limit_counters';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 

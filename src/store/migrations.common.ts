@@ -9,3 +9,50 @@ CREATE INDEX verifications_created ON verifications(created_at);
 CREATE INDEX dev_outbox_created ON dev_outbox(created_at);
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 `;
+
+/** Column types that differ between the dialects, for the migrations written once below. */
+export interface DialectTypes {
+  /** Ids: byte-ordered text (PostgreSQL needs `COLLATE "C"` for that). */
+  id: string;
+  /** Epoch milliseconds. */
+  time: string;
+  text: string;
+  int: string;
+}
+
+export const SQLITE_TYPES: DialectTypes = { id: 'TEXT', time: 'INTEGER', text: 'TEXT', int: 'INTEGER' };
+export const POSTGRES_TYPES: DialectTypes = { id: 'text COLLATE "C"', time: 'bigint', text: 'text', int: 'integer' };
+
+/** Version 61: integrator-defined rate limits, their buckets and the fixed-window counters behind them. */
+export function rateLimitTablesSql(t: DialectTypes): string {
+  return `
+CREATE TABLE rate_limits (
+  id ${t.id} PRIMARY KEY,
+  service_id ${t.id} NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  unique_name ${t.text} NOT NULL,
+  description ${t.text},
+  created_at ${t.time} NOT NULL,
+  updated_at ${t.time} NOT NULL,
+  UNIQUE (service_id, unique_name)
+);
+
+CREATE TABLE rate_limit_buckets (
+  id ${t.id} PRIMARY KEY,
+  rate_limit_id ${t.id} NOT NULL REFERENCES rate_limits(id) ON DELETE CASCADE,
+  service_id ${t.id} NOT NULL,
+  max ${t.int} NOT NULL,
+  interval_seconds ${t.int} NOT NULL,
+  created_at ${t.time} NOT NULL,
+  updated_at ${t.time} NOT NULL
+);
+CREATE INDEX rate_limit_buckets_parent ON rate_limit_buckets(rate_limit_id, id);
+
+-- Fixed-window counters: key = bucket id + digest of the value a start gave.
+CREATE TABLE bucket_hits (
+  key ${t.text} PRIMARY KEY,
+  count ${t.int} NOT NULL,
+  expires_at ${t.time} NOT NULL
+);
+CREATE INDEX bucket_hits_expiry ON bucket_hits(expires_at);
+`;
+}

@@ -7,6 +7,7 @@ import { withAbuseDefaults } from '../core/abuse-settings.js';
 import type { CodeVault } from '../core/code-vault.js';
 import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
+import { DEFAULT_SETTINGS } from '../core/service-settings.js';
 import { encodeCursor } from './cursor.js';
 
 export type Row = Record<string, unknown>;
@@ -22,8 +23,8 @@ export function toService(row: Row): ServiceRecord {
   const settings = typeof row.settings === 'string' ? (JSON.parse(row.settings) as ServiceSettings) : (row.settings as ServiceSettings);
   return {
     id: row.id as string,
-    // Settings stored before a setting existed get its default.
-    settings: withAbuseDefaults(settings),
+    // Settings added later take their default on rows written before them (nested abuse settings too).
+    settings: withAbuseDefaults({ ...DEFAULT_SETTINGS, ...settings }),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -67,6 +68,9 @@ export function toVerification(row: Row): VerificationRecord {
     isTest: row.is_test === 1 || row.is_test === true,
     sandbox: row.sandbox === 1 || row.sandbox === true,
     clientIp: (row.client_ip as string | null) ?? null,
+    customCode: row.custom_code === 1 || row.custom_code === true,
+    friendlyName: (row.friendly_name as string | null) ?? null,
+    appHash: (row.app_hash as string | null) ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite.store.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { createHarness } from '../helpers/harness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
@@ -14,7 +15,6 @@ import { ROOT, startServer } from '../helpers/server-process.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
 import { FakeClock, recordFactory, testVault } from '../store/store.records.js';
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 
 const run = promisify(execFile);
 const CLI = join(ROOT, 'dist/cli.js');

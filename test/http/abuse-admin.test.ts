@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { RecordingSender } from '../helpers/recording-sender.js';
+import { RecordingSender } from '../helpers/core-fixture.js';
 
 /** The operator's side of the abuse controls: settings, prefix blocks, sandbox keys, line types. */
 let h: Harness;

@@ -231,9 +231,9 @@ for (const [backend, skip] of backends) {
         keys = await client.keys(`${h.c.config.redisKeyPrefix}:*`);
         client.disconnect();
       } else if (backend === 'postgres') {
-        keys = ((await (h.c.store as PostgresStore).pool.query('SELECT key FROM otpgate_rate_limits')).rows as Array<{ key: string }>).map((r) => r.key);
+        keys = ((await (h.c.store as PostgresStore).pool.query('SELECT key FROM limit_counters')).rows as Array<{ key: string }>).map((r) => r.key);
       } else {
-        keys = ((h.c.store as SqliteStore).database.prepare('SELECT key FROM rate_limits').all() as Array<{ key: string }>).map((r) => r.key);
+        keys = ((h.c.store as SqliteStore).database.prepare('SELECT key FROM limit_counters').all() as Array<{ key: string }>).map((r) => r.key);
       }
       expect(keys.length).toBeGreaterThan(5);
       expect(keys.some((k) => k.includes(':+491511:'))).toBe(true); // the prefix, which names a range

@@ -5,6 +5,7 @@ import { RetentionJob } from '../../src/maintenance/retention.job.js';
 import pino from 'pino';
 import { FakeClock, recordFactory, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
+import { attemptsAndLimitsCases } from './attempts-and-limits.contract.js';
 
 export interface StoreFixture {
   store: Store;
@@ -349,5 +350,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect((await store.purgeBatch(clock.now() - 30 * 86_400_000, 10)).verifications).toBe(0);
       expect(await store.getVerification(service.id, v.id)).not.toBeNull();
     });
+
+    attemptsAndLimitsCases(() => ({ store, fx, clock, make }));
   });
 }

@@ -7,7 +7,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 /** Plain records for store tests, built by hand so the contract does not depend on the services above it. */
 export function recordFactory(clock: FakeClock) {
-  const id = <P extends 'svc' | 'ver' | 'msg' | 'key' | 'obx'>(prefix: P) => newId(prefix, clock, cryptoRandom);
+  const id = <P extends 'svc' | 'ver' | 'msg' | 'key' | 'obx' | 'rlk' | 'bkt'>(prefix: P) => newId(prefix, clock, cryptoRandom);
   return {
     id,
     service(name = 'Acme'): ServiceRecord {
@@ -26,7 +26,7 @@ export function recordFactory(clock: FakeClock) {
         id: id('ver'), serviceId, to: '+14155550123', country: 'US', channel: 'sms', status: 'pending', locale: 'en',
         codeDigest: cryptoRandom.bytes(32), codeSealed: cryptoRandom.bytes(40), contextDigest: 'ctx', attempts: 0, maxAttempts: 5,
         sendCount: 1, maxSends: 5, resendCooldownMs: 30_000, lastSendAt: now, expiresAt: now + 300_000, createdAt: now,
-        updatedAt: now, isTest: false, sandbox: false, clientIp: null, ...overrides,
+        updatedAt: now, isTest: false, sandbox: false, clientIp: null, customCode: false, friendlyName: null, appHash: null, ...overrides,
       };
     },
     message(v: VerificationRecord, overrides: Partial<MessageRecord> = {}): MessageRecord {

@@ -29,7 +29,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 }
 
 /** Maps what Fastify and its parsers throw to catalog codes. */
-function fromFastifyError(error: FastifyError): AppError {
+export function fromFastifyError(error: FastifyError): AppError {
   if (error.validation) {
     const errors = error.validation.map((issue) => ({
       path: `${error.validationContext ?? 'body'}${issue.instancePath || ''}`,

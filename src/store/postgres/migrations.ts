@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -117,7 +117,7 @@ CREATE TABLE idempotency_keys (
   {
     version: 50,
     name: 'abuse_controls',
-    // Rate-limit counters live in otpgate_rate_limits, which the PostgreSQL limiter creates
+    // Abuse-control counters live in limit_counters, which the PostgreSQL limiter creates
     // itself (src/limits/postgres.limiter.ts); only the durable prefix blocks are store schema.
     sql: `
 CREATE TABLE prefix_blocks (
@@ -141,5 +141,22 @@ CREATE TABLE prefix_blocks (
 ALTER TABLE api_keys ADD COLUMN mode text NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
 ALTER TABLE verifications ADD COLUMN sandbox boolean NOT NULL DEFAULT false;
 `,
+  },
+  // 60–69: the Twilio-compatible surface (issue 6); the same changes as the SQLite entries.
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code boolean NOT NULL DEFAULT false;
+ALTER TABLE verifications ADD COLUMN friendly_name text;
+ALTER TABLE verifications ADD COLUMN app_hash text;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
+  {
+    version: 61,
+    name: 'rate limits and buckets',
+    sql: rateLimitTablesSql(POSTGRES_TYPES),
   },
 ];

@@ -1,6 +1,17 @@
 import type { CodeVault } from '../../core/code-vault.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import type {
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PrefixBlock,
+  PurgeCounts,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
+import type { SqlExecutor } from '../sql-executor.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
@@ -14,7 +25,8 @@ export interface PostgresStoreOptions extends PgDatabaseOptions {
 }
 
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
-  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip, sandbox`;
+  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
+  custom_code, friendly_name, app_hash, sandbox`;
 const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
   provider_message_id, error_code, created_at, updated_at`;
 
@@ -24,14 +36,25 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
+
   constructor(options: PostgresStoreOptions) {
     this.#vault = options.vault;
     this.#db = new PgDatabase(options);
+    const executor: SqlExecutor = {
+      all: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows,
+      get: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows[0],
+      run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
+    };
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
   }
 
   /** The connection pool, shared with the PostgreSQL rate limiter. */
@@ -129,11 +152,11 @@ export class PostgresStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
     await this.#db.tx(async (client) => {
       await this.#db.query(
-        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
         [
           v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
           v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
-          v.sandbox,
+          v.customCode, v.friendlyName, v.appHash, v.sandbox,
         ],
         client,
       );

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -111,13 +111,13 @@ CREATE TABLE idempotency_keys (
     version: 50,
     name: 'abuse_controls',
     sql: `
--- Rate-limit counters (rate-limiter-flexible's layout) when no Redis is configured.
-CREATE TABLE rate_limits (
+-- Abuse-control counters (rate-limiter-flexible's layout) when no Redis is configured.
+CREATE TABLE limit_counters (
   key TEXT PRIMARY KEY,
   points INTEGER NOT NULL DEFAULT 0,
   expire INTEGER
 );
-CREATE INDEX rate_limits_expire ON rate_limits(expire);
+CREATE INDEX limit_counters_expire ON limit_counters(expire);
 
 -- Destination prefixes that the SMS-pumping guard blocked (mode 'enforced') or would have ('monitor').
 CREATE TABLE prefix_blocks (
@@ -142,5 +142,22 @@ CREATE TABLE prefix_blocks (
 ALTER TABLE api_keys ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
 ALTER TABLE verifications ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
 `,
+  },
+  // 60–69: the Twilio-compatible surface (issue 6).
+  {
+    version: 60,
+    name: 'verification custom code, friendly name and app hash',
+    sql: `
+ALTER TABLE verifications ADD COLUMN custom_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE verifications ADD COLUMN friendly_name TEXT;
+ALTER TABLE verifications ADD COLUMN app_hash TEXT;
+-- The attempts log lists sends of a service (or of all services) newest first.
+CREATE INDEX messages_service ON messages(service_id, id);
+`,
+  },
+  {
+    version: 61,
+    name: 'rate limits and buckets',
+    sql: rateLimitTablesSql(SQLITE_TYPES),
   },
 ];

@@ -12,11 +12,22 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
-import type { IdempotencyBegin, ListOptions, MessageUpdate, PrefixBlock, PurgeCounts, Store, VerificationFilter } from '../../core/ports.js';
+import type {
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PrefixBlock,
+  PurgeCounts,
+  Store,
+  VerificationFilter,
+} from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
+import { sqlAttemptsAndLimits } from '../sql-executor.js';
+import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -37,6 +48,9 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
@@ -51,6 +65,13 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    const executor: SqlExecutor = {
+      all: async (sql, params) => this.#stmt(sql).all(...params) as Row[],
+      get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
+      run: async (sql, params) => this.#stmt(sql).run(...params).changes,
+    };
+    // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
+    Object.assign(this, sqlAttemptsAndLimits(executor));
   }
 
   #stmt(sql: string): Statement {
@@ -175,12 +196,13 @@ export class SqliteStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip, sandbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash, sandbox)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.sandbox ? 1 : 0,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.sandbox ? 1 : 0,
       );
       if (message) this.#insertMessage(message);
     })();

@@ -33,6 +33,10 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         locale: body.locale,
         context: body.context,
         clientIp: body.client_ip,
+        customCode: body.custom_code,
+        friendlyName: body.friendly_name,
+        appHash: body.app_hash,
+        rateLimits: body.rate_limits,
         sourceIp: request.ip,
         sandbox: isTestKey(request),
       });
@@ -77,6 +81,21 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
     const service = await requireService(c.tenancy, request);
     const canceled = await c.verifications.cancel(service, request.params.id);
     return verificationView(canceled.verification, canceled.messages);
+  });
+
+  app.post('/v1/verifications/:id/approve', {
+    schema: {
+      tags, security, summary: 'Approve a custom-code verification',
+      description:
+        'For verifications started with your own custom_code, which your backend checked itself. A code otpgate made can only be ' +
+        'approved by that code (403 forbidden). Anything no longer pending answers with the problem naming its state.',
+      params: IdParam,
+      response: { 200: Type.Ref('Verification'), ...problemResponses(401, 403, 404, 409, 410, 429) },
+    },
+  }, async (request) => {
+    const service = await requireService(c.tenancy, request);
+    const approved = await c.verifications.approve(service, request.params.id);
+    return verificationView(approved.verification, approved.messages);
   });
 
   app.get('/v1/verifications', {

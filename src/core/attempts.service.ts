@@ -1,0 +1,48 @@
+import { AppError } from './errors.js';
+import type { AttemptRecord, AttemptSummary, Page, ServiceRecord } from './model.js';
+import { normalizePhone } from './phone.js';
+import type { AttemptFilter, Store } from './ports.js';
+
+/** What a caller may filter the attempts log by; numbers and prefixes are validated here. */
+export type AttemptQuery = AttemptFilter;
+
+/**
+ * The attempts log (every send, with whether its verification was approved) and its conversion
+ * summary. `scope` is the caller's service, or null for an admin, who sees every service.
+ */
+export class AttemptsService {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  list(scope: ServiceRecord | null, query: AttemptQuery, cursor: string | undefined, limit: number): Promise<Page<AttemptRecord>> {
+    return this.#store.listAttempts(scope?.id ?? null, toFilter(query), { cursor, limit });
+  }
+
+  async get(scope: ServiceRecord | null, messageId: string): Promise<AttemptRecord> {
+    const attempt = await this.#store.getAttempt(scope?.id ?? null, messageId);
+    if (!attempt) throw new AppError('not_found', `No attempt ${messageId}.`);
+    return attempt;
+  }
+
+  async summary(scope: ServiceRecord | null, query: AttemptQuery): Promise<AttemptSummary & { conversionRate: number }> {
+    const summary = await this.#store.summarizeAttempts(scope?.id ?? null, toFilter(query));
+    return { ...summary, conversionRate: summary.total === 0 ? 0 : (summary.converted / summary.total) * 100 };
+  }
+}
+
+function toFilter(query: AttemptQuery): AttemptFilter {
+  if (query.country !== undefined && !/^[A-Za-z]{2}$/.test(query.country)) {
+    throw new AppError('invalid_request', 'country must be an ISO 3166-1 alpha-2 code.');
+  }
+  if (query.destinationPrefix !== undefined && !/^\+[1-9]\d{0,14}$/.test(query.destinationPrefix)) {
+    throw new AppError('invalid_request', 'A destination prefix is "+" and 1 to 15 digits.');
+  }
+  return {
+    ...query,
+    to: query.to === undefined ? undefined : normalizePhone(query.to).e164,
+    country: query.country?.toUpperCase(),
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../../core/errors.js';
+import type { ErrorCode } from '../../../core/errors.js';
+import { fromFastifyError } from '../../plugins/problem.js';
+
+/**
+ * Our catalog codes → Twilio's error codes and HTTP statuses. Twilio answers every check or
+ * cancel of a verification that is no longer pending with 20404, so the final-state errors all
+ * become 20404 here (the native API keeps them apart).
+ */
+const TWILIO_CODES: Partial<Record<ErrorCode, { code: number; status: number; message?: string }>> = {
+  invalid_request: { code: 60200, status: 400 },
+  invalid_phone_number: { code: 60200, status: 400 },
+  invalid_cursor: { code: 60200, status: 400 },
+  unsupported_line_type: { code: 60205, status: 400, message: 'SMS is not supported by landline phone number' },
+  unauthorized: { code: 20003, status: 401, message: 'Authenticate' },
+  forbidden: { code: 20403, status: 403 },
+  not_found: { code: 20404, status: 404 },
+  verification_not_found: { code: 20404, status: 404 },
+  verification_already_approved: { code: 20404, status: 404 },
+  verification_canceled: { code: 20404, status: 404 },
+  verification_expired: { code: 20404, status: 404 },
+  verification_failed: { code: 20404, status: 404 },
+  max_attempts_reached: { code: 60202, status: 429, message: 'Max check attempts reached' },
+  max_sends_reached: { code: 60203, status: 429, message: 'Max send attempts reached' },
+  resend_cooldown: { code: 20429, status: 429, message: 'Too Many Requests' },
+  rate_limited: { code: 20429, status: 429, message: 'Too Many Requests' },
+  concurrent_send: { code: 60212, status: 429, message: 'Too many concurrent requests for phone number' },
+  payload_too_large: { code: 20413, status: 413 },
+  uri_too_long: { code: 20414, status: 414 },
+  unsupported_media_type: { code: 20415, status: 415 },
+  service_unavailable: { code: 20503, status: 503, message: 'Service Unavailable' },
+};
+
+export interface TwilioErrorBody {
+  code: number;
+  message: string;
+  more_info: string;
+  status: number;
+  detail?: string;
+}
+
+/** Twilio's error body for an error of ours; resource-not-found messages name the path as Twilio's do. */
+export function twilioError(error: AppError, path: string): TwilioErrorBody {
+  const mapped = TWILIO_CODES[error.code] ?? { code: 20500, status: 500, message: 'Internal Server Error' };
+  let message = mapped.message ?? error.message;
+  if (mapped.code === 20404) message = `The requested resource ${path} was not found`;
+  const body: TwilioErrorBody = { code: mapped.code, message, more_info: `https://www.twilio.com/docs/errors/${mapped.code}`, status: mapped.status };
+  // Twilio puts the human explanation of 20003 in `detail`; ours says which state a 20404 was in.
+  if (mapped.message !== undefined || mapped.code === 20404) body.detail = error.message;
+  return body;
+}
+
+export function sendTwilioError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const path = request.url.split('?')[0]!.replace(/^\/v2/, '');
+  const body = twilioError(error, path);
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  if (body.status === 401) reply.header('www-authenticate', 'Basic realm="otpgate Twilio-compatible API"');
+  return reply.code(body.status).type('application/json').send(JSON.stringify(body));
+}
+
+/** Validation errors name the first bad Twilio parameter, as Twilio's 60200 messages do. */
+export function toAppErrorForTwilio(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error;
+  if (error.validation && error.validation.length > 0) {
+    const issue = error.validation[0]!;
+    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const name = missing ?? issue.instancePath.replace(/^\//, '');
+    return new AppError('invalid_request', `Invalid parameter${name ? ` \`${name}\`` : ''}: ${issue.message ?? 'is invalid'}`);
+  }
+  return fromFastifyError(error);
+}

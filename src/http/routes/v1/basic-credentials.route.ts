@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Container } from '../../../container.js';
+import type { IssuedBasicCredential } from '../../../core/tenancy.service.js';
+import { requireAdmin } from '../../plugins/auth.js';
+import { IdParam, problemResponses } from '../../schemas.js';
+import { sidOf } from '../twilio/sids.js';
+
+const tags = ['Services'];
+const security = [{ bearer: [] }];
+
+const Body = Type.Object(
+  {
+    type: Type.Union([Type.Literal('account'), Type.Literal('api_key')], {
+      description: 'account: the AC account SID and a new auth token; api_key: a new SK API key SID and its secret',
+      examples: ['api_key'],
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const Issued = Type.Object({
+  id: Type.String({ description: 'Key id: list and revoke it with the service\'s keys', examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  type: Type.String({ description: 'account or api_key', examples: ['api_key'] }),
+  sid: Type.String({ description: 'The HTTP Basic user name (AC… or SK…)', examples: ['SK0123456789abcdef0123456789abcdef'] }),
+  secret: Type.String({ description: 'The HTTP Basic password (auth token or API key secret). Shown once: store it now.', examples: ['0123456789abcdef0123456789abcdef'] }),
+  account_sid: Type.String({ description: 'The account SID the credential acts as (Twilio SDK: first argument with an API key)', examples: ['AC0123456789abcdef0123456789abcdef'] }),
+  service_sid: Type.Union([Type.String(), Type.Null()], { description: 'The VA service SID to use with the Twilio SDK; null for admin-level credentials', examples: ['VA0123456789abcdef0123456789abcdef'] }),
+  created_at: Type.String({ format: 'date-time', description: 'Creation time', examples: ['2026-11-25T21:05:00.000Z'] }),
+});
+
+function issuedView(issued: IssuedBasicCredential, type: string) {
+  return {
+    id: issued.record.id,
+    type,
+    sid: issued.sid,
+    secret: issued.secret,
+    account_sid: issued.accountSid,
+    service_sid: issued.record.serviceId === null ? null : sidOf('VA', issued.record.serviceId),
+    created_at: new Date(issued.record.createdAt).toISOString(),
+  };
+}
+
+/**
+ * HTTP Basic credentials for the Twilio-compatible API (`/v2`), issued through the native API so
+ * a migration needs no database shell. The secret is in this answer only; it is stored hashed
+ * and revoked like any key (`DELETE /v1/services/{id}/keys/{keyId}`).
+ */
+export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/v1/services/:id/basic-credentials', {
+    onRequest: async (request) => requireAdmin(c.tenancy, request),
+    schema: {
+      tags, security, summary: 'Issue Twilio-style credentials for a service',
+      description: 'For the Twilio SDK: new Twilio(sid, secret) for an account token, or new Twilio(sid, secret, { accountSid }) for an API key. They see this service only.',
+      params: IdParam, body: Body,
+      response: { 201: Issued, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const issued = await c.tenancy.issueBasicCredential(request.params.id, request.body.type);
+    return reply.code(201).send(issuedView(issued, request.body.type));
+  });
+
+  app.post('/v1/basic-credentials', {
+    onRequest: async (request) => requireAdmin(c.tenancy, request),
+    schema: {
+      tags, security, summary: 'Issue admin-level Twilio-style credentials',
+      description: 'They can create, list, change and delete every service through /v2/Services and act on any of them.',
+      body: Body,
+      response: { 201: Issued, ...problemResponses(400, 401, 403) },
+    },
+  }, async (request, reply) => {
+    const issued = await c.tenancy.issueBasicCredential(null, request.body.type);
+    return reply.code(201).send(issuedView(issued, request.body.type));
+  });
+};

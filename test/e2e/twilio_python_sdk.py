@@ -1,0 +1,48 @@
+"""The official Twilio Python SDK against a real otpgate process (run by twilio-python.test.ts).
+
+Environment: OTPGATE_URL, OTPGATE_ADMIN_KEY, KEY_SID, KEY_SECRET, ACCOUNT_SID, SERVICE_SID, SERVICE_ID, TO.
+Prints one JSON object with what each step answered.
+"""
+import json
+import os
+import re
+import time
+import urllib.request
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+env = os.environ
+client = Client(env["KEY_SID"], env["KEY_SECRET"], env["ACCOUNT_SID"])
+client.verify.base_url = env["OTPGATE_URL"]  # the one line a migration adds
+service = client.verify.v2.services(env["SERVICE_SID"])
+to = env["TO"]
+
+
+def sent_code():
+    url = f"{env['OTPGATE_URL']}/v1/outbox?service_id={env['SERVICE_ID']}&to={urllib.parse.quote(to)}&limit=1"
+    for _ in range(100):
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {env['OTPGATE_ADMIN_KEY']}"})
+        entries = json.load(urllib.request.urlopen(request))["data"]
+        if entries:
+            return re.search(r"\b(\d{4,10})\b", entries[0]["body"]).group(1)
+        time.sleep(0.05)
+    raise RuntimeError("no SMS")
+
+
+out = {}
+started = service.verifications.create(to=to, channel="sms")
+out["started"] = {"sid": started.sid, "status": started.status}
+code = sent_code()
+wrong = str((int(code) + 1) % 1_000_000).zfill(len(code))
+bad = service.verification_checks.create(to=to, code=wrong)
+out["wrong"] = {"status": bad.status, "valid": bad.valid}
+good = service.verification_checks.create(verification_sid=started.sid, code=code)
+out["right"] = {"status": good.status, "valid": good.valid}
+out["fetched"] = service.verifications(started.sid).fetch().status
+try:
+    service.verification_checks.create(to=to, code=code)
+except TwilioRestException as error:
+    out["again"] = {"code": error.code, "status": error.status}
+out["attempts"] = [a.sid for a in client.verify.v2.verification_attempts.list(verify_service_sid=env["SERVICE_SID"], page_size=1)]
+print(json.dumps(out))

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createContainer } from '../../src/container.js';
+import type { Container } from '../../src/container.js';
+import { AppError } from '../../src/core/errors.js';
+import type { OutgoingSms, SmsSender } from '../../src/core/ports.js';
+import { FakeClock } from './fake-clock.js';
+
+/** A provider that records what it was asked to send. */
+export class RecordingSender implements SmsSender {
+  readonly sent: OutgoingSms[] = [];
+  /** `name` other than "console" makes it stand for a real, billed provider. */
+  constructor(readonly name = 'recording') {}
+  async send(sms: OutgoingSms) {
+    this.sent.push(sms);
+    return { providerMessageId: `rec-${this.sent.length}` };
+  }
+  codeOf(index = -1): string {
+    const sms = this.sent.at(index);
+    const code = sms && /\b(\d{4,10})\b/.exec(sms.body)?.[1];
+    if (!code) throw new Error('no SMS sent');
+    return code;
+  }
+}
+
+/** Core services with a fake clock, the embedded store in memory and a recording provider. */
+export async function createCoreFixture(): Promise<{ c: Container; clock: FakeClock; sender: RecordingSender }> {
+  const clock = new FakeClock();
+  const sender = new RecordingSender();
+  const config = loadConfig({ OTPGATE_DATABASE_URL: 'sqlite::memory:', OTPGATE_SECRET: randomBytes(32).toString('hex') });
+  const c = await createContainer(config, { clock, sender: () => sender, logger: pino({ level: 'silent' }), defaultMetrics: false });
+  return { c, clock, sender };
+}
+
+/** The AppError a promise rejects with; fails unless it has catalog code `code`. */
+export async function expectError(promise: Promise<unknown>, code: string): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  return error as AppError;
+}

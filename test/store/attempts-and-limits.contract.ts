@@ -1,0 +1,94 @@
+import { expect, it } from 'vitest';
+import type { Store } from '../../src/core/ports.js';
+import type { FakeClock, recordFactory } from './store.records.js';
+import type { StoreFixture } from './store.contract.js';
+
+interface Context {
+  store: Store;
+  fx: StoreFixture;
+  clock: FakeClock;
+  make: ReturnType<typeof recordFactory>;
+}
+
+/** Contract cases for the attempts log, rate limits and the bucket limiter; run inside storeContract on every adapter. */
+export function attemptsAndLimitsCases(ctx: () => Context): void {
+  it('round-trips the custom-code flag, friendly name and app hash of a verification', async () => {
+    const { store, make } = ctx();
+    const service = make.service();
+    await store.createService(service);
+    const v = make.verification(service.id, { customCode: true, friendlyName: 'Acme Pay', appHash: 'FA+9qCX9VSu' });
+    await store.createVerification(v, null);
+    expect(await store.getVerification(service.id, v.id)).toEqual(v);
+  });
+
+  it('lists attempts newest first with their verification, scoped, filtered, paged and summarised', async () => {
+    const { store, make, clock } = ctx();
+    const service = make.service();
+    const other = make.service('Other');
+    await store.createService(service);
+    await store.createService(other);
+    const approved = make.verification(service.id, { status: 'approved', country: 'GB', to: '+447400123456' });
+    const m1 = make.message(approved, { to: approved.to });
+    await store.createVerification(approved, m1);
+    clock.advance(1000);
+    const pending = make.verification(service.id);
+    const m2 = make.message(pending);
+    await store.createVerification(pending, m2);
+    await store.createVerification(make.verification(service.id, { isTest: true }), make.message(pending, { status: 'suppressed' }));
+    const theirs = make.verification(other.id);
+    await store.createVerification(theirs, make.message(theirs));
+
+    const first = await store.listAttempts(service.id, {}, { limit: 1 });
+    expect(first.data.map((a) => a.message.id)).toEqual([m2.id]);
+    const second = await store.listAttempts(service.id, {}, { limit: 1, cursor: first.nextCursor! });
+    expect(second.data[0]).toMatchObject({ message: { id: m1.id }, verification: { id: approved.id, status: 'approved', country: 'GB' } });
+    expect(second.nextCursor).toBeNull();
+    expect((await store.listAttempts(null, {}, { limit: 10 })).data).toHaveLength(3);
+    expect((await store.listAttempts(service.id, { converted: true }, { limit: 10 })).data.map((a) => a.message.id)).toEqual([m1.id]);
+    expect((await store.listAttempts(service.id, { country: 'GB', createdBefore: clock.now() }, { limit: 10 })).data).toHaveLength(1);
+    expect((await store.listAttempts(service.id, { verificationId: pending.id, to: pending.to }, { limit: 10 })).data).toHaveLength(1);
+    expect(await store.getAttempt(other.id, m1.id)).toBeNull();
+    expect((await store.getAttempt(null, m1.id))?.verification.status).toBe('approved');
+    expect(await store.summarizeAttempts(service.id, {})).toEqual({ total: 2, converted: 1 });
+    expect(await store.summarizeAttempts(service.id, { destinationPrefix: '+44' })).toEqual({ total: 1, converted: 1 });
+    expect(await store.summarizeAttempts(other.id, { converted: true })).toEqual({ total: 0, converted: 0 });
+  });
+
+  it('keeps rate limits and buckets per service, unique by name, and deletes buckets with their limit', async () => {
+    const { store, make, clock } = ctx();
+    const service = make.service();
+    const other = make.service('Other');
+    await store.createService(service);
+    await store.createService(other);
+    const now = clock.now();
+    const limit = { id: make.id('rlk'), serviceId: service.id, uniqueName: 'ip', description: null, createdAt: now, updatedAt: now };
+    expect(await store.createRateLimit(limit)).toBe(true);
+    expect(await store.createRateLimit({ ...limit, id: make.id('rlk') })).toBe(false);
+    expect(await store.getRateLimit(other.id, limit.id)).toBeNull();
+    expect(await store.updateRateLimit(service.id, limit.id, 'per IP', now + 1)).toMatchObject({ description: 'per IP', updatedAt: now + 1 });
+    const bucket = { id: make.id('bkt'), rateLimitId: limit.id, serviceId: service.id, max: 3, intervalSeconds: 60, createdAt: now, updatedAt: now };
+    await store.createBucket(bucket);
+    expect(await store.getBucket(service.id, limit.id, bucket.id)).toEqual(bucket);
+    expect(await store.getBucket(other.id, limit.id, bucket.id)).toBeNull();
+    expect(await store.updateBucket(service.id, limit.id, bucket.id, 5, 30, now + 2)).toMatchObject({ max: 5, intervalSeconds: 30 });
+    expect((await store.listRateLimits(service.id, { limit: 10 })).data.map((r) => r.id)).toEqual([limit.id]);
+    expect((await store.listBuckets(service.id, limit.id, { limit: 10 })).data.map((b) => b.id)).toEqual([bucket.id]);
+    expect(await store.findRateLimitsByName(service.id, ['ip', 'nope'])).toMatchObject([{ rateLimit: { id: limit.id }, buckets: [{ id: bucket.id }] }]);
+    expect(await store.findRateLimitsByName(other.id, ['ip'])).toEqual([]);
+    expect(await store.deleteRateLimit(other.id, limit.id)).toBe(false);
+    expect(await store.deleteRateLimit(service.id, limit.id)).toBe(true);
+    expect(await store.getBucket(service.id, limit.id, bucket.id)).toBeNull();
+  });
+
+  it('counts bucket hits in fixed windows, exactly under concurrency from two connections', async () => {
+    const { store, fx, clock } = ctx();
+    const peer = await fx.peer();
+    const now = clock.now();
+    const verdicts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).consumeBucket('bkt_x:v', 7, 60, now)));
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(7);
+    expect(verdicts.find((v) => !v.allowed)?.retryAfterSeconds).toBe(60);
+    expect((await store.consumeBucket('bkt_x:other', 7, 60, now)).allowed).toBe(true);
+    expect((await store.consumeBucket('bkt_x:v', 7, 60, now + 59_999)).allowed).toBe(false);
+    expect((await store.consumeBucket('bkt_x:v', 7, 60, now + 60_000)).allowed).toBe(true);
+  });
+}
