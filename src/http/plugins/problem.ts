@@ -8,7 +8,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   if (error.rateLimit !== undefined) {
     // draft-ietf-httpapi-ratelimit-headers (-10): structured-field lists named by policy;
     // q = quota, w = window (s); r = remaining, t = seconds until the quota has room again.
-    const { policy, limit, windowSeconds, remaining, resetSeconds } = error.rateLimit;
+    const { limit, windowSeconds, remaining, resetSeconds } = error.rateLimit;
+    // A structured-field string: printable ASCII with " and \ escaped (policy names can be user-defined).
+    const policy = error.rateLimit.policy.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '\\$&');
     reply.header('ratelimit-policy', `"${policy}";q=${limit};w=${windowSeconds}`);
     reply.header('ratelimit', `"${policy}";r=${remaining};t=${resetSeconds}`);
   }
