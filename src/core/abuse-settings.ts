@@ -47,7 +47,7 @@ export interface PumpingGuardSettings {
 }
 
 export interface AbuseSettings {
-  rate_limits: RateLimitSettings;
+  velocity_limits: RateLimitSettings;
   /** Failed checks of one number across verifications in any 24 hours (rule B2). Default 20, at most 100. */
   failed_checks_per_phone_per_day: number;
   /** ISO 3166-1 alpha-2 countries SMS may go to; null allows every country. Default null. */
@@ -92,7 +92,7 @@ export const MAX_FAILED_CHECKS_PER_DAY = 100;
 
 export function defaultAbuseSettings(): AbuseSettings {
   return {
-    rate_limits: structuredClone(DEFAULT_RATE_LIMITS) as RateLimitSettings,
+    velocity_limits: structuredClone(DEFAULT_RATE_LIMITS) as RateLimitSettings,
     failed_checks_per_phone_per_day: 20,
     allowed_countries: null,
     safelist: [],
@@ -110,7 +110,7 @@ export function withAbuseDefaults<T extends Partial<AbuseSettings>>(settings: T)
   return {
     ...defaults,
     ...settings,
-    rate_limits: { ...defaults.rate_limits, ...settings.rate_limits },
+    velocity_limits: { ...defaults.velocity_limits, ...settings.velocity_limits },
     pumping_guard: { ...defaults.pumping_guard, ...settings.pumping_guard },
   };
 }
@@ -119,25 +119,25 @@ const COUNTRY = /^[A-Z]{2}$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 /** What a PATCH may give: any field, and any part of the nested ones. */
-export type AbuseSettingsPatch = Partial<Omit<AbuseSettings, 'rate_limits' | 'pumping_guard'>> & {
-  rate_limits?: Partial<RateLimitSettings> | undefined;
+export type AbuseSettingsPatch = Partial<Omit<AbuseSettings, 'velocity_limits' | 'pumping_guard'>> & {
+  velocity_limits?: Partial<RateLimitSettings> | undefined;
   pumping_guard?: Partial<PumpingGuardSettings> | undefined;
 };
 
 /**
- * Merges a partial update (one level deep for `rate_limits` and `pumping_guard`, so a PATCH can
+ * Merges a partial update (one level deep for `velocity_limits` and `pumping_guard`, so a PATCH can
  * change one budget) and enforces the rules a JSON schema cannot express.
  */
 export function applyAbuseSettings(base: AbuseSettings, patch: AbuseSettingsPatch): AbuseSettings {
   const next = {
     ...(pickAbuse(base) as AbuseSettings),
     ...pickAbuse(definedOnly(patch) as Partial<AbuseSettings>),
-    rate_limits: { ...base.rate_limits, ...definedOnly(patch.rate_limits ?? {}) },
+    velocity_limits: { ...base.velocity_limits, ...definedOnly(patch.velocity_limits ?? {}) },
     pumping_guard: { ...base.pumping_guard, ...definedOnly(patch.pumping_guard ?? {}) },
   } as AbuseSettings;
-  for (const [name, budget] of Object.entries(next.rate_limits) as Array<[string, Budget]>) {
-    requireInt(`rate_limits.${name}.limit`, budget.limit, 1, 10_000_000);
-    requireInt(`rate_limits.${name}.window_seconds`, budget.window_seconds, 1, 7 * 86_400);
+  for (const [name, budget] of Object.entries(next.velocity_limits) as Array<[string, Budget]>) {
+    requireInt(`velocity_limits.${name}.limit`, budget.limit, 1, 10_000_000);
+    requireInt(`velocity_limits.${name}.window_seconds`, budget.window_seconds, 1, 7 * 86_400);
   }
   requireInt('failed_checks_per_phone_per_day', next.failed_checks_per_phone_per_day, 1, MAX_FAILED_CHECKS_PER_DAY);
   if (next.allowed_countries !== null) {

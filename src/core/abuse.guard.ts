@@ -71,7 +71,7 @@ export class AbuseGuard {
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
-      const limits = s.rate_limits;
+      const limits = s.velocity_limits;
       await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
       await this.#take(service.id, 'sends_per_client_ip', origin.clientIp, limits);
       await this.#take(service.id, 'sends_per_phone', phone.e164, limits);
@@ -94,7 +94,7 @@ export class AbuseGuard {
   /** Limits that apply before the verification is even looked up (so probing is bounded too). */
   async beforeCheckLookup(service: ServiceRecord, origin: RequestOrigin): Promise<void> {
     await this.#failClosed('check', async () => {
-      const limits = service.settings.rate_limits;
+      const limits = service.settings.velocity_limits;
       await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
       await this.#take(service.id, 'checks_per_client_ip', origin.clientIp, limits);
       await this.#take(service.id, 'checks_per_service', '', limits);
@@ -113,7 +113,7 @@ export class AbuseGuard {
   async reserveFailedCheck(service: ServiceRecord, to: string): Promise<CheckReservation> {
     return this.#failClosed('check', async () => {
       const { limiter, clock } = this.#deps;
-      await this.#take(service.id, 'checks_per_phone', to, service.settings.rate_limits);
+      await this.#take(service.id, 'checks_per_phone', to, service.settings.velocity_limits);
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
       const series = `${service.id}:${this.#pseudonym(to)}`;

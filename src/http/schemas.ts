@@ -58,7 +58,7 @@ const BudgetSchema = (description: string, limit: number, window: number) =>
     { additionalProperties: false, description: `${description}. Default ${limit} per ${window} s`, examples: [{ limit, window_seconds: window }] },
   );
 
-export const RateLimitsSchema = Type.Object(
+export const VelocityLimitsSchema = Type.Object(
   {
     sends_per_phone: BudgetSchema('SMS to one number, across verifications', 10, 3600),
     sends_per_client_ip: BudgetSchema('SMS requested for one end-user IP (client_ip)', 20, 3600),
@@ -104,7 +104,7 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
     examples: [false],
   }),
-  rate_limits: RateLimitsSchema,
+  velocity_limits: VelocityLimitsSchema,
   failed_checks_per_phone_per_day: Type.Integer({ minimum: 1, maximum: 100, description: 'Wrong codes for one number across verifications in any 24 h (rule B2). Default 20', examples: [20] }),
   allowed_countries: Nullable(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { maxItems: 250 }), { description: 'Countries SMS may go to (ISO 3166-1 alpha-2); null allows all. Others get 403 country_not_allowed. Default null', examples: [['US', 'CA', 'GB']] }),
   safelist: Type.Array(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), { maxItems: 1000, description: 'Numbers that pass geo permissions, the prefix limit, VoIP refusal and the pumping guard. Default []', examples: [['+14155550123']] }),
@@ -117,11 +117,11 @@ export const ServiceSettingsSchema = Type.Object({
 
 // Nested settings may be given in part: only the budgets or guard fields named change.
 const NestedPartial = Type.Object({
-  rate_limits: Type.Partial(RateLimitsSchema, { additionalProperties: false }),
+  velocity_limits: Type.Partial(VelocityLimitsSchema, { additionalProperties: false }),
   pumping_guard: Type.Partial(PumpingGuardSchema, { additionalProperties: false }),
 });
 
-export const ServiceCreateOrPatchFields = Type.Composite([Type.Omit(ServiceSettingsSchema, ['name', 'rate_limits', 'pumping_guard']), NestedPartial]);
+export const ServiceCreateOrPatchFields = Type.Composite([Type.Omit(ServiceSettingsSchema, ['name', 'velocity_limits', 'pumping_guard']), NestedPartial]);
 
 // No `default` keywords in settings schemas: the validator would write them into PATCH bodies.
 export const ServiceCreateBody = Type.Composite(

@@ -28,14 +28,14 @@ describe('settings', () => {
       daily_spend_cap: null,
       pumping_guard: { mode: 'enforce', window_minutes: 60, baseline_hours: 24, min_sends: 20, spike_factor: 4, max_conversion: 0.1, block_hours: 12 },
     });
-    expect(got.rate_limits.sends_per_phone).toEqual({ limit: 10, window_seconds: 3600 });
+    expect(got.velocity_limits.sends_per_phone).toEqual({ limit: 10, window_seconds: 3600 });
     const patched = await h.app.inject({
       method: 'PATCH', url: `/v1/services/${svc.id}`, headers: admin(),
-      payload: { rate_limits: { sends_per_service: { limit: 100000, window_seconds: 60 } }, pumping_guard: { mode: 'monitor' } },
+      payload: { velocity_limits: { sends_per_service: { limit: 100000, window_seconds: 60 } }, pumping_guard: { mode: 'monitor' } },
     });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json().rate_limits.sends_per_service).toEqual({ limit: 100000, window_seconds: 60 });
-    expect(patched.json().rate_limits.sends_per_phone).toEqual({ limit: 10, window_seconds: 3600 });
+    expect(patched.json().velocity_limits.sends_per_service).toEqual({ limit: 100000, window_seconds: 60 });
+    expect(patched.json().velocity_limits.sends_per_phone).toEqual({ limit: 10, window_seconds: 3600 });
     expect(patched.json().pumping_guard).toMatchObject({ mode: 'monitor', min_sends: 20 });
   });
 
@@ -46,8 +46,8 @@ describe('settings', () => {
       { safelist: ['4155550123'] },
       { pumping_guard: { window_minutes: 7 } },
       { pumping_guard: { baseline_hours: 1, window_minutes: 60 } },
-      { rate_limits: { sends_per_phone: { limit: 0, window_seconds: 60 } } },
-      { rate_limits: { nope: { limit: 1, window_seconds: 60 } } },
+      { velocity_limits: { sends_per_phone: { limit: 0, window_seconds: 60 } } },
+      { velocity_limits: { nope: { limit: 1, window_seconds: 60 } } },
       { sms_prices: { XX1: 1 } },
       { daily_spend_cap: 0 },
       { daily_message_cap: 0 },
@@ -73,7 +73,7 @@ describe('SMS-pumping guard through the API', () => {
     h = await createHarness();
     svc = await h.service({
       pumping_guard: { min_sends: 5 },
-      rate_limits: { sends_per_prefix: { limit: 10000, window_seconds: 600 } },
+      velocity_limits: { sends_per_prefix: { limit: 10000, window_seconds: 600 } },
       safelist: ['+447400999999'],
     });
   });

@@ -98,7 +98,7 @@ for (const [backend, skip] of backends) {
       expect((await start({ to: '+4915112345678', context: { n: 99 } })).statusCode).toBe(201);
 
       // Per service, configurable through the API (a load test raises it the same way).
-      expect((await patch({ rate_limits: { sends_per_service: { limit: 2, window_seconds: 60 } } })).statusCode).toBe(200);
+      expect((await patch({ velocity_limits: { sends_per_service: { limit: 2, window_seconds: 60 } } })).statusCode).toBe(200);
       h.clock.advanceSeconds(60);
       expect((await start({ to: '+33612345601' })).statusCode).toBe(201);
       expect((await start({ to: '+33612345602' })).statusCode).toBe(201);
@@ -167,7 +167,7 @@ for (const [backend, skip] of backends) {
       await patch({
         failed_checks_per_phone_per_day: 100,
         max_check_attempts: 20,
-        rate_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 }, sends_per_phone: { limit: 1000, window_seconds: 3600 } },
+        velocity_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 }, sends_per_phone: { limit: 1000, window_seconds: 3600 } },
       });
       const to = '+4915112345678';
       const wrongChecks = async (count: number, tag: string) => {

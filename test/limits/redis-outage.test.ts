@@ -37,7 +37,7 @@ describe.skipIf(skipUnless(installed))('Redis outage', () => {
 
   const setup = async (mode: 'closed' | 'fallback') => {
     ({ h, provider } = await abuseHarness('redis', { env: { OTPGATE_REDIS_URL: redis.url, OTPGATE_REDIS_FAILURE_MODE: mode } }));
-    const svc = await h.service({ rate_limits: { sends_per_phone: { limit: 2, window_seconds: 3600 } } });
+    const svc = await h.service({ velocity_limits: { sends_per_phone: { limit: 2, window_seconds: 3600 } } });
     const start = (to: string, context: object = {}) => h!.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to, context } });
     const check = (to: string, code: string) => h!.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { to, code } });
     const backendUp = async () => (await h!.c.metrics.registry.getSingleMetric('otpgate_limiter_backend_up')!.get()).values[0]!.value;

@@ -58,7 +58,7 @@ describe.skipIf(skip)('several instances on one PostgreSQL database', () => {
     auth = { authorization: `Bearer ${adminKey}` };
     // Check budgets raised so that in the B3 tests only the attempt counter decides.
     const service = await call(servers[0]!, 'POST', '/v1/services', {
-      name: 'Acme', failed_checks_per_phone_per_day: 100, rate_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 } },
+      name: 'Acme', failed_checks_per_phone_per_day: 100, velocity_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 } },
     });
     const b2Service = await call(servers[0]!, 'POST', '/v1/services', { name: 'Acme', failed_checks_per_phone_per_day: 7 });
     const b2Key = await call(servers[2]!, 'POST', `/v1/services/${b2Service.body.id}/keys`);
