@@ -1,20 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './postgres.js';
 import { tcpReachable } from './services.js';
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; a race with another process is unlikely). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A private redis-server for tests that stop and restart it: never the shared one on 6379.

@@ -4,6 +4,7 @@ import type { CountingConsole } from '../helpers/abuse.js';
 import type { Harness } from '../helpers/harness.js';
 import { PrivateRedis, redisServerInstalled } from '../helpers/redis-server.js';
 import { skipUnless } from '../helpers/services.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Redis going away and coming back (rule R3), on a private redis-server that this test stops
@@ -11,15 +12,6 @@ import { skipUnless } from '../helpers/services.js';
  * SQLite store meanwhile; both recover without a restart.
  */
 const installed = await redisServerInstalled();
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe.skipIf(skipUnless(installed))('Redis outage', () => {
   let redis: PrivateRedis;
@@ -51,7 +43,7 @@ describe.skipIf(skipUnless(installed))('Redis outage', () => {
     expect(provider().sent).toHaveLength(1);
 
     await redis.stop();
-    await until(async () => (await backendUp()) === 0);
+    await until(async () => ((await backendUp()) === 0) || undefined, 8000);
     const refused = await start('+14155550124');
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -63,7 +55,7 @@ describe.skipIf(skipUnless(installed))('Redis outage', () => {
     expect(provider().sent).toHaveLength(1);
 
     await redis.start();
-    await until(async () => (await start('+14155550125')).statusCode === 201);
+    await until(async () => ((await start('+14155550125')).statusCode === 201) || undefined, 8000);
     expect(await backendUp()).toBe(1);
     await h!.c.worker.drainOnce();
     expect(provider().sent).toHaveLength(2);
@@ -72,14 +64,14 @@ describe.skipIf(skipUnless(installed))('Redis outage', () => {
   it('with OTPGATE_REDIS_FAILURE_MODE=fallback keeps sending, still limited, counted in the store', async () => {
     const { start, backendUp } = await setup('fallback');
     await redis.stop();
-    await until(async () => (await backendUp()) === 0);
+    await until(async () => ((await backendUp()) === 0) || undefined, 8000);
     // sends_per_phone is 2 per hour: the store-backed fallback enforces it while Redis is down.
     const results = [];
     for (let i = 0; i < 3; i++) results.push((await start('+14155550123', { i })).statusCode);
     expect(results).toEqual([201, 201, 429]);
 
     await redis.start();
-    await until(async () => (await backendUp()) === 1);
+    await until(async () => ((await backendUp()) === 1) || undefined, 8000);
     // Back on Redis (restarted empty): its own counts apply again.
     // Back on Redis, which restarted empty: the number the store had at its limit passes again,
     // so counting really moved back to Redis.
