@@ -44,6 +44,15 @@ export interface Config {
   retentionDays: number;
   /** OTPGATE_PURGE_INTERVAL_MS, default 3600000: how often the server runs the purge. */
   purgeIntervalMs: number;
+  /**
+   * OTPGATE_WEBHOOK_RETRY_SCHEDULE, default `5s,5m,30m,2h,5h,10h,10h` (Standard Webhooks): the
+   * waits between webhook attempts, in ms after parsing. Tests compress it (`200ms,200ms`).
+   */
+  webhookRetryScheduleMs: readonly number[];
+  /** OTPGATE_WEBHOOK_TIMEOUT_MS, default 15000: a receiver slower than this is a failed attempt. */
+  webhookTimeoutMs: number;
+  /** OTPGATE_EXPIRY_SWEEP_MS, default 5000: how often expired verifications are swept (and their events sent). */
+  expirySweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +91,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `5s,5m,30m,2h` → [5000, 300000, 1800000, 7200000]. Each wait at most a day. */
+function durations(env: Env, name: string, fallback: string): number[] {
+  const raw = read(env, name) ?? fallback;
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.length > 20) throw new ConfigError(name, `at most 20 waits, got ${parts.length}`);
+  return parts.map((part) => {
+    const match = /^(\d+)(ms|s|m|h)$/.exec(part);
+    if (!match) throw new ConfigError(name, `must be a comma-separated list like 5s,5m,2h (units ms, s, m, h), got "${part}"`);
+    const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+    if (ms > 86_400_000) throw new ConfigError(name, `a wait may be at most 24h, got "${part}"`);
+    return ms;
+  });
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -136,6 +161,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workerLeaseMs: int(env, 'OTPGATE_WORKER_LEASE_MS', 30_000, 1000, 3_600_000),
     retentionDays: int(env, 'OTPGATE_RETENTION_DAYS', 30, 0, 36_500),
     purgeIntervalMs: int(env, 'OTPGATE_PURGE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
+    webhookRetryScheduleMs: Object.freeze(durations(env, 'OTPGATE_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
+    webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
+    expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
   });
 }
 

@@ -7,16 +7,23 @@ import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
+import { EventService } from './core/event.service.js';
+import { EventFactory } from './core/events.js';
 import { AttemptsService } from './core/attempts.service.js';
 import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
 import { VerificationService } from './core/verification.service.js';
+import { WebhookService } from './core/webhook.service.js';
+import { ExpirySweeper } from './delivery/expiry-sweeper.js';
+import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
 import { createPostgresLimiter } from './limits/postgres.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
 import { createRedisLimiter } from './limits/redis.limiter.js';
 import { createAbuseEvents } from './observability/abuse-events.js';
+import { WebhookWorker } from './webhooks/webhook-worker.js';
+import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
@@ -41,6 +48,13 @@ export interface Container {
   limiter: RateLimiter;
   guard: AbuseGuard;
   retention: RetentionJob;
+  /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
+  events: EventService;
+  webhooks: WebhookService;
+  webhookWorker: WebhookWorker;
+  expirySweeper: ExpirySweeper;
+  /** Starts the background work: SMS outbox, webhooks, expiry sweep, retention purge. */
+  startWorkers(): void;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -54,6 +68,8 @@ export interface ContainerOverrides {
   worker?: OutboxWorkerOptions;
   /** Replaces the limiter that config selects (unit tests pass the memory one). */
   limiter?: RateLimiter;
+  webhookWorker?: WebhookWorkerOptions;
+  expirySweeper?: ExpirySweeperOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
   defaultMetrics?: boolean;
 }
@@ -77,12 +93,15 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
   // Test-mode keys: their messages go to the dev outbox whatever the configured provider is.
   const sandboxSender = sender.name === 'console' ? sender : new ConsoleProvider(store, logger, clock, random);
+  const eventFactory = new EventFactory(clock, random);
+  // Late-bound: the services that write events nudge the webhook worker, which needs them first.
+  const onEventsWritten = () => webhookWorker.notify();
   const worker = new OutboxWorker(
-    { store, vault, sender, sandboxSender, clock, logger, metrics },
+    { store, vault, sender, sandboxSender, clock, logger, metrics, events: eventFactory, onEventsWritten },
     { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
-  const events = createAbuseEvents(logger, metrics.registry);
+  const abuseEvents = createAbuseEvents(logger, metrics.registry);
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
   const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database);
@@ -92,13 +111,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
         url: config.redisUrl,
         keyPrefix: config.redisKeyPrefix,
         ...(config.redisFailureMode === 'fallback' ? { fallback: storeLimiter } : {}),
-        onStateChange: (up, error) => events.limiterBackend(up, error),
+        onStateChange: (up, error) => abuseEvents.limiterBackend(up, error),
       });
   // Give Redis a moment at start, so the first requests do not fail while it connects; if it is
   // down, start anyway: requests follow OTPGATE_REDIS_FAILURE_MODE until it comes back.
   if (redis && !(await redis.ready(3000))) logger.error({ mode: config.redisFailureMode }, 'redis is not reachable at start; rate limits follow OTPGATE_REDIS_FAILURE_MODE until it is');
   const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
-  const guard = new AbuseGuard({ limiter, blocks: store, clock, events, pseudonym: (value) => vault.pseudonym(value) });
+  const guard = new AbuseGuard({ limiter, blocks: store, clock, events: abuseEvents, pseudonym: (value) => vault.pseudonym(value) });
   const tenancy = new TenancyService(store, clock, random);
   // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
   const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
@@ -110,8 +129,20 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     metrics,
     guard,
     onMessageQueued: () => worker.notify(),
+    events: eventFactory,
+    onEventsWritten,
     rateLimits,
   });
+  const events = new EventService({ store, events: eventFactory, onEventsWritten });
+  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
+  const webhookWorker = new WebhookWorker(
+    { store, webhooks, clock, random, logger, metrics },
+    { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
+  );
+  const expirySweeper = new ExpirySweeper(
+    { store, clock, events: eventFactory, metrics, logger, onEventsWritten },
+    { intervalMs: config.expirySweepMs, ...overrides.expirySweeper },
+  );
 
   return {
     config,
@@ -129,9 +160,22 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     limiter,
     guard,
     retention,
+    events,
+    webhooks,
+    webhookWorker,
+    expirySweeper,
+    startWorkers() {
+      worker.start();
+      webhookWorker.start();
+      expirySweeper.start();
+      retention.start();
+    },
     devOutbox: sender.name === 'console',
     async close() {
+      await expirySweeper.stop(config.shutdownTimeoutMs);
       await worker.stop(config.shutdownTimeoutMs);
+      // Unfinished webhook requests keep their lease and are retried after a restart.
+      await webhookWorker.stop(config.shutdownTimeoutMs);
       await retention.stop();
       await redis?.close();
       await store.close();

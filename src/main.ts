@@ -51,8 +51,7 @@ async function serveOne(config: Readonly<Config>): Promise<void> {
   }
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
-  container.worker.start();
-  container.retention.start();
+  container.startWorkers();
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -9,6 +9,7 @@ export const ERROR_CATALOG = {
   invalid_phone_number: { status: 400, title: 'Invalid phone number' },
   unsupported_line_type: { status: 400, title: 'Unsupported line type' },
   invalid_cursor: { status: 400, title: 'Invalid cursor' },
+  invalid_webhook_url: { status: 400, title: 'Invalid webhook URL' },
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },
@@ -17,6 +18,8 @@ export const ERROR_CATALOG = {
   // 404 — also what another tenant's resources look like (never 403: nothing leaks)
   not_found: { status: 404, title: 'Not found' },
   verification_not_found: { status: 404, title: 'Verification not found' },
+  event_not_found: { status: 404, title: 'Event not found' },
+  webhook_endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
   // 409 / 410 — a verification that can no longer change
   verification_already_approved: { status: 409, title: 'Verification already approved' },
   verification_canceled: { status: 409, title: 'Verification canceled' },
@@ -24,6 +27,8 @@ export const ERROR_CATALOG = {
   verification_expired: { status: 410, title: 'Verification expired' },
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in flight' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  webhook_endpoint_disabled: { status: 409, title: 'Webhook endpoint disabled' },
+  webhook_delivery_in_flight: { status: 409, title: 'This delivery is being sent right now' },
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },

@@ -3,7 +3,7 @@ import type { Clock, RandomSource } from './ports.js';
 /** Crockford base32, lower case: sortable, unambiguous, URL-safe. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt';
+export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha';
 
 /**
  * `<prefix>_` + 26 characters: 48 bits of milliseconds then 80 random bits (the ULID layout).
@@ -33,7 +33,7 @@ export function newId(prefix: IdPrefix, clock: Clock, random: RandomSource): str
   return `${prefix}_${chars.join('')}`;
 }
 
-const ID_PATTERN = /^(svc|ver|msg|key|evt|obx|rlk|bkt)_[0-9a-hjkmnp-tv-z]{26}$/;
+const ID_PATTERN = /^(svc|ver|msg|key|evt|obx|rlk|bkt|whe|whd|wha)_[0-9a-hjkmnp-tv-z]{26}$/;
 
 export function isId(value: string, prefix: IdPrefix): boolean {
   return value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);

@@ -17,6 +17,8 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from './model.js';
+import type { EventRecord, EventsOf } from './events.js';
+import type { EventStore, WebhookStore } from './events.ports.js';
 
 /** Wall-clock time in epoch milliseconds. Tests pass a fake one. */
 export interface Clock {
@@ -63,8 +65,8 @@ export interface CheckOutcome {
 }
 
 export interface VerificationStore {
-  /** Writes the verification and its first message (if any) in one transaction. */
-  createVerification(verification: VerificationRecord, message: MessageRecord | null): Promise<void>;
+  /** Writes the verification, its first message (if any) and `events` in one transaction. */
+  createVerification(verification: VerificationRecord, message: MessageRecord | null, events?: EventRecord[]): Promise<void>;
   /** The pending, unexpired verification that a new start for the same number and context resends. */
   findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null>;
   /**
@@ -82,11 +84,20 @@ export interface VerificationStore {
    * Counts one check attempt and, when `matched`, approves — in one atomic conditional update
    * that only applies while the verification is pending, unexpired at `now` and has attempts
    * left. Returns the updated record, or null when the update did not apply (then the caller
-   * re-reads the state to explain why).
+   * re-reads the state to explain why). `events` of the updated record go in the same
+   * transaction, only when the update applied.
    */
-  recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null>;
-  /** Moves a pending verification to a final status; false when it was no longer pending. */
-  finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean>;
+  recordCheck(verificationId: string, matched: boolean, now: number, events?: EventsOf<VerificationRecord>): Promise<VerificationRecord | null>;
+  /**
+   * Moves a pending verification to a final status, with `events` of the finished record in
+   * the same transaction; false when it was no longer pending (then no event is written).
+   */
+  finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events?: EventsOf<VerificationRecord>,
+  ): Promise<boolean>;
   listMessages(verificationId: string): Promise<MessageRecord[]>;
 }
 
@@ -105,10 +116,13 @@ export interface MessageQueue {
    * `sending` whose lease ran out because a worker died), so only one worker sends each.
    */
   claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
-  /** Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`. */
-  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void>;
-  /** Marks the verification failed if none of its messages is still queued, sending or sent. */
-  failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean>;
+  /**
+   * Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`.
+   * `events` of the updated message are written in the same transaction.
+   */
+  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<void>;
+  /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
+  failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
   /** When the next queued message is due, or null when none is queued. */
   nextDueAt(): Promise<number | null>;
 }
@@ -204,6 +218,8 @@ export interface PurgeCounts {
   messages: number;
   devOutbox: number;
   idempotencyKeys: number;
+  /** Events, with their webhook deliveries and delivery log (an event still being delivered is kept). */
+  events: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */
@@ -228,7 +244,9 @@ export interface Store
     IdempotencyStore,
     MetaStore,
     PrefixBlockStore,
-    RetentionStore {
+    RetentionStore,
+    EventStore,
+    WebhookStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<number>;
   /** Cheap liveness probe of the backing database. */

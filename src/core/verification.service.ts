@@ -1,6 +1,7 @@
 import type { AbuseGuard } from './abuse.guard.js';
 import { AppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
+import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
@@ -74,6 +75,10 @@ export interface VerificationServiceDeps {
   guard: AbuseGuard;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  /** Builds the events each state change writes in its own transaction. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
   rateLimits: RateLimitService;
 }
 
@@ -157,8 +162,9 @@ export class VerificationService {
       appHash,
     };
     const message = this.#newMessage(verification, now);
-    // One transaction: a 201 means both the verification and its send are durable (rule R1).
-    await store.createVerification(verification, message);
+    // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
+    await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
+    this.#deps.onEventsWritten?.();
     if (message.status === 'queued') this.#deps.onMessageQueued();
     metrics.verificationStarted('sms', phone.country, false);
     return { verification, messages: [message], resent: false };
@@ -257,7 +263,7 @@ export class VerificationService {
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
     let updated: VerificationRecord | null;
     try {
-      updated = await store.recordCheck(current.id, matched, now);
+      updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
     } catch (error) {
       await reservation?.release();
       throw error;
@@ -272,6 +278,7 @@ export class VerificationService {
       metrics.checkEvaluated(settled.status === 'pending' ? 'conflict' : settled.status);
       throw this.#finalStateError(settled, now);
     }
+    if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
       if (!updated.isTest && !updated.sandbox) await guard.recordApproval(service, updated.to);
       metrics.checkEvaluated('approved');
@@ -297,11 +304,12 @@ export class VerificationService {
     const { store, clock, metrics } = this.#deps;
     const now = clock.now();
     const current = await this.#pending(service, id, now);
-    if (!(await store.finishVerification(id, 'canceled', now))) {
+    if (!(await store.finishVerification(id, 'canceled', now, this.#deps.events.verification('verification.canceled')))) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(latest ?? current, now);
     }
     metrics.verificationFinished('sms', current.country, 'canceled');
+    this.#deps.onEventsWritten?.();
     return this.get(service, id);
   }
 
@@ -318,11 +326,12 @@ export class VerificationService {
     if (!current.customCode) {
       throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
     }
-    const updated = await store.recordCheck(id, true, now);
+    const updated = await store.recordCheck(id, true, now, this.#deps.events.verificationOutcome());
     if (!updated) {
       const latest = await store.getVerification(service.id, id);
       throw this.#finalStateError(await this.#settleExpiry(latest ?? current, now), now);
     }
+    this.#deps.onEventsWritten?.();
     metrics.checkEvaluated('approved');
     metrics.verificationFinished('sms', updated.country, 'approved');
     return { verification: updated, messages: await store.listMessages(id), resent: false };
@@ -348,8 +357,9 @@ export class VerificationService {
   /** A pending verification past its expiry is expired: persist that so every reader agrees. */
   async #settleExpiry(verification: VerificationRecord, now: number): Promise<VerificationRecord> {
     if (verification.status !== 'pending' || now < verification.expiresAt) return verification;
-    if (await this.#deps.store.finishVerification(verification.id, 'expired', now)) {
+    if (await this.#deps.store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) {
       this.#deps.metrics.verificationFinished('sms', verification.country, 'expired');
+      this.#deps.onEventsWritten?.();
     }
     return { ...verification, status: 'expired' };
   }

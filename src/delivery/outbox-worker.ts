@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
+import type { EventFactory } from '../core/events.js';
 import type { MessageRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
 import type { Clock, SmsSender, Store, VerificationMetrics } from '../core/ports.js';
 import { renderSms } from '../sms/templates.js';
+import { PolledWorker } from './polled-worker.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
@@ -37,6 +39,10 @@ export interface OutboxWorkerDeps {
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
+  /** Builds message.sent / message.failed / verification.* events, written with each outcome. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
   jitter?: () => number;
 }
@@ -46,18 +52,12 @@ export interface OutboxWorkerDeps {
  * a worker that dies leaves a lease that runs out and another worker takes over — at least
  * once, always under the same message id so duplicates can be recognised (rule R1).
  */
-export class OutboxWorker {
+export class OutboxWorker extends PolledWorker {
   readonly #deps: OutboxWorkerDeps;
   readonly #options: Required<OutboxWorkerOptions>;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = false;
-  /** Consecutive failed rounds, and when the next round may run (Date.now() time: it paces real timers). */
-  #failures = 0;
-  #resumeAt = 0;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
+    super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
     this.#deps = deps;
     this.#options = {
       pollMs: options.pollMs ?? 1000,
@@ -71,69 +71,13 @@ export class OutboxWorker {
     };
   }
 
-  start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.notify(), this.#options.pollMs);
-    this.#timer.unref();
-    this.notify();
-  }
-
-  /** Something was queued: run soon, without waiting for the next poll. */
-  notify(): void {
-    if (this.#stopped || Date.now() < this.#resumeAt) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.#drain())
-      .then(() => {
-        if (this.#failures === 0) return;
-        this.#deps.logger.info({ failed_rounds: this.#failures }, 'outbox worker recovered');
-        this.#failures = 0;
-        this.#resumeAt = 0;
-      })
-      .catch((error: unknown) => {
-        this.#failures++;
-        const delay = Math.min(this.#options.outageBackoffMaxMs, this.#options.pollMs * 2 ** Math.min(this.#failures - 1, 20));
-        this.#resumeAt = Date.now() + delay;
-        this.#again = false;
-        this.#deps.logger.error({ err: error, failed_rounds: this.#failures, retry_in_ms: delay }, 'outbox round failed; backing off');
-      })
-      .finally(() => {
-        this.#running = null;
-        if (this.#again) {
-          this.#again = false;
-          this.notify();
-        }
-      });
-  }
-
-  /** Sends everything that is due now. Resolves when the queue holds nothing due. */
-  async drainOnce(): Promise<void> {
-    while (this.#running) await this.#running;
-    await this.#drain();
-  }
-
   /** Stops polling and waits (up to `timeoutMs`) for the messages already due to go out (rule R4). */
-  async stop(timeoutMs: number): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    const finish = (async () => {
-      while (this.#running) await this.#running;
-      this.#stopped = true;
-      await this.#drain();
-    })().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'outbox drain at shutdown failed'));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([finish, deadline]);
-    clearTimeout(timer);
-    this.#stopped = true;
+  stop(timeoutMs: number): Promise<void> {
+    return this.stopPolling(timeoutMs, true);
   }
 
-  async #drain(): Promise<void> {
+  /** Sends everything that is due now. */
+  protected async round(): Promise<void> {
     const { store, clock } = this.#deps;
     for (;;) {
       const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);
@@ -144,14 +88,17 @@ export class OutboxWorker {
   }
 
   async #deliver(message: MessageRecord): Promise<void> {
-    const { store, vault, clock, logger, metrics } = this.#deps;
+    const { store, vault, clock, logger, metrics, events } = this.#deps;
+    const notify = () => this.#deps.onEventsWritten?.();
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
     const sender = verification?.sandbox ? this.#deps.sandboxSender : this.#deps.sender;
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
       // Never deliver a code that can no longer be used.
       await store.updateMessage(message.id, { status: 'expired' }, false, now);
-      if (verification && verification.status === 'pending') await store.finishVerification(verification.id, 'expired', now);
+      if (verification && verification.status === 'pending' && (await store.finishVerification(verification.id, 'expired', now, events.verification('verification.expired')))) {
+        notify();
+      }
       metrics.sendFinished(sender.name, 'expired');
       return;
     }
@@ -180,8 +127,9 @@ export class OutboxWorker {
           redactedBody: rendered.redactedBody,
         }),
       );
-      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now());
+      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now(), events.message('message.sent'));
       metrics.sendFinished(sender.name, 'sent');
+      notify();
     } catch (error) {
       const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
       const attempts = message.attempts + 1;
@@ -193,12 +141,13 @@ export class OutboxWorker {
         log.warn({ error_code: failure.code, attempts, retry_in_ms: delay }, 'sms send failed; will retry');
         return;
       }
-      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now());
+      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now(), events.message('message.failed'));
       metrics.sendFinished(sender.name, 'failed');
       log.error({ error_code: failure.code, attempts }, 'sms send failed for good');
-      if (await store.failVerificationIfUndeliverable(verification.id, clock.now())) {
+      if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), events.verification('verification.failed'))) {
         metrics.verificationFinished('sms', verification.country, 'failed');
       }
+      notify();
     }
   }
 

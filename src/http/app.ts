@@ -9,13 +9,15 @@ import { AppError } from '../core/errors.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
+import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
+import { webhooksRoutes } from './routes/v1/webhooks.route.js';
 import { twilioRoutes } from './routes/twilio/twilio.plugin.js';
 import { TwilioAttempt, TwilioBucket, TwilioError, TwilioRateLimit, TwilioService, TwilioVerification } from './routes/twilio/twilio-schemas.js';
-import { ApiKey, Problem, Service, Verification } from './schemas.js';
+import { ApiKey, Event, Problem, Service, Verification, WebhookEndpoint } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 let requestCounter = 0;
@@ -67,7 +69,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
     app.addSchema(schema);
   }
 
@@ -90,6 +92,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
+        { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
         { name: 'Development', description: 'Reading what the console provider sent' },
         { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
@@ -103,6 +107,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(eventsRoutes(c));
+  await app.register(webhooksRoutes(c));
   await app.register(basicCredentialsRoutes(c));
   await app.register(twilioRoutes(c), { prefix: '/v2' });
   await app.register(prefixBlocksRoutes(c));

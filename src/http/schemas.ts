@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
+import { EVENT_TYPES } from '../core/events.js';
 import { MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
 
 /** Route schemas: they validate input, serialise output and generate the OpenAPI document. */
@@ -286,3 +287,106 @@ export const ListQuery = Type.Object({
 });
 
 export const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+// ── events and webhooks ─────────────────────────────────────────────────────────────────
+export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)), {
+  description: 'Event type (see docs/webhooks.md for each payload)',
+  examples: ['verification.approved'],
+});
+
+export const Event = Type.Object(
+  {
+    id: Type.String({ description: 'Event id; also the webhook-id header of its deliveries', examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    type: EventTypeSchema,
+    timestamp: IsoTime('When it happened'),
+    service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    data: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The resource as the event left it. Never holds a code.',
+      examples: [{ id: 'ver_01jf3k9x2m8q7r6t5v4w3y2z1a', to: '+14155550123', status: 'approved', attempts: 1, attempts_remaining: 4 }],
+    }),
+  },
+  { $id: 'Event' },
+);
+
+export const EventListQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 64, description: 'Newest first: next_cursor of the previous page (an event id)' })),
+  after: Type.Optional(Type.String({ maxLength: 64, description: 'Catch up: events committed after this event id, oldest first', examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
+  type: Type.Optional(EventTypeSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page' })),
+});
+
+export const EventPage = Type.Object({
+  data: Type.Array(Type.Ref('Event'), { description: 'Newest first; with ?after=, oldest first' }),
+  next_cursor: Nullable(Type.String(), {
+    description: 'Newest first: pass as ?cursor= for older events, null at the end. With ?after=: the id to pass as ?after= next time (never null)',
+  }),
+  has_more: Type.Boolean({ description: 'Another page is ready now' }),
+});
+
+const WebhookUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives POSTs', examples: ['https://api.acme.com/otpgate/webhooks'] });
+const EventTypeFilter = Type.Array(EventTypeSchema, { maxItems: EVENT_TYPES.length * 2, description: 'Only these event types; empty = all', examples: [['verification.approved', 'verification.expired']] });
+
+export const WebhookCreateBody = Type.Object(
+  {
+    url: WebhookUrl,
+    description: Type.Optional(Nullable(Type.String({ maxLength: 200 }), { examples: ['production backend'] })),
+    event_types: Type.Optional(EventTypeFilter),
+    enabled: Type.Optional(Type.Boolean({ description: 'Default true', examples: [true] })),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookPatchBody = Type.Partial(WebhookCreateBody, { additionalProperties: false, minProperties: 1 });
+
+export const WebhookEndpoint = Type.Object(
+  {
+    id: Type.String({ examples: ['whe_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    url: WebhookUrl,
+    description: Nullable(Type.String(), { description: 'A note for people', examples: ['production backend'] }),
+    event_types: EventTypeFilter,
+    enabled: Type.Boolean({ description: 'Disabled endpoints get no new events', examples: [true] }),
+    disabled_reason: Nullable(Type.String(), { description: '"gone" when the receiver answered 410', examples: [null] }),
+    previous_secret_expires_at: Nullable(Type.String({ format: 'date-time' }), { description: 'During a rotation: until when the previous secret also signs' }),
+    created_at: IsoTime('Creation time'),
+    updated_at: IsoTime('Last change'),
+  },
+  { $id: 'WebhookEndpoint' },
+);
+
+export const IssuedWebhookEndpoint = Type.Composite([
+  Type.Omit(WebhookEndpoint, ['$id']),
+  Type.Object({
+    secret: Type.String({ description: 'The signing secret. Shown once: store it now.', examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo='] }),
+  }),
+]);
+
+export const RotateBody = Type.Object(
+  {
+    overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800, description: 'How long the current secret keeps signing too. Default 86400', examples: [86400] })),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookAttempt = Type.Object({
+  id: Type.String({ examples: ['wha_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  event_id: Type.String({ examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  event_type: EventTypeSchema,
+  delivery_id: Type.String({ examples: ['whd_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  attempt: Type.Integer({ description: '1 for the first try of a delivery (a manual redelivery starts again at 1)', examples: [1] }),
+  status_code: Nullable(Type.Integer(), { description: 'HTTP status of the answer; null when none came', examples: [200] }),
+  latency_ms: Type.Integer({ examples: [42] }),
+  error: Nullable(Type.String(), { description: 'timeout, connection_failed, http_<status>, endpoint_disabled, secret_unreadable; null on success', examples: [null] }),
+  created_at: IsoTime('When the attempt ended'),
+});
+
+export const RedeliverBody = Type.Object(
+  { event_id: Type.String({ maxLength: 64, description: 'The event to send again', examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] }) },
+  { additionalProperties: false },
+);
+
+export const RedeliveryQueued = Type.Object({
+  delivery_id: Type.String({ examples: ['whd_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  event_id: Type.String({ examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  endpoint_id: Type.String({ examples: ['whe_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  status: Type.Literal('pending', { description: 'Queued; the outcome appears in the delivery log' }),
+});

@@ -1,5 +1,7 @@
 import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
+import type { EventRecord } from '../core/events.js';
+import type { WebhookAttemptRecord, WebhookEndpointRecord } from '../core/events.ports.js';
 import { accountSidFor } from '../core/tenancy.service.js';
 import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
 import { sidOf } from './routes/twilio/sids.js';
@@ -75,5 +77,38 @@ export function prefixBlockView(b: PrefixBlock) {
     baseline_per_window: b.baselinePerWindow,
     created_at: iso(b.createdAt),
     expires_at: iso(b.expiresAt),
+  };
+}
+
+export function eventView(event: EventRecord) {
+  return { id: event.id, type: event.type, timestamp: iso(event.createdAt), service_id: event.serviceId, data: event.data };
+}
+
+export function webhookEndpointView(e: WebhookEndpointRecord, now: number) {
+  const overlapping = e.previousSecretExpiresAt !== null && e.previousSecretExpiresAt > now;
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    event_types: e.eventTypes,
+    enabled: e.enabled,
+    disabled_reason: e.disabledReason,
+    previous_secret_expires_at: overlapping ? iso(e.previousSecretExpiresAt!) : null,
+    created_at: iso(e.createdAt),
+    updated_at: iso(e.updatedAt),
+  };
+}
+
+export function webhookAttemptView(a: WebhookAttemptRecord) {
+  return {
+    id: a.id,
+    event_id: a.eventId,
+    event_type: a.eventType,
+    delivery_id: a.deliveryId,
+    attempt: a.attempt,
+    status_code: a.statusCode,
+    latency_ms: a.latencyMs,
+    error: a.error,
+    created_at: iso(a.createdAt),
   };
 }

@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { VerificationMetrics } from '../core/ports.js';
+import type { WebhookMetrics } from '../webhooks/webhook-worker.js';
 
-export interface Metrics extends VerificationMetrics {
+export interface Metrics extends VerificationMetrics, WebhookMetrics {
   readonly registry: Registry;
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -35,6 +36,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });
+  const webhooks = new Counter({
+    name: 'otpgate_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retry, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const http = new Histogram({
     name: 'otpgate_http_request_duration_seconds',
     help: 'HTTP request latency by route template',
@@ -56,6 +63,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     sendFinished(provider, outcome) {
       sends.inc({ provider, outcome });
+    },
+    webhookAttempt(outcome) {
+      webhooks.inc({ outcome });
     },
     observeHttp(method, route, statusCode, seconds) {
       http.observe({ method, route, status_code: String(statusCode) }, seconds);

@@ -33,10 +33,12 @@ export interface HarnessOptions {
   databasePath?: string;
   /** Any OTPGATE_DATABASE_URL (e.g. postgres://…); wins over databasePath. */
   databaseUrl?: string;
+  /** Where the fake clock starts (epoch ms); webhook tests start it at the real time so receivers accept the timestamps. */
+  now?: number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new FakeClock();
+  const clock = new FakeClock(options.now);
   const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
   const config: Readonly<Config> = loadConfig({
     OTPGATE_DATABASE_URL: options.databaseUrl ?? `sqlite:${options.databasePath ?? ':memory:'}`,

@@ -47,7 +47,7 @@ describe('OpenAPI contract', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/v1/services', '/v1/services/{id}', '/v1/services/{id}/keys', '/v1/verifications', '/v1/verifications/check', '/v1/verifications/{id}', '/v1/verifications/{id}/cancel', '/v1/outbox']) {
+    for (const path of ['/v1/services', '/v1/services/{id}', '/v1/services/{id}/keys', '/v1/verifications', '/v1/verifications/check', '/v1/verifications/{id}', '/v1/verifications/{id}/cancel', '/v1/outbox', '/v1/events', '/v1/events/{id}', '/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/rotate-secret', '/v1/webhooks/{id}/attempts', '/v1/webhooks/{id}/redeliver']) {
       expect(doc.paths).toHaveProperty([path]);
     }
     // Every request-body property has a description or is self-evident through a $ref.
@@ -57,6 +57,11 @@ describe('OpenAPI contract', () => {
     }
     expect(doc.components.schemas).toHaveProperty('Problem');
     expect(doc.components.schemas).toHaveProperty('Verification');
+    expect(doc.components.schemas).toHaveProperty('Event');
+    const webhook = doc.paths['/v1/webhooks'].post.requestBody.content['application/json'].schema;
+    for (const [name, prop] of Object.entries(webhook.properties as Record<string, { description?: string; examples?: unknown[] }>)) {
+      expect(prop.description ?? prop.examples, `${name} needs a description or an example`).toBeTruthy();
+    }
   });
 });
 
@@ -72,6 +77,10 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
     ['a bad method', { method: 'DELETE', url: '/v1/verifications' }, 404, 'not_found'],
     ['a very long id', { method: 'GET', url: `/v1/verifications/${'v'.repeat(5000)}` }, 414, 'uri_too_long'],
     ['a bad limit', { method: 'GET', url: '/v1/verifications?limit=-5' }, 400, 'invalid_request'],
+    ['a webhook URL that is a number', { method: 'POST', url: '/v1/webhooks', payload: { url: 5 } }, 400, 'invalid_webhook_url'],
+    ['an empty webhook patch', { method: 'PATCH', url: '/v1/webhooks/whe_00000000000000000000000000', payload: {} }, 400, 'invalid_request'],
+    ['a garbage event cursor', { method: 'GET', url: '/v1/events?after=%00%ff' }, 400, 'invalid_cursor'],
+    ['a negative rotation overlap', { method: 'POST', url: '/v1/webhooks/whe_00000000000000000000000000/rotate-secret', payload: { overlap_seconds: -1 } }, 400, 'invalid_request'],
     ['a number as code', { method: 'POST', url: '/v1/verifications/check', payload: { to: '+14155550123', code: { $gt: '' } } }, 400, 'invalid_request'],
   ];
 

@@ -96,6 +96,11 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: a.auth, payload: { to: TO, context } });
     const code = await h.lastCode(a.key, TO);
     await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: a.auth, payload: { to: TO, code: '99999999', context } });
+    // A webhook secret is needed to sign, so it is stored, but only sealed (H4).
+    const hook = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: a.auth, payload: { url: 'http://127.0.0.1:9/hook' } });
+    const webhookSecret = (hook.json().secret as string).slice('whsec_'.length);
+    const rotated = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.json().id}/rotate-secret`, headers: a.auth });
+    const rotatedSecret = (rotated.json().secret as string).slice('whsec_'.length);
 
     // Read every cell of every table, as an attacker with a copy of the database would.
     const db = new Database(join(dir, 'otpgate.db'), { readonly: true });
@@ -116,6 +121,10 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     expect(everything).not.toContain(h.adminKey);
     expect(everything).not.toContain('Mallory');
     expect(everything).not.toContain('is your Acme');
+    for (const secret of [webhookSecret, rotatedSecret]) {
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(Buffer.from(secret, 'base64').toString('hex'));
+    }
     // Also the raw files (WAL included), in case something was written and then deleted.
     for (const file of ['otpgate.db', 'otpgate.db-wal']) {
       let raw = '';
@@ -126,6 +135,7 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
       }
       expect(raw).not.toContain(code);
       expect(raw).not.toContain(a.key);
+      expect(raw).not.toContain(webhookSecret);
     }
 
     // Logs: no code, no key, no full number.
@@ -134,6 +144,8 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     expect(logs).not.toContain(code);
     expect(logs).not.toContain(a.key);
     expect(logs).not.toContain(h.adminKey);
+    expect(logs).not.toContain(webhookSecret);
+    expect(logs).not.toContain(rotatedSecret);
     expect(logs).not.toContain('4155550123');
     expect(logs).toContain('0123');
   });

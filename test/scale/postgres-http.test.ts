@@ -6,6 +6,7 @@ import type { Harness } from '../helpers/harness.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const skip = skipUnless(await tcpReachable(5432));
 const TO = '+14155550123';
@@ -24,6 +25,34 @@ describe.skipIf(skip)('HTTP API on PostgreSQL', () => {
     h = await createHarness({ databaseUrl: url });
   });
   afterEach(async () => h.close());
+
+  it('writes events with their state changes and delivers signed webhooks, retried under the same webhook-id', async () => {
+    const wh = await createHarness({ databaseUrl: await db.schemaUrl(`w_${randomBytes(5).toString('hex')}`), now: Date.now() });
+    const receiver = await startWebhookReceiver({ script: [500] });
+    try {
+      const a = await wh.service();
+      const endpoint = await wh.app.inject({ method: 'POST', url: '/v1/webhooks', headers: a.auth, payload: { url: receiver.url } });
+      receiver.secrets = [endpoint.json().secret as string];
+      const started = await wh.app.inject({ method: 'POST', url: '/v1/verifications', headers: a.auth, payload: { to: TO } });
+      const code = await wh.lastCode(a.key, TO);
+      await wh.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: a.auth, payload: { to: TO, code } });
+      await wh.c.webhookWorker.drainOnce();
+      wh.clock.advance(5_000);
+      await wh.c.webhookWorker.drainOnce();
+      expect(receiver.rejected).toEqual([]);
+      const delivered = receiver.received.filter((r) => r.answered === 200).map((r) => r.payload.type).sort();
+      expect(delivered).toEqual(['message.sent', 'verification.approved', 'verification.created']);
+      const retried = receiver.received.filter((r) => r.id === receiver.received[0]!.id).map((r) => r.answered);
+      expect(retried).toEqual([500, 200]);
+      const events = await wh.app.inject({ method: 'GET', url: `/v1/events?after=${receiver.received[0]!.id}`, headers: a.auth });
+      expect(events.statusCode).toBe(200);
+      expect(JSON.stringify(events.json()).replaceAll(TO, '')).not.toContain(code);
+      expect(started.statusCode).toBe(201);
+    } finally {
+      await receiver.close();
+      await wh.close();
+    }
+  });
 
   it('starts, replays an idempotent start, checks and reports readiness on postgres', async () => {
     const a = await h.service();

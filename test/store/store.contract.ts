@@ -329,7 +329,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000);
 
       const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
-      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2 });
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0 });
       const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
       const report = await job.runOnce();
       expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });

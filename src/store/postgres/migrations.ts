@@ -159,4 +159,74 @@ CREATE INDEX messages_service ON messages(service_id, id);
     name: 'rate limits and buckets',
     sql: rateLimitTablesSql(POSTGRES_TYPES),
   },
+  {
+    version: 70,
+    name: 'events and webhooks',
+    sql: `
+-- seq orders a service's events in commit order: writers take a per-service advisory lock
+-- before drawing it and hold it to commit (see PostgresEventStore.insertEvents), so a consumer
+-- catching up with ?after= never sees a later commit sort before what it already read.
+CREATE TABLE events (
+  seq bigserial PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  type text NOT NULL,
+  data jsonb NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX events_service ON events(service_id, seq);
+CREATE INDEX events_created ON events(created_at);
+
+CREATE TABLE webhook_endpoints (
+  id text COLLATE "C" PRIMARY KEY,
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  url text NOT NULL,
+  description text,
+  event_types jsonb NOT NULL,
+  enabled boolean NOT NULL,
+  disabled_reason text,
+  secret_sealed bytea NOT NULL,
+  previous_secret_sealed bytea,
+  previous_secret_expires_at bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX webhook_endpoints_service ON webhook_endpoints(service_id, id);
+
+CREATE TABLE webhook_deliveries (
+  id text COLLATE "C" PRIMARY KEY,
+  event_id text COLLATE "C" NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  endpoint_id text COLLATE "C" NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  service_id text COLLATE "C" NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed')),
+  attempts integer NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  lease_until bigint,
+  lease_owner text,
+  last_status_code integer,
+  last_error text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, status);
+
+CREATE TABLE webhook_attempts (
+  id text COLLATE "C" PRIMARY KEY,
+  delivery_id text COLLATE "C" NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  endpoint_id text COLLATE "C" NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id text COLLATE "C" NOT NULL,
+  event_type text NOT NULL,
+  attempt integer NOT NULL,
+  status_code integer,
+  latency_ms integer NOT NULL,
+  error text,
+  created_at bigint NOT NULL
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
+
+CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
+`,
+  },
 ];

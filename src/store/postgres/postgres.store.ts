@@ -1,4 +1,6 @@
 import type { CodeVault } from '../../core/code-vault.js';
+import { noEvents } from '../../core/events.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
 import type {
   IdempotencyBegin,
@@ -10,11 +12,14 @@ import type {
   VerificationFilter,
 } from '../../core/ports.js';
 import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import { sqlEventQueries } from '../events.sql-store.js';
+import type { EventQueries } from '../events.sql-store.js';
 import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
+import { PostgresEventStore } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -36,25 +41,27 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
-export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
 
-export class PostgresStore implements Store {
+export class PostgresStore extends PostgresEventStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
 
   constructor(options: PostgresStoreOptions) {
+    const db = new PgDatabase(options);
+    super(db);
     this.#vault = options.vault;
-    this.#db = new PgDatabase(options);
+    this.#db = db;
     const executor: SqlExecutor = {
       all: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows,
       get: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rows[0],
       run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
   }
 
   /** The connection pool, shared with the PostgreSQL rate limiter. */
@@ -149,7 +156,7 @@ export class PostgresStore implements Store {
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
-  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+  async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     await this.#db.tx(async (client) => {
       await this.#db.query(
         `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
@@ -161,6 +168,7 @@ export class PostgresStore implements Store {
         client,
       );
       if (message) await this.#insertMessage(message, client);
+      await this.insertEvents(events, client);
     });
   }
 
@@ -227,7 +235,7 @@ export class PostgresStore implements Store {
     return page(rows.map(toVerification), options.limit);
   }
 
-  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
     // The race rule (B3): a check counts only through this one conditional UPDATE. PostgreSQL
     // takes the row lock for it; a concurrent check on the same verification waits for that
     // lock and then, under READ COMMITTED, re-evaluates the WHERE clause against the row as the
@@ -240,16 +248,28 @@ export class PostgresStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = $1,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = $2 AND status = 'pending' AND expires_at > $1 AND attempts < max_attempts RETURNING *`;
-    const { rows } = await this.#db.query(sql, [now, verificationId]);
-    return rows[0] ? toVerification(rows[0]) : null;
+    // Its events ride in the same transaction, written only when the update applied.
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(sql, [now, verificationId], client);
+      if (!rows[0]) return null;
+      const updated = toVerification(rows[0]);
+      await this.insertEvents(events(updated), client);
+      return updated;
+    });
   }
 
-  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+  async finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events: EventsOf<VerificationRecord> = noEvents,
+  ): Promise<boolean> {
     return this.#db.tx(async (client) => {
-      const changed = await this.#db.query("UPDATE verifications SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [status, now, verificationId], client);
-      if ((changed.rowCount ?? 0) === 0) return false;
+      const { rows } = await this.#db.query("UPDATE verifications SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'pending' RETURNING *", [status, now, verificationId], client);
+      if (!rows[0]) return false;
       // Nothing still queued for a finished verification may go out.
       await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = $2 AND status = 'queued'", [now, verificationId], client);
+      await this.insertEvents(events(toVerification(rows[0])), client);
       return true;
     });
   }
@@ -278,22 +298,32 @@ export class PostgresStore implements Store {
     return rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
-  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    await this.#db.query(
-      `UPDATE messages SET status = $1, attempts = attempts + $2, provider = COALESCE($3, provider),
-         provider_message_id = COALESCE($4, provider_message_id), error_code = $5, next_attempt_at = COALESCE($6, next_attempt_at),
-         lease_until = NULL, updated_at = $7 WHERE id = $8`,
-      [update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null, update.nextAttemptAt ?? null, now, id],
-    );
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
+    await this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(
+        `UPDATE messages SET status = $1, attempts = attempts + $2, provider = COALESCE($3, provider),
+           provider_message_id = COALESCE($4, provider_message_id), error_code = $5, next_attempt_at = COALESCE($6, next_attempt_at),
+           lease_until = NULL, updated_at = $7 WHERE id = $8 RETURNING *`,
+        [update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null, update.nextAttemptAt ?? null, now, id],
+        client,
+      );
+      if (rows[0]) await this.insertEvents(events(toMessage(rows[0])), client);
+    });
   }
 
-  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
-    const result = await this.#db.query(
-      `UPDATE verifications SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'
-       AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = $2 AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`,
-      [now, verificationId],
-    );
-    return (result.rowCount ?? 0) > 0;
+  async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(
+        `UPDATE verifications SET status = 'failed', updated_at = $1 WHERE id = $2 AND status = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = $2 AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
+         RETURNING *`,
+        [now, verificationId],
+        client,
+      );
+      if (!rows[0]) return false;
+      await this.insertEvents(events(toVerification(rows[0])), client);
+      return true;
+    });
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -378,7 +408,13 @@ export class PostgresStore implements Store {
          (SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batchSize],
     );
-    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0 };
+    const events = await this.#db.query(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < $1 AND NOT EXISTS
+         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, batchSize],
+    );
+    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0, events: events.rowCount ?? 0 };
   }
 
   // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────

@@ -160,4 +160,75 @@ CREATE INDEX messages_service ON messages(service_id, id);
     name: 'rate limits and buckets',
     sql: rateLimitTablesSql(SQLITE_TYPES),
   },
+  {
+    version: 70,
+    name: 'events and webhooks',
+    sql: `
+-- seq is taken under SQLite's write lock, so it follows commit order: a consumer catching up
+-- with ?after= never sees a later commit sort before what it already read.
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_service ON events(service_id, seq);
+CREATE INDEX events_created ON events(created_at);
+
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  description TEXT,
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT,
+  secret_sealed BLOB NOT NULL,
+  previous_secret_sealed BLOB,
+  previous_secret_expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_service ON webhook_endpoints(service_id, id);
+
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  service_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'succeeded', 'failed')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  lease_owner TEXT,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+-- Only unfinished deliveries are indexed, so claiming stays cheap as the log grows.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status IN ('pending', 'delivering');
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, status);
+
+CREATE TABLE webhook_attempts (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  latency_ms INTEGER NOT NULL,
+  error TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
+
+-- The expiry sweep looks only at pending verifications, oldest expiry first.
+CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
+`,
+  },
 ];

@@ -12,6 +12,8 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from '../../core/model.js';
+import { noEvents } from '../../core/events.js';
+import type { EventRecord, EventsOf } from '../../core/events.js';
 import type {
   IdempotencyBegin,
   ListOptions,
@@ -26,6 +28,9 @@ import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
+import { SqliteEventStore } from './sqlite-events.store.js';
+import { sqlEventQueries } from '../events.sql-store.js';
+import type { EventQueries } from '../events.sql-store.js';
 import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -48,10 +53,10 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits`. */
-export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
 
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly #db: SqliteDb;
   readonly #vault: CodeVault;
@@ -59,19 +64,21 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    super(db);
+    this.#db = db;
     this.#vault = options.vault;
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('busy_timeout = 5000');
     const executor: SqlExecutor = {
       all: async (sql, params) => this.#stmt(sql).all(...params) as Row[],
       get: async (sql, params) => this.#stmt(sql).get(...params) as Row | undefined,
       run: async (sql, params) => this.#stmt(sql).run(...params).changes,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
   }
 
   #stmt(sql: string): Statement {
@@ -193,7 +200,7 @@ export class SqliteStore implements Store {
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
-  async createVerification(v: VerificationRecord, message: MessageRecord | null): Promise<void> {
+  async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
       created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash, sandbox)
@@ -205,6 +212,7 @@ export class SqliteStore implements Store {
         v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.sandbox ? 1 : 0,
       );
       if (message) this.#insertMessage(message);
+      this.insertEvents(events);
     })();
   }
 
@@ -265,7 +273,7 @@ export class SqliteStore implements Store {
     return page(rows.map(toVerification), options.limit);
   }
 
-  async recordCheck(verificationId: string, matched: boolean, now: number): Promise<VerificationRecord | null> {
+  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
     // The race rule (B3): a check counts only through this one conditional UPDATE, which
     // applies only while the row is still pending, unexpired and under its attempt budget.
     // SQLite runs it under the database write lock, so of N concurrent checks at most
@@ -277,18 +285,29 @@ export class SqliteStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
-    const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
-    return row ? toVerification(row) : null;
+    // The events ride in the same transaction and are written only when the update applied.
+    return this.#db.transaction(() => {
+      const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
+      if (!row) return null;
+      const updated = toVerification(row);
+      this.insertEvents(events(updated));
+      return updated;
+    })();
   }
 
-  async finishVerification(verificationId: string, status: Exclude<VerificationStatus, 'pending' | 'approved'>, now: number): Promise<boolean> {
+  async finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events: EventsOf<VerificationRecord> = noEvents,
+  ): Promise<boolean> {
     return this.#db.transaction(() => {
-      const changed = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(status, now, verificationId).changes > 0;
-      if (changed) {
-        // Nothing still queued for a finished verification may go out.
-        this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
-      }
-      return changed;
+      const row = this.#stmt("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending' RETURNING *").get(status, now, verificationId) as Row | undefined;
+      if (!row) return false;
+      // Nothing still queued for a finished verification may go out.
+      this.#stmt("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'").run(now, verificationId);
+      this.insertEvents(events(toVerification(row)));
+      return true;
     })();
   }
 
@@ -305,10 +324,11 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
-  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number): Promise<void> {
-    this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
+    const write = this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
       provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-      lease_until = NULL, updated_at = ? WHERE id = ?`).run(
+      lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
       update.status,
       countAttempt ? 1 : 0,
       update.provider ?? null,
@@ -317,13 +337,21 @@ export class SqliteStore implements Store {
       update.nextAttemptAt ?? null,
       now,
       id,
-    );
+      ) as Row | undefined;
+      if (row) this.insertEvents(events(toMessage(row)));
+    });
+    write();
   }
 
-  async failVerificationIfUndeliverable(verificationId: string, now: number): Promise<boolean> {
-    return this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
-      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))`)
-      .run(now, verificationId, verificationId).changes > 0;
+  async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
+      RETURNING *`).get(now, verificationId, verificationId) as Row | undefined;
+      if (!row) return false;
+      this.insertEvents(events(toVerification(row)));
+      return true;
+    })();
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -416,7 +444,10 @@ export class SqliteStore implements Store {
         .run(before, batchSize).changes;
       const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
         (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys };
+      const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < ? AND NOT EXISTS
+        (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY created_at LIMIT ?)`)
+        .run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events };
     })();
   }
 }

@@ -1,0 +1,124 @@
+import { newId } from './ids.js';
+import type { MessageRecord, VerificationRecord } from './model.js';
+import type { Clock, RandomSource } from './ports.js';
+
+/**
+ * Event types are a public contract: a type, once shipped, keeps its name and the meaning of
+ * its payload fields (new fields may be added). docs/webhooks.md lists each with an example.
+ */
+export const EVENT_TYPES = [
+  'verification.created',
+  'verification.approved',
+  'verification.expired',
+  'verification.canceled',
+  'verification.max_attempts_reached',
+  'verification.failed',
+  'message.sent',
+  'message.delivered',
+  'message.failed',
+  'fraud.prefix_blocked',
+  'quota.warning',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Types that no code path emits yet: delivery receipts and abuse controls will. */
+export const RESERVED_EVENT_TYPES: readonly EventType[] = ['message.delivered', 'fraud.prefix_blocked', 'quota.warning'];
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** One thing that happened to a service's data. Written in the transaction that made it happen. */
+export interface EventRecord {
+  id: string;
+  serviceId: string;
+  type: EventType;
+  /** The payload's `data` member. Never holds a code, a digest or a sealed value. */
+  data: Record<string, unknown>;
+  createdAt: number;
+}
+
+/**
+ * Builds the events of a state change from the state after it. Stores call it inside the
+ * transaction of the change, only when the change applied, so an event exists exactly when
+ * its change committed.
+ */
+export type EventsOf<T> = (after: T) => EventRecord[];
+
+export const noEvents = (): EventRecord[] => [];
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * What a verification event says. Deliberately an allow-list of fields: the record also holds
+ * the code digest and the sealed code, which must never leave (rule C2).
+ */
+export function verificationEventData(v: VerificationRecord): Record<string, unknown> {
+  return {
+    id: v.id,
+    to: v.to,
+    country: v.country,
+    channel: v.channel,
+    status: v.status,
+    locale: v.locale,
+    attempts: v.attempts,
+    attempts_remaining: Math.max(0, v.maxAttempts - v.attempts),
+    sends: v.sendCount,
+    expires_at: iso(v.expiresAt),
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+  };
+}
+
+export function messageEventData(m: MessageRecord): Record<string, unknown> {
+  return {
+    id: m.id,
+    verification_id: m.verificationId,
+    to: m.to,
+    status: m.status,
+    attempts: m.attempts,
+    provider: m.provider,
+    provider_message_id: m.providerMessageId,
+    error_code: m.errorCode,
+    created_at: iso(m.createdAt),
+    updated_at: iso(m.updatedAt),
+  };
+}
+
+const FINAL_VERIFICATION_EVENTS = {
+  approved: 'verification.approved',
+  expired: 'verification.expired',
+  canceled: 'verification.canceled',
+  max_attempts_reached: 'verification.max_attempts_reached',
+  failed: 'verification.failed',
+} as const satisfies Record<Exclude<VerificationRecord['status'], 'pending'>, EventType>;
+
+/** Makes event records (ids come from the clock and the CSPRNG, like every other id). */
+export class EventFactory {
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+
+  constructor(clock: Clock, random: RandomSource) {
+    this.#clock = clock;
+    this.#random = random;
+  }
+
+  create(serviceId: string, type: EventType, data: Record<string, unknown>): EventRecord {
+    return { id: newId('evt', this.#clock, this.#random), serviceId, type, data, createdAt: this.#clock.now() };
+  }
+
+  /** `type` about the verification as it is after the change. */
+  verification(type: EventType): EventsOf<VerificationRecord> {
+    return (v) => [this.create(v.serviceId, type, verificationEventData(v))];
+  }
+
+  /** The event of whatever final status the change left the verification in; none while pending. */
+  verificationOutcome(): EventsOf<VerificationRecord> {
+    return (v) => (v.status === 'pending' ? [] : [this.create(v.serviceId, FINAL_VERIFICATION_EVENTS[v.status], verificationEventData(v))]);
+  }
+
+  /** `type` about the message as it is after the change. */
+  message(type: EventType): EventsOf<MessageRecord> {
+    return (m) => [this.create(m.serviceId, type, messageEventData(m))];
+  }
+}

@@ -1,0 +1,156 @@
+import type { EventRecord } from '../core/events.js';
+import type {
+  EventListOptions,
+  EventStore,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+  WebhookStore,
+} from '../core/events.ports.js';
+import type { Page } from '../core/model.js';
+import type { ListOptions } from '../core/ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+/**
+ * The event and webhook statements whose SQL is the same in both dialects. What must share a
+ * transaction with a state change (writing events, claiming and completing deliveries, the
+ * expiry sweep) stays in each store's event base class, on its own transaction API.
+ */
+export type EventQueries = Pick<
+  EventStore & WebhookStore,
+  | 'getEvent'
+  | 'listEvents'
+  | 'createWebhookEndpoint'
+  | 'getWebhookEndpoint'
+  | 'listWebhookEndpoints'
+  | 'rotateWebhookSecret'
+  | 'deleteWebhookEndpoint'
+  | 'listWebhookAttempts'
+  | 'findDelivery'
+  | 'requeueDelivery'
+  | 'nextDeliveryDueAt'
+>;
+
+class SqlEventQueries implements EventQueries {
+  readonly #sql: SqlExecutor;
+
+  constructor(executor: SqlExecutor) {
+    this.#sql = executor;
+  }
+
+  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM events WHERE id = ? AND service_id = ?', [id, serviceId]);
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
+    const where = ['service_id = ?'];
+    const params: unknown[] = [serviceId];
+    const anchorId = options.after ?? options.before ?? null;
+    if (anchorId !== null) {
+      const anchor = await this.#sql.get('SELECT seq FROM events WHERE id = ? AND service_id = ?', [anchorId, serviceId]);
+      if (!anchor) return null;
+      where.push(options.after ? 'seq > ?' : 'seq < ?');
+      params.push(anchor.seq);
+    }
+    if (options.type !== undefined) {
+      where.push('type = ?');
+      params.push(options.type);
+    }
+    params.push(options.limit);
+    const order = options.after ? 'ASC' : 'DESC';
+    return (await this.#sql.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`, params)).map(toEvent);
+  }
+
+  async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
+    // JSON as text and the flag as '1'/'0' read right in both dialects (jsonb and boolean parse them).
+    await this.#sql.run(
+      `INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
+         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? '1' : '0', e.disabledReason, e.secretSealed,
+        e.previousSecretSealed, e.previousSecretExpiresAt, e.createdAt, e.updatedAt],
+    );
+  }
+
+  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?', [id, serviceId]);
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
+    return (await this.#sql.all('SELECT * FROM webhook_endpoints WHERE service_id = ? ORDER BY id', [serviceId])).map(toEndpoint);
+  }
+
+  async rotateWebhookSecret(
+    serviceId: string,
+    id: string,
+    secretSealed: Buffer,
+    previousSealed: Buffer | null,
+    previousExpiresAt: number | null,
+    now: number,
+  ): Promise<WebhookEndpointRecord | null> {
+    const changed = await this.#sql.run(
+      `UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
+       WHERE id = ? AND service_id = ?`,
+      [secretSealed, previousSealed, previousExpiresAt, now, id, serviceId],
+    );
+    return changed === 0 ? null : this.getWebhookEndpoint(serviceId, id);
+  }
+
+  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
+    return (await this.#sql.run('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ?', [id, serviceId])) > 0;
+  }
+
+  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
+    const before = decodeCursor(options.cursor);
+    const rows =
+      before === null
+        ? await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?', [endpointId, options.limit + 1])
+        : await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [endpointId, before, options.limit + 1]);
+    const data = rows.slice(0, options.limit).map(toAttempt);
+    return { data, nextCursor: rows.length > options.limit ? encodeCursor(data.at(-1)!.id) : null };
+  }
+
+  async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM webhook_deliveries WHERE event_id = ? AND endpoint_id = ?', [eventId, endpointId]);
+    return row ? toDelivery(row) : null;
+  }
+
+  async requeueDelivery(d: WebhookDeliveryRecord, now: number): Promise<boolean> {
+    // attempts restart at 0 so the retry schedule applies afresh; the row (and so webhook-id) stays.
+    const changed = await this.#sql.run(
+      `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+       ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
+         lease_until = NULL, lease_owner = NULL, updated_at = excluded.updated_at
+       WHERE webhook_deliveries.status <> 'delivering'`,
+      [d.id, d.eventId, d.endpointId, d.serviceId, now, now, now],
+    );
+    return changed > 0;
+  }
+
+  async nextDeliveryDueAt(): Promise<number | null> {
+    const row = await this.#sql.get("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')", []);
+    return (row?.at as number | null | undefined) ?? null;
+  }
+}
+
+/** The shared statements as plain bound functions, for a store to copy onto itself (`Object.assign`). */
+export function sqlEventQueries(executor: SqlExecutor): EventQueries {
+  const q = new SqlEventQueries(executor);
+  return {
+    getEvent: (...args) => q.getEvent(...args),
+    listEvents: (...args) => q.listEvents(...args),
+    createWebhookEndpoint: (...args) => q.createWebhookEndpoint(...args),
+    getWebhookEndpoint: (...args) => q.getWebhookEndpoint(...args),
+    listWebhookEndpoints: (...args) => q.listWebhookEndpoints(...args),
+    rotateWebhookSecret: (...args) => q.rotateWebhookSecret(...args),
+    deleteWebhookEndpoint: (...args) => q.deleteWebhookEndpoint(...args),
+    listWebhookAttempts: (...args) => q.listWebhookAttempts(...args),
+    findDelivery: (...args) => q.findDelivery(...args),
+    requeueDelivery: (...args) => q.requeueDelivery(...args),
+    nextDeliveryDueAt: (...args) => q.nextDeliveryDueAt(...args),
+  };
+}

@@ -1,0 +1,181 @@
+import type { EventRecord, EventsOf } from '../../core/events.js';
+import type {
+  DeliveryJob,
+  EventStore,
+  DeliveryOutcome,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+  WebhookStore,
+} from '../../core/events.ports.js';
+import { newId } from '../../core/ids.js';
+import type { VerificationRecord } from '../../core/model.js';
+import { cryptoRandom, systemClock } from '../../core/random.js';
+import type { EventQueries } from '../events.sql-store.js';
+import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import { toVerification } from '../rows.js';
+import type { PgDatabase, Queryable } from './postgres.pool.js';
+
+/** Advisory-lock class of the per-service event order ("evts"). */
+const EVENT_ORDER_LOCK = 0x65767473;
+
+/**
+ * The event and webhook tables on PostgreSQL: the base of PostgresStore, which calls
+ * `insertEvents` inside the transaction of each state change that has events.
+ */
+export abstract class PostgresEventStore implements Omit<EventStore & WebhookStore, keyof EventQueries> {
+  readonly #db: PgDatabase;
+
+  protected constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  /**
+   * Writes events and one delivery per matching enabled endpoint, inside the caller's
+   * transaction. A sequence alone hands out numbers in draw order, not commit order: a
+   * transaction that drew 11 can commit before one that drew 10, and a consumer that read 11
+   * would then never see 10. The per-service advisory lock, held until commit, makes each
+   * service's events draw and commit one transaction at a time, so seq follows commit order.
+   */
+  protected async insertEvents(events: EventRecord[], client: Queryable): Promise<void> {
+    for (const serviceId of [...new Set(events.map((e) => e.serviceId))].sort()) {
+      await this.#db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [EVENT_ORDER_LOCK, serviceId], client);
+    }
+    for (const event of events) {
+      await this.#db.query('INSERT INTO events (id, service_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
+      ], client);
+      const { rows } = await this.#db.query<{ id: string; event_types: string[] }>(
+        'SELECT id, event_types FROM webhook_endpoints WHERE service_id = $1 AND enabled',
+        [event.serviceId],
+        client,
+      );
+      for (const endpoint of rows.filter((r) => r.event_types.length === 0 || r.event_types.includes(event.type))) {
+        await this.#db.query(
+          `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)`,
+          // A row id only (never ordered on), so the real clock is fine even under a test's fake one.
+          [newId('whd', systemClock, cryptoRandom), event.id, endpoint.id, event.serviceId, event.createdAt],
+          client,
+        );
+      }
+    }
+  }
+
+  async appendEvents(events: EventRecord[]): Promise<void> {
+    await this.#db.tx((client) => this.insertEvents(events, client));
+  }
+
+
+
+  async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
+    // SKIP LOCKED: instances sweeping at once take disjoint rows; `status = 'pending'` is
+    // re-checked on the locked row, so each verification expires (and gets its event) once.
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(
+        `WITH due AS (
+           SELECT id FROM verifications WHERE status = 'pending' AND expires_at <= $1
+           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE verifications v SET status = 'expired', updated_at = $1 FROM due WHERE v.id = due.id AND v.status = 'pending'
+         RETURNING v.*`,
+        [now, limit],
+        client,
+      );
+      const expired = rows.map(toVerification).sort((a, b) => a.expiresAt - b.expiresAt);
+      if (expired.length === 0) return [];
+      await this.#db.query("UPDATE messages SET status = 'expired', updated_at = $1 WHERE verification_id = ANY($2::text[]) AND status = 'queued'", [now, expired.map((v) => v.id)], client);
+      await this.insertEvents(expired.flatMap(events), client);
+      return expired;
+    });
+  }
+
+  // ── endpoints ───────────────────────────────────────────────────────────────────────────
+
+
+
+  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND service_id = $2 FOR UPDATE', [id, serviceId], client);
+      if (!rows[0]) return null;
+      const current = toEndpoint(rows[0]);
+      const enabled = patch.enabled ?? current.enabled;
+      const updated = await this.#db.query(
+        `UPDATE webhook_endpoints SET url = $1, description = $2, event_types = $3, enabled = $4, disabled_reason = $5, updated_at = $6
+         WHERE id = $7 RETURNING *`,
+        [patch.url ?? current.url, patch.description === undefined ? current.description : patch.description,
+          JSON.stringify(patch.eventTypes ?? current.eventTypes), enabled, enabled ? null : current.disabledReason, now, id],
+        client,
+      );
+      if (!enabled) await this.#failPending(id, 'endpoint_disabled', now, client);
+      return toEndpoint(updated.rows[0]!);
+    });
+  }
+
+
+
+  async #failPending(endpointId: string, reason: string, now: number, client: Queryable): Promise<void> {
+    await this.#db.query(
+      `UPDATE webhook_deliveries SET status = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL, updated_at = $2
+       WHERE endpoint_id = $3 AND status = 'pending'`,
+      [reason, now, endpointId],
+      client,
+    );
+  }
+
+  // ── deliveries ──────────────────────────────────────────────────────────────────────────
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
+    // SKIP LOCKED: instances claiming at once take disjoint rows; a row just leased by another
+    // is re-checked after its lock is released and no longer qualifies (its lease is in the future).
+    const { rows } = await this.#db.query(
+      `WITH due AS (
+         SELECT id FROM webhook_deliveries
+         WHERE status IN ('pending', 'delivering') AND next_attempt_at <= $1 AND (status = 'pending' OR lease_until <= $1)
+         ORDER BY next_attempt_at LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+       UPDATE webhook_deliveries d SET status = 'delivering', lease_until = $3, lease_owner = $4, updated_at = $1
+       FROM due WHERE d.id = due.id
+       RETURNING d.*`,
+      [now, limit, now + leaseMs, owner],
+    );
+    if (rows.length === 0) return [];
+    const deliveries = rows.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    const events = await this.#db.query('SELECT * FROM events WHERE id = ANY($1::text[])', [deliveries.map((d) => d.eventId)]);
+    const endpoints = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = ANY($1::text[])', [deliveries.map((d) => d.endpointId)]);
+    const eventById = new Map(events.rows.map((r) => [r.id as string, toEvent(r)]));
+    const endpointById = new Map(endpoints.rows.map((r) => [r.id as string, toEndpoint(r)]));
+    return deliveries.flatMap((delivery) => {
+      const event = eventById.get(delivery.eventId);
+      const endpoint = endpointById.get(delivery.endpointId);
+      return event && endpoint ? [{ delivery, event, endpoint }] : [];
+    });
+  }
+
+  async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
+    return this.#db.tx(async (client) => {
+      const a = outcome.attempt;
+      const applied = await this.#db.query(
+        `UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = COALESCE($2, next_attempt_at),
+           last_status_code = $3, last_error = $4, lease_until = NULL, lease_owner = NULL, updated_at = $5
+         WHERE id = $6 AND status = 'delivering' AND lease_owner = $7`,
+        [outcome.status, outcome.nextAttemptAt ?? null, a.statusCode, a.error, now, deliveryId, owner],
+        client,
+      );
+      // The attempt happened either way: log it, even when the lease was lost meanwhile.
+      await this.#db.query(
+        `INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, event_type, attempt, status_code, latency_ms, error, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $2)`,
+        [a.id, a.deliveryId, a.endpointId, a.eventId, a.eventType, a.attempt, a.statusCode, a.latencyMs, a.error, a.createdAt],
+        client,
+      );
+      const kept = (applied.rowCount ?? 0) > 0;
+      if (kept && outcome.disableEndpoint !== undefined) {
+        await this.#db.query('UPDATE webhook_endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE id = $3', [outcome.disableEndpoint, now, a.endpointId], client);
+        await this.#failPending(a.endpointId, 'endpoint_disabled', now, client);
+      }
+      return kept;
+    });
+  }
+
+
+
+
+}

@@ -1,0 +1,186 @@
+import type { Logger } from 'pino';
+import type { EventRecord } from '../core/events.js';
+import type { DeliveryJob, DeliveryOutcome } from '../core/events.ports.js';
+import { newId } from '../core/ids.js';
+import type { Clock, RandomSource, Store } from '../core/ports.js';
+import { webhookHeaders } from '../core/webhook-signature.js';
+import type { WebhookService } from '../core/webhook.service.js';
+import { PolledWorker } from '../delivery/polled-worker.js';
+
+/** The Standard Webhooks schedule: after the first try, wait 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const STANDARD_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+export interface WebhookWorkerOptions {
+  /** How often to look for due deliveries (ms). Default 1000. */
+  pollMs?: number;
+  /** Requests in flight at once per instance. Default 16. */
+  batchSize?: number;
+  /** A receiver that has not answered within this time counts as a failed attempt (ms). Default 15000. */
+  timeoutMs?: number;
+  /** Waits between attempts (ms); when they run out the delivery fails. Default the Standard Webhooks schedule. */
+  retryScheduleMs?: readonly number[];
+}
+
+export interface WebhookWorkerDeps {
+  store: Store;
+  webhooks: WebhookService;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  metrics?: WebhookMetrics;
+}
+
+export interface WebhookMetrics {
+  webhookAttempt(outcome: 'succeeded' | 'retry' | 'failed'): void;
+}
+
+/** The JSON body of a delivery: Standard Webhooks' `type`, `timestamp`, `data`, plus our ids. */
+export function webhookBody(event: EventRecord): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: new Date(event.createdAt).toISOString(),
+    service_id: event.serviceId,
+    data: event.data,
+  });
+}
+
+/**
+ * Delivers events to endpoints. A delivery is leased before it is sent (so one instance sends
+ * it at a time) and its outcome is written with a check that the lease is still ours. A process
+ * that dies mid-request leaves a lease that runs out; the delivery is then sent again under the
+ * same `webhook-id`, which is what lets receivers drop duplicates.
+ */
+export class WebhookWorker extends PolledWorker {
+  readonly #deps: WebhookWorkerDeps;
+  readonly #options: Required<WebhookWorkerOptions>;
+  readonly #leaseMs: number;
+
+  constructor(deps: WebhookWorkerDeps, options: WebhookWorkerOptions = {}) {
+    super('webhook', options.pollMs ?? 1000, deps.logger);
+    this.#deps = deps;
+    this.#options = {
+      pollMs: options.pollMs ?? 1000,
+      batchSize: options.batchSize ?? 16,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      retryScheduleMs: options.retryScheduleMs ?? STANDARD_RETRY_SCHEDULE_MS,
+    };
+    // Longer than any request can take, so a live worker never loses its lease mid-request.
+    this.#leaseMs = this.#options.timeoutMs * 2 + 5_000;
+  }
+
+  /** Waits (up to `timeoutMs`) for requests in flight; what is left keeps its lease and is retried after a restart. */
+  stop(timeoutMs: number): Promise<void> {
+    return this.stopPolling(timeoutMs, false);
+  }
+
+  /**
+   * Keeps up to `batchSize` requests in flight and claims more as each one ends, so one slow
+   * receiver holds one slot, not the whole round. Ends when nothing is due or in flight.
+   */
+  protected async round(): Promise<void> {
+    const { store, clock, random } = this.#deps;
+    const owner = random.bytes(12).toString('base64url');
+    const inFlight = new Set<Promise<void>>();
+    for (;;) {
+      const free = this.#options.batchSize - inFlight.size;
+      const jobs = free > 0 ? await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner) : [];
+      for (const job of jobs) {
+        // Never rejects: a store error on one delivery leaves its lease to run out and be retried.
+        const request: Promise<void> = this.#deliver(job, owner)
+          .catch((error: unknown) => this.#deps.logger.error({ err: error, event_id: job.event.id }, 'webhook delivery failed to record'))
+          .finally(() => inFlight.delete(request));
+        inFlight.add(request);
+      }
+      if (inFlight.size === 0) return;
+      if (jobs.length === 0 || inFlight.size >= this.#options.batchSize) await Promise.race(inFlight);
+    }
+  }
+
+  async #deliver(job: DeliveryJob, owner: string): Promise<void> {
+    const { store, clock, random, logger } = this.#deps;
+    const { delivery, event, endpoint } = job;
+    const attemptNumber = delivery.attempts + 1;
+    const started = clock.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    const t0 = performance.now();
+    const secrets = endpoint.enabled ? this.#secrets(job, started) : null;
+    if (!endpoint.enabled) {
+      error = 'endpoint_disabled';
+    } else if (secrets === null) {
+      error = 'secret_unreadable';
+    } else {
+      const body = webhookBody(event);
+      const headers = webhookHeaders(secrets, event.id, Math.floor(started / 1000), body);
+      try {
+        const response = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'otpgate-webhooks/1' },
+          body,
+          // A redirect is an answer, not a new destination: following it would let a receiver
+          // point otpgate at another host.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.#options.timeoutMs),
+        });
+        statusCode = response.status;
+        await response.body?.cancel().catch(() => undefined);
+        if (statusCode < 200 || statusCode > 299) error = `http_${statusCode}`;
+      } catch (cause) {
+        error = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError') ? 'timeout' : 'connection_failed';
+      }
+    }
+    const now = clock.now();
+    const outcome: DeliveryOutcome = {
+      ...this.#outcome(attemptNumber, statusCode, error, now),
+      attempt: {
+        id: newId('wha', clock, random),
+        deliveryId: delivery.id,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.type,
+        attempt: attemptNumber,
+        statusCode,
+        latencyMs: Math.round(performance.now() - t0),
+        error,
+        createdAt: now,
+      },
+    };
+    const kept = await store.completeDeliveryAttempt(delivery.id, owner, outcome, now);
+    const log = logger.child({ event_id: event.id, endpoint_id: endpoint.id, attempt: attemptNumber });
+    if (!kept) log.warn('webhook lease ran out during the request; another worker owns the delivery now');
+    if (outcome.status === 'succeeded') {
+      this.#deps.metrics?.webhookAttempt('succeeded');
+      log.info({ status: statusCode }, 'webhook delivered');
+    } else if (outcome.status === 'pending') {
+      this.#deps.metrics?.webhookAttempt('retry');
+      log.warn({ status: statusCode, error, retry_at: new Date(outcome.nextAttemptAt ?? now).toISOString() }, 'webhook attempt failed; will retry');
+    } else {
+      this.#deps.metrics?.webhookAttempt('failed');
+      log.error({ status: statusCode, error, disabled: outcome.disableEndpoint ?? null }, 'webhook delivery failed for good');
+    }
+  }
+
+  /**
+   * The signing secrets, or null when they cannot be opened (the server secret changed since
+   * they were sealed): retrying would never help, and rotating the endpoint's secret fixes it.
+   */
+  #secrets(job: DeliveryJob, now: number): string[] | null {
+    try {
+      return this.#deps.webhooks.signingSecrets(job.endpoint, now);
+    } catch (cause) {
+      this.#deps.logger.error({ err: cause, endpoint_id: job.endpoint.id }, 'webhook secret cannot be opened; rotate the endpoint secret');
+      return null;
+    }
+  }
+
+  #outcome(attemptNumber: number, statusCode: number | null, error: string | null, now: number): Omit<DeliveryOutcome, 'attempt'> {
+    if (error === null) return { status: 'succeeded' };
+    if (error === 'endpoint_disabled' || error === 'secret_unreadable') return { status: 'failed' };
+    // 410 Gone: the receiver says the endpoint is no more (Standard Webhooks): stop sending to it.
+    if (statusCode === 410) return { status: 'failed', disableEndpoint: 'gone' };
+    const wait = this.#options.retryScheduleMs[attemptNumber - 1];
+    if (wait === undefined) return { status: 'failed' };
+    return { status: 'pending', nextAttemptAt: now + wait };
+  }
+}

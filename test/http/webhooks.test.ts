@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
+import type { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const TO = '+14155550123';
+
+let h: Harness;
+let receiver: WebhookReceiver;
+let svc: Awaited<ReturnType<Harness['service']>>;
+
+beforeEach(async () => {
+  // The fake clock starts at the real time: receivers refuse timestamps more than 5 minutes off.
+  h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '5000' } });
+  receiver = await startWebhookReceiver();
+  svc = await h.service();
+});
+afterEach(async () => {
+  await h.close();
+  await receiver.close();
+});
+
+async function register(body: Record<string, unknown> = {}, auth = svc.auth) {
+  const res = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth, payload: { url: receiver.url, ...body } });
+  expect(res.statusCode).toBe(201);
+  const endpoint = res.json<{ id: string; secret: string }>();
+  receiver.secrets = [endpoint.secret];
+  return endpoint;
+}
+
+async function startVerification(to = TO) {
+  const res = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string }>().id;
+}
+
+const deliver = () => h.c.webhookWorker.drainOnce();
+
+describe('delivery (Standard Webhooks, H4)', () => {
+  it('sends signed events that the official standardwebhooks package verifies; webhook-id is the event id', async () => {
+    await register();
+    const id = await startVerification();
+    const code = await h.lastCode(svc.key, TO);
+    const check = await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { id, code } });
+    expect(check.json().status).toBe('approved');
+    await deliver();
+    expect(receiver.rejected).toEqual([]);
+    const types = receiver.received.map((r) => r.payload.type).sort();
+    expect(types).toEqual(['message.sent', 'verification.approved', 'verification.created']);
+    for (const r of receiver.received) {
+      expect(r.id).toBe(r.payload.id);
+      expect(r.id).toMatch(/^evt_/);
+      expect(r.payload.service_id).toBe(svc.id);
+      expect(Math.abs(Number(r.timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    }
+    const approved = receiver.received.find((r) => r.payload.type === 'verification.approved')!;
+    expect(approved.payload.data).toMatchObject({ id, to: TO, status: 'approved', attempts: 1, attempts_remaining: 4 });
+    // The same events can be read back.
+    const events = await h.app.inject({ method: 'GET', url: '/v1/events', headers: svc.auth });
+    expect(events.json().data.map((e: { id: string }) => e.id).sort()).toEqual(receiver.received.map((r) => r.id).sort());
+  });
+
+  it('filters by event type and skips disabled endpoints', async () => {
+    await register({ event_types: ['verification.canceled'] });
+    const id = await startVerification();
+    await h.app.inject({ method: 'POST', url: `/v1/verifications/${id}/cancel`, headers: svc.auth });
+    await deliver();
+    expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.canceled']);
+  });
+
+  it('retries a 500 with the same webhook-id on the Standard Webhooks schedule, and logs both attempts', async () => {
+    const endpoint = await register({ event_types: ['verification.created'] });
+    receiver.script = [500];
+    await startVerification();
+    await deliver();
+    expect(receiver.received.map((r) => r.answered)).toEqual([500]);
+    h.clock.advance(4_900);
+    await deliver();
+    expect(receiver.received).toHaveLength(1); // the first retry waits 5 s
+    h.clock.advance(100);
+    await deliver();
+    expect(receiver.received.map((r) => r.answered)).toEqual([500, 200]);
+    expect(receiver.received[1]!.id).toBe(receiver.received[0]!.id);
+    expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
+    h.clock.advance(120_000);
+    await deliver();
+    expect(receiver.received).toHaveLength(2); // delivered: never again
+
+    const log = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}/attempts`, headers: svc.auth });
+    const attempts = log.json().data as Array<Record<string, unknown>>;
+    expect(attempts.map((a) => [a.attempt, a.status_code, a.error])).toEqual([[2, 200, null], [1, 500, 'http_500']]);
+    for (const a of attempts) expect(a.latency_ms).toEqual(expect.any(Number));
+    const metrics = (await h.app.inject('/metrics')).body;
+    expect(metrics).toContain('otpgate_webhook_attempts_total{outcome="retry"} 1');
+    expect(metrics).toContain('otpgate_webhook_attempts_total{outcome="succeeded"} 1');
+  });
+
+  it('counts a receiver that does not answer in time as a failed attempt, and retries it', async () => {
+    await h.close();
+    h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '500' } });
+    svc = await h.service();
+    const endpoint = await register({ event_types: ['verification.created'] });
+    receiver.delayNextMs = 1_500; // longer than the 500 ms time-out
+    await startVerification();
+    await deliver();
+    h.clock.advance(5_000);
+    await receiver.waitFor(1); // the slow first answer still arrives at the receiver, late
+    await deliver();
+    await receiver.waitFor(2);
+    const log = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}/attempts`, headers: svc.auth });
+    expect(log.json().data.map((a: Record<string, unknown>) => [a.status_code, a.error])).toEqual([[200, null], [null, 'timeout']]);
+  });
+
+  it('disables the endpoint on 410 and sends it nothing more', async () => {
+    const endpoint = await register({ event_types: ['verification.created'] });
+    receiver.script = [410];
+    await startVerification();
+    await deliver();
+    const after = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}`, headers: svc.auth });
+    expect(after.json()).toMatchObject({ enabled: false, disabled_reason: 'gone' });
+    await startVerification('+14155550124');
+    h.clock.advance(60_000);
+    await deliver();
+    expect(receiver.received.map((r) => r.answered)).toEqual([410]);
+    // Enabled again, it receives new events.
+    const enabled = await h.app.inject({ method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, headers: svc.auth, payload: { enabled: true } });
+    expect(enabled.json()).toMatchObject({ enabled: true, disabled_reason: null });
+    await startVerification('+14155550125');
+    await deliver();
+    expect(receiver.received.map((r) => r.answered)).toEqual([410, 200]);
+  });
+
+  it('redelivers an event on request, under the same webhook-id', async () => {
+    const endpoint = await register({ event_types: ['verification.created'] });
+    await startVerification();
+    await deliver();
+    const first = receiver.received[0]!;
+    const res = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${endpoint.id}/redeliver`, headers: svc.auth, payload: { event_id: first.id } });
+    expect(res.statusCode).toBe(202);
+    await deliver();
+    expect(receiver.received.map((r) => r.id)).toEqual([first.id, first.id]);
+    const unknown = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${endpoint.id}/redeliver`, headers: svc.auth, payload: { event_id: 'evt_00000000000000000000000000' } });
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('events that nobody reads or that no request causes', () => {
+  it('sends verification.expired from the sweeper, once, without any read of the verification', async () => {
+    await register({ event_types: ['verification.expired'] });
+    const id = await startVerification();
+    h.clock.advanceSeconds(299);
+    expect(await h.c.expirySweeper.sweep()).toBe(0);
+    h.clock.advanceSeconds(1);
+    expect(await h.c.expirySweeper.sweep()).toBe(1);
+    await deliver();
+    expect(receiver.received.map((r) => [r.payload.type, r.payload.data.id, r.payload.data.status])).toEqual([['verification.expired', id, 'expired']]);
+    // A later read agrees and does not emit it again.
+    const read = await h.app.inject({ method: 'GET', url: `/v1/verifications/${id}`, headers: svc.auth });
+    expect(read.json().status).toBe('expired');
+    expect(await h.c.expirySweeper.sweep()).toBe(0);
+    await deliver();
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('publishes an event in one line (c.events.publish), fanned out like any other', async () => {
+    await register({ event_types: ['quota.warning'] });
+    const event = await h.c.events.publish(svc.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 });
+    await deliver();
+    expect(receiver.received.map((r) => [r.id, r.payload.type, r.payload.data])).toEqual([[event.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 }]]);
+  });
+});
+
+describe('secret rotation', () => {
+  it('signs with both secrets during the overlap, then with the new one only', async () => {
+    const endpoint = await register({ event_types: ['verification.created'] });
+    const oldSecret = endpoint.secret;
+    const rotated = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${endpoint.id}/rotate-secret`, headers: svc.auth, payload: { overlap_seconds: 60 } });
+    expect(rotated.statusCode).toBe(200);
+    const newSecret = rotated.json().secret as string;
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(oldSecret);
+    expect(rotated.json().previous_secret_expires_at).toBe(new Date(h.clock.now() + 60_000).toISOString());
+
+    receiver.secrets = [oldSecret, newSecret]; // the receiver verifies each request with both
+    await startVerification();
+    await deliver();
+    expect(receiver.rejected).toEqual([]);
+    expect(receiver.received[0]!.signature.split(' ')).toHaveLength(2);
+
+    h.clock.advance(60_000);
+    receiver.secrets = [newSecret];
+    await startVerification('+14155550124');
+    await deliver();
+    const last = receiver.received[1]!;
+    expect(last.signature.split(' ')).toHaveLength(1);
+    const headers = { 'webhook-id': last.id, 'webhook-timestamp': last.timestamp, 'webhook-signature': last.signature };
+    expect(() => new Webhook(oldSecret).verify(last.body, headers)).toThrow();
+  });
+
+  it('never shows a secret again', async () => {
+    const endpoint = await register();
+    const one = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}`, headers: svc.auth });
+    const all = await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: svc.auth });
+    expect(one.body).not.toContain(endpoint.secret.slice(6));
+    expect(all.body).not.toContain(endpoint.secret.slice(6));
+    expect(one.json()).not.toHaveProperty('secret');
+  });
+});
+
+describe('endpoint validation', () => {
+  it.each(['ftp://example.com/hook', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url', 'https://user:pass@example.com/hook', '/relative'])(
+    'refuses %s with 400 invalid_webhook_url',
+    async (url) => {
+      const res = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('invalid_webhook_url');
+    },
+  );
+
+  it('refuses unknown event types and admin keys', async () => {
+    const bad = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: receiver.url, event_types: ['verification.exploded'] } });
+    expect(bad.statusCode).toBe(400);
+    const admin = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${h.adminKey}` }, payload: { url: receiver.url } });
+    expect(admin.statusCode).toBe(403);
+  });
+});
+
+describe('tenant isolation (H3)', () => {
+  it("a service never sees, changes or triggers another service's endpoints and events: 404", async () => {
+    const endpoint = await register();
+    await startVerification();
+    await deliver();
+    const eventId = receiver.received[0]!.id;
+    const other = await h.service();
+    const mine = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: other.auth, payload: { url: receiver.url } });
+    const requests = [
+      { method: 'GET' as const, url: `/v1/webhooks/${endpoint.id}` },
+      { method: 'PATCH' as const, url: `/v1/webhooks/${endpoint.id}`, payload: { enabled: false } },
+      { method: 'DELETE' as const, url: `/v1/webhooks/${endpoint.id}` },
+      { method: 'POST' as const, url: `/v1/webhooks/${endpoint.id}/rotate-secret`, payload: {} },
+      { method: 'GET' as const, url: `/v1/webhooks/${endpoint.id}/attempts` },
+      { method: 'POST' as const, url: `/v1/webhooks/${endpoint.id}/redeliver`, payload: { event_id: eventId } },
+      { method: 'POST' as const, url: `/v1/webhooks/${mine.json().id}/redeliver`, payload: { event_id: eventId } },
+      { method: 'GET' as const, url: `/v1/events/${eventId}` },
+    ];
+    for (const request of requests) {
+      const res = await h.app.inject({ ...request, headers: other.auth });
+      expect(res.statusCode, `${request.method} ${request.url}`).toBe(404);
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: other.auth })).json().data.map((e: { id: string }) => e.id)).toEqual([mine.json().id]);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/events', headers: other.auth })).json().data).toEqual([]);
+    const after = await h.app.inject({ method: 'GET', url: `/v1/events?after=${eventId}`, headers: other.auth });
+    expect(after.statusCode).toBe(400);
+    // The owner's endpoint is untouched.
+    expect((await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}`, headers: svc.auth })).json().enabled).toBe(true);
+  });
+});
+
+describe('a changed server secret', () => {
+  it('fails deliveries it cannot sign (no endless retries) until the endpoint secret is rotated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-webhook-secret-'));
+    const databasePath = join(dir, 'otpgate.db');
+    const first = await createHarness({ now: Date.now(), databasePath });
+    const owner = await first.service();
+    const created = await first.app.inject({ method: 'POST', url: '/v1/webhooks', headers: owner.auth, payload: { url: receiver.url, event_types: ['verification.created'] } });
+    const endpointId = created.json().id as string;
+    await first.close();
+
+    const second = await createHarness({ now: Date.now(), databasePath, env: { OTPGATE_SECRET: randomBytes(32).toString('base64url') } });
+    try {
+      const start = () => second.app.inject({ method: 'POST', url: '/v1/verifications', headers: owner.auth, payload: { to: TO } });
+      expect((await start()).statusCode).toBe(201);
+      await second.c.webhookWorker.drainOnce();
+      second.clock.advance(60_000);
+      await second.c.webhookWorker.drainOnce();
+      expect(receiver.received).toHaveLength(0);
+      const log = await second.app.inject({ method: 'GET', url: `/v1/webhooks/${endpointId}/attempts`, headers: owner.auth });
+      expect(log.json().data.map((a: Record<string, unknown>) => a.error)).toEqual(['secret_unreadable']);
+
+      const rotated = await second.app.inject({ method: 'POST', url: `/v1/webhooks/${endpointId}/rotate-secret`, headers: owner.auth });
+      expect(rotated.statusCode).toBe(200);
+      expect(rotated.json().previous_secret_expires_at).toBeNull();
+      receiver.secrets = [rotated.json().secret as string];
+      await second.app.inject({ method: 'POST', url: `/v1/verifications/${(await second.app.inject({ method: 'GET', url: '/v1/verifications', headers: owner.auth })).json().data[0].id}/cancel`, headers: owner.auth });
+      expect((await start()).statusCode).toBe(201);
+      await second.c.webhookWorker.drainOnce();
+      expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.created']);
+    } finally {
+      await second.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a slow receiver', () => {
+  it('holds one request slot, not the whole round: other endpoints keep receiving meanwhile', async () => {
+    await h.close();
+    h = await createHarness({ now: Date.now(), overrides: { webhookWorker: { batchSize: 2, timeoutMs: 5_000 } } });
+    svc = await h.service();
+    const slow = await startWebhookReceiver();
+    try {
+      const slowEndpoint = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: slow.url, event_types: ['quota.warning'] } });
+      slow.secrets = [slowEndpoint.json().secret as string];
+      slow.delayNextMs = 1_500;
+      await register({ event_types: ['fraud.prefix_blocked'] });
+      await h.c.events.publish(svc.id, 'quota.warning', { n: 0 }); // due first, so it is in the first claim
+      h.clock.advance(1);
+      for (let n = 1; n <= 4; n++) await h.c.events.publish(svc.id, 'fraud.prefix_blocked', { n });
+      const started = Date.now();
+      await deliver();
+      expect(slow.received).toHaveLength(1);
+      expect(receiver.received).toHaveLength(4);
+      // All four fast deliveries were answered while the slow one was still waiting.
+      expect(Math.max(...receiver.received.map((r) => r.at))).toBeLessThan(slow.received[0]!.at);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await slow.close();
+    }
+  });
+});
