@@ -18,6 +18,7 @@ import { ExpirySweeper } from './delivery/expiry-sweeper.js';
 import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { limiterBuckets } from './limits/bucket.limiter.js';
 import { createPostgresLimiter } from './limits/postgres.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
 import { createRedisLimiter } from './limits/redis.limiter.js';
@@ -120,7 +121,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const guard = new AbuseGuard({ limiter, blocks: store, clock, events: abuseEvents, pseudonym: (value) => vault.pseudonym(value) });
   const tenancy = new TenancyService(store, clock, random);
   // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
-  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
+  // Twilio-style buckets count where the other limits do: in Redis when it is configured.
+  const rateLimits = new RateLimitService({ store, limiter: redis ? limiterBuckets(limiter) : store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
