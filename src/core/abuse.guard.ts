@@ -233,8 +233,20 @@ export class AbuseGuard {
   }
 }
 
-function rateLimited(name: string, info: RateLimitInfo): AppError {
-  return new AppError('rate_limited', `Too many requests for this ${name.replace(/_/g, ' ')}: at most ${info.limit} per ${info.windowSeconds} s.`, {
+/** What each budget counts, for the problem's `detail`. */
+const BUDGET_WORDS: Record<keyof RateLimitSettings, string> = {
+  sends_per_phone: 'SMS to this number',
+  sends_per_client_ip: 'SMS for this client_ip',
+  sends_per_prefix: 'SMS to numbers of this prefix',
+  sends_per_service: 'SMS of this service',
+  checks_per_phone: 'checks of this number',
+  checks_per_client_ip: 'checks from this client_ip',
+  checks_per_service: 'checks of this service',
+  requests_per_source_ip: 'requests from this address',
+};
+
+function rateLimited(name: keyof RateLimitSettings, info: RateLimitInfo): AppError {
+  return new AppError('rate_limited', `Too many ${BUDGET_WORDS[name]}: at most ${info.limit} per ${info.windowSeconds} s.`, {
     retryAfterSeconds: info.resetSeconds,
     rateLimit: info,
     extra: { limit: name },
