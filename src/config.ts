@@ -1,4 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
+import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
+import { parseRouting } from './sms/sms-routing.js';
+import type { SmsRouting } from './sms/sms-routing.js';
 
 /** The only reader of process.env. Parsed once, validated, frozen. */
 export interface Config {
@@ -20,8 +23,25 @@ export interface Config {
   secret: string | null;
   /** OTPGATE_LOG_LEVEL, default info. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** OTPGATE_SMS_PROVIDER, default console. */
-  smsProvider: 'console';
+  /**
+   * The instance's SMS routing: OTPGATE_SMS_PROVIDER (comma-separated provider types, tried in
+   * order; default console), each provider's OTPGATE_<TYPE>_<SETTING> variables,
+   * OTPGATE_SMS_COUNTRY_ROUTES, OTPGATE_SMS_SENDER_ID, OTPGATE_SMS_COUNTRY_SENDER_IDS and
+   * OTPGATE_SMS_NUMERIC_SENDER.
+   */
+  sms: SmsRouting;
+  /** OTPGATE_PUBLIC_URL: how vendors reach this server for delivery receipts; none by default (no receipts asked for). */
+  publicUrl: string | null;
+  /** OTPGATE_SMS_SEND_TIMEOUT_MS, default 10000: a provider call that takes longer counts as a retryable time-out. */
+  smsSendTimeoutMs: number;
+  /** OTPGATE_SMS_PROVIDER_TRIES, default 2: tries per provider in one round before failing over to the next. */
+  smsProviderTries: number;
+  /** OTPGATE_SMS_MAX_ROUNDS, default 5: rounds over the whole route (with backoff between) before a message fails. */
+  smsMaxRounds: number;
+  /** OTPGATE_SMS_BREAKER_THRESHOLD, default 5: consecutive failures that open a provider's circuit. */
+  smsBreakerThreshold: number;
+  /** OTPGATE_SMS_BREAKER_OPEN_MS, default 30000: how long an open circuit skips the provider. */
+  smsBreakerOpenMs: number;
   /** OTPGATE_BODY_LIMIT_BYTES, default 16384. */
   bodyLimitBytes: number;
   /** OTPGATE_TRUST_PROXY, default false: honour X-Forwarded-For from a load balancer. */
@@ -149,7 +169,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminKey,
     secret,
     logLevel: oneOf(env, 'OTPGATE_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    smsProvider: oneOf(env, 'OTPGATE_SMS_PROVIDER', 'console', ['console'] as const),
+    sms: smsRouting(env),
+    publicUrl: publicUrl(env),
+    smsSendTimeoutMs: int(env, 'OTPGATE_SMS_SEND_TIMEOUT_MS', 10_000, 100, 120_000),
+    smsProviderTries: int(env, 'OTPGATE_SMS_PROVIDER_TRIES', 2, 1, 10),
+    smsMaxRounds: int(env, 'OTPGATE_SMS_MAX_ROUNDS', 5, 1, 20),
+    smsBreakerThreshold: int(env, 'OTPGATE_SMS_BREAKER_THRESHOLD', 5, 1, 1000),
+    smsBreakerOpenMs: int(env, 'OTPGATE_SMS_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     bodyLimitBytes: int(env, 'OTPGATE_BODY_LIMIT_BYTES', 16_384, 1024, 1_048_576),
     trustProxy: bool(env, 'OTPGATE_TRUST_PROXY', false),
     sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
@@ -165,6 +191,74 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
   });
+}
+
+function publicUrl(env: Env): string | null {
+  const raw = read(env, 'OTPGATE_PUBLIC_URL');
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('OTPGATE_PUBLIC_URL', `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('OTPGATE_PUBLIC_URL', 'must be an http(s) URL');
+  return raw.replace(/\/+$/, '');
+}
+
+/** `DE=kannel,twilio;FR=twilio` → { DE: [...], FR: [...] }. */
+function keyedList(env: Env, name: string): Record<string, string> {
+  const raw = read(env, name);
+  if (raw === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const part of raw.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConfigError(name, `expected COUNTRY=value pairs separated by ";", got "${part}"`);
+    out[part.slice(0, eq).trim().toUpperCase()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+const ROUTING_ENV: Record<string, string> = {
+  route: 'OTPGATE_SMS_PROVIDER',
+  country_routes: 'OTPGATE_SMS_COUNTRY_ROUTES',
+  sender_id: 'OTPGATE_SMS_SENDER_ID',
+  country_sender_ids: 'OTPGATE_SMS_COUNTRY_SENDER_IDS',
+  numeric_sender: 'OTPGATE_SMS_NUMERIC_SENDER',
+};
+
+function smsRouting(env: Env): SmsRouting {
+  const types = (read(env, 'OTPGATE_SMS_PROVIDER') ?? 'console').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  try {
+    const providers = types.map((type) => {
+      const module = providerModule(type);
+      if (!module) throw new ConfigError('OTPGATE_SMS_PROVIDER', `unknown provider "${type}" (one of ${PROVIDER_TYPES.join(', ')})`);
+      const envName = (key: string) => `OTPGATE_${type.toUpperCase()}_${key.toUpperCase()}`;
+      const settings: Record<string, string> = {};
+      for (const field of module.fields) {
+        const value = read(env, envName(field.key));
+        if (value !== undefined) settings[field.key] = value;
+      }
+      return validateDefinition({ name: type, type, settings }, (key) => (key === 'name' || key === 'type' ? 'OTPGATE_SMS_PROVIDER' : envName(key)));
+    });
+    const countryRoutes = Object.fromEntries(
+      Object.entries(keyedList(env, 'OTPGATE_SMS_COUNTRY_ROUTES')).map(([c, list]) => [c, list.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)]),
+    );
+    return parseRouting({
+      providers: providers.map((p) => ({ name: p.name, type: p.type, settings: { ...p.settings } })),
+      route: providers.map((p) => p.name),
+      country_routes: countryRoutes,
+      sender_id: read(env, 'OTPGATE_SMS_SENDER_ID') ?? null,
+      country_sender_ids: keyedList(env, 'OTPGATE_SMS_COUNTRY_SENDER_IDS'),
+      numeric_sender: read(env, 'OTPGATE_SMS_NUMERIC_SENDER') ?? null,
+    });
+  } catch (error) {
+    if (error instanceof SmsConfigError) {
+      const variable = error.path.startsWith('OTPGATE_') ? error.path : (ROUTING_ENV[error.path.split(/[.[]/)[0]!] ?? 'OTPGATE_SMS_PROVIDER');
+      throw new ConfigError(variable, error.message.startsWith(`${variable}: `) ? error.message.slice(variable.length + 2) : error.message);
+    }
+    throw error;
+  }
 }
 
 function storeOf(databaseUrl: string): Config['store'] {

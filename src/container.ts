@@ -28,7 +28,12 @@ import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Metrics } from './observability/metrics.js';
-import { ConsoleProvider } from './sms/providers/console.provider.js';
+import { MessageStatusTracker } from './delivery/message-status.js';
+import { ReceiptService } from './delivery/receipts.service.js';
+import { CircuitBreakers } from './sms/circuit-breaker.js';
+import { SmppConnections } from './sms/smpp/smpp-connections.js';
+import { SmsRouter } from './sms/sms-router.js';
+import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
 import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
@@ -42,9 +47,13 @@ export interface Container {
   vault: CodeVault;
   tenancy: TenancyService;
   verifications: VerificationService;
+  router: SmsRouter;
+  /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
+  messageStatus: MessageStatusTracker;
+  receipts: ReceiptService;
+  templates: TemplateService;
   attempts: AttemptsService;
   rateLimits: RateLimitService;
-  sender: SmsSender;
   worker: OutboxWorker;
   limiter: RateLimiter;
   guard: AbuseGuard;
@@ -65,7 +74,10 @@ export interface ContainerOverrides {
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;
+  /** Replaces the instance's providers with this one sender (tests, embedding). */
   sender?: (store: Store, logger: Logger) => SmsSender;
+  /** HTTP client for vendor calls. Default global fetch. */
+  fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;
   /** Replaces the limiter that config selects (unit tests pass the memory one). */
   limiter?: RateLimiter;
@@ -91,15 +103,43 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   }
 
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
-  const sender = overrides.sender ? overrides.sender(store, logger) : new ConsoleProvider(store, logger, clock, random);
-  // Test-mode keys: their messages go to the dev outbox whatever the configured provider is.
-  const sandboxSender = sender.name === 'console' ? sender : new ConsoleProvider(store, logger, clock, random);
+  const fixed = overrides.sender ? overrides.sender(store, logger) : null;
+  const instance = fixed
+    ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
+    : config.sms;
   const eventFactory = new EventFactory(clock, random);
   // Late-bound: the services that write events nudge the webhook worker, which needs them first.
   const onEventsWritten = () => webhookWorker.notify();
+  const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
+  // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
+  let receipts: ReceiptService | null = null;
+  const smpp = new SmppConnections({
+    logger,
+    onReceipt: (provider, outcome) => {
+      receipts?.fromConnection(provider, outcome).catch((error: unknown) => logger.error({ err: error, provider }, 'smpp receipt failed'));
+    },
+  });
+  const router = new SmsRouter({
+    instance,
+    store,
+    vault,
+    clock,
+    context: { fetch: overrides.fetch ?? globalThis.fetch, logger, clock, random, devOutbox: store, smpp },
+    ...(fixed ? { fixedSenders: new Map([[fixed.name, fixed]]) } : {}),
+  });
+  const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
+  receipts = receiptService;
+  const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
   const worker = new OutboxWorker(
-    { store, vault, sender, sandboxSender, clock, logger, metrics, events: eventFactory, onEventsWritten },
-    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, ...overrides.worker },
+    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten },
+    {
+      pollMs: config.workerPollMs,
+      leaseMs: config.workerLeaseMs,
+      sendTimeoutMs: config.smsSendTimeoutMs,
+      providerTries: config.smsProviderTries,
+      maxAttempts: config.smsMaxRounds,
+      ...overrides.worker,
+    },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
   const abuseEvents = createAbuseEvents(logger, metrics.registry);
@@ -155,9 +195,12 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     vault,
     tenancy,
     verifications,
+    router,
+    messageStatus,
+    receipts: receiptService,
+    templates: new TemplateService(store, clock),
     attempts: new AttemptsService(store),
     rateLimits,
-    sender,
     worker,
     limiter,
     guard,
@@ -172,7 +215,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       expirySweeper.start();
       retention.start();
     },
-    devOutbox: sender.name === 'console',
+    devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
       await expirySweeper.stop(config.shutdownTimeoutMs);
       await worker.stop(config.shutdownTimeoutMs);
@@ -180,6 +223,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await webhookWorker.stop(config.shutdownTimeoutMs);
       await retention.stop();
       await redis?.close();
+      await smpp.close();
       await store.close();
     },
   };

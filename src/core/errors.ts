@@ -15,6 +15,7 @@ export const ERROR_CATALOG = {
   forbidden: { status: 403, title: 'This key cannot do that' },
   country_not_allowed: { status: 403, title: 'SMS to this country is not allowed for this service' },
   prefix_blocked: { status: 403, title: 'This destination prefix is blocked (suspected SMS pumping)' },
+  receipt_refused: { status: 403, title: 'Delivery receipt refused' },
   // 404 — also what another tenant's resources look like (never 403: nothing leaks)
   not_found: { status: 404, title: 'Not found' },
   verification_not_found: { status: 404, title: 'Verification not found' },

@@ -21,8 +21,8 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Types that no code path emits yet: delivery receipts and abuse controls will. */
-export const RESERVED_EVENT_TYPES: readonly EventType[] = ['message.delivered', 'fraud.prefix_blocked', 'quota.warning'];
+/** Types that no code path emits yet: abuse controls will. */
+export const RESERVED_EVENT_TYPES: readonly EventType[] = ['fraud.prefix_blocked', 'quota.warning'];
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);

@@ -127,6 +127,45 @@ export interface MessageQueue {
   nextDueAt(): Promise<number | null>;
 }
 
+/** A delivery receipt to apply to one message. */
+export interface ReceiptUpdate {
+  status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'>;
+  errorCode: string | null;
+  providerMessageId?: string | null;
+}
+
+/**
+ * Delivery receipts (DLR): finding the message a receipt is about and moving its status.
+ * `applyDeliveryReceipt` shares a transaction with its events, so each SQL store implements it
+ * itself; the rest is in store/sms.sql-store.ts.
+ */
+export interface DeliveryReceiptStore {
+  getMessage(id: string): Promise<MessageRecord | null>;
+  findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null>;
+  /**
+   * Applies a receipt when it moves the message forward: only `sending`/`sent` messages change,
+   * and a final state (`delivered`, `undelivered`, `failed`) is never overwritten, so a late or
+   * replayed receipt cannot undo a newer one. Returns the updated message, or null.
+   */
+  applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events?: EventsOf<MessageRecord>): Promise<MessageRecord | null>;
+}
+
+/** Per-service SMS settings (providers with credentials, routes, sender ids), sealed at rest. */
+export interface SmsConfigStore {
+  getSmsConfig(serviceId: string): Promise<Buffer | null>;
+  putSmsConfig(serviceId: string, sealed: Buffer, now: number): Promise<void>;
+  deleteSmsConfig(serviceId: string): Promise<boolean>;
+}
+
+/** Per-service message templates by locale (issue 4). */
+export interface TemplateStore {
+  putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void>;
+  getTemplate(serviceId: string, locale: string): Promise<string | null>;
+  /** locale → text, for every locale the service has its own template for. */
+  listTemplates(serviceId: string): Promise<Record<string, string>>;
+  deleteTemplate(serviceId: string, locale: string): Promise<boolean>;
+}
+
 export interface AttemptFilter {
   verificationId?: string | undefined;
   to?: string | undefined;
@@ -241,6 +280,9 @@ export interface Store
     RateLimitStore,
     BucketLimiter,
     DevOutboxStore,
+    DeliveryReceiptStore,
+    SmsConfigStore,
+    TemplateStore,
     IdempotencyStore,
     MetaStore,
     PrefixBlockStore,
@@ -263,6 +305,12 @@ export interface OutgoingSms {
   body: string;
   /** The same text with the code masked: the only form that may be logged. */
   redactedBody: string;
+  /** ISO 3166-1 alpha-2 region of `to`, when known. */
+  country: string | null;
+  /** Sender id (alphanumeric, rule M4) or number; null leaves it to the provider's default. */
+  from: string | null;
+  /** Where this message's delivery receipt should be sent; null when no public URL is set. */
+  callbackUrl: string | null;
 }
 
 export interface SendResult {
@@ -291,7 +339,9 @@ export interface VerificationMetrics {
   verificationStarted(channel: string, country: string | null, resend: boolean): void;
   verificationFinished(channel: string, country: string | null, status: VerificationStatus): void;
   checkEvaluated(outcome: string): void;
-  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failed' | 'expired'): void;
+  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failover' | 'failed' | 'expired' | 'circuit_open'): void;
+  /** A message reached a status (sent, delivered, undelivered, failed…) with this provider error code. */
+  messageStatus(provider: string, status: MessageStatus, country: string | null, errorCode: string | null): void;
 }
 
 export const noopMetrics: VerificationMetrics = {
@@ -299,6 +349,7 @@ export const noopMetrics: VerificationMetrics = {
   verificationFinished() {},
   checkEvaluated() {},
   sendFinished() {},
+  messageStatus() {},
 };
 
 /** The answer of a limiter to one `consume`. */

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
 import type { EventFactory } from '../core/events.js';
-import type { MessageRecord } from '../core/model.js';
+import type { MessageRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { SmsSendError } from '../core/ports.js';
-import type { Clock, SmsSender, Store, VerificationMetrics } from '../core/ports.js';
+import type { Clock, OutgoingSms, Store, VerificationMetrics } from '../core/ports.js';
+import type { CircuitBreakers } from '../sms/circuit-breaker.js';
+import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
+import type { RenderedSms } from '../sms/templates.js';
+import type { MessageStatusTracker } from './message-status.js';
 import { PolledWorker } from './polled-worker.js';
 
 export interface OutboxWorkerOptions {
@@ -15,8 +19,10 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** How long a lease lasts before another worker may take the message over (ms). Default 30000. */
   leaseMs?: number;
-  /** Provider calls per message before it fails for good. Default 5. */
+  /** Rounds over the whole route (with backoff between) before a message fails for good. Default 5. */
   maxAttempts?: number;
+  /** Tries per provider in one round before failing over to the next. Default 2. */
+  providerTries?: number;
   /** First retry delay (ms); doubles per attempt, with full jitter. Default 1000. */
   backoffBaseMs?: number;
   /** Longest retry delay (ms). Default 30000. */
@@ -33,9 +39,9 @@ export interface OutboxWorkerOptions {
 export interface OutboxWorkerDeps {
   store: Store;
   vault: CodeVault;
-  sender: SmsSender;
-  /** Where sandbox (test-mode key) messages go: the dev outbox, never a real provider. */
-  sandboxSender: SmsSender;
+  router: SmsRouter;
+  status: MessageStatusTracker;
+  breakers: CircuitBreakers;
   clock: Clock;
   logger: Logger;
   metrics: VerificationMetrics;
@@ -43,6 +49,8 @@ export interface OutboxWorkerDeps {
   events: EventFactory;
   /** Called after events were written, so webhook delivery starts without waiting to poll. */
   onEventsWritten?: () => void;
+  /** Base URL vendors reach us at for receipts; null asks for none. */
+  publicUrl?: string | null;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
   jitter?: () => number;
 }
@@ -68,6 +76,7 @@ export class OutboxWorker extends PolledWorker {
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
       outageBackoffMaxMs: options.outageBackoffMaxMs ?? 30_000,
+      providerTries: options.providerTries ?? 2,
     };
   }
 
@@ -88,67 +97,139 @@ export class OutboxWorker extends PolledWorker {
   }
 
   async #deliver(message: MessageRecord): Promise<void> {
-    const { store, vault, clock, logger, metrics, events } = this.#deps;
-    const notify = () => this.#deps.onEventsWritten?.();
+    const { store, vault, router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
-    const sender = verification?.sandbox ? this.#deps.sandboxSender : this.#deps.sender;
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
-      // Never deliver a code that can no longer be used.
-      await store.updateMessage(message.id, { status: 'expired' }, false, now);
-      if (verification && verification.status === 'pending' && (await store.finishVerification(verification.id, 'expired', now, events.verification('verification.expired')))) {
-        notify();
-      }
-      metrics.sendFinished(sender.name, 'expired');
+      await this.#expire(message, verification);
       return;
     }
     const service = await store.getService(message.serviceId);
     if (!service) {
-      await store.updateMessage(message.id, { status: 'failed', errorCode: 'service_deleted' }, false, now);
+      await status.failed(message, null, 'service_deleted', null, false, now);
       return;
     }
+    // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
+    const plan = verification.sandbox ? router.sandboxPlan() : await router.plan(service.id, verification.country);
     const code = vault.open(verification.id, verification.codeSealed);
-    const rendered = renderSms({
+    const input = {
       locale: verification.locale,
       code,
       serviceName: verification.friendlyName ?? service.settings.name,
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: verification.appHash ?? service.settings.android_app_hash,
-    });
-    const log = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to), provider: sender.name });
+    };
+    const template = await store.getTemplate(service.id, verification.locale);
+    let rendered: RenderedSms;
     try {
-      const result = await this.#withTimeout(
-        sender.send({
-          messageId: message.id,
-          verificationId: verification.id,
-          serviceId: message.serviceId,
-          to: message.to,
-          body: rendered.body,
-          redactedBody: rendered.redactedBody,
-        }),
-      );
-      await store.updateMessage(message.id, { status: 'sent', provider: sender.name, providerMessageId: result.providerMessageId }, true, clock.now(), events.message('message.sent'));
-      metrics.sendFinished(sender.name, 'sent');
-      notify();
+      rendered = renderSms({ ...input, template });
     } catch (error) {
-      const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
-      const attempts = message.attempts + 1;
-      const delay = this.#backoff(attempts);
-      const retryAt = clock.now() + delay;
-      if (failure.retryable && attempts < this.#options.maxAttempts && retryAt < verification.expiresAt) {
-        await store.updateMessage(message.id, { status: 'queued', provider: sender.name, errorCode: failure.code, nextAttemptAt: retryAt }, true, clock.now());
-        metrics.sendFinished(sender.name, 'retry');
-        log.warn({ error_code: failure.code, attempts, retry_in_ms: delay }, 'sms send failed; will retry');
-        return;
-      }
-      await store.updateMessage(message.id, { status: 'failed', provider: sender.name, errorCode: failure.code }, true, clock.now(), events.message('message.failed'));
-      metrics.sendFinished(sender.name, 'failed');
-      log.error({ error_code: failure.code, attempts }, 'sms send failed for good');
-      if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), events.verification('verification.failed'))) {
-        metrics.verificationFinished('sms', verification.country, 'failed');
-      }
-      notify();
+      // A stored template that stopped rendering (checked when saved) must not block the code.
+      logger.error({ err: error, service_id: service.id, locale: verification.locale }, 'service template failed; using the built-in text');
+      rendered = renderSms(input);
     }
+    const sms: OutgoingSms = {
+      messageId: message.id,
+      verificationId: verification.id,
+      serviceId: message.serviceId,
+      to: message.to,
+      body: rendered.body,
+      redactedBody: rendered.redactedBody,
+      country: verification.country,
+      from: plan.from,
+      callbackUrl: null,
+    };
+    const baseLog = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to) });
+
+    // Failover (rule R2): each provider of the route gets `providerTries` tries; a retryable
+    // failure or time-out moves on to the next one, a provider whose circuit is open is skipped.
+    let last: { provider: string | null; failure: SmsSendError } = {
+      provider: null,
+      failure: new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true),
+    };
+    // The lease must outlast the round, or another worker would take the message over mid-round
+    // and send it twice: after the first try, a try that could end past the lease waits for the
+    // next round instead.
+    const leaseEnd = now + this.#options.leaseMs - 1000;
+    let tries = 0;
+    rounds: for (const candidate of plan.candidates) {
+      const name = candidate.definition.name;
+      const log = baseLog.child({ provider: name });
+      for (let attempt = 1; attempt <= this.#options.providerTries; attempt++) {
+        if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
+          last = { provider: last.provider, failure: new SmsSendError(last.failure.code, 'no time left in this lease for another try', true) };
+          break rounds;
+        }
+        if (!breakers.allow(candidate.key)) {
+          metrics.sendFinished(name, 'circuit_open');
+          log.warn('provider skipped: circuit open');
+          break;
+        }
+        if (clock.now() >= verification.expiresAt) {
+          // Never deliver a code that can no longer be used, even in the middle of a failover.
+          await this.#expire(message, verification);
+          return;
+        }
+        try {
+          const callbackUrl = this.#callbackUrl(name, message.id);
+          const result = await this.#withTimeout((signal) => router.create(candidate.definition, signal).send({ ...sms, callbackUrl }));
+          breakers.success(candidate.key);
+          await status.sent(message, name, result.providerMessageId, verification.country, clock.now());
+          metrics.sendFinished(name, 'sent');
+          return;
+        } catch (error) {
+          const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
+          last = { provider: name, failure };
+          if (!failure.retryable) {
+            // The vendor refused this message itself (bad number, blocked content): no other try helps.
+            log.error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
+            await this.#fail(message, verification, name, failure.code);
+            return;
+          }
+          breakers.failure(candidate.key);
+          metrics.sendFinished(name, 'retry');
+          log.warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
+        }
+      }
+      metrics.sendFinished(name, 'failover');
+    }
+
+    const rounds = message.attempts + 1;
+    const delay = this.#backoff(rounds);
+    const retryAt = clock.now() + delay;
+    if (rounds < this.#options.maxAttempts && retryAt < verification.expiresAt) {
+      await status.retry(message, last.provider, last.failure.code, retryAt, clock.now());
+      baseLog.warn({ error_code: last.failure.code, rounds, retry_in_ms: delay }, 'every provider failed; will retry');
+      return;
+    }
+    baseLog.error({ error_code: last.failure.code, rounds }, 'sms send failed for good');
+    await this.#fail(message, verification, last.provider, last.failure.code);
+  }
+
+  async #expire(message: MessageRecord, verification: VerificationRecord | null): Promise<void> {
+    const { store, clock, metrics, status } = this.#deps;
+    const now = clock.now();
+    await status.expired(message, verification?.country ?? null, now);
+    if (verification && verification.status === 'pending' && now >= verification.expiresAt) {
+      if (await store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) this.#deps.onEventsWritten?.();
+    }
+    metrics.sendFinished(message.provider ?? 'none', 'expired');
+  }
+
+  async #fail(message: MessageRecord, verification: VerificationRecord, provider: string | null, errorCode: string): Promise<void> {
+    const { store, clock, metrics, status } = this.#deps;
+    await status.failed(message, provider, errorCode, verification.country, true, clock.now());
+    metrics.sendFinished(provider ?? 'none', 'failed');
+    if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), this.#deps.events.verification('verification.failed'))) {
+      metrics.verificationFinished('sms', verification.country, 'failed');
+      this.#deps.onEventsWritten?.();
+    }
+  }
+
+  /** `<public url>/v1/dlr/<provider>/<message id>`, or null when vendors cannot reach us. */
+  #callbackUrl(provider: string, messageId: string): string | null {
+    const base = this.#deps.publicUrl ?? null;
+    return base === null ? null : `${base}/v1/dlr/${encodeURIComponent(provider)}/${encodeURIComponent(messageId)}`;
   }
 
   #backoff(attempts: number): number {
@@ -158,15 +239,28 @@ export class OutboxWorker extends PolledWorker {
     return Math.max(this.#options.backoffBaseMs / 2, Math.round(jitter() * ceiling));
   }
 
-  async #withTimeout<T>(promise: Promise<T>): Promise<T> {
+  async #withTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true)), this.#options.sendTimeoutMs);
+      timer = setTimeout(() => {
+        // Abort the vendor request too, so a hung connection does not linger.
+        controller.abort();
+        reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true));
+      }, this.#options.sendTimeoutMs);
     });
     try {
-      return await Promise.race([promise, timeout]);
+      return await Promise.race([call(controller.signal), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Vendor error texts may echo the number or the message ("The 'To' number +4915… is not valid"):
+ * every run of 4+ digits keeps only its last two before it reaches the logs.
+ */
+export function scrubDigits(text: string): string {
+  return text.replace(/\d{4,}/g, (digits) => `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`);
 }

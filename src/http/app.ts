@@ -8,10 +8,13 @@ import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
+import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
+import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
 import { verificationsRoutes } from './routes/v1/verifications.route.js';
 import { webhooksRoutes } from './routes/v1/webhooks.route.js';
@@ -95,6 +98,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
         { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
         { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
         { name: 'Development', description: 'Reading what the console provider sent' },
+        { name: 'Delivery receipts', description: 'Called by SMS vendors; authenticated the vendor\'s way' },
         { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
     },
@@ -107,6 +111,9 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(servicesRoutes(c));
   await app.register(verificationsRoutes(c));
   await app.register(outboxRoutes(c));
+  await app.register(smsSettingsRoutes(c));
+  await app.register(templatesRoutes(c));
+  await app.register(dlrRoutes(c, c.receipts));
   await app.register(eventsRoutes(c));
   await app.register(webhooksRoutes(c));
   await app.register(basicCredentialsRoutes(c));

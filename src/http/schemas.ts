@@ -219,7 +219,8 @@ export const Send = Type.Object({
   message_id: Type.String({ description: 'Stable id of this SMS; the same on a retry after a crash', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   at: IsoTime('When the send was requested'),
   status: Type.Union(MESSAGE_STATUSES.map((s) => Type.Literal(s)), { description: 'queued → sending → sent → delivered | undelivered; failed, expired, suppressed (test number)' }),
-  error_code: Nullable(Type.String(), { description: 'Provider or delivery error code, if any' }),
+  provider: Nullable(Type.String(), { description: 'The provider (by configured name) that last handled it', examples: ['twilio'] }),
+  error_code: Nullable(Type.String(), { description: 'Provider or delivery error code, if any', examples: ['30003'] }),
 });
 
 const VerificationStatusSchema = Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)), {

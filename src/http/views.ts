@@ -45,7 +45,7 @@ export function verificationView(v: VerificationRecord, messages: MessageRecord[
     locale: v.locale,
     expires_at: iso(v.expiresAt),
     attempts_remaining: attemptsRemaining(v),
-    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, error_code: m.errorCode })),
+    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, provider: m.provider, error_code: m.errorCode })),
     resend_available_at: isoOrNull(resendAvailableAt(v)),
     created_at: iso(v.createdAt),
     updated_at: iso(v.updatedAt),

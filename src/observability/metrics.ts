@@ -32,8 +32,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const sends = new Counter({
     name: 'otpgate_sms_sends_total',
-    help: 'Provider send attempts by outcome (sent, retry, failed, expired)',
+    help: 'Provider send attempts by outcome (sent, retry, failover, circuit_open, failed, expired)',
     labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const statuses = new Counter({
+    name: 'otpgate_sms_messages_total',
+    help: 'Message status changes (sent, delivered, undelivered, failed, expired) by provider, country and provider error code',
+    labelNames: ['provider', 'status', 'country', 'error_code'] as const,
     registers: [registry],
   });
   const webhooks = new Counter({
@@ -63,6 +69,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     sendFinished(provider, outcome) {
       sends.inc({ provider, outcome });
+    },
+    messageStatus(provider, status, country, errorCode) {
+      statuses.inc({ provider, status, country: country ?? 'unknown', error_code: errorCode ?? '' });
     },
     webhookAttempt(outcome) {
       webhooks.inc({ outcome });

@@ -18,10 +18,40 @@ export interface DialectTypes {
   time: string;
   text: string;
   int: string;
+  /** Binary (sealed values). */
+  bytes: string;
 }
 
-export const SQLITE_TYPES: DialectTypes = { id: 'TEXT', time: 'INTEGER', text: 'TEXT', int: 'INTEGER' };
-export const POSTGRES_TYPES: DialectTypes = { id: 'text COLLATE "C"', time: 'bigint', text: 'text', int: 'integer' };
+export const SQLITE_TYPES: DialectTypes = { id: 'TEXT', time: 'INTEGER', text: 'TEXT', int: 'INTEGER', bytes: 'BLOB' };
+export const POSTGRES_TYPES: DialectTypes = { id: 'text COLLATE "C"', time: 'bigint', text: 'text', int: 'integer', bytes: 'bytea' };
+
+/** Version 40: receipts find messages by the vendor's id; per-service SMS settings, sealed. */
+export function smsDeliveryTablesSql(t: DialectTypes): string {
+  return `
+-- Receipts from vendors that name their own message id find the message through this index.
+CREATE INDEX messages_provider_id ON messages(provider, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+-- Per-service providers (with credentials), routes and sender ids: one AES-GCM sealed JSON document.
+CREATE TABLE service_sms_configs (
+  service_id ${t.id} PRIMARY KEY REFERENCES services(id) ON DELETE CASCADE,
+  config_sealed ${t.bytes} NOT NULL,
+  updated_at ${t.time} NOT NULL
+);
+`;
+}
+
+/** Version 41: message templates per service and locale. */
+export function templateTablesSql(t: DialectTypes): string {
+  return `
+CREATE TABLE service_templates (
+  service_id ${t.id} NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  locale ${t.text} NOT NULL,
+  text ${t.text} NOT NULL,
+  updated_at ${t.time} NOT NULL,
+  PRIMARY KEY (service_id, locale)
+);
+`;
+}
 
 /** Version 61: integrator-defined rate limits, their buckets and the fixed-window counters behind them. */
 export function rateLimitTablesSql(t: DialectTypes): string {

@@ -13,7 +13,7 @@ export class CountingConsole implements SmsSender {
   readonly sent: OutgoingSms[] = [];
   #inner: ConsoleProvider;
   constructor(store: Store, logger: Logger) {
-    this.#inner = new ConsoleProvider(store, logger, systemClock, cryptoRandom);
+    this.#inner = new ConsoleProvider({ fetch: globalThis.fetch, logger, clock: systemClock, random: cryptoRandom, devOutbox: store });
   }
   async send(sms: OutgoingSms): Promise<SendResult> {
     this.sent.push(sms);

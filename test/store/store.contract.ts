@@ -6,6 +6,7 @@ import pino from 'pino';
 import { FakeClock, recordFactory, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 import { attemptsAndLimitsCases } from './attempts-and-limits.contract.js';
+import { smsDeliveryCases } from './store-sms.contract.js';
 
 export interface StoreFixture {
   store: Store;
@@ -352,5 +353,6 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
     });
 
     attemptsAndLimitsCases(() => ({ store, fx, clock, make }));
+    smsDeliveryCases(() => ({ store, clock, make }));
   });
 }

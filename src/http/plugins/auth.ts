@@ -33,3 +33,6 @@ export async function requireService(tenancy: TenancyService, request: FastifyRe
   if (!principal.service) throw new AppError('forbidden', 'This needs a service key (POST /v1/services/{id}/keys).');
   return principal.service;
 }
+
+/** An `onRequest` hook that lets admin keys through and nothing else. */
+export const adminOnly = (tenancy: TenancyService) => async (request: FastifyRequest): Promise<void> => requireAdmin(tenancy, request);

@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -113,6 +113,16 @@ CREATE TABLE idempotency_keys (
     version: 2,
     name: 'retention',
     sql: RETENTION_INDEXES_SQL,
+  },
+  {
+    version: 40,
+    name: 'sms-delivery',
+    sql: smsDeliveryTablesSql(POSTGRES_TYPES),
+  },
+  {
+    version: 41,
+    name: 'service-templates',
+    sql: templateTablesSql(POSTGRES_TYPES),
   },
   {
     version: 50,

@@ -11,11 +11,13 @@ import type {
   Store,
   VerificationFilter,
 } from '../../core/ports.js';
-import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
 import { sqlEventQueries } from '../events.sql-store.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
+import { sqlSmsDelivery } from '../sms.sql-store.js';
+import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
@@ -41,8 +43,8 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, att
  * conditional UPDATEs that re-check their WHERE clause on the newest row version (READ
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
-export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`, `sqlEventQueries` and `sqlSmsDelivery`. */
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries, SmsDeliveryStore {}
 
 export class PostgresStore extends PostgresEventStore implements Store {
   readonly dialect = 'postgres' as const;
@@ -61,7 +63,8 @@ export class PostgresStore extends PostgresEventStore implements Store {
       run: async (sql, params) => (await this.#db.query(numberPlaceholders(sql), params)).rowCount ?? 0,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
+    // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
   }
 
   /** The connection pool, shared with the PostgreSQL rate limiter. */
@@ -301,13 +304,33 @@ export class PostgresStore extends PostgresEventStore implements Store {
   async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
     await this.#db.tx(async (client) => {
       const { rows } = await this.#db.query(
-        `UPDATE messages SET status = $1, attempts = attempts + $2, provider = COALESCE($3, provider),
+        // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
+        `UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND $1 = 'sent' THEN status ELSE $1 END,
+           attempts = attempts + $2, provider = COALESCE($3, provider),
            provider_message_id = COALESCE($4, provider_message_id), error_code = $5, next_attempt_at = COALESCE($6, next_attempt_at),
            lease_until = NULL, updated_at = $7 WHERE id = $8 RETURNING *`,
         [update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null, update.nextAttemptAt ?? null, now, id],
         client,
       );
       if (rows[0]) await this.insertEvents(events(toMessage(rows[0])), client);
+    });
+  }
+
+  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<MessageRecord | null> {
+    // One conditional UPDATE: a final state is never overwritten, so a late or replayed receipt
+    // cannot undo a newer one; its events are written in the same transaction, only when it applied.
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query(
+        `UPDATE messages SET status = $1, error_code = COALESCE($2, error_code),
+           provider_message_id = COALESCE(provider_message_id, $3), updated_at = $4
+         WHERE id = $5 AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND $1 = 'sent') RETURNING *`,
+        [update.status, update.errorCode, update.providerMessageId ?? null, now, messageId],
+        client,
+      );
+      if (!rows[0]) return null;
+      const message = toMessage(rows[0]);
+      await this.insertEvents(events(message), client);
+      return message;
     });
   }
 

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql } from '../migrations.common.js';
+import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -106,6 +106,16 @@ CREATE TABLE idempotency_keys (
     version: 2,
     name: 'retention',
     sql: RETENTION_INDEXES_SQL,
+  },
+  {
+    version: 40,
+    name: 'sms-delivery',
+    sql: smsDeliveryTablesSql(SQLITE_TYPES),
+  },
+  {
+    version: 41,
+    name: 'service-templates',
+    sql: templateTablesSql(SQLITE_TYPES),
   },
   {
     version: 50,

@@ -23,7 +23,7 @@ import type {
   Store,
   VerificationFilter,
 } from '../../core/ports.js';
-import type { AttemptStore, BucketLimiter, RateLimitStore } from '../../core/ports.js';
+import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
@@ -33,6 +33,8 @@ import { sqlEventQueries } from '../events.sql-store.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
+import { sqlSmsDelivery } from '../sms.sql-store.js';
+import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -53,8 +55,8 @@ export interface SqliteStoreOptions {
  * atomic with respect to every other request of this process, and SQLite's write lock makes
  * it atomic across processes sharing the file (the CLI next to a server).
  */
-/** Members copied on in the constructor from `sqlAttemptsAndLimits` and `sqlEventQueries`. */
-export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries {}
+/** Members copied on in the constructor from `sqlAttemptsAndLimits`, `sqlEventQueries` and `sqlSmsDelivery`. */
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries, SmsDeliveryStore {}
 
 export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -78,7 +80,8 @@ export class SqliteStore extends SqliteEventStore implements Store {
       run: async (sql, params) => this.#stmt(sql).run(...params).changes,
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
-    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor));
+    // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
   }
 
   #stmt(sql: string): Statement {
@@ -326,9 +329,12 @@ export class SqliteStore extends SqliteEventStore implements Store {
 
   async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
     const write = this.#db.transaction(() => {
-      const row = this.#stmt(`UPDATE messages SET status = ?, attempts = attempts + ?, provider = COALESCE(?, provider),
+      // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
+      const row = this.#stmt(`UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
+      attempts = attempts + ?, provider = COALESCE(?, provider),
       provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
       lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
+      update.status,
       update.status,
       countAttempt ? 1 : 0,
       update.provider ?? null,
@@ -341,6 +347,21 @@ export class SqliteStore extends SqliteEventStore implements Store {
       if (row) this.insertEvents(events(toMessage(row)));
     });
     write();
+  }
+
+  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<MessageRecord | null> {
+    // One conditional UPDATE: a final state is never overwritten, so a late or replayed receipt
+    // cannot undo a newer one; its events are written in the same transaction, only when it applied.
+    return this.#db.transaction(() => {
+      const row = this.#stmt(`UPDATE messages SET status = ?, error_code = COALESCE(?, error_code),
+        provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
+        WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`)
+        .get(update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status) as Row | undefined;
+      if (!row) return null;
+      const message = toMessage(row);
+      this.insertEvents(events(message));
+      return message;
+    })();
   }
 
   async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {

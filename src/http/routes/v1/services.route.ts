@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
-import { authenticate, requireAdmin } from '../../plugins/auth.js';
+import { adminOnly, authenticate } from '../../plugins/auth.js';
 import { idempotent } from '../../plugins/idempotency.js';
 import { IdParam, IssuedKey, ListQuery, PageOf, ServiceCreateBody, ServicePatchBody, problemResponses } from '../../schemas.js';
 import { apiKeyView, serviceView } from '../../views.js';
@@ -12,7 +12,7 @@ const security = [{ bearer: [] }];
 
 /** Services (tenants) and their keys. Admin key, except that a service key may read its own service. */
 export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
-  const admin = async (request: Parameters<typeof requireAdmin>[1]) => requireAdmin(c.tenancy, request);
+  const admin = adminOnly(c.tenancy);
 
   app.post('/v1/services', {
     onRequest: admin,

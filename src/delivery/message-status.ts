@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { EventFactory } from '../core/events.js';
+import type { MessageRecord, MessageStatus } from '../core/model.js';
+import { maskPhone } from '../core/phone.js';
+import type { ReceiptUpdate, Store, VerificationMetrics } from '../core/ports.js';
+
+export interface MessageStatusChange {
+  message: MessageRecord;
+  status: MessageStatus;
+  provider: string | null;
+  errorCode: string | null;
+  at: number;
+}
+
+export type MessageStatusListener = (change: MessageStatusChange) => void;
+
+export interface MessageStatusTrackerDeps {
+  store: Store;
+  metrics: VerificationMetrics;
+  logger: Logger;
+  /** message.sent / message.delivered / message.failed events, written in the transaction of the change. */
+  events: EventFactory;
+  /** Called after events were written, so webhook delivery starts without waiting to poll. */
+  onEventsWritten?: () => void;
+}
+
+/**
+ * The one place a message's status changes after it is queued: the outbox worker's outcomes and
+ * delivery receipts both go through here, so events (message.sent, message.delivered,
+ * message.failed, written with the change), metrics, logs and listeners see every transition once.
+ */
+export class MessageStatusTracker {
+  readonly #listeners: MessageStatusListener[] = [];
+
+  private readonly store: Store;
+  private readonly metrics: VerificationMetrics;
+  private readonly logger: Logger;
+  private readonly events: EventFactory;
+  private readonly notify: () => void;
+
+  constructor(deps: MessageStatusTrackerDeps) {
+    this.store = deps.store;
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.events = deps.events;
+    this.notify = () => deps.onEventsWritten?.();
+  }
+
+  /** Registers a listener; a throwing listener is logged and does not stop the others. */
+  onChange(listener: MessageStatusListener): void {
+    this.#listeners.push(listener);
+  }
+
+  async sent(message: MessageRecord, provider: string, providerMessageId: string | null, country: string | null, now: number): Promise<void> {
+    await this.store.updateMessage(message.id, { status: 'sent', provider, providerMessageId }, true, now, this.events.message('message.sent'));
+    this.notify();
+    this.#emit(message, 'sent', provider, null, country, now);
+  }
+
+  async retry(message: MessageRecord, provider: string | null, errorCode: string, nextAttemptAt: number, now: number): Promise<void> {
+    await this.store.updateMessage(message.id, { status: 'queued', provider, errorCode, nextAttemptAt }, true, now);
+  }
+
+  async failed(message: MessageRecord, provider: string | null, errorCode: string, country: string | null, countAttempt: boolean, now: number): Promise<void> {
+    await this.store.updateMessage(message.id, { status: 'failed', provider, errorCode }, countAttempt, now, this.events.message('message.failed'));
+    this.notify();
+    this.#emit(message, 'failed', provider, errorCode, country, now);
+  }
+
+  async expired(message: MessageRecord, country: string | null, now: number): Promise<void> {
+    await this.store.updateMessage(message.id, { status: 'expired' }, false, now);
+    this.#emit(message, 'expired', message.provider, null, country, now);
+  }
+
+  /** Applies a receipt if it moves the message forward; returns the updated message or null. */
+  async receipt(message: MessageRecord, update: ReceiptUpdate, country: string | null, now: number): Promise<MessageRecord | null> {
+    // delivered → message.delivered; undelivered and failed → message.failed; a late "sent" → message.sent.
+    const type = update.status === 'delivered' ? 'message.delivered' : update.status === 'sent' ? 'message.sent' : 'message.failed';
+    const updated = await this.store.applyDeliveryReceipt(message.id, update, now, this.events.message(type));
+    if (updated) this.notify();
+    if (updated) this.#emit(updated, update.status, updated.provider, update.errorCode, country, now);
+    return updated;
+  }
+
+  #emit(message: MessageRecord, status: MessageStatus, provider: string | null, errorCode: string | null, country: string | null, at: number): void {
+    this.metrics.messageStatus(provider ?? 'none', status, country, errorCode);
+    this.logger.info(
+      { message_id: message.id, verification_id: message.verificationId, to: maskPhone(message.to), provider, status, error_code: errorCode },
+      'sms status changed',
+    );
+    for (const listener of this.#listeners) {
+      try {
+        listener({ message, status, provider, errorCode, at });
+      } catch (error) {
+        this.logger.error({ err: error }, 'message status listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Container } from '../../../container.js';
+import { adminOnly } from '../../plugins/auth.js';
+import { IdParam, problemResponses } from '../../schemas.js';
+
+const tags = ['Services'];
+const security = [{ bearer: [] }];
+
+const TemplateCheckSchema = Type.Object({
+  ok: Type.Boolean({ description: 'False when the template cannot be used (see errors)' }),
+  errors: Type.Array(Type.String(), { description: 'Why the template cannot be used', examples: [['template must contain {code}']] }),
+  warnings: Type.Array(Type.String(), { description: 'UCS-2, several segments, unknown placeholders… (rule M2)', examples: [['message goes UCS-2 (70 characters per segment instead of 160) because of: é']] }),
+  encoding: Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')], { description: 'The alphabet the message needs', examples: ['GSM-7'] }),
+  segments: Type.Integer({ description: 'With a 10-digit code and a 20-character service name', examples: [1] }),
+  units: Type.Integer({ description: 'GSM-7 septets or UTF-16 units of the sample message', examples: [58] }),
+}, { description: 'What the template costs (rule M2)' });
+
+const TemplateSchema = Type.Object({
+  locale: Type.String({ examples: ['fr'] }),
+  text: Type.String({ examples: ['{code} est votre code {service}. Ne le partagez pas.'] }),
+  source: Type.Union([Type.Literal('service'), Type.Literal('built_in')], { description: 'The service\'s own text, or otpgate\'s default' }),
+  check: TemplateCheckSchema,
+}, { description: 'A message template' });
+
+const LocaleParams = Type.Object({ id: Type.String({ maxLength: 64 }), locale: Type.String({ maxLength: 35, description: 'A supported locale (en, fr, pt-BR…)' }) });
+
+/** Per-service message templates by locale (admin key). */
+export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
+  const admin = adminOnly(c.tenancy);
+
+  app.get('/v1/services/:id/templates', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'List a service\'s templates', description: 'Every supported locale, with the service\'s own text or the built-in one, and its segment check.',
+      params: IdParam, response: { 200: Type.Object({ data: Type.Array(TemplateSchema, { description: 'One entry per supported locale' }) }), ...problemResponses(401, 403, 404) },
+    },
+  }, async (request) => ({ data: await c.templates.list(request.params.id) }));
+
+  app.put('/v1/services/:id/templates/:locale', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Set a template',
+      description: 'The text must hold {code} and may hold {service}. The WebOTP line and app hash are added by otpgate. Warnings (UCS-2, more than one segment) do not refuse it.',
+      params: LocaleParams,
+      body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 1000, examples: ['{code} est votre code {service}.'] }) }, { additionalProperties: false }),
+      response: { 200: TemplateSchema, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => c.templates.put(request.params.id, request.params.locale, request.body.text));
+
+  app.delete('/v1/services/:id/templates/:locale', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Drop a template', description: 'The locale goes back to the built-in text.',
+      params: LocaleParams, response: { 204: Type.Null({ description: 'Dropped' }), ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    await c.templates.remove(request.params.id, request.params.locale);
+    return reply.code(204).send(null);
+  });
+};

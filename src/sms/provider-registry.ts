@@ -1,0 +1,87 @@
+import type { ProviderDefinition, ProviderModule } from './provider-types.js';
+import { consoleProvider } from './providers/console.provider.js';
+import { genericHttpProvider } from './providers/generic-http.provider.js';
+import { infobipProvider } from './providers/infobip.provider.js';
+import { kannelProvider } from './providers/kannel.provider.js';
+import { messageBirdProvider } from './providers/messagebird.provider.js';
+import { plivoProvider } from './providers/plivo.provider.js';
+import { sinchProvider } from './providers/sinch.provider.js';
+import { smppProvider } from './providers/smpp.provider.js';
+import { snsProvider } from './providers/sns.provider.js';
+import { telnyxProvider } from './providers/telnyx.provider.js';
+import { twilioProvider } from './providers/twilio.provider.js';
+import { vonageProvider } from './providers/vonage.provider.js';
+
+/** Every provider type otpgate can send through. Adding a vendor = one module + one line here. */
+export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object.freeze(
+  Object.fromEntries([
+    consoleProvider,
+    kannelProvider,
+    genericHttpProvider,
+    twilioProvider,
+    vonageProvider,
+    plivoProvider,
+    telnyxProvider,
+    infobipProvider,
+    messageBirdProvider,
+    sinchProvider,
+    snsProvider,
+    smppProvider,
+  ].map((m) => [m.type, m])),
+);
+
+export const PROVIDER_TYPES: readonly string[] = Object.freeze(Object.keys(PROVIDER_MODULES));
+
+export function providerModule(type: string): ProviderModule | null {
+  return Object.hasOwn(PROVIDER_MODULES, type) ? PROVIDER_MODULES[type]! : null;
+}
+
+/** A problem in SMS configuration; `path` names the setting (an env var or a JSON path). */
+export class SmsConfigError extends Error {
+  constructor(readonly path: string, detail: string) {
+    super(`${path}: ${detail}`);
+    this.name = 'SmsConfigError';
+  }
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * Checks a provider definition against its type's fields. `pathOf(key)` names a setting in
+ * errors (the env var for instance providers, the JSON path for API ones).
+ */
+export function validateDefinition(definition: ProviderDefinition, pathOf: (key: string) => string): ProviderDefinition {
+  if (!NAME.test(definition.name)) throw new SmsConfigError(pathOf('name'), 'must be 1–32 of a–z, 0–9, _ and -, starting with a letter');
+  const module = providerModule(definition.type);
+  if (!module) throw new SmsConfigError(pathOf('type'), `unknown provider type "${definition.type}" (one of ${PROVIDER_TYPES.join(', ')})`);
+  const known = new Set(module.fields.map((f) => f.key));
+  const settings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(definition.settings)) {
+    if (!known.has(key)) throw new SmsConfigError(pathOf(key), `is not a ${module.type} setting`);
+    if (typeof value !== 'string') throw new SmsConfigError(pathOf(key), 'must be a string');
+    settings[key] = value;
+  }
+  for (const field of module.fields) {
+    const value = settings[field.key];
+    if (value === undefined || value === '') {
+      if (field.required) throw new SmsConfigError(pathOf(field.key), `is required by the ${module.type} provider`);
+      delete settings[field.key];
+      continue;
+    }
+    const problem = field.validate?.(value) ?? null;
+    if (problem) throw new SmsConfigError(pathOf(field.key), problem);
+  }
+  return { name: definition.name, type: definition.type, settings: Object.freeze(settings) };
+}
+
+/** Settings with every credential replaced by a mask: what the API shows. */
+export const SECRET_MASK = '********';
+
+export function maskSecrets(definition: ProviderDefinition): ProviderDefinition {
+  const module = providerModule(definition.type);
+  const secret = new Set(module?.fields.filter((f) => f.secret).map((f) => f.key));
+  return {
+    ...definition,
+    settings: Object.fromEntries(Object.entries(definition.settings).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : v])),
+  };
+}

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Clock, DevOutboxStore, RandomSource, SmsSender } from '../core/ports.js';
+import type { SmppConnections } from './smpp/smpp-connections.js';
+import type { MessageStatus } from '../core/model.js';
+
+/** Settings of one configured provider: flat strings (env vars and API bodies both fit). */
+export type ProviderSettings = Readonly<Record<string, string>>;
+
+/** One setting a provider type understands. The env var is `OTPGATE_<TYPE>_<KEY>` (upper case). */
+export interface ProviderField {
+  key: string;
+  required: boolean;
+  /** Credentials: sealed at rest, never shown by the API, never logged. */
+  secret: boolean;
+  description: string;
+  /** Extra check beyond "present"; returns a reason when the value is bad. */
+  validate?: (value: string) => string | null;
+  example?: string;
+}
+
+/** A configured provider: a name unique within its scope, a type and its settings. */
+export interface ProviderDefinition {
+  name: string;
+  type: string;
+  settings: ProviderSettings;
+}
+
+/** What a provider needs from the world. Each send builds a fresh provider from these. */
+export interface ProviderContext {
+  /** The HTTP client; tests and timeouts go through it. Default global fetch. */
+  fetch: typeof fetch;
+  /** Abort signal of this send (the worker's time-out). */
+  signal?: AbortSignal;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+  /** Where the console provider keeps what it "sent". */
+  devOutbox: DevOutboxStore;
+  /** Long-lived SMPP binds (the SMPP provider's connections). */
+  smpp?: SmppConnections;
+}
+
+/** An inbound delivery receipt as the HTTP layer saw it. */
+export interface ReceiptRequest {
+  method: string;
+  /** The full public URL the vendor called (scheme, host, path and query), for signatures. */
+  url: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string>>;
+  /** The body exactly as received (signatures cover raw bytes). */
+  rawBody: string;
+  /** Form fields or JSON members of the body, when it was one of those. */
+  fields: Readonly<Record<string, unknown>>;
+  /** Now (epoch ms), for signature time windows. */
+  now: number;
+}
+
+export type ReceiptOutcome =
+  | { accepted: false; reason: string }
+  | {
+      accepted: true;
+      /** null when the receipt reports an intermediate state we do not record (e.g. "accepted by SMSC"). */
+      status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'> | null;
+      errorCode: string | null;
+      providerMessageId: string | null;
+    };
+
+/** Everything otpgate knows about one provider type. One module per vendor. */
+export interface ProviderModule {
+  type: string;
+  fields: readonly ProviderField[];
+  create(definition: ProviderDefinition, context: ProviderContext): SmsSender;
+  /**
+   * Authenticates a delivery receipt the vendor's way and reads it. Absent when the vendor has
+   * no receipts (or they come over the provider's own connection, as with SMPP).
+   */
+  receipt?(definition: ProviderDefinition, request: ReceiptRequest): ReceiptOutcome | Promise<ReceiptOutcome>;
+}

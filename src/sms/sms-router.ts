@@ -1,0 +1,133 @@
+import type { CodeVault } from '../core/code-vault.js';
+import { AppError } from '../core/errors.js';
+import type { Clock, SmsConfigStore, SmsSender } from '../core/ports.js';
+import { maskSecrets, providerModule, SECRET_MASK, SmsConfigError } from './provider-registry.js';
+import type { ProviderContext, ProviderDefinition } from './provider-types.js';
+import { chooseSender } from './sender-id.js';
+import { parseRouting, routeFor, routingToJson } from './sms-routing.js';
+import type { SmsRouting, SmsRoutingInput } from './sms-routing.js';
+
+export interface RouteCandidate {
+  /** Identifies the configured provider for its circuit breaker: `instance:<name>` or `<service id>:<name>`. */
+  key: string;
+  definition: ProviderDefinition;
+}
+
+export interface DeliveryPlan {
+  candidates: RouteCandidate[];
+  from: string | null;
+}
+
+export interface SmsRouterDeps {
+  instance: SmsRouting;
+  store: SmsConfigStore;
+  vault: CodeVault;
+  clock: Clock;
+  /** Shared, stateless dependencies handed to every provider built. */
+  context: Omit<ProviderContext, 'signal'>;
+  /** Senders that replace a provider of the same name (tests, embedding). */
+  fixedSenders?: ReadonlyMap<string, SmsSender>;
+}
+
+/**
+ * Routing and per-service provider settings. Providers are built fresh for each send from their
+ * definition, so nothing tenant-specific outlives the call; circuit state lives in the worker's
+ * breakers, keyed by `RouteCandidate.key`.
+ */
+export class SmsRouter {
+  constructor(private readonly deps: SmsRouterDeps) {}
+
+  get instanceRouting(): SmsRouting {
+    return this.deps.instance;
+  }
+
+  /** The service's own routing, or null when it uses the instance's. */
+  async serviceRouting(serviceId: string): Promise<SmsRouting | null> {
+    const sealed = await this.deps.store.getSmsConfig(serviceId);
+    if (!sealed) return null;
+    // Sealed with the service id as associated data: a row copied to another service fails to open.
+    const input = JSON.parse(this.deps.vault.open(sealId(serviceId), sealed)) as SmsRoutingInput;
+    return parseRouting(input, this.#instanceNames());
+  }
+
+  /** Validates and stores a service's routing. A masked secret keeps the stored value of that provider. */
+  async putServiceRouting(serviceId: string, input: SmsRoutingInput): Promise<SmsRouting> {
+    const current = await this.serviceRouting(serviceId);
+    const merged: SmsRoutingInput = {
+      ...input,
+      providers: (input.providers ?? []).map((p) => {
+        const previous = current?.providers.find((q) => q.name === p.name && q.type === p.type);
+        const settings = Object.fromEntries(
+          Object.entries(p.settings ?? {}).map(([k, v]) => [k, v === SECRET_MASK ? (previous?.settings[k] ?? '') : v]),
+        );
+        return { ...p, settings };
+      }),
+    };
+    let routing: SmsRouting;
+    try {
+      routing = parseRouting(merged, this.#instanceNames());
+    } catch (error) {
+      if (error instanceof SmsConfigError) throw new AppError('invalid_request', error.message);
+      throw error;
+    }
+    await this.deps.store.putSmsConfig(serviceId, this.deps.vault.seal(sealId(serviceId), JSON.stringify(routingToJson(routing))), this.deps.clock.now());
+    return routing;
+  }
+
+  deleteServiceRouting(serviceId: string): Promise<boolean> {
+    return this.deps.store.deleteSmsConfig(serviceId);
+  }
+
+  /** The providers to try for a message, in order, and its sender. */
+  async plan(serviceId: string, country: string | null): Promise<DeliveryPlan> {
+    const own = await this.serviceRouting(serviceId);
+    const routing = own ?? this.deps.instance;
+    const candidates: RouteCandidate[] = [];
+    for (const name of routeFor(routing, country)) {
+      const resolved = this.#resolve(own, serviceId, name);
+      if (resolved) candidates.push(resolved);
+    }
+    return { candidates, from: chooseSender(routing, country) };
+  }
+
+  /** Where sandbox (test-mode key) messages go: the console provider, i.e. the dev outbox, never a vendor. */
+  sandboxPlan(): DeliveryPlan {
+    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null };
+  }
+
+  /** The definition a receipt for `providerName` must be checked against (service first, then instance). */
+  async definitionFor(serviceId: string, providerName: string): Promise<ProviderDefinition | null> {
+    return this.#resolve(await this.serviceRouting(serviceId), serviceId, providerName)?.definition ?? null;
+  }
+
+  /** A fresh provider for one send. */
+  create(definition: ProviderDefinition, signal?: AbortSignal): SmsSender {
+    const fixed = this.deps.fixedSenders?.get(definition.name);
+    if (fixed) return fixed;
+    const module = providerModule(definition.type);
+    if (!module) throw new Error(`unknown provider type ${definition.type}`);
+    return module.create(definition, { ...this.deps.context, ...(signal ? { signal } : {}) });
+  }
+
+  /** True when the instance sends through the console provider (the dev outbox is kept). */
+  get usesConsole(): boolean {
+    return this.deps.instance.providers.some((p) => p.type === 'console');
+  }
+
+  static view(routing: SmsRouting) {
+    return { ...routingToJson(routing), providers: routing.providers.map((p) => ({ ...maskSecrets(p), settings: { ...maskSecrets(p).settings } })) };
+  }
+
+  #resolve(own: SmsRouting | null, serviceId: string, name: string): RouteCandidate | null {
+    const mine = own?.providers.find((p) => p.name === name);
+    if (mine) return { key: `${serviceId}:${name}`, definition: mine };
+    const shared = this.deps.instance.providers.find((p) => p.name === name);
+    return shared ? { key: `instance:${name}`, definition: shared } : null;
+  }
+
+  #instanceNames(): Set<string> {
+    return new Set(this.deps.instance.providers.map((p) => p.name));
+  }
+}
+
+const sealId = (serviceId: string) => `sms-config:${serviceId}`;

@@ -1,0 +1,92 @@
+import type { ProviderDefinition } from './provider-types.js';
+import { SmsConfigError, validateDefinition } from './provider-registry.js';
+import { senderIdProblem } from './sender-id.js';
+import type { SenderIdRules } from './sender-id.js';
+
+/**
+ * Which providers a message may go through, in order, and under which sender id. The instance
+ * has one (from env); a service may replace it through the API. Route entries name providers of
+ * the same scope or, for a service, the instance's.
+ */
+export interface SmsRouting extends SenderIdRules {
+  providers: readonly ProviderDefinition[];
+  /** Provider names in the order they are tried. */
+  route: readonly string[];
+  /** ISO country → provider names, replacing `route` for numbers of that country. */
+  countryRoutes: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface SmsRoutingInput {
+  providers?: Array<{ name: string; type: string; settings?: Record<string, string> }>;
+  route?: string[];
+  country_routes?: Record<string, string[]>;
+  sender_id?: string | null;
+  country_sender_ids?: Record<string, string>;
+  numeric_sender?: string | null;
+}
+
+const COUNTRY = /^[A-Z]{2}$/;
+
+/**
+ * Validates a routing document. `available` holds provider names defined outside it (the
+ * instance's, for a service document) that routes may also name.
+ */
+export function parseRouting(input: SmsRoutingInput, available: ReadonlySet<string> = new Set()): SmsRouting {
+  const providers = (input.providers ?? []).map((p, i) =>
+    validateDefinition({ name: p.name, type: p.type, settings: p.settings ?? {} }, (key) => (key === 'name' || key === 'type' ? `providers[${i}].${key}` : `providers[${i}].settings.${key}`)),
+  );
+  const names = new Set<string>();
+  providers.forEach((p, i) => {
+    if (names.has(p.name)) throw new SmsConfigError(`providers[${i}].name`, `"${p.name}" is defined twice`);
+    names.add(p.name);
+  });
+  const checkRoute = (route: readonly string[], path: string) => {
+    if (route.length === 0) throw new SmsConfigError(path, 'names no provider');
+    route.forEach((name, i) => {
+      if (!names.has(name) && !available.has(name)) throw new SmsConfigError(`${path}[${i}]`, `no provider is named "${name}"`);
+    });
+    if (new Set(route).size !== route.length) throw new SmsConfigError(path, 'names a provider twice');
+  };
+  const route = input.route ?? providers.map((p) => p.name);
+  checkRoute(route, 'route');
+  const countryRoutes: Record<string, readonly string[]> = {};
+  for (const [country, names] of Object.entries(input.country_routes ?? {})) {
+    if (!COUNTRY.test(country)) throw new SmsConfigError(`country_routes.${country}`, 'keys are ISO 3166-1 alpha-2 codes (upper case)');
+    checkRoute(names, `country_routes.${country}`);
+    countryRoutes[country] = [...names];
+  }
+  const senderId = input.sender_id ?? null;
+  if (senderId !== null) {
+    const problem = senderIdProblem(senderId);
+    if (problem) throw new SmsConfigError('sender_id', problem);
+  }
+  const countrySenderIds: Record<string, string> = {};
+  for (const [country, value] of Object.entries(input.country_sender_ids ?? {})) {
+    if (!COUNTRY.test(country)) throw new SmsConfigError(`country_sender_ids.${country}`, 'keys are ISO 3166-1 alpha-2 codes (upper case)');
+    const problem = senderIdProblem(value);
+    if (problem) throw new SmsConfigError(`country_sender_ids.${country}`, problem);
+    countrySenderIds[country] = value;
+  }
+  const numericSender = input.numeric_sender ?? null;
+  if (numericSender !== null && !/^\+?[1-9]\d{2,14}$/.test(numericSender)) {
+    throw new SmsConfigError('numeric_sender', 'must be a short code or an E.164 number');
+  }
+  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender };
+}
+
+/** The provider names to try for a number of `country`, in order. */
+export function routeFor(routing: SmsRouting, country: string | null): readonly string[] {
+  return (country !== null ? routing.countryRoutes[country] : undefined) ?? routing.route;
+}
+
+/** The routing document as JSON (the API's and the sealed form's shape). */
+export function routingToJson(routing: SmsRouting): Required<SmsRoutingInput> {
+  return {
+    providers: routing.providers.map((p) => ({ name: p.name, type: p.type, settings: { ...p.settings } })),
+    route: [...routing.route],
+    country_routes: Object.fromEntries(Object.entries(routing.countryRoutes).map(([k, v]) => [k, [...v]])),
+    sender_id: routing.senderId,
+    country_sender_ids: { ...routing.countrySenderIds },
+    numeric_sender: routing.numericSender,
+  };
+}

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { startStub } from '../helpers/stub-server.js';
+import type { StubServer } from '../helpers/stub-server.js';
+
+const TO = '+4915112345678';
+let h: Harness;
+let primary: StubServer;
+let backup: StubServer;
+let svc: Awaited<ReturnType<Harness['service']>>;
+
+const provider = (name: string, stub: StubServer) => ({
+  name,
+  type: 'http',
+  settings: { url: `${stub.url}/send`, body_template: '{"to":"{{to}}","text":"{{body}}","ref":"{{message_id}}","from":"{{from}}"}', message_id_path: 'id', error_code_path: 'error' },
+});
+
+async function useProviders(extra: Record<string, unknown> = {}) {
+  const res = await h.app.inject({
+    method: 'PUT',
+    url: `/v1/services/${svc.id}/sms`,
+    headers: { authorization: `Bearer ${h.adminKey}` },
+    payload: { providers: [provider('primary', primary), provider('backup', backup)], route: ['primary', 'backup'], ...extra },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+const start = async () => {
+  const res = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: TO } });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string }>().id;
+};
+const fetchVerification = async (id: string) =>
+  (await h.app.inject({ method: 'GET', url: `/v1/verifications/${id}`, headers: svc.auth })).json<{ status: string; sends: Array<Record<string, unknown>> }>();
+const metric = async (pattern: RegExp) => {
+  const text = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+  return text.split('\n').filter((line) => pattern.test(line));
+};
+
+beforeEach(async () => {
+  primary = await startStub({ status: 200, body: { id: 'p-1' } });
+  backup = await startStub({ status: 200, body: { id: 'b-1' } });
+  h = await createHarness({ env: { OTPGATE_SMS_SEND_TIMEOUT_MS: '300', OTPGATE_SMS_BREAKER_THRESHOLD: '4' } });
+  svc = await h.service();
+});
+afterEach(async () => {
+  await h.close();
+  await primary.close();
+  await backup.close();
+});
+
+describe('routing and failover (R2)', () => {
+  it('sends through the first provider of the route, with the sender id of the country', async () => {
+    await useProviders({ sender_id: 'Acme', country_sender_ids: { DE: 'AcmeDE' } });
+    const id = await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    const sent = JSON.parse(primary.requests[0]!.body) as Record<string, string>;
+    expect(sent).toMatchObject({ to: TO, from: 'AcmeDE' });
+    expect(sent.text).toMatch(/^\d{6} /);
+    const v = await fetchVerification(id);
+    expect(v.sends[0]).toMatchObject({ status: 'sent', provider: 'primary', error_code: null });
+  });
+
+  it('retries a provider answering 500, then fails over to the next', async () => {
+    primary.answer({ status: 500, body: { error: 'E500' } });
+    await useProviders();
+    const id = await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(2); // OTPGATE_SMS_PROVIDER_TRIES default 2
+    expect(backup.requests).toHaveLength(1);
+    expect(JSON.parse(backup.requests[0]!.body).ref).toBe(JSON.parse(primary.requests[0]!.body).ref); // same message id
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'backup' });
+    expect(await metric(/otpgate_sms_sends_total\{provider="primary",outcome="failover"\} 1/)).toHaveLength(1);
+  });
+
+  it('treats a hanging provider as a retryable time-out and fails over', async () => {
+    primary.answer({ hang: true });
+    await useProviders();
+    const id = await start();
+    const began = Date.now();
+    await h.c.worker.drainOnce();
+    expect(Date.now() - began).toBeLessThan(3000);
+    expect(primary.requests).toHaveLength(2);
+    expect(backup.requests).toHaveLength(1);
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'backup' });
+  });
+
+  it('routes a country to its own provider list', async () => {
+    await useProviders({ country_routes: { DE: ['backup'] } });
+    await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(0);
+    expect(backup.requests).toHaveLength(1);
+  });
+
+  it('with every provider down the verification ends failed, visible in sends and metrics', async () => {
+    primary.answer({ status: 503, body: { error: 'unavailable' } });
+    backup.answer({ hang: true });
+    await useProviders();
+    const id = await start();
+    for (let round = 0; round < 6; round++) {
+      await h.c.worker.drainOnce();
+      h.clock.advanceSeconds(31);
+    }
+    const v = await fetchVerification(id);
+    expect(v.status).toBe('failed');
+    expect(v.sends[0]).toMatchObject({ status: 'failed', error_code: expect.any(String) });
+    expect(['timeout', 'unavailable']).toContain(v.sends[0]!.error_code);
+    expect(await metric(/otpgate_verifications_finished_total\{.*status="failed"\} 1/)).toHaveLength(1);
+    expect(await metric(/otpgate_sms_messages_total\{.*status="failed".*\} 1/)).toHaveLength(1);
+    // The circuit breaker stopped calling the dead providers before the rounds ran out.
+    expect(primary.requests.length).toBeLessThan(10);
+  });
+
+  it('does not fail over on a refusal that no provider can fix', async () => {
+    primary.answer({ status: 400, body: { error: 'invalid_number' } });
+    await useProviders();
+    const id = await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    const v = await fetchVerification(id);
+    expect(v.status).toBe('failed');
+    expect(v.sends[0]).toMatchObject({ status: 'failed', provider: 'primary', error_code: 'invalid_number' });
+  });
+
+  it('opens the circuit of a failing provider and probes it again after the open time', async () => {
+    primary.answer({ status: 500, body: {} });
+    await useProviders();
+    await start();
+    await h.c.worker.drainOnce(); // 2 failures
+    h.clock.advanceSeconds(31);
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345679' } });
+    await h.c.worker.drainOnce(); // 2 more: threshold 4 reached
+    expect(primary.requests).toHaveLength(4);
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345670' } });
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(4); // skipped while open
+    expect(backup.requests).toHaveLength(3);
+    primary.answer({ status: 200, body: { id: 'p-2' } });
+    h.clock.advanceSeconds(31); // OTPGATE_SMS_BREAKER_OPEN_MS default 30 s
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345671' } });
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(5); // the probe went through and closed the circuit
+    expect(backup.requests).toHaveLength(3);
+  });
+});
+
+describe('a round never outlasts its lease', () => {
+  it('stops trying when another try could end after the lease, so no other worker sends it twice', async () => {
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_SEND_TIMEOUT_MS: '300', OTPGATE_WORKER_LEASE_MS: '1500' } });
+    svc = await h.service();
+    // Each call to the primary "takes" 600 ms of the clock that leases are measured on.
+    primary.answer(() => {
+      h.clock.advance(600);
+      return { status: 503, body: { error: 'busy' } };
+    });
+    await useProviders();
+    const id = await start();
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'queued', error_code: 'busy' });
+  });
+});
+
+describe('logs of provider failures', () => {
+  it('never hold the full number or the code a vendor echoes in its error text', async () => {
+    primary.answer((req) => {
+      const sent = JSON.parse(req.body) as { to: string; text: string };
+      return { status: 400, body: { error: 'E21211', message: `The 'To' number ${sent.to} is not valid for "${sent.text}"` } };
+    });
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_SEND_TIMEOUT_MS: '300' } });
+    svc = await h.service();
+    await useProviders();
+    await start();
+    await h.c.worker.drainOnce();
+    const sent = JSON.parse(primary.requests[0]!.body) as { text: string };
+    const code = /\d{6}/.exec(sent.text)![0];
+    const text = JSON.stringify(h.logs);
+    expect(text).toContain('sms refused by the provider');
+    expect(text).not.toContain(TO);
+    expect(text).not.toContain(TO.slice(1));
+    expect(text).not.toContain(code);
+  });
+});
