@@ -81,11 +81,12 @@ keys
   .option('--service <id>', 'the service the key belongs to')
   .option('--admin', 'create an admin key instead')
   .option('--name <name>', 'a label for the key')
-  .action(async (options: { service?: string; admin?: boolean; name?: string }) =>
+  .option('--test', 'a test-mode (sandbox) key: its SMS only go to the dev outbox')
+  .action(async (options: { service?: string; admin?: boolean; name?: string; test?: boolean }) =>
     withContainer(async (c) => {
       if (!options.admin && !options.service) throw new AppError('invalid_request', 'Give --service <id> or --admin.');
-      const issued = await c.tenancy.createKey(options.admin ? 'admin' : 'service', options.service ?? null, options.name ?? null);
-      return { id: issued.record.id, kind: issued.record.kind, service_id: issued.record.serviceId, key: issued.secret };
+      const issued = await c.tenancy.createKey(options.admin ? 'admin' : 'service', options.service ?? null, options.name ?? null, undefined, options.test ? 'test' : 'live');
+      return { id: issued.record.id, kind: issued.record.kind, mode: issued.record.mode, service_id: issued.record.serviceId, key: issued.secret };
     }),
   );
 

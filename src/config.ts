@@ -52,6 +52,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** OTPGATE_WORKER_POLL_MS, default 1000: how often the delivery worker looks for due retries. */
   workerPollMs: number;
+  /** OTPGATE_REDIS_URL: rate-limit counters in Redis (shared by all instances); null keeps them in the store. */
+  redisUrl: string | null;
+  /** OTPGATE_REDIS_FAILURE_MODE, default closed: Redis down → sends and checks answer 503; fallback counts in the store meanwhile. */
+  redisFailureMode: 'closed' | 'fallback';
+  /** OTPGATE_REDIS_KEY_PREFIX, default otpgate: lets several deployments share one Redis. */
+  redisKeyPrefix: string;
   /** OTPGATE_WORKER_LEASE_MS, default 30000: how long a worker owns a message before another may take it over. */
   workerLeaseMs: number;
   /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox and idempotency keys older than this are purged; 0 keeps everything. */
@@ -144,6 +150,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (secret !== null && Buffer.byteLength(secret) < 32) {
     throw new ConfigError('OTPGATE_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
   }
+  const redisUrl = read(env, 'OTPGATE_REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('OTPGATE_REDIS_URL', 'must be redis://host:port[/db] or rediss://…');
+  }
+  const redisKeyPrefix = read(env, 'OTPGATE_REDIS_KEY_PREFIX') ?? 'otpgate';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
+    throw new ConfigError('OTPGATE_REDIS_KEY_PREFIX', 'must be 1–64 of A-Z a-z 0-9 : _ . -');
+  }
   if (secret === null && store === 'postgres') {
     // A secret generated into one machine's data dir would make every other instance reject its codes.
     throw new ConfigError('OTPGATE_SECRET', 'is required with PostgreSQL: every instance must share the same secret (use `openssl rand -base64 48`)');
@@ -179,6 +193,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
     shutdownTimeoutMs: int(env, 'OTPGATE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerPollMs: int(env, 'OTPGATE_WORKER_POLL_MS', 1000, 10, 60_000),
+    redisUrl,
+    redisFailureMode: oneOf(env, 'OTPGATE_REDIS_FAILURE_MODE', 'closed', ['closed', 'fallback'] as const),
+    redisKeyPrefix,
     workerLeaseMs: int(env, 'OTPGATE_WORKER_LEASE_MS', 30_000, 1000, 3_600_000),
     headersTimeoutMs,
     requestTimeoutMs,

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { sqlitePath } from './config.js';
+import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
-import type { Clock, RandomSource, SmsSender, Store } from './core/ports.js';
+import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
 import { EventService } from './core/event.service.js';
 import { EventFactory } from './core/events.js';
@@ -17,6 +18,11 @@ import { ExpirySweeper } from './delivery/expiry-sweeper.js';
 import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
+import { limiterBuckets } from './limits/bucket.limiter.js';
+import { createPostgresLimiter } from './limits/postgres.limiter.js';
+import { createSqliteLimiter } from './limits/sqlite.limiter.js';
+import { createRedisLimiter } from './limits/redis.limiter.js';
+import { createAbuseEvents } from './observability/abuse-events.js';
 import { WebhookWorker } from './webhooks/webhook-worker.js';
 import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
@@ -49,6 +55,8 @@ export interface Container {
   attempts: AttemptsService;
   rateLimits: RateLimitService;
   worker: OutboxWorker;
+  limiter: RateLimiter;
+  guard: AbuseGuard;
   retention: RetentionJob;
   /** Reading events, and `publish(serviceId, type, data)` for events no store write carries. */
   events: EventService;
@@ -71,6 +79,8 @@ export interface ContainerOverrides {
   /** HTTP client for vendor calls. Default global fetch. */
   fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;
+  /** Replaces the limiter that config selects (unit tests pass the memory one). */
+  limiter?: RateLimiter;
   webhookWorker?: WebhookWorkerOptions;
   expirySweeper?: ExpirySweeperOptions;
   /** Prometheus process metrics; tests turn them off. Default true. */
@@ -132,15 +142,34 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
+  const abuseEvents = createAbuseEvents(logger, metrics.registry);
+  // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
+  // with Redis in fallback mode the store's limiter takes over while Redis is down.
+  const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database);
+  const redis = config.redisUrl === null || overrides.limiter
+    ? null
+    : createRedisLimiter({
+        url: config.redisUrl,
+        keyPrefix: config.redisKeyPrefix,
+        ...(config.redisFailureMode === 'fallback' ? { fallback: storeLimiter } : {}),
+        onStateChange: (up, error) => abuseEvents.limiterBackend(up, error),
+      });
+  // Give Redis a moment at start, so the first requests do not fail while it connects; if it is
+  // down, start anyway: requests follow OTPGATE_REDIS_FAILURE_MODE until it comes back.
+  if (redis && !(await redis.ready(3000))) logger.error({ mode: config.redisFailureMode }, 'redis is not reachable at start; rate limits follow OTPGATE_REDIS_FAILURE_MODE until it is');
+  const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
+  const guard = new AbuseGuard({ limiter, blocks: store, clock, events: abuseEvents, pseudonym: (value) => vault.pseudonym(value) });
   const tenancy = new TenancyService(store, clock, random);
   // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
-  const rateLimits = new RateLimitService({ store, limiter: store, clock, random });
+  // Twilio-style buckets count where the other limits do: in Redis when it is configured.
+  const rateLimits = new RateLimitService({ store, limiter: redis ? limiterBuckets(limiter) : store, clock, random });
   const verifications = new VerificationService({
     store,
     vault,
     clock,
     random,
     metrics,
+    guard,
     onMessageQueued: () => worker.notify(),
     events: eventFactory,
     onEventsWritten,
@@ -173,6 +202,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     attempts: new AttemptsService(store),
     rateLimits,
     worker,
+    limiter,
+    guard,
     retention,
     events,
     webhooks,
@@ -191,6 +222,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       // Unfinished webhook requests keep their lease and are retried after a restart.
       await webhookWorker.stop(config.shutdownTimeoutMs);
       await retention.stop();
+      await redis?.close();
       await smpp.close();
       await store.close();
     },

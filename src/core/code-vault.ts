@@ -20,6 +20,7 @@ export class CodeVault {
   readonly #digestKey: Buffer;
   readonly #sealKey: Buffer;
   readonly #contextKey: Buffer;
+  readonly #limitKey: Buffer;
   readonly #random: RandomSource;
 
   constructor(secret: Buffer, random: RandomSource) {
@@ -27,7 +28,17 @@ export class CodeVault {
     this.#digestKey = subkey(secret, 'code-digest');
     this.#sealKey = subkey(secret, 'seal');
     this.#contextKey = subkey(secret, 'context');
+    this.#limitKey = subkey(secret, 'limit-key');
     this.#random = random;
+  }
+
+  /**
+   * A stable pseudonym of a phone number or IP address for rate-limit keys, so Redis or the
+   * counter table never hold them in clear (keyed: a plain hash of a phone number is reversed by
+   * enumerating the numbering plan). 128 bits, base64url.
+   */
+  pseudonym(value: string): string {
+    return createHmac('sha256', this.#limitKey).update(value).digest().subarray(0, 16).toString('base64url');
   }
 
   /** A uniformly random code of `length` digits; leading zeros are kept (rule C1). */

@@ -13,6 +13,8 @@ export const ERROR_CATALOG = {
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },
+  country_not_allowed: { status: 403, title: 'SMS to this country is not allowed for this service' },
+  prefix_blocked: { status: 403, title: 'This destination prefix is blocked (suspected SMS pumping)' },
   receipt_refused: { status: 403, title: 'Delivery receipt refused' },
   // 404 — also what another tenant's resources look like (never 403: nothing leaks)
   not_found: { status: 404, title: 'Not found' },
@@ -41,6 +43,7 @@ export const ERROR_CATALOG = {
   resend_cooldown: { status: 429, title: 'Resend requested too soon' },
   concurrent_send: { status: 429, title: 'Another send of this verification is in progress' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  quota_exceeded: { status: 429, title: 'Daily message or spend cap reached' },
   // 5xx — ours, never caused by input
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service temporarily unavailable' },
@@ -54,7 +57,21 @@ export interface AppErrorOptions {
   extra?: Record<string, unknown>;
   /** Seconds for a `Retry-After` header (429 / 503). */
   retryAfterSeconds?: number;
+  /** The budget that refused the request, for the IETF `RateLimit` / `RateLimit-Policy` headers. */
+  rateLimit?: RateLimitInfo;
   cause?: unknown;
+}
+
+/** A budget as the RateLimit header fields describe it (draft-ietf-httpapi-ratelimit-headers). */
+export interface RateLimitInfo {
+  /** Policy name, e.g. `sends_per_phone`. */
+  policy: string;
+  /** Quota: events allowed per window. */
+  limit: number;
+  windowSeconds: number;
+  remaining: number;
+  /** Seconds until the quota has room again. */
+  resetSeconds: number;
 }
 
 /** An expected failure, with a catalog code. Anything else that is thrown is a 500. */
@@ -64,6 +81,7 @@ export class AppError extends Error {
   readonly title: string;
   readonly extra: Record<string, unknown> | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly rateLimit: RateLimitInfo | undefined;
 
   constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
     const entry = ERROR_CATALOG[code];
@@ -74,6 +92,7 @@ export class AppError extends Error {
     this.title = entry.title;
     this.extra = options.extra;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.rateLimit = options.rateLimit;
   }
 }
 

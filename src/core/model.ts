@@ -1,4 +1,5 @@
 /** Domain records. Plain data: no behaviour, no I/O. Times are epoch milliseconds. */
+import type { AbuseSettings } from './abuse-settings.js';
 
 export type Channel = 'sms';
 
@@ -29,8 +30,8 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** Per-service settings. Defaults live in `service-settings.ts`. */
-export interface ServiceSettings {
+/** Per-service settings. Defaults live in `service-settings.ts` and `abuse-settings.ts`. */
+export interface ServiceSettings extends AbuseSettings {
   /** Shown in the SMS as `{service}`. */
   name: string;
   /** Digits per code, 4–10. Default 6. */
@@ -68,10 +69,13 @@ export interface ServiceRecord {
 }
 
 export type ApiKeyKind = 'admin' | 'service';
+export type ApiKeyMode = 'live' | 'test';
 
 export interface ApiKeyRecord {
   id: string;
   kind: ApiKeyKind;
+  /** `test` (sandbox) keys send only to the dev outbox, never to a real provider. Admin keys are `live`. */
+  mode: ApiKeyMode;
   /** null for admin keys. */
   serviceId: string | null;
   /** SHA-256 of the key, hex. Keys are 190+ bit random strings, so a fast hash is enough. */
@@ -109,6 +113,8 @@ export interface VerificationRecord {
   updatedAt: number;
   /** True for a service test number: fixed code, nothing sent. */
   isTest: boolean;
+  /** Started with a test-mode key: its SMS go to the dev outbox only, and it uses no budget. */
+  sandbox: boolean;
   clientIp: string | null;
   /** True when the integrator supplied the code (custom code): only those may be approved without it. */
   customCode: boolean;

@@ -285,6 +285,7 @@ export interface Store
     TemplateStore,
     IdempotencyStore,
     MetaStore,
+    PrefixBlockStore,
     RetentionStore,
     EventStore,
     WebhookStore {
@@ -349,4 +350,74 @@ export const noopMetrics: VerificationMetrics = {
   checkEvaluated() {},
   sendFinished() {},
   messageStatus() {},
+};
+
+/** The answer of a limiter to one `consume`. */
+export interface RateLimitDecision {
+  /** True when the key's count, this consumption included, is within `limit`. */
+  allowed: boolean;
+  /** The key's count after this consumption (refused consumptions count too). */
+  count: number;
+  /** `limit - count`, never below 0. */
+  remaining: number;
+  /** Milliseconds until the key's window ends and its count starts again from zero. */
+  resetAfterMs: number;
+}
+
+/**
+ * Atomic counters with a lifetime, shared by every instance that uses the same backend
+ * (memory, the SQLite store, PostgreSQL, Redis). A key's window starts at its first
+ * consumption and lasts `windowMs`; `windowMs` must be whole seconds. Adapters reject (throw)
+ * when their backend is unreachable; a refusal is `allowed: false`, never an exception.
+ */
+export interface RateLimiter {
+  /** Adds `cost` (default 1) to `key` and says whether the count is still within `limit`. */
+  consume(key: string, limit: number, windowMs: number, cost?: number): Promise<RateLimitDecision>;
+  /** Gives back `amount` (default 1) consumed from `key`, e.g. a reservation that was not used. */
+  refund(key: string, windowMs: number, amount?: number): Promise<void>;
+  /** The key's count now (0 when it has none or its window ended). */
+  count(key: string, windowMs: number): Promise<number>;
+  /** Forgets the key. */
+  reset(key: string, windowMs: number): Promise<void>;
+}
+
+/** A destination prefix that the SMS-pumping guard blocked (or, in monitor mode, would have). */
+export interface PrefixBlock {
+  serviceId: string;
+  /** `+` and the leading digits, e.g. `+447400`. */
+  prefix: string;
+  /** `enforced` blocks sends; `monitor` only records what would have been blocked. */
+  mode: 'enforced' | 'monitor';
+  reason: string;
+  sends: number;
+  approvals: number;
+  baselinePerWindow: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Where prefix blocks live: durable and listable, so operators can see and lift them. */
+export interface PrefixBlockStore {
+  /** Records a block; an existing one for the same service and prefix is replaced. */
+  savePrefixBlock(block: PrefixBlock): Promise<void>;
+  /** The unexpired block of a prefix, if any. */
+  findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null>;
+  listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]>;
+  /** Removes the block; false when there was none. */
+  deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean>;
+}
+
+/** What the abuse controls report; the adapter turns it into log lines and Prometheus metrics. */
+export interface AbuseEvents {
+  refused(serviceId: string, rule: string, detail: Record<string, unknown>): void;
+  quotaWarning(serviceId: string, quota: 'messages' | 'spend', used: number, cap: number): void;
+  prefixBlocked(block: PrefixBlock): void;
+  limiterUnavailable(operation: string, error: unknown): void;
+}
+
+export const noopAbuseEvents: AbuseEvents = {
+  refused() {},
+  quotaWarning() {},
+  prefixBlocked() {},
+  limiterUnavailable() {},
 };

@@ -117,6 +117,14 @@ export class RateLimitService {
         if (!verdict.allowed) {
           throw new AppError('rate_limited', `Rate limit "${rateLimit.uniqueName}" allows ${bucket.max} per ${bucket.intervalSeconds} s for this value.`, {
             retryAfterSeconds: verdict.retryAfterSeconds,
+            // Every 429 carries the IETF RateLimit fields (docs/abuse.md); the policy is the limit's own name.
+            rateLimit: {
+              policy: rateLimit.uniqueName,
+              limit: bucket.max,
+              windowSeconds: bucket.intervalSeconds,
+              remaining: 0,
+              resetSeconds: verdict.retryAfterSeconds,
+            },
           });
         }
       }

@@ -1,4 +1,6 @@
-import { AppError } from './errors.js';
+import { applyAbuseSettings, defaultAbuseSettings } from './abuse-settings.js';
+import { definedOnly, invalidSetting, requireInt } from './settings-rules.js';
+import type { AbuseSettingsPatch } from './abuse-settings.js';
 import type { ServiceSettings } from './model.js';
 import { isSupportedLocale, normalizeLocaleTag, validateAndroidAppHash, validateWebOtpDomain } from '../sms/templates.js';
 
@@ -18,6 +20,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<ServiceSettings, 'name'>> = Object.
   android_app_hash: null,
   test_numbers: {},
   custom_code_enabled: false,
+  ...defaultAbuseSettings(),
 });
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -27,58 +30,47 @@ const E164 = /^\+[1-9]\d{1,14}$/;
  * Ranges of single fields are enforced by the HTTP schema too; they are repeated here so the
  * CLI and other surfaces cannot bypass them.
  */
-export function applySettings(base: ServiceSettings, patch: Partial<ServiceSettings>): ServiceSettings {
-  const next: ServiceSettings = { ...base, ...stripUndefined(patch) };
+/** A partial update of service settings (nested abuse settings may be partial too). */
+export type ServiceSettingsPatch = Partial<Omit<ServiceSettings, keyof AbuseSettingsPatch>> & AbuseSettingsPatch;
+
+export function applySettings(base: ServiceSettings, patch: ServiceSettingsPatch): ServiceSettings {
+  const next: ServiceSettings = { ...base, ...definedOnly(patch), ...applyAbuseSettings(base, patch) };
   next.test_numbers = { ...(patch.test_numbers ?? base.test_numbers) };
 
   if (typeof next.name !== 'string' || next.name.trim().length === 0 || next.name.length > 64) {
-    throw invalid('name must be 1–64 characters');
+    throw invalidSetting('name must be 1–64 characters');
   }
   next.name = next.name.trim();
   requireInt('code_length', next.code_length, 4, 10);
   requireInt('ttl_seconds', next.ttl_seconds, 30, ABSOLUTE_MAX_TTL_SECONDS);
   if (next.ttl_seconds > NIST_MAX_TTL_SECONDS && !next.allow_long_ttl) {
-    throw invalid(
+    throw invalidSetting(
       `ttl_seconds above ${NIST_MAX_TTL_SECONDS} needs "allow_long_ttl": true (NIST SP 800-63B caps out-of-band codes at 10 minutes)`,
     );
   }
   requireInt('max_check_attempts', next.max_check_attempts, 1, 20);
   requireInt('max_sends', next.max_sends, 1, 20);
   requireInt('resend_cooldown_seconds', next.resend_cooldown_seconds, 0, 3600);
-  if (typeof next.custom_code_enabled !== 'boolean') throw invalid('custom_code_enabled must be true or false');
+  if (typeof next.custom_code_enabled !== 'boolean') throw invalidSetting('custom_code_enabled must be true or false');
 
   if (next.default_locale !== null) {
-    if (!isSupportedLocale(next.default_locale)) throw invalid(`default_locale "${next.default_locale}" is not supported`);
+    if (!isSupportedLocale(next.default_locale)) throw invalidSetting(`default_locale "${next.default_locale}" is not supported`);
     next.default_locale = normalizeLocaleTag(next.default_locale);
   }
   if (next.webotp_domain !== null) next.webotp_domain = validateWebOtpDomain(next.webotp_domain);
   if (next.android_app_hash !== null) next.android_app_hash = validateAndroidAppHash(next.android_app_hash);
 
   const entries = Object.entries(next.test_numbers);
-  if (entries.length > 100) throw invalid('test_numbers holds at most 100 numbers');
+  if (entries.length > 100) throw invalidSetting('test_numbers holds at most 100 numbers');
   for (const [number, code] of entries) {
-    if (!E164.test(number)) throw invalid(`test_numbers key "${number}" is not an E.164 number`);
+    if (!E164.test(number)) throw invalidSetting(`test_numbers key "${number}" is not an E.164 number`);
     if (typeof code !== 'string' || !/^\d+$/.test(code) || code.length !== next.code_length) {
-      throw invalid(`test_numbers["${number}"] must be a string of ${next.code_length} digits (code_length)`);
+      throw invalidSetting(`test_numbers["${number}"] must be a string of ${next.code_length} digits (code_length)`);
     }
   }
   return next;
 }
 
-export function newSettings(input: Partial<ServiceSettings> & { name: string }): ServiceSettings {
-  return applySettings({ ...DEFAULT_SETTINGS, test_numbers: {}, name: input.name }, input);
-}
-
-function requireInt(field: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer from ${min} to ${max}`);
-  }
-}
-
-function invalid(detail: string): AppError {
-  return new AppError('invalid_request', detail);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+export function newSettings(input: ServiceSettingsPatch & { name: string }): ServiceSettings {
+  return applySettings({ ...structuredClone(DEFAULT_SETTINGS), name: input.name }, input);
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { ApiKeyKind, ApiKeyRecord, Page, ServiceRecord, ServiceSettings } from './model.js';
+import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord, ServiceSettings } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { applySettings, newSettings } from './service-settings.js';
+import type { ServiceSettingsPatch } from './service-settings.js';
 
 export interface Principal {
   key: ApiKeyRecord;
@@ -19,6 +20,7 @@ export interface IssuedKey {
 }
 
 const KEY_PREFIX: Record<ApiKeyKind, string> = { admin: 'og_admin_', service: 'og_live_' };
+const TEST_KEY_PREFIX = 'og_test_';
 
 export function hashKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -95,7 +97,7 @@ export class TenancyService {
     return service ? { key, service } : null;
   }
 
-  async createService(input: Partial<ServiceSettings> & { name: string }): Promise<ServiceRecord> {
+  async createService(input: ServiceSettingsPatch & { name: string }): Promise<ServiceRecord> {
     const now = this.#clock.now();
     const service: ServiceRecord = {
       id: newId('svc', this.#clock, this.#random),
@@ -117,7 +119,7 @@ export class TenancyService {
     return this.#store.listServices({ cursor, limit });
   }
 
-  async updateService(id: string, patch: Partial<ServiceSettings>): Promise<ServiceRecord> {
+  async updateService(id: string, patch: ServiceSettingsPatch): Promise<ServiceRecord> {
     const current = await this.getService(id);
     const settings = applySettings(current.settings, patch);
     const updated = await this.#store.updateServiceSettings(id, settings, this.#clock.now());
@@ -131,15 +133,18 @@ export class TenancyService {
     this.#cache.clear();
   }
 
-  async createKey(kind: ApiKeyKind, serviceId: string | null, name: string | null, secret?: string): Promise<IssuedKey> {
+  async createKey(kind: ApiKeyKind, serviceId: string | null, name: string | null, secret?: string, mode: ApiKeyMode = 'live'): Promise<IssuedKey> {
     if (kind === 'service') await this.getService(serviceId ?? '');
-    const value = secret ?? `${KEY_PREFIX[kind]}${this.#random.bytes(24).toString('base64url')}`;
+    if (kind === 'admin' && mode !== 'live') throw new AppError('invalid_request', 'Admin keys have no test mode.');
+    const prefix = mode === 'test' ? TEST_KEY_PREFIX : KEY_PREFIX[kind];
+    const value = secret ?? `${prefix}${this.#random.bytes(24).toString('base64url')}`;
     const record: ApiKeyRecord = {
       id: newId('key', this.#clock, this.#random),
       kind,
       serviceId: kind === 'service' ? serviceId : null,
       keyHash: hashKey(value),
-      prefix: value.slice(0, KEY_PREFIX[kind].length + 4),
+      prefix: value.slice(0, prefix.length + 4),
+      mode,
       name,
       createdAt: this.#clock.now(),
       revokedAt: null,
@@ -162,6 +167,7 @@ export class TenancyService {
       keyHash: hashKey(`${sid}:${secret}`),
       prefix: sid,
       name: type === 'account' ? 'basic: account token' : 'basic: api key',
+      mode: 'live',
       createdAt: this.#clock.now(),
       revokedAt: null,
     };

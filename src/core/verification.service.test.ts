@@ -123,6 +123,8 @@ describe('attempts (B1, B3, B4)', () => {
   });
 
   it('evaluates at most max_check_attempts of 50 concurrent wrong checks', async () => {
+    // Budgets raised so that only the attempt counter decides (the per-phone limits have their own tests).
+    service = await c.tenancy.createService({ name: 'Acme', failed_checks_per_phone_per_day: 100, velocity_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 } } });
     const { verification } = await startAndSend();
     const wrong = sender.codeOf() === '000000' ? '111111' : '000000';
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => c.verifications.check(service, { id: verification.id, code: wrong })));

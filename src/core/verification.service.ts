@@ -1,9 +1,11 @@
+import type { AbuseGuard } from './abuse.guard.js';
 import { AppError } from './errors.js';
+import type { RateLimitInfo } from './errors.js';
 import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
-import { assertSmsCapable, normalizePhone } from './phone.js';
+import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
 import type { RateLimitService } from './rate-limits.service.js';
@@ -18,6 +20,10 @@ export interface StartInput {
   context?: VerificationContext | undefined;
   /** The end user's IP as the integrator saw it; kept for abuse controls and the attempts log. */
   clientIp?: string | undefined;
+  /** The connecting address (usually the integrator's backend): only a generous overall limit. */
+  sourceIp?: string | undefined;
+  /** Started with a test-mode key: dev outbox only, no budgets, no pumping-guard counts. */
+  sandbox?: boolean | undefined;
   /** The integrator's own code (4–10 digits); only when the service has `custom_code_enabled`. */
   customCode?: string | undefined;
   /** Shown instead of the service name in this verification's SMS (1–30 characters). */
@@ -34,6 +40,8 @@ export interface CheckInput {
   country?: string | undefined;
   code: string;
   context?: VerificationContext | undefined;
+  clientIp?: string | undefined;
+  sourceIp?: string | undefined;
 }
 
 export interface StartResult {
@@ -63,6 +71,8 @@ export interface VerificationServiceDeps {
   clock: Clock;
   random: RandomSource;
   metrics: VerificationMetrics;
+  /** Rate limits, geo permissions, caps and the pumping guard. */
+  guard: AbuseGuard;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
   /** Builds the events each state change writes in its own transaction. */
@@ -89,7 +99,10 @@ export class VerificationService {
     const settings = service.settings;
     const phone = resolveNumber(service, input.to, input.country);
     const testCode = settings.test_numbers[phone.e164];
-    if (testCode === undefined) assertSmsCapable(phone);
+    // Line type and geo permission first, before any state is read: the answer for a refused
+    // destination cannot depend on what otpgate knows about the number (rule S5).
+    if (testCode === undefined) this.#deps.guard.assertDestinationAllowed(service, phone);
+    const origin = { clientIp: input.clientIp, sourceIp: input.sourceIp };
     const locale = resolveLocale({
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
@@ -104,15 +117,20 @@ export class VerificationService {
     const now = clock.now();
 
     const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
-    if (pending) {
+    // A test-mode key never resends a live verification (that would reach a real provider), nor
+    // a live key a sandbox one: each starts its own.
+    if (pending && pending.sandbox === (input.sandbox === true)) {
       // A resend sends the pending code; a different custom code would silently not be the one sent.
       if (customCode !== undefined && !vault.matches(pending.codeDigest, pending.id, contextDigest, customCode)) {
         throw new AppError('invalid_request', 'A verification with another code is pending for this number; cancel it before sending a new custom code.', {
           extra: { verification_id: pending.id },
         });
       }
-      return this.#resend(pending, now);
+      return this.#resend(service, pending, now, origin);
     }
+    // Test numbers and test-mode keys send nothing real: they use no budget and do not feed the
+    // pumping guard.
+    if (testCode === undefined && input.sandbox !== true) await this.#deps.guard.beforeSend(service, phone, origin);
 
     const id = newId('ver', clock, random);
     const code = testCode ?? customCode ?? vault.generateCode(settings.code_length);
@@ -137,6 +155,7 @@ export class VerificationService {
       createdAt: now,
       updatedAt: now,
       isTest: testCode !== undefined,
+      sandbox: input.sandbox === true,
       clientIp: input.clientIp ?? null,
       customCode: testCode === undefined && customCode !== undefined,
       friendlyName,
@@ -151,29 +170,38 @@ export class VerificationService {
     return { verification, messages: [message], resent: false };
   }
 
-  async #resend(pending: VerificationRecord, now: number): Promise<StartResult> {
+  async #resend(service: ServiceRecord, pending: VerificationRecord, now: number, origin: RequestOrigin): Promise<StartResult> {
     const { store } = this.#deps;
     const retryAtExpiry = secondsUntil(pending.expiresAt, now);
     if (pending.sendCount >= pending.maxSends) {
       throw new AppError('max_sends_reached', `This verification was sent ${pending.sendCount} times, its maximum.`, {
         retryAfterSeconds: retryAtExpiry,
+        rateLimit: { policy: 'sends_per_verification', limit: pending.maxSends, windowSeconds: ttlSeconds(pending), remaining: 0, resetSeconds: retryAtExpiry },
         extra: { verification_id: pending.id },
       });
     }
     const readyAt = pending.lastSendAt + pending.resendCooldownMs;
     if (now < readyAt) {
+      const wait = secondsUntil(readyAt, now);
       throw new AppError('resend_cooldown', 'Wait before sending this code again.', {
-        retryAfterSeconds: secondsUntil(readyAt, now),
+        retryAfterSeconds: wait,
+        rateLimit: { policy: 'resend_cooldown', limit: 1, windowSeconds: Math.max(1, pending.resendCooldownMs / 1000), remaining: 0, resetSeconds: wait },
         extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
       });
+    }
+    if (!pending.isTest && !pending.sandbox) {
+      const phone = { e164: pending.to, country: pending.country, lineType: null };
+      await this.#deps.guard.beforeSend(service, phone, origin);
     }
     const message = this.#newMessage(pending, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
     // concurrent resends cannot both slip under the cap or the cooldown.
     const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
     if (!applied) {
+      const wait = Math.max(1, Math.ceil(pending.resendCooldownMs / 1000));
       throw new AppError('concurrent_send', 'Another send of this verification just happened; retry shortly.', {
-        retryAfterSeconds: Math.max(1, Math.ceil(pending.resendCooldownMs / 1000)),
+        retryAfterSeconds: wait,
+        rateLimit: { policy: 'resend_cooldown', limit: 1, windowSeconds: wait, remaining: 0, resetSeconds: wait },
         extra: { verification_id: pending.id },
       });
     }
@@ -208,7 +236,8 @@ export class VerificationService {
   }
 
   async check(service: ServiceRecord, input: CheckInput): Promise<CheckResult> {
-    const { store, vault, clock, metrics } = this.#deps;
+    const { store, vault, clock, metrics, guard } = this.#deps;
+    await guard.beforeCheckLookup(service, { clientIp: input.clientIp, sourceIp: input.sourceIp });
     const contextDigest = vault.contextDigest(input.context);
     let current: VerificationRecord | null;
     if (input.id !== undefined) {
@@ -228,8 +257,18 @@ export class VerificationService {
     // Compare first (pure CPU, constant time), then record the attempt and the result in one
     // conditional update. A context other than the one given at start changes the digest, so
     // it simply fails to match (rule C6).
+    // B2: one failed check of the number's daily budget is reserved before comparing, and given
+    // back when the code was right or the check was not counted.
+    const reservation = current.isTest || current.sandbox ? null : await guard.reserveFailedCheck(service, current.to);
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
-    const updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
+    let updated: VerificationRecord | null;
+    try {
+      updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
+    } catch (error) {
+      await reservation?.release();
+      throw error;
+    }
+    if (reservation && (!updated || updated.status === 'approved')) await reservation.release();
     if (!updated) {
       // The update did not apply: another check spent the last attempt or approved it, or the
       // code expired in between. Report the state as it is now.
@@ -241,6 +280,7 @@ export class VerificationService {
     }
     if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
+      if (!updated.isTest && !updated.sandbox) await guard.recordApproval(service, updated.to);
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
       return { verification: updated, valid: true };
@@ -331,6 +371,7 @@ export class VerificationService {
       return new AppError('max_attempts_reached', 'No check attempts are left.', {
         extra: { ...extra, verification_status: 'max_attempts_reached' },
         retryAfterSeconds: secondsUntil(verification.expiresAt, now),
+        rateLimit: attemptsPolicy(verification, now),
       });
     }
     const code = FINAL_STATE_ERRORS[verification.status];
@@ -343,7 +384,7 @@ export class VerificationService {
     };
     return new AppError(code, detail[code], {
       extra,
-      ...(code === 'max_attempts_reached' ? { retryAfterSeconds: secondsUntil(verification.expiresAt, now) } : {}),
+      ...(code === 'max_attempts_reached' ? { retryAfterSeconds: secondsUntil(verification.expiresAt, now), rateLimit: attemptsPolicy(verification, now) } : {}),
     });
   }
 }
@@ -358,6 +399,17 @@ function resolveNumber(service: ServiceRecord, to: string, country: string | und
 /** Lists are read-only: they show expiry without writing it. */
 function withLazyExpiry(verification: VerificationRecord, now: number): VerificationRecord {
   return verification.status === 'pending' && now >= verification.expiresAt ? { ...verification, status: 'expired' } : verification;
+}
+
+type RequestOrigin = { clientIp?: string | undefined; sourceIp?: string | undefined };
+
+function attemptsPolicy(verification: VerificationRecord, now: number): RateLimitInfo {
+  const resetSeconds = secondsUntil(verification.expiresAt, now);
+  return { policy: 'checks_per_verification', limit: verification.maxAttempts, windowSeconds: ttlSeconds(verification), remaining: 0, resetSeconds };
+}
+
+function ttlSeconds(verification: VerificationRecord): number {
+  return Math.max(1, Math.round((verification.expiresAt - verification.createdAt) / 1000));
 }
 
 function secondsUntil(at: number, now: number): number {

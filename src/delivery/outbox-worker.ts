@@ -109,7 +109,8 @@ export class OutboxWorker extends PolledWorker {
       await status.failed(message, null, 'service_deleted', null, false, now);
       return;
     }
-    const plan = await router.plan(service.id, verification.country);
+    // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
+    const plan = verification.sandbox ? router.sandboxPlan() : await router.plan(service.id, verification.country);
     const code = vault.open(verification.id, verification.codeSealed);
     const input = {
       locale: verification.locale,

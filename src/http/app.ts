@@ -13,6 +13,7 @@ import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
+import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
 import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
 import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
@@ -122,5 +123,6 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(webhooksRoutes(c));
   await app.register(basicCredentialsRoutes(c));
   await app.register(twilioRoutes(c), { prefix: '/v2' });
+  await app.register(prefixBlocksRoutes(c));
   return app;
 }

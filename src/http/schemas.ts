@@ -8,6 +8,16 @@ import { MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
 const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) =>
   Type.Union([schema, Type.Null()], options);
 
+/**
+ * A number or null in one schema (`type: [number, null]`), not a union: with coerceTypes, Ajv
+ * would turn a 0 that fails the number branch into null for the null branch — a cap of 0 would
+ * silently become "no cap".
+ */
+const NullableNumber = (options: { integer?: boolean; minimum?: number; exclusiveMinimum?: number; maximum: number; description: string; examples: unknown[] }) => {
+  const { integer, ...rest } = options;
+  return Type.Unsafe<number | null>({ type: [integer ? 'integer' : 'number', 'null'], ...rest });
+};
+
 export const Problem = Type.Object(
   {
     type: Type.String({ description: 'URI of the problem type', examples: ['urn:otpgate:error:invalid_phone_number'] }),
@@ -40,6 +50,42 @@ export const problemResponses = (...statuses: number[]) =>
 const E164 = Type.String({ description: 'E.164 phone number', examples: ['+14155550123'] });
 const IsoTime = (description: string) => Type.String({ format: 'date-time', description, examples: ['2026-11-25T21:05:00.000Z'] });
 
+const BudgetSchema = (description: string, limit: number, window: number) =>
+  Type.Object(
+    {
+      limit: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Events allowed per window' }),
+      window_seconds: Type.Integer({ minimum: 1, maximum: 604_800, description: 'Window length in seconds (windows are aligned to the clock)' }),
+    },
+    { additionalProperties: false, description: `${description}. Default ${limit} per ${window} s`, examples: [{ limit, window_seconds: window }] },
+  );
+
+export const VelocityLimitsSchema = Type.Object(
+  {
+    sends_per_phone: BudgetSchema('SMS to one number, across verifications', 10, 3600),
+    sends_per_client_ip: BudgetSchema('SMS requested for one end-user IP (client_ip)', 20, 3600),
+    sends_per_prefix: BudgetSchema('SMS to one destination prefix (+ and the first 6 digits)', 40, 600),
+    sends_per_service: BudgetSchema('SMS of the whole service', 300, 60),
+    checks_per_phone: BudgetSchema('Checks of one number', 30, 3600),
+    checks_per_client_ip: BudgetSchema('Checks from one end-user IP (client_ip)', 60, 3600),
+    checks_per_service: BudgetSchema('Checks of the whole service', 1200, 60),
+    requests_per_source_ip: BudgetSchema('Starts and checks from one connecting address (usually your backend)', 1200, 60),
+  },
+  { additionalProperties: false, description: 'Velocity limits; a PATCH may give only the budgets it changes. Refusals are 429 rate_limited with RateLimit headers.' },
+);
+
+export const PumpingGuardSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor'), Type.Literal('off')], { description: 'enforce blocks; monitor only records and reports. Default enforce' }),
+    window_minutes: Type.Integer({ minimum: 6, maximum: 1440, multipleOf: 6, description: 'Recent window, minutes. Default 60' }),
+    baseline_hours: Type.Integer({ minimum: 1, maximum: 168, description: 'How far back the baseline reaches, hours. Default 24' }),
+    min_sends: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'No block below this many sends in the window. Default 20' }),
+    spike_factor: Type.Number({ minimum: 1, maximum: 1000, description: 'Block only at this multiple of the baseline. Default 4' }),
+    max_conversion: Type.Number({ minimum: 0, maximum: 1, description: 'Block only when approvals/sends is below this. Default 0.1' }),
+    block_hours: Type.Integer({ minimum: 1, maximum: 720, description: 'Block length, hours. Default 12' }),
+  },
+  { additionalProperties: false, description: 'SMS-pumping guard per destination prefix (docs/abuse.md)' },
+);
+
 export const ServiceSettingsSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, description: 'Shown in the SMS as {service}', examples: ['Acme'] }),
   code_length: Type.Integer({ minimum: 4, maximum: 10, description: 'Digits per code. Default 6', examples: [6] }),
@@ -59,15 +105,35 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
     examples: [false],
   }),
+  velocity_limits: VelocityLimitsSchema,
+  failed_checks_per_phone_per_day: Type.Integer({ minimum: 1, maximum: 100, description: 'Wrong codes for one number across verifications in any 24 h (rule B2). Default 20', examples: [20] }),
+  allowed_countries: Nullable(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { maxItems: 250 }), { description: 'Countries SMS may go to (ISO 3166-1 alpha-2); null allows all. Others get 403 country_not_allowed. Default null', examples: [['US', 'CA', 'GB']] }),
+  safelist: Type.Array(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), { maxItems: 1000, description: 'Numbers that pass geo permissions, the prefix limit, VoIP refusal and the pumping guard. Default []', examples: [['+14155550123']] }),
+  refuse_voip: Type.Boolean({ description: 'Refuse numbers the numbering plan marks as VoIP. Default false', examples: [false] }),
+  daily_message_cap: NullableNumber({ integer: true, minimum: 1, maximum: 100_000_000, description: 'SMS per UTC day; null for none. 429 quota_exceeded beyond, a warning at 80 %. Default 10000', examples: [10000] }),
+  sms_prices: Type.Record(Type.String({ pattern: '^([A-Z]{2}|\\*)$' }), Type.Number({ minimum: 0, maximum: 100 }), { description: 'Price of one SMS per country ("*" for the rest), for daily_spend_cap. Default {}', examples: [{ US: 0.0079, GB: 0.04, '*': 0.1 }] }),
+  daily_spend_cap: NullableNumber({ exclusiveMinimum: 0, maximum: 1e9, description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
+  pumping_guard: PumpingGuardSchema,
 });
+
+// Nested settings may be given in part: only the budgets or guard fields named change.
+const NestedPartial = Type.Object({
+  velocity_limits: Type.Partial(VelocityLimitsSchema, { additionalProperties: false }),
+  pumping_guard: Type.Partial(PumpingGuardSchema, { additionalProperties: false }),
+});
+
+export const ServiceCreateOrPatchFields = Type.Composite([Type.Omit(ServiceSettingsSchema, ['name', 'velocity_limits', 'pumping_guard']), NestedPartial]);
 
 // No `default` keywords in settings schemas: the validator would write them into PATCH bodies.
 export const ServiceCreateBody = Type.Composite(
-  [Type.Pick(ServiceSettingsSchema, ['name']), Type.Partial(Type.Omit(ServiceSettingsSchema, ['name']))],
+  [Type.Pick(ServiceSettingsSchema, ['name']), Type.Partial(ServiceCreateOrPatchFields)],
   { additionalProperties: false },
 );
 
-export const ServicePatchBody = Type.Partial(ServiceSettingsSchema, { additionalProperties: false, minProperties: 1 });
+export const ServicePatchBody = Type.Partial(
+  Type.Composite([Type.Pick(ServiceSettingsSchema, ['name']), ServiceCreateOrPatchFields]),
+  { additionalProperties: false, minProperties: 1 },
+);
 
 export const Service = Type.Composite(
   [
@@ -88,6 +154,7 @@ export const ApiKey = Type.Object(
     id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     service_id: Nullable(Type.String(), { description: 'The service the key belongs to; null for admin keys' }),
     kind: Type.Union([Type.Literal('admin'), Type.Literal('service')], { description: 'admin keys manage services; service keys run verifications' }),
+    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test (sandbox) keys send to the dev outbox only and use no budget', examples: ['live'] }),
     name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
     prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
     created_at: IsoTime('Creation time'),
@@ -102,6 +169,7 @@ export const IssuedKey = Type.Object({
   service_id: Type.String({ description: 'The service the key belongs to', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
   prefix: Type.String({ description: 'First characters of the key, to recognise it in lists', examples: ['og_live_4hQe'] }),
+  mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test (sandbox) keys send to the dev outbox only', examples: ['live'] }),
   created_at: IsoTime('Creation time'),
 });
 
@@ -142,6 +210,7 @@ export const CheckBody = Type.Object(
     country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint when "to" is in a national format', examples: ['US'] })),
     code: Type.String({ minLength: 1, maxLength: 20, description: 'The code the person typed', examples: ['123456'] }),
     context: Type.Optional(ContextSchema),
+    client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it (checks_per_client_ip)', examples: ['203.0.113.7'] })),
   },
   { additionalProperties: false },
 );
@@ -194,6 +263,17 @@ export const OutboxEntry = Type.Object({
   verification_id: Type.String({ description: 'The verification this SMS belongs to', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   message_id: Type.String({ description: 'The message id shown in the verification\'s sends', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   created_at: IsoTime('When it was "sent"'),
+});
+
+export const PrefixBlockSchema = Type.Object({
+  prefix: Type.String({ description: '+ and the leading digits of the blocked range', examples: ['+447400'] }),
+  mode: Type.Union([Type.Literal('enforced'), Type.Literal('monitor')], { description: 'enforced blocks sends; monitor only records what would have been blocked' }),
+  reason: Type.String({ examples: ['41 sends and 0 approvals in 60 min; baseline 0 sends per window'] }),
+  sends: Type.Integer({ description: 'Sends in the recent window when the block started' }),
+  approvals: Type.Integer({ description: 'Approvals in the same window' }),
+  baseline_per_window: Type.Number({ description: 'The prefix\'s usual sends per window' }),
+  created_at: IsoTime('When the block started'),
+  expires_at: IsoTime('When it ends by itself'),
 });
 
 export const PageOf = <T extends TSchema>(item: T) =>

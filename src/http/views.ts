@@ -1,3 +1,4 @@
+import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import type { EventRecord } from '../core/events.js';
 import type { WebhookAttemptRecord, WebhookEndpointRecord } from '../core/events.ports.js';
@@ -25,6 +26,7 @@ export function apiKeyView(key: ApiKeyRecord) {
     id: key.id,
     service_id: key.serviceId,
     kind: key.kind,
+    mode: key.mode,
     name: key.name,
     prefix: key.prefix,
     created_at: iso(key.createdAt),
@@ -62,6 +64,19 @@ export function outboxView(entry: DevOutboxEntry) {
     verification_id: entry.verificationId,
     message_id: entry.messageId,
     created_at: iso(entry.createdAt),
+  };
+}
+
+export function prefixBlockView(b: PrefixBlock) {
+  return {
+    prefix: b.prefix,
+    mode: b.mode,
+    reason: b.reason,
+    sends: b.sends,
+    approvals: b.approvals,
+    baseline_per_window: b.baselinePerWindow,
+    created_at: iso(b.createdAt),
+    expires_at: iso(b.expiresAt),
   };
 }
 

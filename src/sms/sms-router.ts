@@ -90,6 +90,11 @@ export class SmsRouter {
     return { candidates, from: chooseSender(routing, country) };
   }
 
+  /** Where sandbox (test-mode key) messages go: the console provider, i.e. the dev outbox, never a vendor. */
+  sandboxPlan(): DeliveryPlan {
+    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null };
+  }
+
   /** The definition a receipt for `providerName` must be checked against (service first, then instance). */
   async definitionFor(serviceId: string, providerName: string): Promise<ProviderDefinition | null> {
     return this.#resolve(await this.serviceRouting(serviceId), serviceId, providerName)?.definition ?? null;

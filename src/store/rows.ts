@@ -3,7 +3,9 @@
  * dialects; only a few value types differ (SQLite: settings as JSON text and booleans as 0/1;
  * PostgreSQL: jsonb objects and real booleans), and each mapper accepts both.
  */
+import { withAbuseDefaults } from '../core/abuse-settings.js';
 import type { CodeVault } from '../core/code-vault.js';
+import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
 import { DEFAULT_SETTINGS } from '../core/service-settings.js';
 import { encodeCursor } from './cursor.js';
@@ -21,8 +23,8 @@ export function toService(row: Row): ServiceRecord {
   const settings = typeof row.settings === 'string' ? (JSON.parse(row.settings) as ServiceSettings) : (row.settings as ServiceSettings);
   return {
     id: row.id as string,
-    // Settings added later take their default on rows written before them.
-    settings: { ...DEFAULT_SETTINGS, ...settings },
+    // Settings added later take their default on rows written before them (nested abuse settings too).
+    settings: withAbuseDefaults({ ...DEFAULT_SETTINGS, ...settings }),
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
@@ -38,6 +40,7 @@ export function toApiKey(row: Row): ApiKeyRecord {
     name: (row.name as string | null) ?? null,
     createdAt: row.created_at as number,
     revokedAt: (row.revoked_at as number | null) ?? null,
+    mode: (row.mode as ApiKeyRecord['mode'] | undefined) ?? 'live',
   };
 }
 
@@ -63,6 +66,7 @@ export function toVerification(row: Row): VerificationRecord {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     isTest: row.is_test === 1 || row.is_test === true,
+    sandbox: row.sandbox === 1 || row.sandbox === true,
     clientIp: (row.client_ip as string | null) ?? null,
     customCode: row.custom_code === 1 || row.custom_code === true,
     friendlyName: (row.friendly_name as string | null) ?? null,
@@ -98,5 +102,19 @@ export function toDevOutboxEntry(row: Row, vault: CodeVault): DevOutboxEntry {
     to: row.to_number as string,
     body: vault.open(row.id as string, row.body_sealed as Buffer),
     createdAt: row.created_at as number,
+  };
+}
+
+export function toPrefixBlock(row: Row): PrefixBlock {
+  return {
+    serviceId: row.service_id as string,
+    prefix: row.prefix as string,
+    mode: row.mode as PrefixBlock['mode'],
+    reason: row.reason as string,
+    sends: Number(row.sends),
+    approvals: Number(row.approvals),
+    baselinePerWindow: Number(row.baseline_per_window),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
   };
 }

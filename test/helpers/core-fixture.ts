@@ -10,8 +10,9 @@ import { FakeClock } from './fake-clock.js';
 
 /** A provider that records what it was asked to send. */
 export class RecordingSender implements SmsSender {
-  readonly name = 'recording';
   readonly sent: OutgoingSms[] = [];
+  /** `name` other than "console" makes it stand for a real, billed provider. */
+  constructor(readonly name = 'recording') {}
   async send(sms: OutgoingSms) {
     this.sent.push(sms);
     return { providerMessageId: `rec-${this.sent.length}` };

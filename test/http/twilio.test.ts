@@ -110,3 +110,30 @@ describe('/v2 errors are Twilio error bodies, never a 5xx (H2)', () => {
     expect(res.body).not.toMatch(/at .+\.(ts|js):\d+|SQLITE|stack/i);
   });
 });
+
+describe('/v2 abuse refusals', () => {
+  it('answers geo permissions and prefix blocks with Twilio\'s 60605 and 60410, never a 500', async () => {
+    const admin = { authorization: `Bearer ${h.adminKey}` };
+    const start = (to: string) =>
+      h.app.inject({
+        method: 'POST', url: `/v2/Services/${serviceSid}/Verifications`,
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ To: to, Channel: 'sms' }),
+      });
+    await h.app.inject({ method: 'PATCH', url: `/v1/services/${svc.id}`, headers: admin, payload: { allowed_countries: ['US'] } });
+    try {
+      const geo = await start('+4915112345678');
+      expect(geo.statusCode).toBe(403);
+      expect(geo.json()).toMatchObject({ code: 60605, status: 403 });
+      await h.c.store.savePrefixBlock({
+        serviceId: svc.id, prefix: '+141555', mode: 'enforced', reason: 'test', sends: 40, approvals: 0, baselinePerWindow: 0,
+        createdAt: h.clock.now(), expiresAt: h.clock.now() + 3_600_000,
+      });
+      const pumped = await start('+14155550188');
+      expect(pumped.statusCode).toBe(403);
+      expect(pumped.json()).toMatchObject({ code: 60410, status: 403 });
+    } finally {
+      await h.app.inject({ method: 'PATCH', url: `/v1/services/${svc.id}`, headers: admin, payload: { allowed_countries: null } });
+      await h.c.store.deletePrefixBlock(svc.id, '+141555');
+    }
+  });
+});

@@ -6,10 +6,12 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import type { TestDatabase } from '../helpers/postgres.js';
 import { startServer } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { skipUnless, tcpReachable } from '../helpers/services.js';
+import { REDIS_URL, REQUIRE_ALL, skipUnless, tcpReachable } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
 
 const skip = skipUnless(await tcpReachable(5432));
+// Rate limits in Redis when there is one (always in CI): one PostgreSQL + one Redis, as deployed.
+const withRedis = REQUIRE_ALL || (await tcpReachable(6379));
 
 
 /**
@@ -21,6 +23,8 @@ describe.skipIf(skip)('several instances on one PostgreSQL database', () => {
   let sql: pg.Client;
   let servers: ServerProcess[] = [];
   let auth: { authorization: string };
+  /** A key of a second service whose failed-check budget (B2) is 7 per number. */
+  let b2Auth: { authorization: string };
   const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
 
   const call = async (server: ServerProcess, method: string, path: string, body?: unknown) => {
@@ -45,16 +49,23 @@ describe.skipIf(skip)('several instances on one PostgreSQL database', () => {
       OTPGATE_ADMIN_KEY: adminKey,
       OTPGATE_WORKER_POLL_MS: '100',
       OTPGATE_WORKER_LEASE_MS: '1500',
+      ...(withRedis ? { OTPGATE_REDIS_URL: REDIS_URL, OTPGATE_REDIS_KEY_PREFIX: `otpgate-test-${randomBytes(6).toString('hex')}` } : {}),
     };
     // Started together: their migrations and admin-key bootstraps race, and must not fail.
     servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     auth = { authorization: `Bearer ${adminKey}` };
-    const service = await call(servers[0]!, 'POST', '/v1/services', { name: 'Acme' });
+    // Check budgets raised so that in the B3 tests only the attempt counter decides.
+    const service = await call(servers[0]!, 'POST', '/v1/services', {
+      name: 'Acme', failed_checks_per_phone_per_day: 100, velocity_limits: { checks_per_phone: { limit: 1000, window_seconds: 3600 } },
+    });
+    const b2Service = await call(servers[0]!, 'POST', '/v1/services', { name: 'Acme', failed_checks_per_phone_per_day: 7 });
+    const b2Key = await call(servers[2]!, 'POST', `/v1/services/${b2Service.body.id}/keys`);
     const key = await call(servers[1]!, 'POST', `/v1/services/${service.body.id}/keys`);
     expect(key.status).toBe(201);
     auth = { authorization: `Bearer ${key.body.key}` };
+    b2Auth = { authorization: `Bearer ${b2Key.body.key}` };
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -87,6 +98,31 @@ describe.skipIf(skip)('several instances on one PostgreSQL database', () => {
     );
     expect(results.filter((r) => r.status === 200 && r.body.status === 'approved')).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.code === 'verification_already_approved')).toHaveLength(19);
+  });
+
+  it('B2: the per-number failed-check budget holds across instances (20 concurrent wrong checks, budget 7)', async () => {
+    const as = async <T>(run: () => Promise<T>) => {
+      const saved = auth;
+      auth = b2Auth;
+      try {
+        return await run();
+      } finally {
+        auth = saved;
+      }
+    };
+    const to = '+14155550177';
+    const ids = await as(async () => [
+      (await call(servers[0]!, 'POST', '/v1/verifications', { to, context: { n: 1 } })).body.id as string,
+      (await call(servers[1]!, 'POST', '/v1/verifications', { to, context: { n: 2 } })).body.id as string,
+    ]);
+    const results = await as(() =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => call(servers[i % 3]!, 'POST', '/v1/verifications/check', { id: ids[i % 2], code: '0000000' }))),
+    );
+    // Ten attempts exist across the two verifications; the number's budget allows seven.
+    expect(results.filter((r) => r.status === 200 && r.body.valid === false)).toHaveLength(7);
+    for (const r of results.filter((x) => x.status !== 200)) expect(r.body.code).toBe('rate_limited');
+    const { rows } = await sql.query('SELECT sum(attempts)::int AS n FROM verifications WHERE to_number = $1', [to]);
+    expect(rows[0].n).toBe(7);
   });
 
   it('B3: 50 concurrent wrong checks spread over three instances are evaluated at most max_check_attempts times', async () => {

@@ -121,6 +121,40 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.findLatestVerification(service.id, v.to, 'other')).toBeNull();
     });
 
+    it('keeps the sandbox flag of a verification and the mode of a key', async () => {
+      const { service, v } = await seed({ sandbox: true });
+      expect((await store.getVerification(service.id, v.id))?.sandbox).toBe(true);
+      const key = { ...make.key(service.id), mode: 'test' as const };
+      await store.createApiKey(key);
+      expect(await store.findApiKeyByHash(key.keyHash)).toEqual(key);
+    });
+
+    it('saves, replaces, finds, lists and deletes prefix blocks; expired ones are gone', async () => {
+      const service = make.service();
+      const other = make.service();
+      await store.createService(service);
+      await store.createService(other);
+      const now = clock.now();
+      const block = {
+        serviceId: service.id, prefix: '+447400', mode: 'monitor' as const, reason: 'test', sends: 41, approvals: 0,
+        baselinePerWindow: 1.25, createdAt: now, expiresAt: now + 3_600_000,
+      };
+      await store.savePrefixBlock(block);
+      expect(await store.findPrefixBlock(service.id, '+447400', now)).toEqual(block);
+      const enforced = { ...block, mode: 'enforced' as const, sends: 50 };
+      await store.savePrefixBlock(enforced);
+      await store.savePrefixBlock({ ...block, prefix: '+447401', createdAt: now + 1, expiresAt: now + 10 });
+      expect(await store.findPrefixBlock(service.id, '+447400', now)).toEqual(enforced);
+      expect(await store.findPrefixBlock(other.id, '+447400', now)).toBeNull();
+      expect((await store.listPrefixBlocks(service.id, now)).map((b) => b.prefix)).toEqual(['+447401', '+447400']);
+      expect((await store.listPrefixBlocks(service.id, now + 10)).map((b) => b.prefix)).toEqual(['+447400']);
+      expect(await store.findPrefixBlock(service.id, '+447400', now + 3_600_000)).toBeNull();
+      expect(await store.deletePrefixBlock(service.id, '+447400')).toBe(true);
+      expect(await store.deletePrefixBlock(service.id, '+447400')).toBe(false);
+      await store.deleteService(service.id);
+      expect(await store.listPrefixBlocks(service.id, 0)).toEqual([]);
+    });
+
     it('finds a resendable verification only while pending and unexpired', async () => {
       const { service, v } = await seed();
       expect((await store.findResendable(service.id, v.to, 'ctx', clock.now()))?.id).toBe(v.id);

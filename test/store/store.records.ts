@@ -17,7 +17,7 @@ export function recordFactory(clock: FakeClock) {
     key(serviceId: string | null, kind: ApiKeyRecord['kind'] = serviceId ? 'service' : 'admin'): ApiKeyRecord {
       return {
         id: id('key'), kind, serviceId, keyHash: cryptoRandom.bytes(32).toString('hex'), prefix: 'og_live_abcd',
-        name: null, createdAt: clock.now(), revokedAt: null,
+        name: null, createdAt: clock.now(), revokedAt: null, mode: 'live',
       };
     },
     verification(serviceId: string, overrides: Partial<VerificationRecord> = {}): VerificationRecord {
@@ -26,7 +26,7 @@ export function recordFactory(clock: FakeClock) {
         id: id('ver'), serviceId, to: '+14155550123', country: 'US', channel: 'sms', status: 'pending', locale: 'en',
         codeDigest: cryptoRandom.bytes(32), codeSealed: cryptoRandom.bytes(40), contextDigest: 'ctx', attempts: 0, maxAttempts: 5,
         sendCount: 1, maxSends: 5, resendCooldownMs: 30_000, lastSendAt: now, expiresAt: now + 300_000, createdAt: now,
-        updatedAt: now, isTest: false, clientIp: null, customCode: false, friendlyName: null, appHash: null, ...overrides,
+        updatedAt: now, isTest: false, sandbox: false, clientIp: null, customCode: false, friendlyName: null, appHash: null, ...overrides,
       };
     },
     message(v: VerificationRecord, overrides: Partial<MessageRecord> = {}): MessageRecord {

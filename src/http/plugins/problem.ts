@@ -5,6 +5,15 @@ import type { ErrorCode } from '../../core/errors.js';
 /** Renders every error as RFC 9457 problem+json. Nothing internal (stack, SQL) ever leaves. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  if (error.rateLimit !== undefined) {
+    // draft-ietf-httpapi-ratelimit-headers (-10): structured-field lists named by policy;
+    // q = quota, w = window (s); r = remaining, t = seconds until the quota has room again.
+    const { limit, windowSeconds, remaining, resetSeconds } = error.rateLimit;
+    // A structured-field string: printable ASCII with " and \ escaped (policy names can be user-defined).
+    const policy = error.rateLimit.policy.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '\\$&');
+    reply.header('ratelimit-policy', `"${policy}";q=${limit};w=${windowSeconds}`);
+    reply.header('ratelimit', `"${policy}";r=${remaining};t=${resetSeconds}`);
+  }
   return reply
     .code(error.status)
     .type('application/problem+json')

@@ -124,6 +124,34 @@ CREATE TABLE idempotency_keys (
     name: 'service-templates',
     sql: templateTablesSql(POSTGRES_TYPES),
   },
+  {
+    version: 50,
+    name: 'abuse_controls',
+    // Abuse-control counters live in limit_counters, which the PostgreSQL limiter creates
+    // itself (src/limits/postgres.limiter.ts); only the durable prefix blocks are store schema.
+    sql: `
+CREATE TABLE prefix_blocks (
+  service_id text COLLATE "C" NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  prefix text NOT NULL,
+  mode text NOT NULL CHECK (mode IN ('enforced', 'monitor')),
+  reason text NOT NULL,
+  sends integer NOT NULL,
+  approvals integer NOT NULL,
+  baseline_per_window double precision NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (service_id, prefix)
+);
+`,
+  },
+  {
+    version: 51,
+    name: 'sandbox_keys',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN mode text NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
+ALTER TABLE verifications ADD COLUMN sandbox boolean NOT NULL DEFAULT false;
+`,
+  },
   // 60–69: the Twilio-compatible surface (issue 6); the same changes as the SQLite entries.
   {
     version: 60,

@@ -52,6 +52,11 @@ export class PgDatabase {
     this.#pool.on('error', (error) => options.onConnectionError?.(error));
   }
 
+  /** The pool itself, for the PostgreSQL rate limiter (rate-limiter-flexible takes a pg Pool). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
   async query<R extends QueryResultRow = Row>(sql: string, params: unknown[] = [], client: Queryable = this.#pool): Promise<pg.QueryResult<R>> {
     try {
       return await client.query<R>(sql, params);

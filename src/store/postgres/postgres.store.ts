@@ -6,6 +6,7 @@ import type {
   IdempotencyBegin,
   ListOptions,
   MessageUpdate,
+  PrefixBlock,
   PurgeCounts,
   Store,
   VerificationFilter,
@@ -18,7 +19,7 @@ import type { SqlExecutor } from '../sql-executor.js';
 import { sqlSmsDelivery } from '../sms.sql-store.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { PostgresEventStore } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
@@ -32,7 +33,7 @@ export interface PostgresStoreOptions extends PgDatabaseOptions {
 
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
   attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
-  custom_code, friendly_name, app_hash`;
+  custom_code, friendly_name, app_hash, sandbox`;
 const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
   provider_message_id, error_code, created_at, updated_at`;
 
@@ -64,6 +65,11 @@ export class PostgresStore extends PostgresEventStore implements Store {
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
     // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
     Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
+  }
+
+  /** The connection pool, shared with the PostgreSQL rate limiter. */
+  get pool(): PgDatabase['pool'] {
+    return this.#db.pool;
   }
 
   migrate(): Promise<number> {
@@ -121,8 +127,8 @@ export class PostgresStore extends PostgresEventStore implements Store {
 
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt,
+    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode,
     ]);
   }
 
@@ -156,11 +162,11 @@ export class PostgresStore extends PostgresEventStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     await this.#db.tx(async (client) => {
       await this.#db.query(
-        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
         [
           v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
           v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
-          v.customCode, v.friendlyName, v.appHash,
+          v.customCode, v.friendlyName, v.appHash, v.sandbox,
         ],
         client,
       );
@@ -432,5 +438,31 @@ export class PostgresStore extends PostgresEventStore implements Store {
       [before, batchSize],
     );
     return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0, events: events.rowCount ?? 0 };
+  }
+
+  // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────
+  async savePrefixBlock(b: PrefixBlock): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO prefix_blocks (service_id, prefix, mode, reason, sends, approvals, baseline_per_window, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (service_id, prefix) DO UPDATE SET mode = excluded.mode, reason = excluded.reason, sends = excluded.sends,
+         approvals = excluded.approvals, baseline_per_window = excluded.baseline_per_window, created_at = excluded.created_at,
+         expires_at = excluded.expires_at`,
+      [b.serviceId, b.prefix, b.mode, b.reason, b.sends, b.approvals, b.baselinePerWindow, b.createdAt, b.expiresAt],
+    );
+  }
+
+  async findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const { rows } = await this.#db.query('SELECT * FROM prefix_blocks WHERE service_id = $1 AND prefix = $2 AND expires_at > $3', [serviceId, prefix, now]);
+    return rows[0] ? toPrefixBlock(rows[0]) : null;
+  }
+
+  async listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]> {
+    const { rows } = await this.#db.query('SELECT * FROM prefix_blocks WHERE service_id = $1 AND expires_at > $2 ORDER BY created_at DESC', [serviceId, now]);
+    return rows.map(toPrefixBlock);
+  }
+
+  async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
+    return ((await this.#db.query('DELETE FROM prefix_blocks WHERE service_id = $1 AND prefix = $2', [serviceId, prefix])).rowCount ?? 0) > 0;
   }
 }

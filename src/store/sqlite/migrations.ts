@@ -117,6 +117,42 @@ CREATE TABLE idempotency_keys (
     name: 'service-templates',
     sql: templateTablesSql(SQLITE_TYPES),
   },
+  {
+    version: 50,
+    name: 'abuse_controls',
+    sql: `
+-- Abuse-control counters (rate-limiter-flexible's layout) when no Redis is configured.
+CREATE TABLE limit_counters (
+  key TEXT PRIMARY KEY,
+  points INTEGER NOT NULL DEFAULT 0,
+  expire INTEGER
+);
+CREATE INDEX limit_counters_expire ON limit_counters(expire);
+
+-- Destination prefixes that the SMS-pumping guard blocked (mode 'enforced') or would have ('monitor').
+CREATE TABLE prefix_blocks (
+  service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  prefix TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('enforced', 'monitor')),
+  reason TEXT NOT NULL,
+  sends INTEGER NOT NULL,
+  approvals INTEGER NOT NULL,
+  baseline_per_window REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (service_id, prefix)
+);
+`,
+  },
+  {
+    version: 51,
+    name: 'sandbox_keys',
+    sql: `
+-- Test-mode (sandbox) keys, and the verifications they start: dev outbox only, no budgets.
+ALTER TABLE api_keys ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'));
+ALTER TABLE verifications ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
+`,
+  },
   // 60–69: the Twilio-compatible surface (issue 6).
   {
     version: 60,

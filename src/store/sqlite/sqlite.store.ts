@@ -18,6 +18,7 @@ import type {
   IdempotencyBegin,
   ListOptions,
   MessageUpdate,
+  PrefixBlock,
   PurgeCounts,
   Store,
   VerificationFilter,
@@ -25,7 +26,7 @@ import type {
 import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toDevOutboxEntry, toMessage, toService, toVerification } from '../rows.js';
+import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, groupCommitMethods } from './group-commit.js';
@@ -139,6 +140,11 @@ export class SqliteStore extends SqliteEventStore implements Store {
     return applied;
   }
 
+  /** The connection, for the SQLite-backed rate limiter (it shares the file and its write lock). */
+  get database(): SqliteDb {
+    return this.#db;
+  }
+
   async ping(): Promise<void> {
     this.#stmt('SELECT 1').get();
   }
@@ -198,8 +204,8 @@ export class SqliteStore extends SqliteEventStore implements Store {
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     this.#stmt(
-      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt);
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -233,13 +239,13 @@ export class SqliteStore extends SqliteEventStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash, sandbox)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.sandbox ? 1 : 0,
       );
       if (message) this.#insertMessage(message);
       this.insertEvents(events);
@@ -453,6 +459,28 @@ export class SqliteStore extends SqliteEventStore implements Store {
 
   async abandonIdempotent(scope: string, key: string): Promise<void> {
     this.#stmt('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL').run(scope, key);
+  }
+
+  // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────
+  async savePrefixBlock(b: PrefixBlock): Promise<void> {
+    this.#stmt(`INSERT OR REPLACE INTO prefix_blocks (service_id, prefix, mode, reason, sends, approvals, baseline_per_window,
+      created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      b.serviceId, b.prefix, b.mode, b.reason, b.sends, b.approvals, b.baselinePerWindow, b.createdAt, b.expiresAt,
+    );
+  }
+
+  async findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const row = this.#stmt('SELECT * FROM prefix_blocks WHERE service_id = ? AND prefix = ? AND expires_at > ?').get(serviceId, prefix, now) as Row | undefined;
+    return row ? toPrefixBlock(row) : null;
+  }
+
+  async listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]> {
+    const rows = this.#stmt('SELECT * FROM prefix_blocks WHERE service_id = ? AND expires_at > ? ORDER BY created_at DESC').all(serviceId, now) as Row[];
+    return rows.map(toPrefixBlock);
+  }
+
+  async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
+    return this.#stmt('DELETE FROM prefix_blocks WHERE service_id = ? AND prefix = ?').run(serviceId, prefix).changes > 0;
   }
 
   // ── retention ───────────────────────────────────────────────────────────────────────────

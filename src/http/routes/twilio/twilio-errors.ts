@@ -26,6 +26,10 @@ const TWILIO_CODES: Partial<Record<ErrorCode, { code: number; status: number; me
   resend_cooldown: { code: 20429, status: 429, message: 'Too Many Requests' },
   rate_limited: { code: 20429, status: 429, message: 'Too Many Requests' },
   concurrent_send: { code: 60212, status: 429, message: 'Too many concurrent requests for phone number' },
+  // Abuse controls (docs/abuse.md) as Twilio reports them: Geo Permissions, Fraud Guard's 12 h prefix block.
+  country_not_allowed: { code: 60605, status: 403, message: 'Verification delivery attempt blocked' },
+  prefix_blocked: { code: 60410, status: 403, message: 'Verification delivery attempt blocked' },
+  quota_exceeded: { code: 20429, status: 429, message: 'Too Many Requests' },
   payload_too_large: { code: 20413, status: 413 },
   uri_too_long: { code: 20414, status: 414 },
   unsupported_media_type: { code: 20415, status: 415 },

@@ -13,7 +13,8 @@ export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       tags: ['Development'], security: [{ bearer: [] }], summary: 'Read the dev outbox',
       description:
         'What the console provider "sent", newest first: how developers and tests read codes without a phone. ' +
-        'A service key sees its own service; an admin key sees all, or one with service_id.',
+        'A service key sees its own service; an admin key sees all, or one with service_id. With a real provider it holds what test-mode keys sent, ' +
+        'and only test-mode keys can read it.',
       querystring: Type.Object({
         to: Type.Optional(Type.String({ maxLength: 64, description: 'Only messages to this number' })),
         service_id: Type.Optional(Type.String({ maxLength: 64, description: 'Admin key only: one service' })),
@@ -23,7 +24,8 @@ export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
     },
   }, async (request) => {
     const principal = await authenticate(c.tenancy, request);
-    if (!c.devOutbox) throw new AppError('outbox_unavailable', 'This server sends through a real provider; nothing is kept in the dev outbox.');
+    // With a real provider the outbox holds only what test-mode keys sent: those keys may read it.
+    if (!c.devOutbox && principal.key.mode !== 'test') throw new AppError('outbox_unavailable', 'This server sends through a real provider; nothing is kept in the dev outbox.');
     const serviceId = principal.service ? principal.service.id : (request.query.service_id ?? null);
     const to = request.query.to === undefined ? undefined : normalizePhone(request.query.to).e164;
     const entries = await c.store.listDevOutbox(serviceId, to, request.query.limit ?? 20);

@@ -82,13 +82,22 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       tags, security, summary: 'Create a service key',
       description: 'The key is in this answer only; it is stored hashed. (No Idempotency-Key: the answer holds a secret that is never stored.)',
       params: IdParam,
-      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 64, examples: ['backend-prod'] })) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          name: Type.Optional(Type.String({ maxLength: 64, examples: ['backend-prod'] })),
+          mode: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('test')], {
+            description: 'test: a sandbox key (og_test_…); its SMS go to the dev outbox only, never to a real provider, and use no budget. Default live',
+            examples: ['test'],
+          })),
+        },
+        { additionalProperties: false },
+      ),
       response: { 201: IssuedKey, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const issued = await c.tenancy.createKey('service', request.params.id, request.body.name ?? null);
+    const issued = await c.tenancy.createKey('service', request.params.id, request.body.name ?? null, undefined, request.body.mode ?? 'live');
     const view = apiKeyView(issued.record);
-    return reply.code(201).send({ id: view.id, key: issued.secret, service_id: request.params.id, name: view.name, prefix: view.prefix, created_at: view.created_at });
+    return reply.code(201).send({ id: view.id, key: issued.secret, service_id: request.params.id, name: view.name, prefix: view.prefix, mode: view.mode, created_at: view.created_at });
   });
 
   app.get('/v1/services/:id/keys', {

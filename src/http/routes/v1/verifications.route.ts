@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VERIFICATION_STATUSES } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
 import { requireService } from '../../plugins/auth.js';
+import type { FastifyRequest } from 'fastify';
 import { idempotent } from '../../plugins/idempotency.js';
 import { CheckBody, CheckResult, IdParam, ListQuery, PageOf, StartBody, problemResponses } from '../../schemas.js';
 import { checkView, verificationView } from '../../views.js';
@@ -16,9 +17,11 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       tags, security, summary: 'Start a verification (send a code)',
       description:
         'Sends a code by SMS. While a verification for the same number and context is pending, this re-sends the same code ' +
-        '(same id; cooldown and max_sends apply; attempts are not reset). 201 means the send is durably queued. Accepts Idempotency-Key.',
+        '(same id; cooldown and max_sends apply; attempts are not reset). 201 means the send is durably queued. Accepts Idempotency-Key. ' +
+        'Abuse controls (docs/abuse.md) refuse before anything is queued: 403 country_not_allowed / prefix_blocked, ' +
+        '429 rate_limited / quota_exceeded with Retry-After and RateLimit headers, 503 when the rate-limit backend is down.',
       body: StartBody,
-      response: { 201: Type.Ref('Verification'), ...problemResponses(400, 401, 403, 409, 422, 429) },
+      response: { 201: Type.Ref('Verification'), ...problemResponses(400, 401, 403, 409, 422, 429, 503) },
     },
   }, async (request, reply) => {
     const service = await requireService(c.tenancy, request);
@@ -34,6 +37,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         friendlyName: body.friendly_name,
         appHash: body.app_hash,
         rateLimits: body.rate_limits,
+        sourceIp: request.ip,
+        sandbox: isTestKey(request),
       });
       return { statusCode: 201, body: verificationView(started.verification, started.messages) };
     });
@@ -47,11 +52,12 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         'be approved answers with a problem naming its state: 429 max_attempts_reached, 410 verification_expired, ' +
         '409 verification_already_approved / verification_canceled / verification_failed.',
       body: CheckBody,
-      response: { 200: CheckResult, ...problemResponses(400, 401, 403, 404, 409, 410, 429) },
+      response: { 200: CheckResult, ...problemResponses(400, 401, 403, 404, 409, 410, 429, 503) },
     },
   }, async (request) => {
     const service = await requireService(c.tenancy, request);
-    const result = await c.verifications.check(service, request.body);
+    const { client_ip: clientIp, ...body } = request.body;
+    const result = await c.verifications.check(service, { ...body, clientIp, sourceIp: request.ip });
     return checkView(result.verification, result.valid);
   });
 
@@ -111,3 +117,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
     return { data: page.data.map((v) => verificationView(v, [])), next_cursor: page.nextCursor };
   });
 };
+
+/** Verifications started with a test-mode key go to the dev outbox only. */
+function isTestKey(request: FastifyRequest): boolean {
+  return request.principal?.key.mode === 'test';
+}

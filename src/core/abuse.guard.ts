@@ -1,0 +1,254 @@
+import type { Budget, RateLimitSettings } from './abuse-settings.js';
+import { AppError, isAppError } from './errors.js';
+import type { RateLimitInfo } from './errors.js';
+import type { ServiceRecord } from './model.js';
+import { assertSmsCapable } from './phone.js';
+import type { NormalizedPhone } from './phone.js';
+import type { AbuseEvents, Clock, PrefixBlock, PrefixBlockStore, RateLimiter } from './ports.js';
+import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
+import { SlidingWindow } from './sliding-window.js';
+
+const DAY = 86_400_000;
+/** B2's window: 6 buckets of 4 h plus the current one, so any 24 h holds at most the cap (see reserveFailedCheck). */
+const B2_BUCKET_MS = 4 * 3_600_000;
+const B2_BUCKETS = 7;
+/** Spend is counted in millionths of the price unit, because counters are integers. */
+const MICRO = 1_000_000;
+
+/** Who is asking: the end user (`client_ip`, from the body) and the connecting address. */
+export interface RequestOrigin {
+  clientIp?: string | undefined;
+  sourceIp?: string | undefined;
+}
+
+/** A failed-check reservation taken before a code is compared (rule B2). */
+export interface CheckReservation {
+  release(): Promise<void>;
+}
+
+export interface AbuseGuardDeps {
+  limiter: RateLimiter;
+  /** Turns phone numbers and IPs into the opaque ids used in counter keys. Default: as they are. */
+  pseudonym?: (value: string) => string;
+  blocks: PrefixBlockStore;
+  clock: Clock;
+  events: AbuseEvents;
+}
+
+/**
+ * Every abuse control on the way of a send or a check, in one place and in a fixed order, so a
+ * refused send never reaches the queue (and so never the provider): line type, geo permission,
+ * prefix block, velocity limits, daily caps, then the pumping guard's count. Limiter errors
+ * (Redis down without a fallback) become 503: sends fail closed.
+ */
+export class AbuseGuard {
+  readonly #deps: AbuseGuardDeps;
+  readonly pumping: PumpingGuard;
+
+  constructor(deps: AbuseGuardDeps) {
+    this.#deps = deps;
+    this.pumping = new PumpingGuard(deps.limiter, deps.blocks, deps.clock, deps.events);
+  }
+
+  /** Line type and geo permission: pure, so the caller can run them before any lookup. */
+  assertDestinationAllowed(service: ServiceRecord, phone: NormalizedPhone): void {
+    const s = service.settings;
+    const safe = s.safelist.includes(phone.e164);
+    assertSmsCapable(phone, { refuseVoip: s.refuse_voip && !safe });
+    if (safe || s.allowed_countries === null) return;
+    if (phone.country === null || !s.allowed_countries.includes(phone.country)) {
+      this.#deps.events.refused(service.id, 'country_not_allowed', { country: phone.country });
+      throw new AppError('country_not_allowed', `This service does not send SMS to ${phone.country ?? 'this destination'}.`, {
+        extra: { country: phone.country },
+      });
+    }
+  }
+
+  /** Everything a send must pass, counted as it passes. Throws the refusal. */
+  async beforeSend(service: ServiceRecord, phone: NormalizedPhone, origin: RequestOrigin): Promise<void> {
+    await this.#failClosed('send', async () => {
+      const s = service.settings;
+      const safe = s.safelist.includes(phone.e164);
+      const prefix = destinationPrefix(phone.e164);
+      if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
+      const limits = s.velocity_limits;
+      await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
+      await this.#take(service.id, 'sends_per_client_ip', origin.clientIp, limits);
+      await this.#take(service.id, 'sends_per_phone', phone.e164, limits);
+      if (!safe) await this.#take(service.id, 'sends_per_prefix', prefix, limits);
+      await this.#take(service.id, 'sends_per_service', '', limits);
+      await this.#takeQuota(service, phone);
+      if (!safe) await this.#countBlocked(service.id, () => this.pumping.recordSend(service.id, prefix, s.pumping_guard));
+    });
+  }
+
+  async #countBlocked(serviceId: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (isAppError(error) && error.code === 'prefix_blocked') this.#deps.events.refused(serviceId, 'prefix_blocked', { prefix: error.extra?.prefix });
+      throw error;
+    }
+  }
+
+  /** Limits that apply before the verification is even looked up (so probing is bounded too). */
+  async beforeCheckLookup(service: ServiceRecord, origin: RequestOrigin): Promise<void> {
+    await this.#failClosed('check', async () => {
+      const limits = service.settings.velocity_limits;
+      await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
+      await this.#take(service.id, 'checks_per_client_ip', origin.clientIp, limits);
+      await this.#take(service.id, 'checks_per_service', '', limits);
+    });
+  }
+
+  /**
+   * Counts a check of `to` and reserves one failed check of the number's daily budget (B2)
+   * before the code is compared, so concurrent wrong checks cannot overshoot it. Release the
+   * reservation when the check turns out right or is not evaluated.
+   *
+   * The budget is a sliding window of seven 4-hour buckets: a check is allowed only while the
+   * current bucket and the six before it (24–28 h) hold at most the cap. Any 24 h lies inside
+   * the seven buckets of its last allowed check, so no 24 h ever holds more than the cap.
+   */
+  async reserveFailedCheck(service: ServiceRecord, to: string): Promise<CheckReservation> {
+    return this.#failClosed('check', async () => {
+      const { limiter, clock } = this.#deps;
+      await this.#take(service.id, 'checks_per_phone', to, service.settings.velocity_limits);
+      const cap = service.settings.failed_checks_per_phone_per_day;
+      const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
+      const series = `${service.id}:${this.#pseudonym(to)}`;
+      const now = clock.now();
+      // The increment's own answer counts this bucket (atomic, so concurrent checks each see a
+      // different count); earlier buckets no longer change.
+      const [current, earlier] = await Promise.all([window.add(series, now), window.total(series, now, B2_BUCKETS - 1, 1)]);
+      const total = current + earlier;
+      const release = async () => {
+        try {
+          await window.remove(series, now);
+        } catch (error) {
+          this.#deps.events.limiterUnavailable('check_release', error);
+        }
+      };
+      if (total > cap) {
+        await release();
+        const roomAt = (await window.nextRoomAt(series, now)) ?? now + B2_BUCKET_MS;
+        const resetSeconds = Math.max(1, Math.ceil((roomAt - now) / 1000));
+        this.#deps.events.refused(service.id, 'failed_checks_per_phone_per_day', { limit: cap });
+        throw new AppError('rate_limited', `Too many wrong codes for this number in the last 24 hours (at most ${cap}).`, {
+          retryAfterSeconds: resetSeconds,
+          rateLimit: { policy: 'failed_checks_per_phone_per_day', limit: cap, windowSeconds: 86_400, remaining: 0, resetSeconds },
+          extra: { limit: 'failed_checks_per_phone_per_day' },
+        });
+      }
+      return { release };
+    });
+  }
+
+  listPrefixBlocks(service: ServiceRecord): Promise<PrefixBlock[]> {
+    return this.#deps.blocks.listPrefixBlocks(service.id, this.#deps.clock.now());
+  }
+
+  /** Lifts a prefix block; false when there was none. */
+  async liftPrefixBlock(service: ServiceRecord, prefix: string): Promise<boolean> {
+    return this.#failClosed('lift', () => this.pumping.lift(service.id, prefix, service.settings.pumping_guard));
+  }
+
+  async recordApproval(service: ServiceRecord, to: string): Promise<void> {
+    if (service.settings.safelist.includes(to)) return;
+    try {
+      await this.pumping.recordApproval(service.id, destinationPrefix(to), service.settings.pumping_guard);
+    } catch (error) {
+      // The approval itself stands; only the guard's conversion count misses one.
+      this.#deps.events.limiterUnavailable('approval', error);
+    }
+  }
+
+  async #take(serviceId: string, name: keyof RateLimitSettings, partition: string | undefined, limits: RateLimitSettings): Promise<void> {
+    if (partition === undefined) return;
+    const budget: Budget = limits[name];
+    const windowMs = budget.window_seconds * 1000;
+    const now = this.#deps.clock.now();
+    // Windows are aligned to the clock (the key names the window), so they move with the
+    // core's clock and every instance agrees on where a window starts.
+    const index = Math.floor(now / windowMs);
+    // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
+    const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
+    const key = `rl:${name}:${serviceId}:${id}:${index}`;
+    const decision = await this.#deps.limiter.consume(key, budget.limit, windowMs);
+    if (decision.allowed) return;
+    const resetSeconds = Math.max(1, Math.ceil(((index + 1) * windowMs - now) / 1000));
+    this.#deps.events.refused(serviceId, name, { limit: budget.limit, window_seconds: budget.window_seconds });
+    throw rateLimited(name, { policy: name, limit: budget.limit, windowSeconds: budget.window_seconds, remaining: 0, resetSeconds });
+  }
+
+  /** Daily message and spend caps (S4). Refused sends are given back, so a cap is not eaten by refusals. */
+  async #takeQuota(service: ServiceRecord, phone: NormalizedPhone): Promise<void> {
+    const s = service.settings;
+    const { limiter, clock, events } = this.#deps;
+    const now = clock.now();
+    const day = Math.floor(now / DAY);
+    const resetSeconds = Math.max(1, Math.ceil(((day + 1) * DAY - now) / 1000));
+    const taken: Array<{ key: string; cost: number }> = [];
+    const giveBack = () => Promise.all(taken.map((t) => limiter.refund(t.key, DAY, t.cost)));
+
+    const quotas: Array<{ quota: 'messages' | 'spend'; cap: number; cost: number; scale: number }> = [];
+    if (s.daily_message_cap !== null) quotas.push({ quota: 'messages', cap: s.daily_message_cap, cost: 1, scale: 1 });
+    const price = s.sms_prices[phone.country ?? ''] ?? s.sms_prices['*'] ?? 0;
+    if (s.daily_spend_cap !== null && price > 0) {
+      quotas.push({ quota: 'spend', cap: Math.round(s.daily_spend_cap * MICRO), cost: Math.round(price * MICRO), scale: MICRO });
+    }
+    for (const q of quotas) {
+      const key = `quota:${q.quota}:${service.id}:${day}`;
+      const decision = await limiter.consume(key, q.cap, DAY, q.cost);
+      taken.push({ key, cost: q.cost });
+      if (!decision.allowed) {
+        await giveBack();
+        events.refused(service.id, `daily_${q.quota}_cap`, { cap: q.cap / q.scale });
+        throw new AppError('quota_exceeded', `The service reached its daily ${q.quota === 'messages' ? 'message' : 'spend'} cap; it resets at 00:00 UTC.`, {
+          retryAfterSeconds: resetSeconds,
+          rateLimit: { policy: `daily_${q.quota}_cap`, limit: Math.floor(q.cap / q.scale), windowSeconds: 86_400, remaining: 0, resetSeconds },
+          extra: { quota: q.quota },
+        });
+      }
+      const warnAt = 0.8 * q.cap;
+      if (decision.count >= warnAt && decision.count - q.cost < warnAt) events.quotaWarning(service.id, q.quota, decision.count / q.scale, q.cap / q.scale);
+    }
+  }
+
+  #pseudonym(value: string): string {
+    return this.#deps.pseudonym ? this.#deps.pseudonym(value) : value;
+  }
+
+  async #failClosed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      this.#deps.events.limiterUnavailable(operation, error);
+      throw new AppError('service_unavailable', 'Rate limits cannot be checked right now, so nothing was sent; retry shortly.', {
+        retryAfterSeconds: 5,
+        cause: error,
+      });
+    }
+  }
+}
+
+/** What each budget counts, for the problem's `detail`. */
+const BUDGET_WORDS: Record<keyof RateLimitSettings, string> = {
+  sends_per_phone: 'SMS to this number',
+  sends_per_client_ip: 'SMS for this client_ip',
+  sends_per_prefix: 'SMS to numbers of this prefix',
+  sends_per_service: 'SMS of this service',
+  checks_per_phone: 'checks of this number',
+  checks_per_client_ip: 'checks from this client_ip',
+  checks_per_service: 'checks of this service',
+  requests_per_source_ip: 'requests from this address',
+};
+
+function rateLimited(name: keyof RateLimitSettings, info: RateLimitInfo): AppError {
+  return new AppError('rate_limited', `Too many ${BUDGET_WORDS[name]}: at most ${info.limit} per ${info.windowSeconds} s.`, {
+    retryAfterSeconds: info.resetSeconds,
+    rateLimit: info,
+    extra: { limit: name },
+  });
+}

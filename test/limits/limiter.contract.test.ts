@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { RateLimiter } from '../../src/core/ports.js';
+import { createMemoryLimiter } from '../../src/limits/memory.limiter.js';
+import { createPostgresLimiter } from '../../src/limits/postgres.limiter.js';
+import { createRedisLimiter } from '../../src/limits/redis.limiter.js';
+import type { RedisLimiter } from '../../src/limits/redis.limiter.js';
+import { createSqliteLimiter } from '../../src/limits/sqlite.limiter.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { POSTGRES_URL, REDIS_URL, skipUnless, tcpReachable } from '../helpers/services.js';
+import { limiterContract } from './limiter.contract.js';
+
+describe('memory limiter', () => {
+  const limiter = createMemoryLimiter();
+  limiterContract(() => limiter);
+});
+
+describe('SQLite limiter (the store\'s own file)', () => {
+  const db = new Database(':memory:');
+  for (const m of SQLITE_MIGRATIONS) db.exec(m.sql);
+  const limiter = createSqliteLimiter(db);
+  afterAll(() => db.close());
+  limiterContract(() => limiter);
+});
+
+const redisUp = await tcpReachable(6379);
+describe.skipIf(skipUnless(redisUp))('Redis limiter', () => {
+  let redis: RedisLimiter;
+  beforeAll(async () => {
+    redis = createRedisLimiter({ url: REDIS_URL, keyPrefix: `otpgate-test-${randomBytes(4).toString('hex')}` });
+    await new Promise<void>((resolve) => (redis.client.status === 'ready' ? resolve() : redis.client.once('ready', () => resolve())));
+  });
+  afterAll(async () => redis.close());
+  limiterContract(() => redis.limiter);
+});
+
+const postgresUp = await tcpReachable(5432);
+describe.skipIf(skipUnless(postgresUp))('PostgreSQL limiter', () => {
+  const database = `otpgate_limits_${randomBytes(4).toString('hex')}`;
+  let admin: pg.Pool;
+  let pool: pg.Pool;
+  let limiter: RateLimiter;
+  beforeAll(async () => {
+    admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    limiter = await createPostgresLimiter(pool);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin?.end();
+  });
+  limiterContract(() => limiter);
+});
