@@ -29,12 +29,30 @@ async function call(url: string, key: string, method: string, path: string, body
   return { status: response.status, json: await response.json() };
 }
 
+const OPEN: { limit: number; window_seconds: number } = { limit: 10_000_000, window_seconds: 1 };
+
+/**
+ * Service settings for load: the abuse controls (velocity limits, the SMS-pumping guard) are
+ * opened wide through the API, as an operator would for a load test — otherwise they would
+ * rightly refuse thousands of sends a second to one prefix. Shared with the fault suites.
+ */
+export const LOAD_TEST_SETTINGS = {
+  max_check_attempts: 20,
+  resend_cooldown_seconds: 0,
+  max_sends: 20,
+  velocity_limits: Object.fromEntries(
+    ['sends_per_phone', 'sends_per_client_ip', 'sends_per_prefix', 'sends_per_service', 'checks_per_phone', 'checks_per_client_ip',
+      'checks_per_service', 'requests_per_source_ip'].map((budget) => [budget, OPEN]),
+  ),
+  pumping_guard: { mode: 'off' },
+};
+
 /**
  * A service with generous per-verification limits (20 checks, so the wrong-code pool lasts),
  * and a key for it.
  */
 export async function createService(url: string, adminKey: string, name: string): Promise<{ id: string; key: string }> {
-  const created = await call(url, adminKey, 'POST', '/v1/services', { name, max_check_attempts: 20, resend_cooldown_seconds: 0, max_sends: 20 });
+  const created = await call(url, adminKey, 'POST', '/v1/services', { name, ...LOAD_TEST_SETTINGS });
   if (created.status !== 201) throw new Error(`creating a service failed: ${JSON.stringify(created.json)}`);
   const key = await call(url, adminKey, 'POST', `/v1/services/${created.json.id}/keys`);
   if (key.status !== 201) throw new Error(`creating a key failed: ${JSON.stringify(key.json)}`);

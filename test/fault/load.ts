@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { LOAD_TEST_SETTINGS } from '../../bench/lib/otpgate-client.js';
 
 /** Minimal JSON-over-HTTP client for fault tests: new connection per call, never throws on status. */
 export function post(port: number, path: string, key: string, body: unknown): Promise<{ status: number; json: any }> {
@@ -76,7 +77,7 @@ export function startLoad(port: number, key: string, concurrency: number, firstN
 }
 
 export async function createServiceAndKey(port: number, adminKey: string): Promise<string> {
-  const service = await post(port, '/v1/services', adminKey, { name: 'Fault', max_check_attempts: 5 });
+  const service = await post(port, '/v1/services', adminKey, { name: 'Fault', ...LOAD_TEST_SETTINGS, max_check_attempts: 5 });
   if (service.status !== 201) throw new Error(`service: ${JSON.stringify(service.json)}`);
   const key = await post(port, `/v1/services/${service.json.id}/keys`, adminKey, {});
   if (key.status !== 201) throw new Error(`key: ${JSON.stringify(key.json)}`);
