@@ -16,8 +16,10 @@ export async function createPostgresLimiter(pool: Pool): Promise<FlexibleLimiter
     points bigint NOT NULL DEFAULT 0,
     expire bigint
   )`).catch((error: { code?: string }) => {
-    // Two instances creating the table at once: the loser sees a duplicate type; the table exists.
-    if (error.code !== '23505') throw error;
+    // Two instances creating the table at once: CREATE … IF NOT EXISTS is not atomic in
+    // PostgreSQL, so the loser sees a duplicate row in pg_type (23505), a duplicate table
+    // (42P07) or a duplicate type (42710). In each case the table exists.
+    if (!['23505', '42P07', '42710'].includes(error.code ?? '')) throw error;
   });
   return new FlexibleLimiter(
     (duration, points) =>
