@@ -102,6 +102,17 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     const rotated = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.json().id}/rotate-secret`, headers: a.auth });
     const rotatedSecret = (rotated.json().secret as string).slice('whsec_'.length);
 
+    // Twilio-style Basic credentials (an account token and an API key secret) are keys too: hashed only (H3).
+    const basicSecrets: string[] = [];
+    for (const type of ['account', 'api_key']) {
+      const issued = await h.app.inject({
+        method: 'POST', url: `/v1/services/${a.id}/basic-credentials`,
+        headers: { authorization: `Bearer ${h.adminKey}` }, payload: { type },
+      });
+      expect(issued.statusCode).toBe(201);
+      basicSecrets.push(issued.json<{ secret: string }>().secret);
+    }
+
     // Read every cell of every table, as an attacker with a copy of the database would.
     const db = new Database(join(dir, 'otpgate.db'), { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
@@ -121,6 +132,7 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     expect(everything).not.toContain(h.adminKey);
     expect(everything).not.toContain('Mallory');
     expect(everything).not.toContain('is your Acme');
+    for (const secret of basicSecrets) expect(everything).not.toContain(secret);
     for (const secret of [webhookSecret, rotatedSecret]) {
       expect(everything).not.toContain(secret);
       expect(everything).not.toContain(Buffer.from(secret, 'base64').toString('hex'));
