@@ -36,6 +36,21 @@ export interface OutboxWorkerOptions {
   outageBackoffMaxMs?: number;
 }
 
+/** Memoises reads by key for the messages of one claimed batch (a failed read is shared too: the batch retries together). */
+type BatchMemo = <T>(key: string, load: () => Promise<T>) => Promise<T>;
+
+function batchMemo(): BatchMemo {
+  const reads = new Map<string, Promise<unknown>>();
+  return <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let read = reads.get(key) as Promise<T> | undefined;
+    if (!read) {
+      read = load();
+      reads.set(key, read);
+    }
+    return read;
+  };
+}
+
 export interface OutboxWorkerDeps {
   store: Store;
   vault: CodeVault;
@@ -91,12 +106,15 @@ export class OutboxWorker extends PolledWorker {
     for (;;) {
       const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);
       if (batch.length === 0) return;
-      await Promise.all(batch.map((message) => this.#deliver(message)));
+      // One batch often holds many messages of one service: read its settings, route and
+      // template once per batch rather than once per message (fresh again next batch).
+      const shared = batchMemo();
+      await Promise.all(batch.map((message) => this.#deliver(message, shared)));
       if (batch.length < this.#options.batchSize) return;
     }
   }
 
-  async #deliver(message: MessageRecord): Promise<void> {
+  async #deliver(message: MessageRecord, shared: BatchMemo): Promise<void> {
     const { store, vault, router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
@@ -104,13 +122,15 @@ export class OutboxWorker extends PolledWorker {
       await this.#expire(message, verification);
       return;
     }
-    const service = await store.getService(message.serviceId);
+    const service = await shared(`service:${message.serviceId}`, () => store.getService(message.serviceId));
     if (!service) {
       await status.failed(message, null, 'service_deleted', null, false, now);
       return;
     }
     // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
-    const plan = verification.sandbox ? router.sandboxPlan() : await router.plan(service.id, verification.country);
+    const plan = verification.sandbox
+      ? router.sandboxPlan()
+      : await shared(`plan:${service.id}:${verification.country ?? ''}`, () => router.plan(service.id, verification.country));
     const code = vault.open(verification.id, verification.codeSealed);
     const input = {
       locale: verification.locale,
@@ -119,7 +139,7 @@ export class OutboxWorker extends PolledWorker {
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: verification.appHash ?? service.settings.android_app_hash,
     };
-    const template = await store.getTemplate(service.id, verification.locale);
+    const template = await shared(`template:${service.id}:${verification.locale}`, () => store.getTemplate(service.id, verification.locale));
     let rendered: RenderedSms;
     try {
       rendered = renderSms({ ...input, template });
