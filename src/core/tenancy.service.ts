@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord, ServiceSettings } from './model.js';
+import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { applySettings, newSettings } from './service-settings.js';
 import type { ServiceSettingsPatch } from './service-settings.js';

@@ -20,7 +20,6 @@ import { sqlSmsDelivery } from '../sms.sql-store.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
-import type { Row } from '../rows.js';
 import { PostgresEventStore } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
