@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-summary.ts <file.cpuprofile>`: where the time of a `--cpu-prof` profile
+ * `npx tsx bench/profile-summary.ts <file.cpuprofile> [top] [--skip=seconds]`: where the time of a `--cpu-prof` profile
  * went — self time per function and per package (node_modules/<pkg>, node: internals, our src).
  * `npm run bench -- --profile` writes profiles of the otpgate server to bench/results/profiles/.
  */
@@ -19,13 +19,22 @@ interface Profile {
   endTime: number;
 }
 
-const file = process.argv[2];
-if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
-const top = Number(process.argv[3] ?? 30);
+const args = process.argv.slice(2);
+// --skip=S leaves out the first S seconds (module loading, schema compilation, warm-up), so the
+// summary shows the steady state that the measured window saw.
+const skipUs = Number(args.find((a) => a.startsWith('--skip='))?.slice('--skip='.length) ?? 0) * 1e6;
+const [file, topArg] = args.filter((a) => !a.startsWith('--'));
+if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top] [--skip=seconds]');
+const top = Number(topArg ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let elapsedUs = 0;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  elapsedUs += delta;
+  if (elapsedUs >= skipUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function pkg(url: string): string {
