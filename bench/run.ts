@@ -101,7 +101,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
     const empty = growthOf?.get(scenario);
     if (empty !== undefined) row.ratioToEmpty = m.rps / empty;
     rows.push(row);
-    log(`  ${t.store.padEnd(18)} ${scenario.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms` +
+    log(`  ${t.store.padEnd(18)} ${scenario.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${Math.round(m.cpuUsPerRequest)} µs/req` +
       `${row.halfPeakP99Ms === undefined ? '' : `  p99 at ½ peak ${row.halfPeakP99Ms} ms`}  RSS ${Math.round(m.peakRssBytes / 1048576)} MB` +
       `${m.failures ? `  FAILED ${m.failures}` : ''}`);
   };
@@ -168,7 +168,7 @@ async function ceiling(): Promise<number> {
   try {
     const m = await measure(server, { url: server.url, requests: [{ method: 'GET', path: '/' }], settings });
     rows.push({ store: 'ceiling', scenario: 'fastify hello world', m, ratioToCeiling: 1 });
-    log(`  ${'ceiling'.padEnd(18)} ${'hello world'.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms`);
+    log(`  ${'ceiling'.padEnd(18)} ${'hello world'.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${Math.round(m.cpuUsPerRequest)} µs/req`);
     return m.rps;
   } finally {
     await server.stop();
@@ -265,6 +265,9 @@ async function main(): Promise<void> {
   const ceilingAfter = quick ? ceilingBefore : await ceiling();
   const ceilingRps = (ceilingBefore + ceilingAfter) / 2;
   for (const row of rows) if (row.store !== 'ceiling') row.ratioToCeiling = row.m.rps / ceilingRps;
+  const ceilingRows = rows.filter((r) => r.store === 'ceiling');
+  const ceilingCpuUs = ceilingRows.reduce((sum, r) => sum + r.m.cpuUsPerRequest, 0) / ceilingRows.length;
+  if (ceilingCpuUs > 0) for (const row of rows) row.cpuToCeiling = row.m.cpuUsPerRequest / ceilingCpuUs;
 
   const report: Report = {
     startedAt,

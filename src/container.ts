@@ -145,7 +145,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const abuseEvents = createAbuseEvents(logger, metrics.registry);
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
-  const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database);
+  const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database, (store as SqliteStore).groupCommit);
   const redis = config.redisUrl === null || overrides.limiter
     ? null
     : createRedisLimiter({

@@ -21,6 +21,11 @@ export interface Measurement {
   p50Ms: number;
   p99Ms: number;
   peakRssBytes: number;
+  /**
+   * The server's own CPU time per answered request over the measured window (µs), from /proc:
+   * far steadier than req/s on a shared machine, since other work slows it down less.
+   */
+  cpuUsPerRequest: number;
 }
 
 export interface Drive {
@@ -68,9 +73,11 @@ export async function measure(server: Proc, drive: Drive, options: { warmupAmoun
     await fire(drive, 0, options.warmupAmount);
   }
   const started = process.hrtime.bigint();
+  const cpuBefore = server.cpuMs();
   const { result, lastResponseAt } = await fire(drive, drive.settings.durationS, drive.amount);
   const seconds = drive.amount === undefined ? drive.settings.durationS : Number(lastResponseAt - started) / 1e9;
   const requests = result.requests.total;
+  const cpuMs = server.cpuMs() - cpuBefore;
   return {
     requests,
     failures: result.non2xx + result.errors + result.timeouts,
@@ -79,5 +86,6 @@ export async function measure(server: Proc, drive: Drive, options: { warmupAmoun
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     peakRssBytes: rss.stop(),
+    cpuUsPerRequest: requests > 0 ? (cpuMs * 1000) / requests : 0,
   };
 }

@@ -13,6 +13,8 @@ export interface Proc {
   tail(): string;
   /** Resident set size now, in bytes (Linux /proc; 0 elsewhere). */
   rss(): number;
+  /** CPU time the process has used so far (user + system, all threads), in ms (Linux /proc; 0 elsewhere). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startProcess(options: SpawnOptions): Promise<Proc> {
     child,
     tail: () => tail,
     rss: () => rssOf(pid),
+    cpuMs: () => cpuMsOf(pid),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -85,6 +88,20 @@ function rssOf(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ, fixed at 100 for userspace). */
+const TICKS_PER_S = 100;
+
+function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
   } catch {
     return 0;
   }

@@ -10,6 +10,8 @@ export interface Row {
   halfPeakP99Ms?: number;
   halfPeakRps?: number;
   ratioToCeiling: number;
+  /** Server CPU per request ÷ the ceiling's (how many hello worlds one request costs). */
+  cpuToCeiling?: number;
   /** Growth rows: rate with the seeded store ÷ the same scenario on an empty store. */
   ratioToEmpty?: number;
 }
@@ -28,14 +30,15 @@ const fmt = (n: number | undefined, digits = 1) => (n === undefined ? '–' : n.
 
 export function markdownTable(report: Report): string {
   const lines = [
-    '| store | scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | peak RSS MB | × ceiling | × empty | failed |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| store | scenario | req/s | p50 ms | p99 ms | p99 ms at ½ peak | peak RSS MB | × ceiling | × empty | CPU µs/req | CPU × ceiling | failed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of report.rows) {
     lines.push(
       `| ${r.store} | ${r.scenario} | ${Math.round(r.m.rps)} | ${fmt(r.m.p50Ms)} | ${fmt(r.m.p99Ms)} | ` +
         `${r.halfPeakP99Ms === undefined ? '–' : `${fmt(r.halfPeakP99Ms)} (${Math.round(r.halfPeakRps ?? 0)}/s)`} | ` +
-        `${fmt(r.m.peakRssBytes / 1048576, 0)} | ${fmt(r.ratioToCeiling, 2)} | ${fmt(r.ratioToEmpty, 2)} | ${r.m.failures} |`,
+        `${fmt(r.m.peakRssBytes / 1048576, 0)} | ${fmt(r.ratioToCeiling, 2)} | ${fmt(r.ratioToEmpty, 2)} | ` +
+        `${fmt(r.m.cpuUsPerRequest, 0)} | ${fmt(r.cpuToCeiling, 1)} | ${r.m.failures} |`,
     );
   }
   return lines.join('\n');

@@ -8,6 +8,7 @@ import { createPostgresLimiter } from '../../src/limits/postgres.limiter.js';
 import { createRedisLimiter } from '../../src/limits/redis.limiter.js';
 import type { RedisLimiter } from '../../src/limits/redis.limiter.js';
 import { createSqliteLimiter } from '../../src/limits/sqlite.limiter.js';
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { POSTGRES_URL, REDIS_URL, skipUnless, tcpReachable } from '../helpers/services.js';
 import { limiterContract } from './limiter.contract.js';
@@ -21,6 +22,14 @@ describe('SQLite limiter (the store\'s own file)', () => {
   const db = new Database(':memory:');
   for (const m of SQLITE_MIGRATIONS) db.exec(m.sql);
   const limiter = createSqliteLimiter(db);
+  afterAll(() => db.close());
+  limiterContract(() => limiter);
+});
+
+describe('SQLite limiter sharing the store\'s group commit', () => {
+  const db = new Database(':memory:');
+  for (const m of SQLITE_MIGRATIONS) db.exec(m.sql);
+  const limiter = createSqliteLimiter(db, new GroupCommit(db));
   afterAll(() => db.close());
   limiterContract(() => limiter);
 });

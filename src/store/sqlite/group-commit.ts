@@ -61,6 +61,15 @@ export class GroupCommit {
     return (this.#batch ? this.#batch.then(() => result) : Promise.resolve(result)) as Promise<Awaited<T>>;
   }
 
+  /**
+   * Joins the current batch (opening one if none is open) for a statement that the caller runs
+   * itself, synchronously, right after; resolves when that batch has committed. For code that
+   * cannot be routed through `write` (a library running its own statements).
+   */
+  join(): Promise<void> {
+    return this.#open();
+  }
+
   /** Commits the open batch now (before close, or before work that must not share it). */
   flush(): Promise<void> {
     return this.#batch ?? Promise.resolve();

@@ -145,6 +145,11 @@ export class SqliteStore extends SqliteEventStore implements Store {
     return this.#db;
   }
 
+  /** The group commit of this connection, so the rate limiter's upserts share its batches. */
+  get groupCommit(): GroupCommit {
+    return this.#group;
+  }
+
   async ping(): Promise<void> {
     this.#stmt('SELECT 1').get();
   }
