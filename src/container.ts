@@ -109,7 +109,10 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     : config.sms;
   const eventFactory = new EventFactory(clock, random);
   // Late-bound: the services that write events nudge the webhook worker, which needs them first.
-  const onEventsWritten = () => webhookWorker.notify();
+  // Woken only when an event write queued a delivery: with no endpoint, an event costs no claim.
+  const onEventsWritten = () => {
+    if (store.takeQueuedDeliveries()) webhookWorker.notify();
+  };
   const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
   // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
   let receipts: ReceiptService | null = null;
@@ -176,7 +179,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     rateLimits,
   });
   const events = new EventService({ store, events: eventFactory, onEventsWritten });
-  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: onEventsWritten });
+  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: () => webhookWorker.notify() });
   const webhookWorker = new WebhookWorker(
     { store, webhooks, clock, random, logger, metrics },
     { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },

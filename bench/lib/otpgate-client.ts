@@ -45,6 +45,8 @@ export const LOAD_TEST_SETTINGS = {
       'checks_per_service', 'requests_per_source_ip'].map((budget) => [budget, OPEN]),
   ),
   pumping_guard: { mode: 'off' },
+  // The default 10,000 SMS a day would refuse a full run's starts half-way.
+  daily_message_cap: null,
 };
 
 /**

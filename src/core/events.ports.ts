@@ -91,6 +91,12 @@ export interface EventStore {
    * fanning each out to its service's matching endpoints in the same transaction.
    */
   appendEvents(events: EventRecord[]): Promise<void>;
+  /**
+   * True when event writes of this process queued webhook deliveries since the last call (then
+   * resets). A hint only, to wake the webhook worker when there is something to send rather than
+   * after every event; the worker's polling covers everything else (other instances, retries).
+   */
+  takeQueuedDeliveries(): boolean;
   getEvent(serviceId: string, id: string): Promise<EventRecord | null>;
   /**
    * Lists a service's events. With `after`, oldest first in commit order: an event that

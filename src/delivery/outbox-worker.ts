@@ -159,14 +159,14 @@ export class OutboxWorker extends PolledWorker {
       from: plan.from,
       callbackUrl: null,
     };
-    const baseLog = logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to) });
+    // Child loggers and the "no provider" error are made only when something goes wrong: on the
+    // common path (first try succeeds) they were measurable per-send garbage.
+    let parentLog: Logger | undefined;
+    const baseLog = () => (parentLog ??= logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to) }));
 
     // Failover (rule R2): each provider of the route gets `providerTries` tries; a retryable
     // failure or time-out moves on to the next one, a provider whose circuit is open is skipped.
-    let last: { provider: string | null; failure: SmsSendError } = {
-      provider: null,
-      failure: new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true),
-    };
+    let last: { provider: string | null; failure: SmsSendError | null } = { provider: null, failure: null };
     // The lease must outlast the round, or another worker would take the message over mid-round
     // and send it twice: after the first try, a try that could end past the lease waits for the
     // next round instead.
@@ -174,15 +174,15 @@ export class OutboxWorker extends PolledWorker {
     let tries = 0;
     rounds: for (const candidate of plan.candidates) {
       const name = candidate.definition.name;
-      const log = baseLog.child({ provider: name });
+      const log = () => baseLog().child({ provider: name });
       for (let attempt = 1; attempt <= this.#options.providerTries; attempt++) {
         if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
-          last = { provider: last.provider, failure: new SmsSendError(last.failure.code, 'no time left in this lease for another try', true) };
+          last = { provider: last.provider, failure: new SmsSendError(last.failure?.code ?? 'no_provider', 'no time left in this lease for another try', true) };
           break rounds;
         }
         if (!breakers.allow(candidate.key)) {
           metrics.sendFinished(name, 'circuit_open');
-          log.warn('provider skipped: circuit open');
+          log().warn('provider skipped: circuit open');
           break;
         }
         if (clock.now() >= verification.expiresAt) {
@@ -202,28 +202,29 @@ export class OutboxWorker extends PolledWorker {
           last = { provider: name, failure };
           if (!failure.retryable) {
             // The vendor refused this message itself (bad number, blocked content): no other try helps.
-            log.error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
+            log().error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
             await this.#fail(message, verification, name, failure.code);
             return;
           }
           breakers.failure(candidate.key);
           metrics.sendFinished(name, 'retry');
-          log.warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
+          log().warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
         }
       }
       metrics.sendFinished(name, 'failover');
     }
 
+    const failure = last.failure ?? new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true);
     const rounds = message.attempts + 1;
     const delay = this.#backoff(rounds);
     const retryAt = clock.now() + delay;
     if (rounds < this.#options.maxAttempts && retryAt < verification.expiresAt) {
-      await status.retry(message, last.provider, last.failure.code, retryAt, clock.now());
-      baseLog.warn({ error_code: last.failure.code, rounds, retry_in_ms: delay }, 'every provider failed; will retry');
+      await status.retry(message, last.provider, failure.code, retryAt, clock.now());
+      baseLog().warn({ error_code: failure.code, rounds, retry_in_ms: delay }, 'every provider failed; will retry');
       return;
     }
-    baseLog.error({ error_code: last.failure.code, rounds }, 'sms send failed for good');
-    await this.#fail(message, verification, last.provider, last.failure.code);
+    baseLog().error({ error_code: failure.code, rounds }, 'sms send failed for good');
+    await this.#fail(message, verification, last.provider, failure.code);
   }
 
   async #expire(message: MessageRecord, verification: VerificationRecord | null): Promise<void> {

@@ -33,11 +33,25 @@ export type EventQueries = Pick<
   | 'nextDeliveryDueAt'
 >;
 
+/**
+ * How a catch-up (`?after=`) is ordered so that a later commit never sorts before what a
+ * consumer already read:
+ * - `seq`: SQLite. seq is drawn under the single write lock, so it follows commit order.
+ * - `transaction`: PostgreSQL. Sequence numbers are drawn in parallel and can commit out of
+ *   order, so events are ordered by the id of the transaction that wrote them (`tx`, then seq)
+ *   and only events of transactions older than every transaction still running are listed
+ *   (`pg_snapshot_xmin`): those are final, and nothing can ever commit before them. An event
+ *   is listed once every transaction that started before it has finished.
+ */
+export type CatchUpOrder = 'seq' | 'transaction';
+
 class SqlEventQueries implements EventQueries {
   readonly #sql: SqlExecutor;
+  readonly #catchUp: CatchUpOrder;
 
-  constructor(executor: SqlExecutor) {
+  constructor(executor: SqlExecutor, catchUp: CatchUpOrder) {
     this.#sql = executor;
+    this.#catchUp = catchUp;
   }
 
   async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
@@ -48,20 +62,27 @@ class SqlEventQueries implements EventQueries {
   async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
     const where = ['service_id = ?'];
     const params: unknown[] = [serviceId];
+    const byTransaction = options.after !== undefined && this.#catchUp === 'transaction';
     const anchorId = options.after ?? options.before ?? null;
     if (anchorId !== null) {
-      const anchor = await this.#sql.get('SELECT seq FROM events WHERE id = ? AND service_id = ?', [anchorId, serviceId]);
+      const columns = byTransaction ? 'seq, tx::text AS tx' : 'seq';
+      const anchor = await this.#sql.get(`SELECT ${columns} FROM events WHERE id = ? AND service_id = ?`, [anchorId, serviceId]);
       if (!anchor) return null;
-      where.push(options.after ? 'seq > ?' : 'seq < ?');
-      params.push(anchor.seq);
+      if (byTransaction) {
+        where.push('(tx, seq) > (?::xid8, ?)', 'tx < pg_snapshot_xmin(pg_current_snapshot())');
+        params.push(anchor.tx, anchor.seq);
+      } else {
+        where.push(options.after ? 'seq > ?' : 'seq < ?');
+        params.push(anchor.seq);
+      }
     }
     if (options.type !== undefined) {
       where.push('type = ?');
       params.push(options.type);
     }
     params.push(options.limit);
-    const order = options.after ? 'ASC' : 'DESC';
-    return (await this.#sql.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`, params)).map(toEvent);
+    const order = byTransaction ? 'tx ASC, seq ASC' : options.after ? 'seq ASC' : 'seq DESC';
+    return (await this.#sql.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params)).map(toEvent);
   }
 
   async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
@@ -138,8 +159,8 @@ class SqlEventQueries implements EventQueries {
 }
 
 /** The shared statements as plain bound functions, for a store to copy onto itself (`Object.assign`). */
-export function sqlEventQueries(executor: SqlExecutor): EventQueries {
-  const q = new SqlEventQueries(executor);
+export function sqlEventQueries(executor: SqlExecutor, catchUp: CatchUpOrder): EventQueries {
+  const q = new SqlEventQueries(executor, catchUp);
   return {
     getEvent: (...args) => q.getEvent(...args),
     listEvents: (...args) => q.listEvents(...args),

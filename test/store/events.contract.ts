@@ -79,6 +79,19 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       expect((await events()).filter((e) => e.type === 'verification.approved')).toHaveLength(1);
     });
 
+    it('says when event writes queued deliveries (the hint that wakes the webhook worker)', async () => {
+      store.takeQueuedDeliveries();
+      await store.appendEvents([factory.create(serviceId, 'quota.warning', { n: 1 })]);
+      expect(store.takeQueuedDeliveries()).toBe(false); // no endpoint: nothing to wake for
+      await store.createWebhookEndpoint(endpoint({ eventTypes: ['verification.approved'] }));
+      await store.appendEvents([factory.create(serviceId, 'quota.warning', { n: 2 })]);
+      expect(store.takeQueuedDeliveries()).toBe(false); // no endpoint wants this type
+      await store.createWebhookEndpoint(endpoint());
+      await store.appendEvents([factory.create(serviceId, 'quota.warning', { n: 3 })]);
+      expect(store.takeQueuedDeliveries()).toBe(true);
+      expect(store.takeQueuedDeliveries()).toBe(false); // taken
+    });
+
     it('lists newest first and catches up oldest first in commit order, per service', async () => {
       const written = Array.from({ length: 5 }, (_, i) => factory.create(serviceId, 'quota.warning', { n: i }));
       for (const e of written) await store.appendEvents([e]);

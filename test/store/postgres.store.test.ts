@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventFactory } from '../../src/core/events.js';
+import { cryptoRandom } from '../../src/core/random.js';
 import type { Store } from '../../src/core/ports.js';
 import { PostgresStore } from '../../src/store/postgres/postgres.store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
@@ -8,6 +11,7 @@ import { skipUnless, tcpReachable } from '../helpers/services.js';
 import { eventStoreContract } from './events.contract.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
+import { FakeClock, recordFactory, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 
 const skip = skipUnless(await tcpReachable(5432));
@@ -40,3 +44,47 @@ const open = async (vault: CodeVault): Promise<StoreFixture> => {
 
 storeContract('PostgreSQL', open, skip);
 eventStoreContract('PostgreSQL', open, skip);
+
+/**
+ * Event writers no longer serialize (no per-service lock), so sequence numbers can commit out
+ * of order; a catch-up must still never list a later commit before an event it has not shown
+ * yet. Here transaction A writes an event and stays open while B writes one and commits: B's
+ * event must be withheld until A ends, and then come after A's.
+ */
+describe.skipIf(skip)('PostgreSQL events: catch-up in commit order without a lock', () => {
+  it('withholds events of transactions that started after one still running', async () => {
+    const url = await db.schemaUrl(`t_${randomBytes(5).toString('hex')}`);
+    const store = new PostgresStore({ connectionString: url, vault: testVault(), poolMax: 5 });
+    const a = new pg.Client({ connectionString: url });
+    const b = new pg.Client({ connectionString: url });
+    try {
+      await store.migrate();
+      const clock = new FakeClock();
+      const service = recordFactory(clock).service();
+      await store.createService(service);
+      const factory = new EventFactory(clock, cryptoRandom);
+      const first = factory.create(service.id, 'quota.warning', { n: 0 });
+      await store.appendEvents([first]);
+      await Promise.all([a.connect(), b.connect()]);
+      const insert = (client: pg.Client, n: number) => {
+        const e = factory.create(service.id, 'quota.warning', { n });
+        return client.query('INSERT INTO events (id, service_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [e.id, e.serviceId, e.type, JSON.stringify(e.data), e.createdAt]);
+      };
+      const caughtUp = async () => (await store.listEvents(service.id, { limit: 10, after: first.id }))!.map((e) => e.data.n);
+
+      await a.query('BEGIN');
+      await insert(a, 1); // A draws its seq first and stays open
+      await b.query('BEGIN');
+      await insert(b, 2);
+      await b.query('COMMIT'); // B commits first, with the larger seq
+      expect(await caughtUp()).toEqual([]); // B's event must not be listed before A's is decided
+      await a.query('COMMIT');
+      expect(await caughtUp()).toEqual([1, 2]);
+      // Newest first (browsing) is unaffected.
+      expect((await store.listEvents(service.id, { limit: 10 }))!.map((e) => e.data.n)).toEqual([2, 1, 0]);
+    } finally {
+      await Promise.all([a.end().catch(() => {}), b.end().catch(() => {})]);
+      await store.close();
+    }
+  });
+});

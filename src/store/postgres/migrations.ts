@@ -239,4 +239,16 @@ CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
 CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
 `,
   },
+  {
+    version: 80,
+    name: 'events ordered by transaction',
+    sql: `
+-- The writing transaction of each event. A catch-up (?after=) lists events by (tx, seq) and
+-- only those of transactions older than the oldest one still running, so event writers no
+-- longer serialize on a per-service advisory lock (migration 70). Rows already there get this
+-- migration's transaction; they are all committed, so seq keeps ordering them.
+ALTER TABLE events ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_service_tx ON events(service_id, tx, seq);
+`,
+  },
 ];

@@ -15,9 +15,6 @@ import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
 import { toVerification } from '../rows.js';
 import type { PgDatabase, Queryable } from './postgres.pool.js';
 
-/** Advisory-lock class of the per-service event order ("evts"). */
-const EVENT_ORDER_LOCK = 0x65767473;
-
 /**
  * The event and webhook tables on PostgreSQL: the base of PostgresStore, which calls
  * `insertEvents` inside the transaction of each state change that has events.
@@ -25,21 +22,19 @@ const EVENT_ORDER_LOCK = 0x65767473;
 export abstract class PostgresEventStore implements Omit<EventStore & WebhookStore, keyof EventQueries> {
   readonly #db: PgDatabase;
 
+  #deliveriesQueued = false;
+
   protected constructor(db: PgDatabase) {
     this.#db = db;
   }
 
   /**
    * Writes events and one delivery per matching enabled endpoint, inside the caller's
-   * transaction. A sequence alone hands out numbers in draw order, not commit order: a
-   * transaction that drew 11 can commit before one that drew 10, and a consumer that read 11
-   * would then never see 10. The per-service advisory lock, held until commit, makes each
-   * service's events draw and commit one transaction at a time, so seq follows commit order.
+   * transaction. No lock: each event row records its transaction (`tx`, by default), and a
+   * catch-up lists by transaction and only below the oldest running one (see CatchUpOrder in
+   * events.sql-store.ts), so concurrent writers of one service no longer wait for each other.
    */
   protected async insertEvents(events: EventRecord[], client: Queryable): Promise<void> {
-    for (const serviceId of [...new Set(events.map((e) => e.serviceId))].sort()) {
-      await this.#db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [EVENT_ORDER_LOCK, serviceId], client);
-    }
     for (const event of events) {
       await this.#db.query('INSERT INTO events (id, service_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [
         event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
@@ -49,7 +44,9 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
         [event.serviceId],
         client,
       );
-      for (const endpoint of rows.filter((r) => r.event_types.length === 0 || r.event_types.includes(event.type))) {
+      const matching = rows.filter((r) => r.event_types.length === 0 || r.event_types.includes(event.type));
+      if (matching.length > 0) this.#deliveriesQueued = true;
+      for (const endpoint of matching) {
         await this.#db.query(
           `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
            VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)`,
@@ -59,6 +56,12 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
         );
       }
     }
+  }
+
+  takeQueuedDeliveries(): boolean {
+    const queued = this.#deliveriesQueued;
+    this.#deliveriesQueued = false;
+    return queued;
   }
 
   async appendEvents(events: EventRecord[]): Promise<void> {

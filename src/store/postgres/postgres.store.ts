@@ -63,7 +63,7 @@ export class PostgresStore extends PostgresEventStore implements Store {
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
     // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
-    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor, 'transaction'), sqlSmsDelivery(executor));
   }
 
   /** The connection pool, shared with the PostgreSQL rate limiter. */

@@ -25,6 +25,8 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
   readonly #db: SqliteDb;
   readonly #statements = new Map<string, Statement>();
 
+  #deliveriesQueued = false;
+
   protected constructor(db: SqliteDb) {
     this.#db = db;
   }
@@ -53,6 +55,7 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
           const types = JSON.parse(row.event_types as string) as string[];
           return types.length === 0 || types.includes(event.type);
         });
+      if (endpoints.length > 0) this.#deliveriesQueued = true;
       for (const endpoint of endpoints) {
         this.#stmt(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
           VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`).run(
@@ -60,6 +63,12 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
           newId('whd', systemClock, cryptoRandom), event.id, endpoint.id, event.serviceId, event.createdAt, event.createdAt, event.createdAt);
       }
     }
+  }
+
+  takeQueuedDeliveries(): boolean {
+    const queued = this.#deliveriesQueued;
+    this.#deliveriesQueued = false;
+    return queued;
   }
 
   async appendEvents(events: EventRecord[]): Promise<void> {

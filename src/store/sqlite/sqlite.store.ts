@@ -104,7 +104,7 @@ export class SqliteStore extends SqliteEventStore implements Store {
     };
     // The attempts log and rate limits: dialect-neutral SQL shared by both stores.
     // sqlSmsDelivery: per-service SMS settings and templates (store/sms.sql-store.ts).
-    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor), sqlSmsDelivery(executor));
+    Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor, 'seq'), sqlSmsDelivery(executor));
     // The serving connection never checkpoints; a worker thread does (see checkpointer.ts).
     this.#checkpointer = options.path === ':memory:' ? null : new Checkpointer(options.path);
     if (this.#checkpointer) db.pragma('wal_autocheckpoint = 0');
