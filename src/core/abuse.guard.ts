@@ -71,12 +71,13 @@ export class AbuseGuard {
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
-      const limits = s.velocity_limits;
-      await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
-      await this.#take(service.id, 'sends_per_client_ip', origin.clientIp, limits);
-      await this.#take(service.id, 'sends_per_phone', phone.e164, limits);
-      if (!safe) await this.#take(service.id, 'sends_per_prefix', prefix, limits);
-      await this.#take(service.id, 'sends_per_service', '', limits);
+      await this.#take(service.id, s.velocity_limits, [
+        ['requests_per_source_ip', origin.sourceIp],
+        ['sends_per_client_ip', origin.clientIp],
+        ['sends_per_phone', phone.e164],
+        ['sends_per_prefix', safe ? undefined : prefix],
+        ['sends_per_service', ''],
+      ]);
       await this.#takeQuota(service, phone);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.recordSend(service.id, prefix, s.pumping_guard));
     });
@@ -94,10 +95,11 @@ export class AbuseGuard {
   /** Limits that apply before the verification is even looked up (so probing is bounded too). */
   async beforeCheckLookup(service: ServiceRecord, origin: RequestOrigin): Promise<void> {
     await this.#failClosed('check', async () => {
-      const limits = service.settings.velocity_limits;
-      await this.#take(service.id, 'requests_per_source_ip', origin.sourceIp, limits);
-      await this.#take(service.id, 'checks_per_client_ip', origin.clientIp, limits);
-      await this.#take(service.id, 'checks_per_service', '', limits);
+      await this.#take(service.id, service.settings.velocity_limits, [
+        ['requests_per_source_ip', origin.sourceIp],
+        ['checks_per_client_ip', origin.clientIp],
+        ['checks_per_service', ''],
+      ]);
     });
   }
 
@@ -113,7 +115,7 @@ export class AbuseGuard {
   async reserveFailedCheck(service: ServiceRecord, to: string): Promise<CheckReservation> {
     return this.#failClosed('check', async () => {
       const { limiter, clock } = this.#deps;
-      await this.#take(service.id, 'checks_per_phone', to, service.settings.velocity_limits);
+      await this.#take(service.id, service.settings.velocity_limits, [['checks_per_phone', to]]);
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
       const series = `${service.id}:${this.#pseudonym(to)}`;
@@ -163,19 +165,27 @@ export class AbuseGuard {
     }
   }
 
-  async #take(serviceId: string, name: keyof RateLimitSettings, partition: string | undefined, limits: RateLimitSettings): Promise<void> {
-    if (partition === undefined) return;
-    const budget: Budget = limits[name];
-    const windowMs = budget.window_seconds * 1000;
+  /**
+   * Counts the request against each budget that has a partition (in this order, all in one
+   * limiter call) and throws the first refusal. Budgets after a refused one are not counted.
+   */
+  async #take(serviceId: string, limits: RateLimitSettings, budgets: Array<[keyof RateLimitSettings, string | undefined]>): Promise<void> {
     const now = this.#deps.clock.now();
-    // Windows are aligned to the clock (the key names the window), so they move with the
-    // core's clock and every instance agrees on where a window starts.
-    const index = Math.floor(now / windowMs);
-    // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
-    const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
-    const key = `rl:${name}:${serviceId}:${id}:${index}`;
-    const decision = await this.#deps.limiter.consume(key, budget.limit, windowMs);
-    if (decision.allowed) return;
+    const taken = budgets.flatMap(([name, partition]) => {
+      if (partition === undefined) return [];
+      const budget: Budget = limits[name];
+      const windowMs = budget.window_seconds * 1000;
+      // Windows are aligned to the clock (the key names the window), so they move with the
+      // core's clock and every instance agrees on where a window starts.
+      const index = Math.floor(now / windowMs);
+      // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
+      const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
+      return [{ name, budget, index, windowMs, key: `rl:${name}:${serviceId}:${id}:${index}` }];
+    });
+    const decisions = await this.#deps.limiter.consumeAll(taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })));
+    const refused = decisions.findIndex((d) => !d.allowed);
+    if (refused < 0) return;
+    const { name, budget, index, windowMs } = taken[refused]!;
     const resetSeconds = Math.max(1, Math.ceil(((index + 1) * windowMs - now) / 1000));
     this.#deps.events.refused(serviceId, name, { limit: budget.limit, window_seconds: budget.window_seconds });
     throw rateLimited(name, { policy: name, limit: budget.limit, windowSeconds: budget.window_seconds, remaining: 0, resetSeconds });

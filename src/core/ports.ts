@@ -379,6 +379,23 @@ export interface RateLimiter {
   count(key: string, windowMs: number): Promise<number>;
   /** Forgets the key. */
   reset(key: string, windowMs: number): Promise<void>;
+  /**
+   * Consumes each item in order and stops at the first refusal: answers the decisions up to and
+   * including the refused one; the items after it are left uncounted. Same end state as
+   * `consume` one by one, in one round trip where the backend allows (a request's budgets).
+   */
+  consumeAll(items: readonly ConsumeItem[]): Promise<RateLimitDecision[]>;
+  /** `count` of several keys of one window, in their order; one round trip where the backend allows. */
+  countMany(keys: readonly string[], windowMs: number): Promise<number[]>;
+}
+
+/** One counter of a `consumeAll`. */
+export interface ConsumeItem {
+  key: string;
+  limit: number;
+  windowMs: number;
+  /** Default 1. */
+  cost?: number;
 }
 
 /** A destination prefix that the SMS-pumping guard blocked (or, in monitor mode, would have). */

@@ -45,7 +45,7 @@ export class SlidingWindow {
   async counts(series: string, now: number, count = this.buckets, skip = 0): Promise<number[]> {
     const last = this.index(now) - skip;
     const indexes = Array.from({ length: count }, (_, i) => last - count + 1 + i);
-    return Promise.all(indexes.map((i) => this.limiter.count(this.#key(series, i), this.#ttlMs())));
+    return this.limiter.countMany(indexes.map((i) => this.#key(series, i)), this.#ttlMs());
   }
 
   async total(series: string, now: number, count = this.buckets, skip = 0): Promise<number> {

@@ -21,6 +21,8 @@ describe('Twilio-style buckets on the RateLimiter port', () => {
       refund: () => Promise.resolve(),
       count: () => Promise.resolve(0),
       reset: () => Promise.resolve(),
+      consumeAll: () => Promise.reject(new Error('Redis connection is not ready')),
+      countMany: () => Promise.reject(new Error('Redis connection is not ready')),
     };
     const error = await limiterBuckets(down).consumeBucket('k', 1, 60, 0).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);

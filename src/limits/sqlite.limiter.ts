@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { GroupCommit } from '../store/sqlite/group-commit.js';
 import { FlexibleLimiter } from './flexible.limiter.js';
+import type { BatchBackend, CounterRow } from './flexible.limiter.js';
 
 /** The table that migration 50 creates; the library's own layout (key, points, expire). */
 export const SQLITE_LIMITS_TABLE = 'limit_counters';
@@ -34,7 +35,39 @@ export function createSqliteLimiter(db: Database, group?: GroupCommit): Flexible
         duration,
         keyPrefix: 'otpgate',
       }),
+    sqliteBatch(db, group),
   );
+}
+
+/**
+ * A request's counters in one synchronous run of cached statements (the library's own upsert
+ * SQL), inside the current group-commit batch when there is one: no promise per counter.
+ */
+function sqliteBatch(db: Database, group: GroupCommit | undefined): BatchBackend {
+  // Prepared on first use: the table is made by the store's migrations, which may run later.
+  let upsert: Statement | undefined;
+  let select: Statement | undefined;
+  const upsertSql = `INSERT INTO ${SQLITE_LIMITS_TABLE} (key, points, expire) VALUES (?, ?, ?)
+    ON CONFLICT(key) DO UPDATE SET
+      points = CASE WHEN expire IS NULL OR expire > ? THEN points + excluded.points ELSE excluded.points END,
+      expire = CASE WHEN expire IS NULL OR expire > ? THEN expire ELSE excluded.expire END
+    RETURNING points, expire`;
+  const selectSql = `SELECT points FROM ${SQLITE_LIMITS_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`;
+  return {
+    async upsertMany(items) {
+      const now = Date.now();
+      upsert ??= db.prepare(upsertSql);
+      const run = () => items.map((i) => upsert!.get(i.key, i.cost, now + i.windowMs, now, now) as CounterRow);
+      if (!group) return db.transaction(run)();
+      group.join().catch(() => {});
+      return run();
+    },
+    async pointsOf(keys) {
+      const now = Date.now();
+      select ??= db.prepare(selectSql);
+      return keys.map((key) => (select!.get(key, now) as { points: number } | undefined)?.points ?? 0);
+    },
+  };
 }
 
 /**

@@ -72,6 +72,46 @@ export function limiterContract(getLimiter: () => RateLimiter): void {
     expect(decisions.map((d) => d.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
+  it('consumes a request\'s counters at once, in order, leaving those after a refusal uncounted', async () => {
+    const limiter = getLimiter();
+    const [a, b, c] = [key(), key(), key()];
+    await limiter.consume(b, 5, 60_000, 5); // b is full
+    const decisions = await limiter.consumeAll([
+      { key: a, limit: 3, windowMs: 60_000 },
+      { key: b, limit: 5, windowMs: 60_000 },
+      { key: c, limit: 3, windowMs: 30_000, cost: 2 },
+    ]);
+    expect(decisions.map((d) => [d.allowed, d.count])).toEqual([[true, 1], [false, 6]]);
+    expect(decisions[1]!.remaining).toBe(0);
+    expect(decisions[1]!.resetAfterMs).toBeGreaterThan(0);
+    expect(await limiter.countMany([a, b], 60_000)).toEqual([1, 6]);
+    expect(await limiter.count(c, 30_000)).toBe(0);
+    const passed = await limiter.consumeAll([
+      { key: a, limit: 3, windowMs: 60_000 },
+      { key: c, limit: 3, windowMs: 30_000, cost: 2 },
+    ]);
+    expect(passed.map((d) => [d.allowed, d.count])).toEqual([[true, 2], [true, 2]]);
+  });
+
+  it('lets exactly `limit` of 40 concurrent batches through a shared counter', async () => {
+    const limiter = getLimiter();
+    const shared = key();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => limiter.consumeAll([{ key: key(), limit: 100, windowMs: 60_000 }, { key: shared, limit: 10, windowMs: 60_000 }])),
+    );
+    expect(results.filter((r) => r.every((d) => d.allowed))).toHaveLength(10);
+    expect(await limiter.count(shared, 60_000)).toBe(40);
+  });
+
+  it('reads many counts at once, zero for keys it never saw', async () => {
+    const limiter = getLimiter();
+    const [a, b, c] = [key(), key(), key()];
+    await limiter.consume(a, 10, 60_000, 3);
+    await limiter.consume(c, 10, 60_000);
+    expect(await limiter.countMany([a, b, c], 60_000)).toEqual([3, 0, 1]);
+    expect(await limiter.countMany([], 60_000)).toEqual([]);
+  });
+
   it('refuses windows that are not whole seconds', async () => {
     await expect(getLimiter().consume(key(), 1, 1500)).rejects.toThrow(/whole seconds/);
   });
