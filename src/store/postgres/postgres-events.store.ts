@@ -7,9 +7,7 @@ import type {
   WebhookEndpointRecord,
   WebhookStore,
 } from '../../core/events.ports.js';
-import { newId } from '../../core/ids.js';
 import type { VerificationRecord } from '../../core/model.js';
-import { cryptoRandom, systemClock } from '../../core/random.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
 import { toVerification } from '../rows.js';
@@ -35,27 +33,15 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
    * events.sql-store.ts), so concurrent writers of one service no longer wait for each other.
    */
   protected async insertEvents(events: EventRecord[], client: Queryable): Promise<void> {
-    for (const event of events) {
-      await this.#db.query('INSERT INTO events (id, service_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [
-        event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
-      ], client);
-      const { rows } = await this.#db.query<{ id: string; event_types: string[] }>(
-        'SELECT id, event_types FROM webhook_endpoints WHERE service_id = $1 AND enabled',
-        [event.serviceId],
-        client,
-      );
-      const matching = rows.filter((r) => r.event_types.length === 0 || r.event_types.includes(event.type));
-      if (matching.length > 0) this.#deliveriesQueued = true;
-      for (const endpoint of matching) {
-        await this.#db.query(
-          `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)`,
-          // A row id only (never ordered on), so the real clock is fine even under a test's fake one.
-          [newId('whd', systemClock, cryptoRandom), event.id, endpoint.id, event.serviceId, event.createdAt],
-          client,
-        );
-      }
-    }
+    if (events.length === 0) return;
+    const fragment = eventsFragment(events, 1);
+    const { rows } = await this.#db.query<{ deliveries: number }>(`WITH ${fragment.sql} SELECT count(*)::int AS deliveries FROM deliveries`, fragment.params, client);
+    this.noteDeliveries(rows[0]?.deliveries ?? 0);
+  }
+
+  /** Records that a write queued deliveries (see takeQueuedDeliveries). */
+  protected noteDeliveries(count: number): void {
+    if (count > 0) this.#deliveriesQueued = true;
   }
 
   takeQueuedDeliveries(): boolean {
@@ -181,4 +167,35 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
 
 
 
+}
+
+/**
+ * Events and their fan-out as data-modifying CTEs (`events`, `deliveries`), so that writing them
+ * is one statement (one round trip) instead of an insert and an endpoint query per event; a
+ * caller can put its own CTEs in front and run the whole state change as one statement.
+ * Parameters are numbered from `first`. A delivery's id is derived from its event (time part)
+ * and endpoint, so no id has to be drawn before the matching endpoints are known.
+ */
+export function eventsFragment(events: EventRecord[], first: number): { sql: string; params: unknown[] } {
+  const p = (i: number) => `$${first + i}`;
+  return {
+    sql: `events AS (
+        INSERT INTO events (id, service_id, type, data, created_at)
+        SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::bigint[])
+        RETURNING id, service_id, type, created_at
+      ), deliveries AS (
+        INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
+        SELECT 'whd_' || substr(e.id, 5, 10) || left(md5(e.id || w.id), 16), e.id, w.id, e.service_id, 'pending', 0, e.created_at, e.created_at, e.created_at
+          FROM events e JOIN webhook_endpoints w ON w.service_id = e.service_id AND w.enabled
+         WHERE jsonb_array_length(w.event_types) = 0 OR w.event_types @> jsonb_build_array(e.type)
+        RETURNING 1
+      )`,
+    params: [
+      events.map((e) => e.id),
+      events.map((e) => e.serviceId),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.createdAt),
+    ],
+  };
 }

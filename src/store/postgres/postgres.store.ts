@@ -20,7 +20,7 @@ import { sqlSmsDelivery } from '../sms.sql-store.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
-import { PostgresEventStore } from './postgres-events.store.js';
+import { PostgresEventStore, eventsFragment } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -159,19 +159,28 @@ export class PostgresStore extends PostgresEventStore implements Store {
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
-    await this.#db.tx(async (client) => {
-      await this.#db.query(
-        `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
-        [
-          v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
-          v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
-          v.customCode, v.friendlyName, v.appHash, v.sandbox,
-        ],
-        client,
-      );
-      if (message) await this.#insertMessage(message, client);
-      await this.insertEvents(events, client);
-    });
+    // One statement (data-modifying CTEs): atomic by itself, so no BEGIN/COMMIT round trips.
+    const params: unknown[] = [
+      v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
+      v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
+      v.customCode, v.friendlyName, v.appHash, v.sandbox,
+    ];
+    const ctes = [`verification AS (INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${placeholders(1, params.length)}))`];
+    if (message) {
+      const m = message;
+      const first = params.length + 1;
+      params.push(m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt);
+      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(first, 13)}))`);
+    }
+    let select = 'SELECT 0 AS deliveries';
+    if (events.length > 0) {
+      const fragment = eventsFragment(events, params.length + 1);
+      params.push(...fragment.params);
+      ctes.push(fragment.sql);
+      select = 'SELECT count(*)::int AS deliveries FROM deliveries';
+    }
+    const { rows } = await this.#db.query<{ deliveries: number }>(`WITH ${ctes.join(', ')} ${select}`, params);
+    this.noteDeliveries(rows[0]?.deliveries ?? 0);
   }
 
   async #insertMessage(m: MessageRecord, client: Queryable): Promise<void> {
@@ -464,4 +473,9 @@ export class PostgresStore extends PostgresEventStore implements Store {
   async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
     return ((await this.#db.query('DELETE FROM prefix_blocks WHERE service_id = $1 AND prefix = $2', [serviceId, prefix])).rowCount ?? 0) > 0;
   }
+}
+
+/** `$first, …, $(first + count - 1)`. */
+function placeholders(first: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 }
