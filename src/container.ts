@@ -19,9 +19,8 @@ import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
 import { limiterBuckets } from './limits/bucket.limiter.js';
-import { createPostgresLimiter } from './limits/postgres.limiter.js';
+import type { FlexibleLimiter } from './limits/flexible.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
-import { createRedisLimiter } from './limits/redis.limiter.js';
 import { createAbuseEvents } from './observability/abuse-events.js';
 import { WebhookWorker } from './webhooks/webhook-worker.js';
 import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
@@ -35,7 +34,6 @@ import { SmppConnections } from './sms/smpp/smpp-connections.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
-import { PostgresStore } from './store/postgres/postgres.store.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -94,7 +92,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const random = overrides.random ?? cryptoRandom;
   const secret = loadOrCreateSecret(config, logger);
   const vault = new CodeVault(secret, random);
-  const store = createStore(config, vault, logger);
+  const { store, storeLimiter: createStoreLimiter } = await createStore(config, vault, logger);
   try {
     await store.migrate();
   } catch (error) {
@@ -148,10 +146,11 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const abuseEvents = createAbuseEvents(logger, metrics.registry);
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
-  const storeLimiter = store instanceof PostgresStore ? await createPostgresLimiter(store.pool) : createSqliteLimiter((store as SqliteStore).database, (store as SqliteStore).groupCommit);
+  const storeLimiter = await createStoreLimiter();
   const redis = config.redisUrl === null || overrides.limiter
     ? null
-    : createRedisLimiter({
+    // Loaded only when configured, like the PostgreSQL driver: the embedded default stays small.
+    : (await import('./limits/redis.limiter.js')).createRedisLimiter({
         url: config.redisUrl,
         keyPrefix: config.redisKeyPrefix,
         ...(config.redisFailureMode === 'fallback' ? { fallback: storeLimiter } : {}),
@@ -232,17 +231,23 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   };
 }
 
-/** The store that OTPGATE_DATABASE_URL names. */
-function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Store {
+/**
+ * The store that OTPGATE_DATABASE_URL names, and how to make the limiter that counts in it (call
+ * after migrating). PostgreSQL's driver is loaded only when a postgres:// URL is configured.
+ */
+async function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Promise<{ store: Store; storeLimiter: () => Promise<FlexibleLimiter> }> {
   if (config.store === 'postgres') {
-    return new PostgresStore({
+    const [{ PostgresStore }, { createPostgresLimiter }] = await Promise.all([import('./store/postgres/postgres.store.js'), import('./limits/postgres.limiter.js')]);
+    const store = new PostgresStore({
       connectionString: config.databaseUrl,
       vault,
       poolMax: config.pgPoolMax,
       onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
     });
+    return { store, storeLimiter: () => createPostgresLimiter(store.pool) };
   }
-  return new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
+  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
+  return { store, storeLimiter: async () => createSqliteLimiter(store.database, store.groupCommit) };
 }
 
 /**
