@@ -4,7 +4,7 @@ import type { RateLimitInfo } from './errors.js';
 import type { ServiceRecord } from './model.js';
 import { assertSmsCapable } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
-import type { AbuseEvents, Clock, PrefixBlock, PrefixBlockStore, RateLimiter } from './ports.js';
+import type { AbuseEvents, Clock, ConsumeItem, PrefixBlock, PrefixBlockStore, RateLimitDecision, RateLimiter } from './ports.js';
 import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
 import { SlidingWindow } from './sliding-window.js';
 
@@ -115,15 +115,18 @@ export class AbuseGuard {
   async reserveFailedCheck(service: ServiceRecord, to: string): Promise<CheckReservation> {
     return this.#failClosed('check', async () => {
       const { limiter, clock } = this.#deps;
-      await this.#take(service.id, service.settings.velocity_limits, [['checks_per_phone', to]]);
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
       const series = `${service.id}:${this.#pseudonym(to)}`;
       const now = clock.now();
-      // The increment's own answer counts this bucket (atomic, so concurrent checks each see a
-      // different count); earlier buckets no longer change.
-      const [current, earlier] = await Promise.all([window.add(series, now), window.total(series, now, B2_BUCKETS - 1, 1)]);
-      const total = current + earlier;
+      // The number's check budget and this bucket of B2 in one limiter call (B2 is not counted
+      // when the budget refuses). The increment's own answer counts this bucket (atomic, so
+      // concurrent checks each see a different count); earlier buckets no longer change.
+      const [[current], earlier] = await Promise.all([
+        this.#take(service.id, service.settings.velocity_limits, [['checks_per_phone', to]], [window.addition(series, now)]),
+        window.total(series, now, B2_BUCKETS - 1, 1),
+      ]);
+      const total = current!.count + earlier;
       const release = async () => {
         try {
           await window.remove(series, now);
@@ -167,9 +170,15 @@ export class AbuseGuard {
 
   /**
    * Counts the request against each budget that has a partition (in this order, all in one
-   * limiter call) and throws the first refusal. Budgets after a refused one are not counted.
+   * limiter call, followed by `extra` counters that never refuse) and throws the first refusal;
+   * nothing after a refused budget is counted. Answers the decisions of `extra`.
    */
-  async #take(serviceId: string, limits: RateLimitSettings, budgets: Array<[keyof RateLimitSettings, string | undefined]>): Promise<void> {
+  async #take(
+    serviceId: string,
+    limits: RateLimitSettings,
+    budgets: Array<[keyof RateLimitSettings, string | undefined]>,
+    extra: ConsumeItem[] = [],
+  ): Promise<RateLimitDecision[]> {
     const now = this.#deps.clock.now();
     const taken = budgets.flatMap(([name, partition]) => {
       if (partition === undefined) return [];
@@ -182,9 +191,9 @@ export class AbuseGuard {
       const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
       return [{ name, budget, index, windowMs, key: `rl:${name}:${serviceId}:${id}:${index}` }];
     });
-    const decisions = await this.#deps.limiter.consumeAll(taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })));
+    const decisions = await this.#deps.limiter.consumeAll([...taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })), ...extra]);
     const refused = decisions.findIndex((d) => !d.allowed);
-    if (refused < 0) return;
+    if (refused < 0) return decisions.slice(taken.length);
     const { name, budget, index, windowMs } = taken[refused]!;
     const resetSeconds = Math.max(1, Math.ceil(((index + 1) * windowMs - now) / 1000));
     this.#deps.events.refused(serviceId, name, { limit: budget.limit, window_seconds: budget.window_seconds });

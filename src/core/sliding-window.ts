@@ -1,4 +1,4 @@
-import type { RateLimiter } from './ports.js';
+import type { ConsumeItem, RateLimiter } from './ports.js';
 
 /**
  * A count over the last `buckets` time buckets (the current one included), kept in any
@@ -33,8 +33,14 @@ export class SlidingWindow {
 
   /** Adds to the current bucket; returns that bucket's count. */
   async add(series: string, now: number, by = 1): Promise<number> {
-    const decision = await this.limiter.consume(this.#key(series, this.index(now)), Number.MAX_SAFE_INTEGER, this.#ttlMs(), by);
+    const item = this.addition(series, now, by);
+    const decision = await this.limiter.consume(item.key, item.limit, item.windowMs, item.cost);
     return decision.count;
+  }
+
+  /** `add` as an item of a caller's `consumeAll` (the decision's count is the bucket's). */
+  addition(series: string, now: number, by = 1): ConsumeItem {
+    return { key: this.#key(series, this.index(now)), limit: Number.MAX_SAFE_INTEGER, windowMs: this.#ttlMs(), cost: by };
   }
 
   async remove(series: string, now: number, by = 1): Promise<void> {
