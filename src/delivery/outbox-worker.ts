@@ -3,8 +3,9 @@ import type { CodeVault } from '../core/code-vault.js';
 import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
+import { isAppError } from '../core/errors.js';
 import { SmsSendError } from '../core/ports.js';
-import type { Clock, OutgoingSms, Store, VerificationMetrics } from '../core/ports.js';
+import type { Clock, OutgoingSms, SendResult, Store, VerificationMetrics } from '../core/ports.js';
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
@@ -180,24 +181,30 @@ export class OutboxWorker extends PolledWorker {
           last = { provider: last.provider, failure: new SmsSendError(last.failure?.code ?? 'no_provider', 'no time left in this lease for another try', true) };
           break rounds;
         }
+        if (clock.now() >= verification.expiresAt) {
+          // Never deliver a code that can no longer be used, even in the middle of a failover.
+          // Checked before the breaker: `allow` may hand out a half-open probe, which must be
+          // followed by a send whose outcome closes or reopens the circuit.
+          await this.#expire(message, verification);
+          return;
+        }
         if (!breakers.allow(candidate.key)) {
           metrics.sendFinished(name, 'circuit_open');
           log().warn('provider skipped: circuit open');
           break;
         }
-        if (clock.now() >= verification.expiresAt) {
-          // Never deliver a code that can no longer be used, even in the middle of a failover.
-          await this.#expire(message, verification);
-          return;
-        }
+        let result: SendResult;
         try {
           const callbackUrl = this.#callbackUrl(name, message.id);
-          const result = await this.#withTimeout((signal) => router.create(candidate.definition, signal).send({ ...sms, callbackUrl }));
-          breakers.success(candidate.key);
-          await status.sent(message, name, result.providerMessageId, verification.country, clock.now());
-          metrics.sendFinished(name, 'sent');
-          return;
+          result = await this.#withTimeout((signal) => router.create(candidate.definition, signal).send({ ...sms, callbackUrl }));
         } catch (error) {
+          // Our database going away (the console provider writes the dev outbox) is not the
+          // provider failing: it must not open its circuit nor move on to the next one (rule R3).
+          // The round fails and the message, still leased, is sent once the lease runs out.
+          if (isAppError(error) && error.code === 'service_unavailable') {
+            breakers.release(candidate.key);
+            throw error;
+          }
           const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
           last = { provider: name, failure };
           if (!failure.retryable) {
@@ -209,7 +216,15 @@ export class OutboxWorker extends PolledWorker {
           breakers.failure(candidate.key);
           metrics.sendFinished(name, 'retry');
           log().warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
+          continue;
         }
+        breakers.success(candidate.key);
+        // Outside the try: the provider took the message, so failing to record that (the database
+        // is down) must not count against it, nor send the message again through another one. The
+        // round fails; after the lease the message goes out again under the same id (rule R1).
+        await status.sent(message, name, result.providerMessageId, verification.country, clock.now());
+        metrics.sendFinished(name, 'sent');
+        return;
       }
       metrics.sendFinished(name, 'failover');
     }

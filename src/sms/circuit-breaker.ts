@@ -36,6 +36,15 @@ export class CircuitBreakers {
     return true;
   }
 
+  /**
+   * A call that `allow` let through did not reach the provider, or failed for a reason that says
+   * nothing about it (our own database was down): the next call may probe again.
+   */
+  release(key: string): void {
+    const state = this.#states.get(key);
+    if (state) state.probing = false;
+  }
+
   success(key: string): void {
     this.#states.delete(key);
   }

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { createServiceAndKey, get, post, startLoad, waitFor } from './load.js';
+import { createServiceAndKey, eachLimited, get, post, startLoad, waitFor } from './load.js';
 import type { Accepted } from './load.js';
-
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
-}
 
 /**
  * R1: a 201 is a promise. Kill -9 a server under load, restart it on the same data dir: every

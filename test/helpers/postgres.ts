@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,16 @@ export async function freePort(): Promise<number> {
 }
 
 const PG_BIN = process.env.OTPGATE_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/**
+ * Whether startPrivatePostgres() can work here: PostgreSQL's server binaries are installed (not
+ * only a running server), and as root the `postgres` OS user exists for initdb to run as.
+ */
+export async function privatePostgresAvailable(): Promise<boolean> {
+  if (!['initdb', 'pg_ctl', 'postgres'].every((bin) => existsSync(join(PG_BIN, bin)))) return false;
+  if (process.getuid?.() !== 0) return true;
+  return run('id', ['-u', 'postgres']).then(() => true, () => false);
+}
 
 export interface PrivatePostgres {
   url: string;

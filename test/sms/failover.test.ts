@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/core/errors.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { startStub } from '../helpers/stub-server.js';
@@ -187,5 +188,65 @@ describe('logs of provider failures', () => {
     expect(text).not.toContain(TO);
     expect(text).not.toContain(TO.slice(1));
     expect(text).not.toContain(code);
+  });
+});
+
+describe('the database going away is not a provider failure (R2, R3)', () => {
+  const unavailable = () => new AppError('service_unavailable', 'The database does not answer; retry shortly.', { retryAfterSeconds: 1 });
+  type Patchable = Record<string, unknown>;
+
+  it('a dev outbox write that fails does not open the console circuit or fail the message', async () => {
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_BREAKER_THRESHOLD: '2' } });
+    svc = await h.service();
+    await h.c.worker.stop(1000); // rounds run only when this test calls drainOnce
+    const store = h.c.store as unknown as Patchable;
+    store.addDevOutboxEntry = async () => {
+      throw unavailable();
+    };
+    const ids: string[] = [];
+    for (const to of ['+4915112345601', '+4915112345602', '+4915112345603']) {
+      const res = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } });
+      expect(res.statusCode).toBe(201);
+      ids.push(res.json<{ id: string }>().id);
+    }
+    await expect(h.c.worker.drainOnce()).rejects.toMatchObject({ code: 'service_unavailable' });
+    // Left leased for a later round, not counted against the provider.
+    for (const id of ids) expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sending', error_code: null });
+    expect(h.logs.filter((l) => l.msg === 'sms send failed' || l.msg === 'provider skipped: circuit open')).toEqual([]);
+
+    Reflect.deleteProperty(store, 'addDevOutboxEntry'); // the database is back
+    h.clock.advanceSeconds(31); // the leases (30 s) ran out
+    await h.c.worker.drainOnce();
+    for (const id of ids) {
+      const v = await fetchVerification(id);
+      expect(v.status).toBe('pending');
+      expect(v.sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
+    }
+  });
+
+  it('a provider that accepted is not tried again, nor failed over, when recording the outcome fails', async () => {
+    await useProviders();
+    await h.c.worker.stop(1000); // rounds run only when this test calls drainOnce
+    const store = h.c.store as unknown as Patchable & { updateMessage: (...args: unknown[]) => Promise<unknown> };
+    const updateMessage = store.updateMessage.bind(store);
+    store.updateMessage = async (...args: unknown[]) => {
+      if ((args[1] as { status?: string }).status === 'sent') throw unavailable();
+      return updateMessage(...args);
+    };
+    const id = await start();
+    await expect(h.c.worker.drainOnce()).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sending' });
+
+    Reflect.deleteProperty(store, 'updateMessage');
+    h.clock.advanceSeconds(31);
+    await h.c.worker.drainOnce();
+    // At least once: sent again after the lease, under the same message id, through the same provider.
+    expect(primary.requests).toHaveLength(2);
+    expect(JSON.parse(primary.requests[1]!.body).ref).toBe(JSON.parse(primary.requests[0]!.body).ref);
+    expect(backup.requests).toHaveLength(0);
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'primary' });
   });
 });

@@ -50,6 +50,13 @@ export class PgDatabase {
     });
     // Without a listener, an idle connection dropped by a database restart would crash the process.
     this.#pool.on('error', (error) => options.onConnectionError?.(error));
+    // The pool takes its own listener off a connection while it is checked out, and tx() can add
+    // one only once `await pool.connect()` resumes: a connection the server drops in between (a
+    // shutdown's "terminating connection due to administrator command" arriving with the answer
+    // to the previous statement) would be an unhandled 'error' event and crash the process. So
+    // each connection keeps a listener of its own for life; the statement using it fails by
+    // itself (503) and the broken connection is discarded.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** The pool itself, for the PostgreSQL rate limiter (rate-limiter-flexible takes a pg Pool). */
