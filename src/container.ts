@@ -244,7 +244,7 @@ async function createStore(config: Readonly<Config>, vault: CodeVault, logger: L
       poolMax: config.pgPoolMax,
       onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'a PostgreSQL connection broke; the pool will open a new one'),
     });
-    return { store, storeLimiter: () => createPostgresLimiter(store.pool) };
+    return { store, storeLimiter: () => createPostgresLimiter(store.counterPool) };
   }
   const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
   return { store, storeLimiter: async () => createSqliteLimiter(store.database, store.groupCommit) };

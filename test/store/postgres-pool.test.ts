@@ -28,4 +28,16 @@ describe.skipIf(skip)('PgDatabase connections (R3)', () => {
       await db.end();
     }
   });
+
+  it('commits verifications durably; only the counters\' pool skips the WAL flush wait (R1)', async () => {
+    const db = new PgDatabase({ connectionString: POSTGRES_URL, poolMax: 2 });
+    try {
+      const setting = async (pool: typeof db.pool) => (await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+      expect(await setting(db.counterPool)).toBe('off');
+      // Whatever the server's default, the store never turns it off for its own writes: a 201 is durable.
+      expect(await setting(db.pool)).not.toBe('off');
+    } finally {
+      await db.end();
+    }
+  });
 });

@@ -36,27 +36,49 @@ export type Queryable = Pick<PoolClient, 'query'>;
 export class PgDatabase {
   readonly #pool: pg.Pool;
 
+  readonly #options: PgDatabaseOptions;
+  #counterPool: pg.Pool | null = null;
+
   constructor(options: PgDatabaseOptions) {
-    this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      query_timeout: options.queryTimeoutMs ?? 15_000,
+    this.#options = options;
+    this.#pool = this.#newPool(options.poolMax ?? 10);
+  }
+
+  #newPool(max: number, startupOptions?: string): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.#options.connectionString,
+      max,
+      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5000,
+      query_timeout: this.#options.queryTimeoutMs ?? 15_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       // Names each process in pg_stat_activity, so an operator can tell instances apart.
       application_name: `otpgate/${process.pid}`,
       types,
+      ...(startupOptions ? { options: startupOptions } : {}),
     });
     // Without a listener, an idle connection dropped by a database restart would crash the process.
-    this.#pool.on('error', (error) => options.onConnectionError?.(error));
+    pool.on('error', (error) => this.#options.onConnectionError?.(error));
     // The pool takes its own listener off a connection while it is checked out, and tx() can add
     // one only once `await pool.connect()` resumes: a connection the server drops in between (a
     // shutdown's "terminating connection due to administrator command" arriving with the answer
     // to the previous statement) would be an unhandled 'error' event and crash the process. So
     // each connection keeps a listener of its own for life; the statement using it fails by
     // itself (503) and the broken connection is discarded.
-    this.#pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return pool;
+  }
+
+  /**
+   * A small second pool for rate-limit counters, whose commits do not wait for the WAL flush
+   * (`synchronous_commit = off`). A counter is not a promise made to anyone: if the database
+   * server itself crashes, the last fraction of a second of increments may be lost (never
+   * corrupted), which loosens a limit by that much once, as counting in Redis without
+   * persistence would. Verifications, messages and events keep full durability on the main pool.
+   */
+  get counterPool(): pg.Pool {
+    this.#counterPool ??= this.#newPool(Math.max(2, Math.ceil((this.#options.poolMax ?? 10) / 2)), '-c synchronous_commit=off');
+    return this.#counterPool;
   }
 
   /** The pool itself, for the PostgreSQL rate limiter (rate-limiter-flexible takes a pg Pool). */
@@ -120,6 +142,7 @@ export class PgDatabase {
   }
 
   async end(): Promise<void> {
+    if (this.#counterPool && !this.#counterPool.ended) await this.#counterPool.end();
     if (!this.#pool.ended) await this.#pool.end();
   }
 }

@@ -66,9 +66,14 @@ export class PostgresStore extends PostgresEventStore implements Store {
     Object.assign(this, sqlAttemptsAndLimits(executor), sqlEventQueries(executor, 'transaction'), sqlSmsDelivery(executor));
   }
 
-  /** The connection pool, shared with the PostgreSQL rate limiter. */
+  /** The connection pool. */
   get pool(): PgDatabase['pool'] {
     return this.#db.pool;
+  }
+
+  /** The pool of the PostgreSQL rate limiter (see PgDatabase.counterPool). */
+  get counterPool(): PgDatabase['pool'] {
+    return this.#db.counterPool;
   }
 
   migrate(): Promise<number> {
