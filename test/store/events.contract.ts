@@ -10,6 +10,7 @@ import { noopMetrics } from '../../src/core/ports.js';
 import type { Store } from '../../src/core/ports.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { ExpirySweeper } from '../../src/delivery/expiry-sweeper.js';
+import { until } from '../helpers/wait.js';
 import { FakeClock, recordFactory, testVault } from './store.records.js';
 import type { StoreFixture } from './store.contract.js';
 
@@ -98,7 +99,13 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       const newest = (await store.listEvents(serviceId, { limit: 2 }))!;
       expect(newest.map((e) => e.data.n)).toEqual([4, 3]);
       expect((await store.listEvents(serviceId, { limit: 10, before: newest[1]!.id }))!.map((e) => e.data.n)).toEqual([2, 1, 0]);
-      expect((await peer.listEvents(serviceId, { limit: 10, after: written[1]!.id }))!.map((e) => e.data.n)).toEqual([2, 3, 4]);
+      // PostgreSQL lists an event once every older writing transaction on the server has ended
+      // (another test file may hold one open for a moment): wait for all three, then check the order.
+      const caughtUp = await until(async () => {
+        const listed = (await peer.listEvents(serviceId, { limit: 10, after: written[1]!.id }))!.map((e) => e.data.n);
+        return listed.length === 3 ? listed : undefined;
+      });
+      expect(caughtUp).toEqual([2, 3, 4]);
       expect(await store.listEvents('svc_00000000000000000000000000', { limit: 10, after: written[1]!.id })).toBeNull();
     });
 
