@@ -15,7 +15,7 @@ export interface Config {
   databaseUrl: string;
   /** Which store `databaseUrl` names. */
   store: 'sqlite' | 'postgres';
-  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process. */
+  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process (plus half as many for rate-limit counters). */
   pgPoolMax: number;
   /** OTPGATE_ADMIN_KEY: an admin key to accept (stored hashed); else one is generated on first start. */
   adminKey: string | null;
