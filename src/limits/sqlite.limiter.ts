@@ -21,11 +21,11 @@ export function createSqliteLimiter(db: Database, group?: GroupCommit): Flexible
     if (db.open) db.prepare(`DELETE FROM ${SQLITE_LIMITS_TABLE} WHERE expire < ?`).run(Date.now() - 3_600_000);
   }, SWEEP_EVERY_MS);
   sweep.unref();
-  const client = asLimiterClient(db, group);
+  const connection = limiterConnection(db, group);
   return new FlexibleLimiter(
     (duration, points) =>
       new RateLimiterSQLite({
-        storeClient: client,
+        storeClient: connection.client,
         storeType: 'better-sqlite3',
         tableName: SQLITE_LIMITS_TABLE,
         // Created by the store's migrations, with an index for the sweep of expired rows.
@@ -35,43 +35,48 @@ export function createSqliteLimiter(db: Database, group?: GroupCommit): Flexible
         duration,
         keyPrefix: 'otpgate',
       }),
-    sqliteBatch(db, group),
+    sqliteBatch(connection),
   );
 }
 
+/** The library's own upsert (same CASE on an expired window), for `upsertMany`. */
+const UPSERT_SQL = `INSERT INTO ${SQLITE_LIMITS_TABLE} (key, points, expire) VALUES (?, ?, ?)
+  ON CONFLICT(key) DO UPDATE SET
+    points = CASE WHEN expire IS NULL OR expire > ? THEN points + excluded.points ELSE excluded.points END,
+    expire = CASE WHEN expire IS NULL OR expire > ? THEN expire ELSE excluded.expire END
+  RETURNING points, expire`;
+const SELECT_SQL = `SELECT points FROM ${SQLITE_LIMITS_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`;
+
 /**
- * A request's counters in one synchronous run of cached statements (the library's own upsert
- * SQL), inside the current group-commit batch when there is one: no promise per counter.
+ * A request's counters in one synchronous run of cached statements, inside the current
+ * group-commit batch when there is one: no promise per counter.
  */
-function sqliteBatch(db: Database, group: GroupCommit | undefined): BatchBackend {
-  // Prepared on first use: the table is made by the store's migrations, which may run later.
-  let upsert: Statement | undefined;
-  let select: Statement | undefined;
-  const upsertSql = `INSERT INTO ${SQLITE_LIMITS_TABLE} (key, points, expire) VALUES (?, ?, ?)
-    ON CONFLICT(key) DO UPDATE SET
-      points = CASE WHEN expire IS NULL OR expire > ? THEN points + excluded.points ELSE excluded.points END,
-      expire = CASE WHEN expire IS NULL OR expire > ? THEN expire ELSE excluded.expire END
-    RETURNING points, expire`;
-  const selectSql = `SELECT points FROM ${SQLITE_LIMITS_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`;
+function sqliteBatch({ prepare, write }: LimiterConnection): BatchBackend {
   return {
     async upsertMany(items) {
       const now = Date.now();
-      upsert ??= db.prepare(upsertSql);
-      const run = () => items.map((i) => upsert!.get(i.key, i.cost, now + i.windowMs, now, now) as CounterRow);
-      if (!group) return db.transaction(run)();
-      group.join().catch(() => {});
-      return run();
+      const upsert = prepare(UPSERT_SQL);
+      return write(() => items.map((i) => upsert.get(i.key, i.cost, now + i.windowMs, now, now) as CounterRow));
     },
     async pointsOf(keys) {
       const now = Date.now();
-      select ??= db.prepare(selectSql);
-      return keys.map((key) => (select!.get(key, now) as { points: number } | undefined)?.points ?? 0);
+      const select = prepare(SELECT_SQL);
+      return keys.map((key) => (select.get(key, now) as { points: number } | undefined)?.points ?? 0);
     },
   };
 }
 
+interface LimiterConnection {
+  /** The connection as rate-limiter-flexible sees it. */
+  client: Database;
+  /** Prepared statements cached by SQL text (prepared on first use: the table comes from migrations). */
+  prepare(sql: string): Statement;
+  /** Runs counter writes atomically: in the current group-commit batch, or a transaction of their own. */
+  write<T>(run: () => T): T;
+}
+
 /**
- * The connection as the library sees it, with two changes measured in the start benchmark:
+ * The connection for counters, with two changes measured in the start benchmark:
  *
  * - rate-limiter-flexible prepares its upsert on every call (~7 % of the server's CPU with
  *   several counters per request). Its SQL strings are fixed (one table), so caching prepared
@@ -85,7 +90,7 @@ function sqliteBatch(db: Database, group: GroupCommit | undefined): BatchBackend
  *   refusal based on a count that was then rolled back refused nothing it should have allowed
  *   for long.
  */
-function asLimiterClient(db: Database, group: GroupCommit | undefined): Database {
+function limiterConnection(db: Database, group: GroupCommit | undefined): LimiterConnection {
   const statements = new Map<string, Statement>();
   const prepare = (sql: string): Statement => {
     let statement = statements.get(sql);
@@ -95,18 +100,20 @@ function asLimiterClient(db: Database, group: GroupCommit | undefined): Database
     }
     return statement;
   };
-  const transaction = (fn: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+  const write = <T>(run: () => T): T => {
+    if (!group) return db.transaction(run)();
     // The batch's commit is awaited by the request's own writes; here only a failure to open
-    // it matters (it throws, and the library reports the error).
-    group!.join().catch(() => {});
-    return fn(...args);
+    // it matters (it throws, and the caller reports the error).
+    group.join().catch(() => {});
+    return run();
   };
-  return new Proxy(db, {
+  const client = new Proxy(db, {
     get(target, property) {
       if (property === 'prepare') return prepare;
-      if (property === 'transaction' && group) return transaction;
+      if (property === 'transaction') return (fn: (...args: unknown[]) => unknown) => (...args: unknown[]) => write(() => fn(...args));
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+  return { client, prepare, write };
 }
