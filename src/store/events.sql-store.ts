@@ -11,6 +11,7 @@ import type { Page } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
+import { sharedMethods } from './sql-executor.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 /**
@@ -158,20 +159,10 @@ class SqlEventQueries implements EventQueries {
   }
 }
 
-/** The shared statements as plain bound functions, for a store to copy onto itself (`Object.assign`). */
+/** The shared statements as bound functions, for a store to copy onto itself (`Object.assign`). */
 export function sqlEventQueries(executor: SqlExecutor, catchUp: CatchUpOrder): EventQueries {
-  const q = new SqlEventQueries(executor, catchUp);
-  return {
-    getEvent: (...args) => q.getEvent(...args),
-    listEvents: (...args) => q.listEvents(...args),
-    createWebhookEndpoint: (...args) => q.createWebhookEndpoint(...args),
-    getWebhookEndpoint: (...args) => q.getWebhookEndpoint(...args),
-    listWebhookEndpoints: (...args) => q.listWebhookEndpoints(...args),
-    rotateWebhookSecret: (...args) => q.rotateWebhookSecret(...args),
-    deleteWebhookEndpoint: (...args) => q.deleteWebhookEndpoint(...args),
-    listWebhookAttempts: (...args) => q.listWebhookAttempts(...args),
-    findDelivery: (...args) => q.findDelivery(...args),
-    requeueDelivery: (...args) => q.requeueDelivery(...args),
-    nextDeliveryDueAt: (...args) => q.nextDeliveryDueAt(...args),
-  };
+  return sharedMethods(new SqlEventQueries(executor, catchUp), [
+    'getEvent', 'listEvents', 'createWebhookEndpoint', 'getWebhookEndpoint', 'listWebhookEndpoints', 'rotateWebhookSecret',
+    'deleteWebhookEndpoint', 'listWebhookAttempts', 'findDelivery', 'requeueDelivery', 'nextDeliveryDueAt',
+  ]);
 }

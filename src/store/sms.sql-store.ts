@@ -1,6 +1,7 @@
 import type { MessageRecord } from '../core/model.js';
 import type { DeliveryReceiptStore, SmsConfigStore, TemplateStore } from '../core/ports.js';
 import { toMessage } from './rows.js';
+import { sharedMethods } from './sql-executor.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 /** What the shared SQL holds: all of the SMS-delivery store but `applyDeliveryReceipt` (it writes events in its transaction). */
@@ -10,7 +11,7 @@ export type SmsDeliveryStore = Omit<DeliveryReceiptStore, 'applyDeliveryReceipt'
  * The SMS-delivery part of both SQL stores (issue 4): delivery receipts, per-service SMS settings
  * (sealed) and templates, in SQL that SQLite and PostgreSQL read alike.
  */
-export class SqlSmsStore implements SmsDeliveryStore {
+class SqlSmsStore implements SmsDeliveryStore {
   constructor(private readonly sql: SqlExecutor) {}
 
   async getMessage(id: string): Promise<MessageRecord | null> {
@@ -71,16 +72,8 @@ export class SqlSmsStore implements SmsDeliveryStore {
 
 /** The same, as bound functions a store copies onto itself (like `sqlAttemptsAndLimits`). */
 export function sqlSmsDelivery(executor: SqlExecutor): SmsDeliveryStore {
-  const sms = new SqlSmsStore(executor);
-  return {
-    getMessage: (...args) => sms.getMessage(...args),
-    findMessageByProviderId: (...args) => sms.findMessageByProviderId(...args),
-    getSmsConfig: (...args) => sms.getSmsConfig(...args),
-    putSmsConfig: (...args) => sms.putSmsConfig(...args),
-    deleteSmsConfig: (...args) => sms.deleteSmsConfig(...args),
-    putTemplate: (...args) => sms.putTemplate(...args),
-    getTemplate: (...args) => sms.getTemplate(...args),
-    listTemplates: (...args) => sms.listTemplates(...args),
-    deleteTemplate: (...args) => sms.deleteTemplate(...args),
-  };
+  return sharedMethods(new SqlSmsStore(executor), [
+    'getMessage', 'findMessageByProviderId', 'getSmsConfig', 'putSmsConfig', 'deleteSmsConfig', 'putTemplate', 'getTemplate',
+    'listTemplates', 'deleteTemplate',
+  ]);
 }

@@ -22,27 +22,29 @@ export function numberPlaceholders(sql: string): string {
 }
 
 /**
- * The attempts log, rate limits and bucket limiter on an executor, as plain bound functions that
- * a store copies onto itself (`Object.assign`), so both SQL stores share one implementation.
+ * `names` of `target` as async functions bound to it, for a store to copy onto itself
+ * (`Object.assign`). Async on purpose: the SQLite store's group commit routes only async members
+ * (`groupCommitMethods`), so a copied write resolves after its batch commits like any other.
+ */
+export function sharedMethods<T extends object, K extends keyof T>(target: T, names: readonly K[]): Pick<T, K> {
+  const bound = {} as Record<K, unknown>;
+  for (const name of names) {
+    const method = target[name] as (...args: unknown[]) => Promise<unknown>;
+    bound[name] = async (...args: unknown[]) => method.apply(target, args);
+  }
+  return bound as Pick<T, K>;
+}
+
+/**
+ * The attempts log, rate limits and bucket limiter on an executor, as bound functions that a
+ * store copies onto itself (`Object.assign`), so both SQL stores share one implementation.
  */
 export function sqlAttemptsAndLimits(executor: SqlExecutor): AttemptStore & RateLimitStore & BucketLimiter {
-  const attempts = new SqlAttemptStore(executor);
-  const limits = new SqlRateLimitStore(executor);
   return {
-    listAttempts: (...args) => attempts.listAttempts(...args),
-    getAttempt: (...args) => attempts.getAttempt(...args),
-    summarizeAttempts: (...args) => attempts.summarizeAttempts(...args),
-    createRateLimit: (...args) => limits.createRateLimit(...args),
-    getRateLimit: (...args) => limits.getRateLimit(...args),
-    listRateLimits: (...args) => limits.listRateLimits(...args),
-    updateRateLimit: (...args) => limits.updateRateLimit(...args),
-    deleteRateLimit: (...args) => limits.deleteRateLimit(...args),
-    createBucket: (...args) => limits.createBucket(...args),
-    getBucket: (...args) => limits.getBucket(...args),
-    listBuckets: (...args) => limits.listBuckets(...args),
-    updateBucket: (...args) => limits.updateBucket(...args),
-    deleteBucket: (...args) => limits.deleteBucket(...args),
-    findRateLimitsByName: (...args) => limits.findRateLimitsByName(...args),
-    consumeBucket: (...args) => limits.consumeBucket(...args),
+    ...sharedMethods(new SqlAttemptStore(executor), ['listAttempts', 'getAttempt', 'summarizeAttempts']),
+    ...sharedMethods(new SqlRateLimitStore(executor), [
+      'createRateLimit', 'getRateLimit', 'listRateLimits', 'updateRateLimit', 'deleteRateLimit', 'createBucket', 'getBucket',
+      'listBuckets', 'updateBucket', 'deleteBucket', 'findRateLimitsByName', 'consumeBucket',
+    ]),
   };
 }

@@ -7,6 +7,10 @@ import { eventStoreContract } from './events.contract.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import { cryptoRandom } from '../../src/core/random.js';
+import { FakeClock, recordFactory, testVault } from './store.records.js';
 
 // A file, not :memory:, so the "peer" is a second connection to the same database, as the CLI next to a server is.
 const open = async (vault: CodeVault): Promise<StoreFixture> => {
@@ -31,3 +35,39 @@ const open = async (vault: CodeVault): Promise<StoreFixture> => {
 
 storeContract('SQLite', open);
 eventStoreContract('SQLite', open);
+
+/**
+ * "Acknowledged only after commit" (R1) holds for the statements both SQL stores share too: a
+ * write copied onto the SQLite store from the shared SQL modules must resolve after the batch
+ * it joined has committed, never while it is still open.
+ */
+describe('SQLite group commit covers the shared statements', () => {
+  it('a shared write made in an open batch resolves only after that batch commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-store-'));
+    const store = new SqliteStore({ path: join(dir, 'otpgate.db'), vault: testVault() });
+    try {
+      await store.migrate();
+      const clock = new FakeClock();
+      const service = recordFactory(clock).service();
+      await store.createService(service);
+      const now = clock.now();
+      const writes = {
+        createRateLimit: () => store.createRateLimit({ id: newId('rlk', clock, cryptoRandom), serviceId: service.id, uniqueName: `n${now}`, description: null, createdAt: now, updatedAt: now }),
+        putTemplate: () => store.putTemplate(service.id, 'en', 'Your code is {{code}}', now),
+        createWebhookEndpoint: () => store.createWebhookEndpoint({
+          id: newId('whe', clock, cryptoRandom), serviceId: service.id, url: 'http://127.0.0.1:9/', description: null, eventTypes: [], enabled: true,
+          disabledReason: null, secretSealed: Buffer.alloc(40), previousSecretSealed: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now,
+        }),
+      };
+      for (const [name, write] of Object.entries(writes)) {
+        const opener = store.setMeta(`k-${name}`, 'v'); // opens this turn's batch
+        await write();
+        expect(store.database.inTransaction, name).toBe(false);
+        await opener;
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
