@@ -208,7 +208,10 @@ export class OutboxWorker extends PolledWorker {
           const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
           last = { provider: name, failure };
           if (!failure.retryable) {
-            // The vendor refused this message itself (bad number, blocked content): no other try helps.
+            // The vendor refused this message itself (bad number, blocked content): no other try
+            // helps. It answered, so it is up: this closes its circuit (and ends a half-open probe,
+            // which would otherwise keep the provider skipped).
+            breakers.success(candidate.key);
             log().error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
             await this.#fail(message, verification, name, failure.code);
             return;

@@ -148,6 +148,25 @@ describe('routing and failover (R2)', () => {
     expect(primary.requests).toHaveLength(5); // the probe went through and closed the circuit
     expect(backup.requests).toHaveLength(3);
   });
+
+  it('a probe answered with a refusal no provider can fix still ends the half-open state', async () => {
+    primary.answer({ status: 500, body: {} });
+    await useProviders();
+    await start();
+    await h.c.worker.drainOnce(); // 2 failures
+    h.clock.advanceSeconds(31);
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345679' } });
+    await h.c.worker.drainOnce(); // threshold 4 reached: open
+    primary.answer({ status: 400, body: { error: 'invalid_number' } });
+    h.clock.advanceSeconds(31);
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345670' } });
+    await h.c.worker.drainOnce(); // the probe: refused for this number only
+    expect(primary.requests).toHaveLength(5);
+    primary.answer({ status: 200, body: { id: 'p-3' } });
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345671' } });
+    await h.c.worker.drainOnce();
+    expect(primary.requests).toHaveLength(6); // not skipped for good
+  });
 });
 
 describe('a round never outlasts its lease', () => {
@@ -223,6 +242,29 @@ describe('the database going away is not a provider failure (R2, R3)', () => {
       expect(v.status).toBe('pending');
       expect(v.sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
     }
+  });
+
+  it('a probe cut short by the database being down leaves the provider free to probe again', async () => {
+    await h.close();
+    h = await createHarness({ env: { OTPGATE_SMS_BREAKER_THRESHOLD: '1' } });
+    svc = await h.service();
+    await h.c.worker.stop(1000);
+    const store = h.c.store as unknown as Patchable;
+    store.addDevOutboxEntry = async () => {
+      throw new Error('disk on fire'); // a console failure: opens its circuit (threshold 1)
+    };
+    const res = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345611' } });
+    const id = res.json<{ id: string }>().id;
+    await h.c.worker.drainOnce();
+    h.clock.advanceSeconds(31); // open time over: the next try is the probe
+    store.addDevOutboxEntry = async () => {
+      throw unavailable(); // the probe meets our own database down
+    };
+    await expect(h.c.worker.drainOnce()).rejects.toMatchObject({ code: 'service_unavailable' });
+    Reflect.deleteProperty(store, 'addDevOutboxEntry'); // the database is back
+    h.clock.advanceSeconds(31); // the lease ran out
+    await h.c.worker.drainOnce();
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
   });
 
   it('a provider that accepted is not tried again, nor failed over, when recording the outcome fails', async () => {
