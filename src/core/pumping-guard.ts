@@ -72,7 +72,8 @@ export class PumpingGuard {
     const recent = this.#recent(settings);
     const hourly = this.#hourly(settings);
     const grace = this.#grace();
-    await Promise.all([recent.add(`s:${series}`, now), hourly.window.add(series, now), grace.add(series, now)]);
+    // One limiter call for the three windows (they never refuse: counts only).
+    await this.limiter.consumeAll([recent.addition(`s:${series}`, now), hourly.window.addition(series, now), grace.addition(series, now)]);
 
     const sends = await recent.total(`s:${series}`, now);
     if (sends < settings.min_sends) return;

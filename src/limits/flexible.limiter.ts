@@ -102,8 +102,12 @@ export class FlexibleLimiter implements RateLimiter {
     });
     const refused = decisions.findIndex((d) => !d.allowed);
     if (refused < 0) return decisions;
-    // Counted all at once: give back what a one-by-one run would not have counted.
-    await Promise.all(items.slice(refused + 1).map((item) => this.refund(item.key, item.windowMs, item.cost ?? 1)));
+    // Counted all at once: give back, in one statement too, what a one-by-one run would not
+    // have counted (the library's own refund is this upsert with a negative cost).
+    const giveBack = items.slice(refused + 1);
+    if (giveBack.length > 0) {
+      await this.#batch.upsertMany(giveBack.map((item) => ({ key: this.instanceFor(item.windowMs).getKey(item.key), cost: -(item.cost ?? 1), windowMs: item.windowMs })));
+    }
     return decisions.slice(0, refused + 1);
   }
 
