@@ -78,20 +78,19 @@ export interface OutboxWorkerDeps {
  */
 export class OutboxWorker extends PolledWorker {
   readonly #deps: OutboxWorkerDeps;
-  readonly #options: Required<OutboxWorkerOptions>;
+  /** pollMs and outageBackoffMaxMs belong to the polling base class. */
+  readonly #options: Required<Omit<OutboxWorkerOptions, 'pollMs' | 'outageBackoffMaxMs'>>;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
     super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
     this.#deps = deps;
     this.#options = {
-      pollMs: options.pollMs ?? 1000,
       batchSize: options.batchSize ?? 32,
       leaseMs: options.leaseMs ?? 30_000,
       maxAttempts: options.maxAttempts ?? 5,
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
-      outageBackoffMaxMs: options.outageBackoffMaxMs ?? 30_000,
       providerTries: options.providerTries ?? 2,
     };
   }

@@ -9,8 +9,9 @@ import type {
 } from '../core/events.ports.js';
 import type { Page } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor } from './cursor.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
+import { page } from './rows.js';
 import { sharedMethods } from './sql-executor.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -131,8 +132,7 @@ class SqlEventQueries implements EventQueries {
       before === null
         ? await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?', [endpointId, options.limit + 1])
         : await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [endpointId, before, options.limit + 1]);
-    const data = rows.slice(0, options.limit).map(toAttempt);
-    return { data, nextCursor: rows.length > options.limit ? encodeCursor(data.at(-1)!.id) : null };
+    return page(rows.map(toAttempt), options.limit);
   }
 
   async findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {

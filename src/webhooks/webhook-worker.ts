@@ -53,14 +53,13 @@ export function webhookBody(event: EventRecord): string {
  */
 export class WebhookWorker extends PolledWorker {
   readonly #deps: WebhookWorkerDeps;
-  readonly #options: Required<WebhookWorkerOptions>;
+  readonly #options: Required<Omit<WebhookWorkerOptions, 'pollMs'>>;
   readonly #leaseMs: number;
 
   constructor(deps: WebhookWorkerDeps, options: WebhookWorkerOptions = {}) {
     super('webhook', options.pollMs ?? 1000, deps.logger);
     this.#deps = deps;
     this.#options = {
-      pollMs: options.pollMs ?? 1000,
       batchSize: options.batchSize ?? 16,
       timeoutMs: options.timeoutMs ?? 15_000,
       retryScheduleMs: options.retryScheduleMs ?? STANDARD_RETRY_SCHEDULE_MS,

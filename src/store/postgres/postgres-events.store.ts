@@ -54,8 +54,6 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
     await this.#db.tx((client) => this.insertEvents(events, client));
   }
 
-
-
   async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
     // SKIP LOCKED: instances sweeping at once take disjoint rows; `status = 'pending'` is
     // re-checked on the locked row, so each verification expires (and gets its event) once.
@@ -79,8 +77,6 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
 
-
-
   async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.tx(async (client) => {
       const { rows } = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND service_id = $2 FOR UPDATE', [id, serviceId], client);
@@ -98,8 +94,6 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
       return toEndpoint(updated.rows[0]!);
     });
   }
-
-
 
   async #failPending(endpointId: string, reason: string, now: number, client: Queryable): Promise<void> {
     await this.#db.query(
@@ -163,9 +157,6 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
       return kept;
     });
   }
-
-
-
 
 }
 

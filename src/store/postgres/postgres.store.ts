@@ -50,7 +50,6 @@ export class PostgresStore extends PostgresEventStore implements Store {
   readonly #db: PgDatabase;
   readonly #vault: CodeVault;
 
-
   constructor(options: PostgresStoreOptions) {
     const db = new PgDatabase(options);
     super(db);

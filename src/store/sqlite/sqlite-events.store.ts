@@ -75,8 +75,6 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
     this.#db.transaction(() => this.insertEvents(events)).immediate();
   }
 
-
-
   async expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
     // IMMEDIATE: the write lock is taken before the rows are chosen, so two instances sweeping
     // the same file pick disjoint rows; `status = 'pending'` makes each expiry happen once.
@@ -95,12 +93,10 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
 
-
   #endpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
     const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
     return row ? toEndpoint(row) : null;
   }
-
 
   async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.transaction(() => {
@@ -121,8 +117,6 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
       return this.#endpoint(serviceId, id);
     }).immediate();
   }
-
-
 
   #failPending(endpointId: string, reason: string, now: number): void {
     this.#stmt(`UPDATE webhook_deliveries SET status = 'failed', last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
@@ -166,8 +160,5 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
       return applied;
     }).immediate();
   }
-
-
-
 
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import type { IssuedBasicCredential } from '../../../core/tenancy.service.js';
-import { requireAdmin } from '../../plugins/auth.js';
+import { adminOnly } from '../../plugins/auth.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 import { sidOf } from '../twilio/sids.js';
 
@@ -48,7 +48,7 @@ function issuedView(issued: IssuedBasicCredential, type: string) {
  */
 export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/v1/services/:id/basic-credentials', {
-    onRequest: async (request) => requireAdmin(c.tenancy, request),
+    onRequest: adminOnly(c.tenancy),
     schema: {
       tags, security, summary: 'Issue Twilio-style credentials for a service',
       description: 'For the Twilio SDK: new Twilio(sid, secret) for an account token, or new Twilio(sid, secret, { accountSid }) for an API key. They see this service only.',
@@ -61,7 +61,7 @@ export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox 
   });
 
   app.post('/v1/basic-credentials', {
-    onRequest: async (request) => requireAdmin(c.tenancy, request),
+    onRequest: adminOnly(c.tenancy),
     schema: {
       tags, security, summary: 'Issue admin-level Twilio-style credentials',
       description: 'They can create, list, change and delete every service through /v2/Services and act on any of them.',

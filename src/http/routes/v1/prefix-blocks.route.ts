@@ -2,13 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
-import { authenticate, requireAdmin } from '../../plugins/auth.js';
-import { PrefixBlockSchema, problemResponses } from '../../schemas.js';
+import { adminOnly, authenticate } from '../../plugins/auth.js';
+import { IdParam, PrefixBlockSchema, problemResponses } from '../../schemas.js';
 import { prefixBlockView } from '../../views.js';
 
 const tags = ['Services'];
 const security = [{ bearer: [] }];
-const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** Prefixes the SMS-pumping guard blocked: listed by the admin or the service itself, lifted by the admin. */
 export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
@@ -16,7 +15,7 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
     schema: {
       tags, security, summary: 'List blocked prefixes',
       description: 'Blocks the SMS-pumping guard holds now (enforced), and what it would have blocked in monitor mode. Admin key, or a key of this service.',
-      params: Params,
+      params: IdParam,
       response: { 200: Type.Object({ data: Type.Array(PrefixBlockSchema, { description: 'Blocks in force (and monitor records), newest first' }) }), ...problemResponses(401, 404) },
     },
   }, async (request) => {
@@ -29,7 +28,7 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
   });
 
   app.delete('/v1/services/:id/prefix-blocks/:prefix', {
-    onRequest: async (request) => requireAdmin(c.tenancy, request),
+    onRequest: adminOnly(c.tenancy),
     schema: {
       tags, security, summary: 'Lift a prefix block', description: 'Sends to the prefix are allowed again at once, and its recent counts are forgotten: a new block needs fresh evidence. Admin key.',
       params: Type.Object({ id: Type.String({ maxLength: 64 }), prefix: Type.String({ pattern: '^\\+?\\d{1,15}$', description: 'The prefix, with or without + (URL-encode the +)' }) }),
