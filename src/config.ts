@@ -15,7 +15,7 @@ export interface Config {
   databaseUrl: string;
   /** Which store `databaseUrl` names. */
   store: 'sqlite' | 'postgres';
-  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process (plus half as many for rate-limit counters). */
+  /** OTPGATE_PG_POOL_MAX, default 10: PostgreSQL connections per process (plus half as many, at least 2, for rate-limit counters). */
   pgPoolMax: number;
   /** OTPGATE_ADMIN_KEY: an admin key to accept (stored hashed); else one is generated on first start. */
   adminKey: string | null;
@@ -60,7 +60,7 @@ export interface Config {
   redisKeyPrefix: string;
   /** OTPGATE_WORKER_LEASE_MS, default 30000: how long a worker owns a message before another may take it over. */
   workerLeaseMs: number;
-  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox and idempotency keys older than this are purged; 0 keeps everything. */
+  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox, idempotency keys and events (with their webhook log) older than this are purged; 0 keeps everything. */
   retentionDays: number;
   /** OTPGATE_PURGE_INTERVAL_MS, default 3600000: how often the server runs the purge. */
   purgeIntervalMs: number;

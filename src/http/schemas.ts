@@ -311,7 +311,7 @@ export const Event = Type.Object(
 
 export const EventListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 64, description: 'Newest first: next_cursor of the previous page (an event id)' })),
-  after: Type.Optional(Type.String({ maxLength: 64, description: 'Catch up: events committed after this event id, oldest first', examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
+  after: Type.Optional(Type.String({ maxLength: 64, description: 'Catch up: events after this event id, oldest first', examples: ['evt_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
   type: Type.Optional(EventTypeSchema),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page' })),
 });

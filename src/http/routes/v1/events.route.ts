@@ -14,8 +14,9 @@ export const eventsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       tags, security, summary: 'List events',
       description:
         'Newest first, paged with ?cursor=. To catch up (or to poll instead of receiving webhooks) pass ?after=<the last event id you ' +
-        'processed>: events then come oldest first, in commit order, and next_cursor is the id to pass as ?after= next time. ' +
-        'An event that commits later never sorts before one you already read, so nothing is skipped.',
+        'processed>: events then come oldest first, and next_cursor is the id to pass as ?after= next time. ' +
+        'An event that commits later never sorts before one you already read, so nothing is skipped. On PostgreSQL an event is ' +
+        'listed once every write transaction on the database server that started before it has ended.',
       querystring: EventListQuery,
       response: { 200: EventPage, ...problemResponses(400, 401, 403) },
     },
