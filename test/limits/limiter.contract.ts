@@ -59,9 +59,16 @@ export function limiterContract(getLimiter: () => RateLimiter): void {
     const k = key();
     await limiter.consume(k, 1, 1000);
     expect(await limiter.consume(k, 1, 1000)).toMatchObject({ allowed: false });
+    // The batch path too (its own statements where the backend has them).
+    const [a, b] = [key(), key()];
+    const batch = [{ key: a, limit: 1, windowMs: 1000 }, { key: b, limit: 1, windowMs: 1000 }];
+    await limiter.consumeAll(batch);
+    expect((await limiter.consumeAll(batch)).map((d) => d.allowed)).toEqual([false]);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await limiter.count(k, 1000)).toBe(0);
     expect(await limiter.consume(k, 1, 1000)).toMatchObject({ allowed: true, count: 1 });
+    expect(await limiter.countMany([a, b], 1000)).toEqual([0, 0]);
+    expect((await limiter.consumeAll(batch)).map((d) => [d.allowed, d.count])).toEqual([[true, 1], [true, 1]]);
   });
 
   it('lets exactly `limit` of 60 concurrent consumptions through', async () => {
