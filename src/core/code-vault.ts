@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { RandomSource } from './ports.js';
 
 export type VerificationContext = Record<string, string | number | boolean>;
@@ -22,6 +23,12 @@ export class CodeVault {
   readonly #contextKey: Buffer;
   readonly #limitKey: Buffer;
   readonly #random: RandomSource;
+  /**
+   * Recent pseudonyms: a check takes the number's pseudonym twice (its budget and B2) and every
+   * request the same few source addresses', each an HMAC. Bounded; holds nothing the process
+   * does not see anyway.
+   */
+  readonly #pseudonyms = new LRUCache<string, string>({ max: 4096 });
 
   constructor(secret: Buffer, random: RandomSource) {
     if (secret.length < 32) throw new Error('the server secret must be at least 32 bytes');
@@ -38,7 +45,12 @@ export class CodeVault {
    * enumerating the numbering plan). 128 bits, base64url.
    */
   pseudonym(value: string): string {
-    return createHmac('sha256', this.#limitKey).update(value).digest().subarray(0, 16).toString('base64url');
+    let pseudonym = this.#pseudonyms.get(value);
+    if (pseudonym === undefined) {
+      pseudonym = createHmac('sha256', this.#limitKey).update(value).digest().subarray(0, 16).toString('base64url');
+      this.#pseudonyms.set(value, pseudonym);
+    }
+    return pseudonym;
   }
 
   /** A uniformly random code of `length` digits; leading zeros are kept (rule C1). */

@@ -45,7 +45,9 @@ const UPSERT_SQL = `INSERT INTO ${SQLITE_LIMITS_TABLE} (key, points, expire) VAL
     points = CASE WHEN expire IS NULL OR expire > ? THEN points + excluded.points ELSE excluded.points END,
     expire = CASE WHEN expire IS NULL OR expire > ? THEN expire ELSE excluded.expire END
   RETURNING points, expire`;
-const SELECT_SQL = `SELECT points FROM ${SQLITE_LIMITS_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`;
+/** Live counters among a JSON array of keys: one statement for a sliding window's buckets. */
+const SELECT_SQL = `SELECT key, points FROM ${SQLITE_LIMITS_TABLE}
+  WHERE key IN (SELECT value FROM json_each(?)) AND (expire > ? OR expire IS NULL)`;
 
 /**
  * A request's counters in one synchronous run of cached statements, inside the current
@@ -60,8 +62,9 @@ function sqliteBatch({ prepare, write }: LimiterConnection): BatchBackend {
     },
     async pointsOf(keys) {
       const now = Date.now();
-      const select = prepare(SELECT_SQL);
-      return keys.map((key) => (select.get(key, now) as { points: number } | undefined)?.points ?? 0);
+      const rows = prepare(SELECT_SQL).all(JSON.stringify(keys), now) as Array<{ key: string; points: number }>;
+      const points = new Map(rows.map((r) => [r.key, r.points]));
+      return keys.map((key) => points.get(key) ?? 0);
     },
   };
 }

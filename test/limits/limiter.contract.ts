@@ -92,6 +92,8 @@ export function limiterContract(getLimiter: () => RateLimiter): void {
     expect(decisions[1]!.remaining).toBe(0);
     expect(decisions[1]!.resetAfterMs).toBeGreaterThan(0);
     expect(await limiter.countMany([a, b], 60_000)).toEqual([1, 6]);
+    // In the order asked, a key that has no counter as 0, a key asked twice twice.
+    expect(await limiter.countMany([b, c, a, b], 60_000)).toEqual([6, 0, 1, 6]);
     expect(await limiter.count(c, 30_000)).toBe(0);
     const passed = await limiter.consumeAll([
       { key: a, limit: 3, windowMs: 60_000 },
