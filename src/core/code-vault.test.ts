@@ -110,3 +110,19 @@ describe('sealing', () => {
     expect(() => new CodeVault(randomBytes(32), cryptoRandom).open('ver_a', sealed)).toThrow();
   });
 });
+
+describe('pseudonyms for counter keys', () => {
+  it('are keyed by the server secret, 128 bits, and stay the same through the memo and its eviction', () => {
+    const a = vault();
+    const b = vault();
+    const first = a.pseudonym('+14155550100');
+    expect(first).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first).not.toContain('4155550100');
+    expect(b.pseudonym('+14155550100')).not.toBe(first);
+    expect(a.pseudonym('+14155550100')).toBe(first);
+    // More distinct values than the memo holds: the first is computed again, identically.
+    for (let i = 0; i < 5000; i++) a.pseudonym(`198.51.100.${i}`);
+    expect(a.pseudonym('+14155550100')).toBe(first);
+    expect(a.pseudonym('+14155550101')).not.toBe(first);
+  });
+});

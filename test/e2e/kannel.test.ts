@@ -44,7 +44,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | false>, 
   }
 }
 
-describe.skipIf(skipUnless(installed))('Kannel end to end (bearerbox, smsbox, fakesmsc)', () => {
+describe.skipIf(skipUnless(installed, 'Kannel (apt-get install kannel kannel-extras)'))('Kannel end to end (bearerbox, smsbox, fakesmsc)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otpgate-kannel-'));
     const [admin, boxPort, smscPort, sendsmsPort, otpgatePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const available = await run(PYTHON, ['-c', 'import twilio.rest']).then(() => true, () => false);
 
-describe.skipIf(skipUnless(available))('the official Twilio Python SDK against otpgate', () => {
+describe.skipIf(skipUnless(available, 'The Twilio Python SDK (apt-get install python3-twilio)'))('the official Twilio Python SDK against otpgate', () => {
   let server: ServerProcess;
   const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
   beforeAll(async () => {

@@ -21,8 +21,15 @@ export function tcpReachable(port: number, host = '127.0.0.1', timeoutMs = 1000)
   });
 }
 
-/** Whether a suite needing `available` should be skipped: never when everything is required. */
-export function skipUnless(available: boolean): boolean {
+/**
+ * Whether a suite needing `available` should be skipped: never when everything is required.
+ * With `missing` (what to install), a required suite whose dependency is absent fails at once
+ * saying so, instead of failing later on a spawn or a time-out.
+ */
+export function skipUnless(available: boolean, missing?: string): boolean {
+  if (!available && REQUIRE_ALL && missing !== undefined) {
+    throw new Error(`${missing} is missing, and OTPGATE_TEST_REQUIRE_ALL=1 makes this suite required (.ci/run installs it)`);
+  }
   return !available && !REQUIRE_ALL;
 }
 
