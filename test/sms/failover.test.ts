@@ -128,43 +128,43 @@ describe('routing and failover (R2)', () => {
     expect(v.sends[0]).toMatchObject({ status: 'failed', provider: 'primary', error_code: 'invalid_number' });
   });
 
-  it('opens the circuit of a failing provider and probes it again after the open time', async () => {
+  /** A start to `to` and one worker round. */
+  const startAndDeliver = async (to: string) => {
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } });
+    await h.c.worker.drainOnce();
+  };
+
+  /** The primary answers 500 to two sends of two tries each: its breaker (threshold 4) opens. */
+  const openPrimaryCircuit = async () => {
     primary.answer({ status: 500, body: {} });
     await useProviders();
     await start();
     await h.c.worker.drainOnce(); // 2 failures
     h.clock.advanceSeconds(31);
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345679' } });
-    await h.c.worker.drainOnce(); // 2 more: threshold 4 reached
+    await startAndDeliver('+4915112345679'); // 2 more: threshold 4 reached
+  };
+
+  it('opens the circuit of a failing provider and probes it again after the open time', async () => {
+    await openPrimaryCircuit();
     expect(primary.requests).toHaveLength(4);
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345670' } });
-    await h.c.worker.drainOnce();
+    await startAndDeliver('+4915112345670');
     expect(primary.requests).toHaveLength(4); // skipped while open
     expect(backup.requests).toHaveLength(3);
     primary.answer({ status: 200, body: { id: 'p-2' } });
     h.clock.advanceSeconds(31); // OTPGATE_SMS_BREAKER_OPEN_MS default 30 s
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345671' } });
-    await h.c.worker.drainOnce();
+    await startAndDeliver('+4915112345671');
     expect(primary.requests).toHaveLength(5); // the probe went through and closed the circuit
     expect(backup.requests).toHaveLength(3);
   });
 
   it('a probe answered with a refusal no provider can fix still ends the half-open state', async () => {
-    primary.answer({ status: 500, body: {} });
-    await useProviders();
-    await start();
-    await h.c.worker.drainOnce(); // 2 failures
-    h.clock.advanceSeconds(31);
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345679' } });
-    await h.c.worker.drainOnce(); // threshold 4 reached: open
+    await openPrimaryCircuit();
     primary.answer({ status: 400, body: { error: 'invalid_number' } });
     h.clock.advanceSeconds(31);
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345670' } });
-    await h.c.worker.drainOnce(); // the probe: refused for this number only
+    await startAndDeliver('+4915112345670'); // the probe: refused for this number only
     expect(primary.requests).toHaveLength(5);
     primary.answer({ status: 200, body: { id: 'p-3' } });
-    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+4915112345671' } });
-    await h.c.worker.drainOnce();
+    await startAndDeliver('+4915112345671');
     expect(primary.requests).toHaveLength(6); // not skipped for good
   });
 });
