@@ -101,9 +101,7 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
     const empty = growthOf?.get(scenario);
     if (empty !== undefined) row.ratioToEmpty = m.rps / empty;
     rows.push(row);
-    log(`  ${t.store.padEnd(18)} ${scenario.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${Math.round(m.cpuUsPerRequest)} µs/req` +
-      `${row.halfPeakP99Ms === undefined ? "" : `  p99 at ½ peak ${row.halfPeakP99Ms.toFixed(1)} ms`}  RSS ${Math.round(m.peakRssBytes / 1048576)} MB` +
-      `${m.failures ? `  FAILED ${m.failures}` : ''}`);
+    logRow(row, `  RSS ${Math.round(m.peakRssBytes / 1048576)} MB${m.failures ? `  FAILED ${m.failures}` : ''}`);
   };
   const want = (name: string) => onlyScenarios.length === 0 || onlyScenarios.includes(name);
 
@@ -153,6 +151,13 @@ async function runScenarios(t: Target, ceilingRps: () => number, growthOf?: Map<
   void ceilingRps;
 }
 
+/** One progress line per measured row (the table comes at the end). */
+function logRow(row: Row, extra = ''): void {
+  const { m } = row;
+  log(`  ${row.store.padEnd(18)} ${row.scenario.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${Math.round(m.cpuUsPerRequest)} µs/req` +
+    `${row.halfPeakP99Ms === undefined ? '' : `  p99 at ½ peak ${row.halfPeakP99Ms.toFixed(1)} ms`}${extra}`);
+}
+
 // ── servers ───────────────────────────────────────────────────────────────────────────────
 async function startOtpgate(env: Record<string, string>, label: string): Promise<Proc> {
   return startProcess({
@@ -180,8 +185,7 @@ async function ceiling(): Promise<number> {
       notes.push(`Measurement floor: the hello world driven open-loop at 1,000 req/s had p99 ${floor.p99Ms.toFixed(1)} ms (at half its peak, ${Math.round(half.rps)} req/s: ${half.p99Ms.toFixed(1)} ms).`);
     }
     rows.push(row);
-    log(`  ${'ceiling'.padEnd(18)} ${'hello world'.padEnd(20)} ${Math.round(m.rps).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  CPU ${Math.round(m.cpuUsPerRequest)} µs/req` +
-      `${row.halfPeakP99Ms === undefined ? '' : `  p99 at ½ peak ${row.halfPeakP99Ms.toFixed(1)} ms`}`);
+    logRow(row);
     return m.rps;
   } finally {
     await server.stop();
