@@ -10,12 +10,8 @@ export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | '
  * Ids sort by creation time, so lists page by id alone and inserts land at the end of indexes.
  */
 export function newId(prefix: IdPrefix, clock: Clock, random: RandomSource): string {
-  let time = clock.now();
   const chars = new Array<string>(26);
-  for (let i = 9; i >= 0; i--) {
-    chars[i] = ALPHABET[time % 32]!;
-    time = Math.floor(time / 32);
-  }
+  encodeTime(clock.now(), chars);
   const bytes = random.bytes(10);
   // 80 bits → 16 base32 characters, 5 bits at a time.
   let buffer = 0;
@@ -31,6 +27,25 @@ export function newId(prefix: IdPrefix, clock: Clock, random: RandomSource): str
     buffer &= (1 << bits) - 1;
   }
   return `${prefix}_${chars.join('')}`;
+}
+
+/**
+ * The lowest id of `prefix` that can be created at `time`: every id made earlier sorts below it
+ * and every id made at or after it does not, so "created before `time`" is an id range (the
+ * retention job deletes by id, with no index on created_at to keep up on every insert).
+ */
+export function idBefore(prefix: IdPrefix, time: number): string {
+  const chars = new Array<string>(26).fill('0');
+  encodeTime(Math.max(0, Math.floor(time)), chars);
+  return `${prefix}_${chars.join('')}`;
+}
+
+/** 48 bits of milliseconds as the first 10 characters, most significant first. */
+function encodeTime(time: number, chars: string[]): void {
+  for (let i = 9; i >= 0; i--) {
+    chars[i] = ALPHABET[time % 32]!;
+    time = Math.floor(time / 32);
+  }
 }
 
 const ID_PATTERN = /^(svc|ver|msg|key|evt|obx|rlk|bkt|whe|whd|wha)_[0-9a-hjkmnp-tv-z]{26}$/;

@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
+import { DROP_CREATED_INDEXES_SQL, RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -250,5 +250,10 @@ CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE sta
 ALTER TABLE events ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX events_service_tx ON events(service_id, tx, seq);
 `,
+  },
+  {
+    version: 90,
+    name: 'retention by id',
+    sql: DROP_CREATED_INDEXES_SQL,
   },
 ];

@@ -24,6 +24,7 @@ import { PostgresEventStore, eventsFragment } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { idBefore } from '../../core/ids.js';
 
 export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Seals dev-outbox bodies at rest. */
@@ -423,9 +424,9 @@ export class PostgresStore extends PostgresEventStore implements Store {
     // SKIP LOCKED: instances purging at the same time split the work instead of waiting on each other.
     const verifications = await this.#db.tx(async (client) => {
       const { rows } = await this.#db.query<{ id: string }>(
-        `SELECT id FROM verifications WHERE created_at < $1 AND (status <> 'pending' OR expires_at <= $1)
-         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [before, batchSize],
+        `SELECT id FROM verifications WHERE id < $3 AND (status <> 'pending' OR expires_at <= $1)
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [before, batchSize, idBefore('ver', before)],
         client,
       );
       const ids = rows.map((r) => r.id);
@@ -435,8 +436,8 @@ export class PostgresStore extends PostgresEventStore implements Store {
       return { verifications: deleted.rowCount ?? 0, messages: messages.rowCount ?? 0 };
     });
     const devOutbox = await this.#db.query(
-      'DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)',
-      [before, batchSize],
+      'DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE id < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)',
+      [idBefore('obx', before), batchSize],
     );
     const idempotencyKeys = await this.#db.query(
       `DELETE FROM idempotency_keys WHERE (scope, key) IN
@@ -444,10 +445,10 @@ export class PostgresStore extends PostgresEventStore implements Store {
       [before, batchSize],
     );
     const events = await this.#db.query(
-      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < $1 AND NOT EXISTS
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE id < $1 AND NOT EXISTS
          (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
-         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [before, batchSize],
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [idBefore('evt', before), batchSize],
     );
     return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0, events: events.rowCount ?? 0 };
   }

@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
+import { DROP_CREATED_INDEXES_SQL, RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -240,5 +240,10 @@ CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
 -- The expiry sweep looks only at pending verifications, oldest expiry first.
 CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE status = 'pending';
 `,
+  },
+  {
+    version: 90,
+    name: 'retention by id',
+    sql: DROP_CREATED_INDEXES_SQL,
   },
 ];

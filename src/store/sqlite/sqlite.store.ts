@@ -36,6 +36,7 @@ import type { EventQueries } from '../events.sql-store.js';
 import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { sqlSmsDelivery } from '../sms.sql-store.js';
+import { idBefore } from '../../core/ids.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -490,22 +491,23 @@ export class SqliteStore extends SqliteEventStore implements Store {
 
   // ── retention ───────────────────────────────────────────────────────────────────────────
   async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    // "Created before" is an id range: ids sort by creation time (see idBefore).
     return this.#db.transaction((): PurgeCounts => {
-      const ids = (this.#stmt(`SELECT id FROM verifications WHERE created_at < ? AND (status <> 'pending' OR expires_at <= ?)
-        ORDER BY created_at LIMIT ?`).all(before, before, batchSize) as Row[]).map((row) => row.id as string);
+      const ids = (this.#stmt(`SELECT id FROM verifications WHERE id < ? AND (status <> 'pending' OR expires_at <= ?)
+        ORDER BY id LIMIT ?`).all(idBefore('ver', before), before, batchSize) as Row[]).map((row) => row.id as string);
       let messages = 0;
       let verifications = 0;
       for (const id of ids) {
         messages += this.#stmt('DELETE FROM messages WHERE verification_id = ?').run(id).changes;
         verifications += this.#stmt('DELETE FROM verifications WHERE id = ?').run(id).changes;
       }
-      const devOutbox = this.#stmt('DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE created_at < ? ORDER BY created_at LIMIT ?)')
-        .run(before, batchSize).changes;
+      const devOutbox = this.#stmt('DELETE FROM dev_outbox WHERE id IN (SELECT id FROM dev_outbox WHERE id < ? ORDER BY id LIMIT ?)')
+        .run(idBefore('obx', before), batchSize).changes;
       const idempotencyKeys = this.#stmt(`DELETE FROM idempotency_keys WHERE rowid IN
         (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`).run(before, batchSize).changes;
-      const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE created_at < ? AND NOT EXISTS
-        (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY created_at LIMIT ?)`)
-        .run(before, batchSize).changes;
+      const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE id < ? AND NOT EXISTS
+        (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY id LIMIT ?)`)
+        .run(idBefore('evt', before), batchSize).changes;
       return { verifications, messages, devOutbox, idempotencyKeys, events };
     })();
   }
