@@ -173,6 +173,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     metrics,
     guard,
     onMessageQueued: () => worker.notify(),
+    reserveSend: (now) => worker.reserve(now),
     events: eventFactory,
     onEventsWritten,
     rateLimits,

@@ -127,6 +127,29 @@ export interface MessageQueue {
   nextDueAt(): Promise<number | null>;
 }
 
+/**
+ * A send this process will make itself as soon as its message is committed: the message is
+ * inserted already leased to the local delivery worker (`sending`, `leaseUntil`), in the same
+ * transaction as its verification, and then handed over with what the worker would otherwise
+ * read back (the verification, its service, the plain code). Saves a claim statement, its commit
+ * and three reads per SMS. Should the process die first, the lease runs out and any worker sends
+ * it, under the same message id (rule R1).
+ */
+export interface SendReservation {
+  leaseUntil: number;
+  /** After the commit: send it now. */
+  send(job: HandedSend): void;
+  /** The insert failed: nothing to send. */
+  cancel(): void;
+}
+
+export interface HandedSend {
+  message: MessageRecord;
+  verification: VerificationRecord;
+  service: ServiceRecord;
+  code: string;
+}
+
 /** A delivery receipt to apply to one message. */
 export interface ReceiptUpdate {
   status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'>;

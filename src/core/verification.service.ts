@@ -7,7 +7,7 @@ import { newId } from './ids.js';
 import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
 import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
-import type { Clock, RandomSource, Store, VerificationFilter, VerificationMetrics } from './ports.js';
+import type { Clock, HandedSend, RandomSource, SendReservation, Store, VerificationFilter, VerificationMetrics } from './ports.js';
 import type { RateLimitService } from './rate-limits.service.js';
 import { resolveLocale, validateAndroidAppHash } from '../sms/templates.js';
 
@@ -75,6 +75,12 @@ export interface VerificationServiceDeps {
   guard: AbuseGuard;
   /** Called after a send was queued durably, so the delivery worker runs without waiting to poll. */
   onMessageQueued: () => void;
+  /**
+   * The local delivery worker taking a new verification's first SMS straight from the start
+   * (see SendReservation); null when it is not running here or is busy, and then the message is
+   * queued and claimed as usual.
+   */
+  reserveSend?: (now: number) => SendReservation | null;
   /** Builds the events each state change writes in its own transaction. */
   events: EventFactory;
   /** Called after events were written, so webhook delivery starts without waiting to poll. */
@@ -162,10 +168,16 @@ export class VerificationService {
       appHash,
     };
     const message = this.#newMessage(verification, now);
+    const handoff = this.#reserveSend(message, now);
     // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
-    await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
+    try {
+      await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
+    } catch (error) {
+      handoff?.cancel();
+      throw error;
+    }
     this.#deps.onEventsWritten?.();
-    if (message.status === 'queued') this.#deps.onMessageQueued();
+    this.#dispatch(message, handoff, () => ({ message, verification, service, code }));
     metrics.verificationStarted('sms', phone.country, false);
     return { verification, messages: [message], resent: false };
   }
@@ -194,10 +206,18 @@ export class VerificationService {
       await this.#deps.guard.beforeSend(service, phone, origin);
     }
     const message = this.#newMessage(pending, now);
+    const handoff = this.#reserveSend(message, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
     // concurrent resends cannot both slip under the cap or the cooldown.
-    const applied = await store.recordResend(pending.id, pending.sendCount, message, now);
+    let applied: boolean;
+    try {
+      applied = await store.recordResend(pending.id, pending.sendCount, message, now);
+    } catch (error) {
+      handoff?.cancel();
+      throw error;
+    }
     if (!applied) {
+      handoff?.cancel();
       const wait = Math.max(1, Math.ceil(pending.resendCooldownMs / 1000));
       throw new AppError('concurrent_send', 'Another send of this verification just happened; retry shortly.', {
         retryAfterSeconds: wait,
@@ -205,15 +225,35 @@ export class VerificationService {
         extra: { verification_id: pending.id },
       });
     }
-    if (message.status === 'queued') this.#deps.onMessageQueued();
-    this.#deps.metrics.verificationStarted('sms', pending.country, true);
     const verification: VerificationRecord = {
       ...pending,
       sendCount: pending.sendCount + 1,
       lastSendAt: now,
       updatedAt: now,
     };
+    this.#dispatch(message, handoff, () => ({ message, verification, service, code: this.#deps.vault.open(pending.id, pending.codeSealed) }));
+    this.#deps.metrics.verificationStarted('sms', pending.country, true);
     return { verification, messages: await store.listMessages(pending.id), resent: true };
+  }
+
+  /**
+   * Leases a new message to this process's delivery worker when it can send it right away (see
+   * SendReservation): it is then written as `sending` and handed over after the commit.
+   */
+  #reserveSend(message: MessageRecord, now: number): SendReservation | null {
+    if (message.status !== 'queued') return null;
+    const handoff = this.#deps.reserveSend?.(now) ?? null;
+    if (handoff) {
+      message.status = 'sending';
+      message.leaseUntil = handoff.leaseUntil;
+    }
+    return handoff;
+  }
+
+  /** After the commit: hands a reserved message to the worker, or wakes the worker to claim a queued one. */
+  #dispatch(message: MessageRecord, handoff: SendReservation | null, job: () => HandedSend): void {
+    if (handoff) handoff.send(job());
+    else if (message.status === 'queued') this.#deps.onMessageQueued();
   }
 
   #newMessage(verification: VerificationRecord, now: number): MessageRecord {

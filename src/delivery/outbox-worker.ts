@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
 import type { EventFactory } from '../core/events.js';
-import type { MessageRecord, VerificationRecord } from '../core/model.js';
+import type { MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { isAppError } from '../core/errors.js';
 import { SmsSendError } from '../core/ports.js';
-import type { Clock, OutgoingSms, SendResult, Store, VerificationMetrics } from '../core/ports.js';
+import type { Clock, HandedSend, OutgoingSms, SendReservation, SendResult, Store, VerificationMetrics } from '../core/ports.js';
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import { renderSms } from '../sms/templates.js';
@@ -18,6 +18,12 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   /** Messages leased per round. Default 32. */
   batchSize?: number;
+  /**
+   * Sends taken straight from starts (`reserve`) that may be under way at once; past it, new
+   * messages are queued and go out in rounds. Bounds what a hanging provider is sent at once.
+   * Default 64.
+   */
+  maxHanded?: number;
   /** How long a lease lasts before another worker may take the message over (ms). Default 30000. */
   leaseMs?: number;
   /** Rounds over the whole route (with backoff between) before a message fails for good. Default 5. */
@@ -80,12 +86,16 @@ export class OutboxWorker extends PolledWorker {
   readonly #deps: OutboxWorkerDeps;
   /** pollMs and outageBackoffMaxMs belong to the polling base class. */
   readonly #options: Required<Omit<OutboxWorkerOptions, 'pollMs' | 'outageBackoffMaxMs'>>;
+  /** Reserved handed sends not yet finished, and who waits for them to reach zero (stop). */
+  #handed = 0;
+  #handedIdle: Array<() => void> = [];
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
     super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
     this.#deps = deps;
     this.#options = {
       batchSize: options.batchSize ?? 32,
+      maxHanded: options.maxHanded ?? 64,
       leaseMs: options.leaseMs ?? 30_000,
       maxAttempts: options.maxAttempts ?? 5,
       backoffBaseMs: options.backoffBaseMs ?? 1000,
@@ -95,9 +105,54 @@ export class OutboxWorker extends PolledWorker {
     };
   }
 
-  /** Stops polling and waits (up to `timeoutMs`) for the messages already due to go out (rule R4). */
-  stop(timeoutMs: number): Promise<void> {
-    return this.stopPolling(timeoutMs, true);
+  /**
+   * Stops polling and taking sends from starts, and waits (up to `timeoutMs`) for the messages
+   * already due or handed over to go out (rule R4).
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const polling = this.stopPolling(timeoutMs, true);
+    if (this.#handed > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((idle) => this.#handedIdle.push(idle)),
+        new Promise<void>((expired) => (timer = setTimeout(expired, Math.max(0, deadline - Date.now())))),
+      ]);
+      clearTimeout(timer);
+    }
+    await polling;
+  }
+
+  /**
+   * Takes a new verification's first SMS straight from its start (see SendReservation), while
+   * this worker runs and has fewer than `maxHanded` such sends under way; null otherwise.
+   */
+  reserve(now: number): SendReservation | null {
+    if (!this.polling || this.#handed >= this.#options.maxHanded) return null;
+    this.#handed++;
+    let open = true;
+    const release = () => {
+      if (!open) return;
+      open = false;
+      if (--this.#handed === 0) for (const idle of this.#handedIdle.splice(0)) idle();
+    };
+    return {
+      leaseUntil: now + this.#options.leaseMs,
+      cancel: release,
+      send: (job) => {
+        this.#sendHanded(job).finally(release);
+      },
+    };
+  }
+
+  async #sendHanded({ message, verification, service, code }: HandedSend): Promise<void> {
+    try {
+      await this.#send(message, verification, service, code, batchMemo());
+    } catch (error) {
+      // The database went away mid-send: the message stays leased and a round takes it over
+      // once the lease runs out, as after a crash.
+      this.#deps.logger.error({ err: error, message_id: message.id }, 'sms send failed; a later round retries it');
+    }
   }
 
   /** Sends everything that is due now. */
@@ -115,7 +170,7 @@ export class OutboxWorker extends PolledWorker {
   }
 
   async #deliver(message: MessageRecord, shared: BatchMemo): Promise<void> {
-    const { store, vault, router, clock, logger, metrics, status, breakers } = this.#deps;
+    const { store, vault, clock, status } = this.#deps;
     const now = clock.now();
     const verification = await store.getVerification(message.serviceId, message.verificationId);
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
@@ -127,11 +182,17 @@ export class OutboxWorker extends PolledWorker {
       await status.failed(message, null, 'service_deleted', null, false, now);
       return;
     }
+    await this.#send(message, verification, service, vault.open(verification.id, verification.codeSealed), shared);
+  }
+
+  /** One round of tries over the message's route (failover, retry or failure), its code in hand. */
+  async #send(message: MessageRecord, verification: VerificationRecord, service: ServiceRecord, code: string, shared: BatchMemo): Promise<void> {
+    const { store, router, clock, logger, metrics, status, breakers } = this.#deps;
+    const now = clock.now();
     // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
     const plan = verification.sandbox
       ? router.sandboxPlan()
       : await shared(`plan:${service.id}:${verification.country ?? ''}`, () => router.plan(service.id, verification.country));
-    const code = vault.open(verification.id, verification.codeSealed);
     const input = {
       locale: verification.locale,
       code,
@@ -170,7 +231,7 @@ export class OutboxWorker extends PolledWorker {
     // The lease must outlast the round, or another worker would take the message over mid-round
     // and send it twice: after the first try, a try that could end past the lease waits for the
     // next round instead.
-    const leaseEnd = now + this.#options.leaseMs - 1000;
+    const leaseEnd = (message.leaseUntil ?? now + this.#options.leaseMs) - 1000;
     let tries = 0;
     rounds: for (const candidate of plan.candidates) {
       const name = candidate.definition.name;

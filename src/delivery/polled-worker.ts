@@ -37,6 +37,11 @@ export abstract class PolledWorker {
     this.notify();
   }
 
+  /** Between start() and the beginning of a stop. */
+  protected get polling(): boolean {
+    return this.#timer !== null;
+  }
+
   /** Something is due: run soon, without waiting for the next poll (again right after a running round). */
   notify(): void {
     if (this.#stopped || Date.now() < this.#resumeAt) return;
