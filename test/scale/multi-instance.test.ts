@@ -177,9 +177,14 @@ describe.skipIf(skip)('several instances on one PostgreSQL database', () => {
     expect(survivor).not.toBe(victim);
     // Once the dead instance's lease runs out (1.5 s here), another instance takes the message over.
     const code = await codeFor(survivor, to, (await sql.query('SELECT verification_id FROM messages WHERE id = $1', [messageId!])).rows[0].verification_id);
+    // The outcome is recorded in a transaction after the provider (here the dev outbox) took the message.
+    const outcome = await until(async () => {
+      const row = (await sql.query('SELECT status, attempts FROM messages WHERE id = $1', [messageId!])).rows[0] as { status: string } | undefined;
+      return row?.status === 'sending' ? undefined : row;
+    });
+    expect(outcome).toEqual({ status: 'sent', attempts: 1 });
     const { rows } = await sql.query('SELECT message_id FROM dev_outbox WHERE to_number = $1', [to]);
     expect(rows).toEqual([{ message_id: messageId! }]);
-    expect((await sql.query('SELECT status, attempts FROM messages WHERE id = $1', [messageId!])).rows[0]).toEqual({ status: 'sent', attempts: 1 });
     const checked = await call(alive().at(-1)!, 'POST', '/v1/verifications/check', { to, code });
     expect(checked.body).toMatchObject({ status: 'approved', valid: true });
   });

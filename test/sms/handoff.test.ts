@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MockInstance } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { startStub } from '../helpers/stub-server.js';
@@ -17,7 +18,7 @@ const waitFor = (probe: () => boolean | Promise<boolean>) => until(async () => (
 let h: Harness;
 let vendor: StubServer;
 let svc: Awaited<ReturnType<Harness['service']>>;
-let claims: ReturnType<typeof vi.spyOn>;
+let claims: MockInstance<Harness['c']['store']['claimDueMessages']>;
 
 const TO = '+4915112345678';
 
