@@ -89,6 +89,11 @@ export class OutboxWorker extends PolledWorker {
   /** Reserved handed sends not yet finished, and who waits for them to reach zero (stop). */
   #handed = 0;
   #handedIdle: Array<() => void> = [];
+  /**
+   * The reads shared by the sends handed over in one event-loop turn: the starts of one group
+   * commit resume together, and like a claimed batch they share their service's route and template.
+   */
+  #turnMemo: BatchMemo | null = null;
 
   constructor(deps: OutboxWorkerDeps, options: OutboxWorkerOptions = {}) {
     super('outbox', options.pollMs ?? 1000, deps.logger, options.outageBackoffMaxMs ?? 30_000);
@@ -145,9 +150,17 @@ export class OutboxWorker extends PolledWorker {
     };
   }
 
+  #memoOfTurn(): BatchMemo {
+    if (!this.#turnMemo) {
+      this.#turnMemo = batchMemo();
+      setImmediate(() => (this.#turnMemo = null));
+    }
+    return this.#turnMemo;
+  }
+
   async #sendHanded({ message, verification, service, code }: HandedSend): Promise<void> {
     try {
-      await this.#send(message, verification, service, code, batchMemo());
+      await this.#send(message, verification, service, code, this.#memoOfTurn());
     } catch (error) {
       // The database went away mid-send: the message stays leased and a round takes it over
       // once the lease runs out, as after a crash.
