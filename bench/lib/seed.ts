@@ -2,13 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { idBefore } from '../../src/core/ids.js';
 import { ROOT, startProcess } from './processes.js';
 import { createService } from './otpgate-client.js';
 
 /** Bump when the seeded rows change shape, so cached files are rebuilt. */
-const SEED_VERSION = 2;
+const SEED_VERSION = 3;
 /** Rows are seeded 20 days old; a cache older than this is rebuilt so the 30-day retention never purges it mid-run. */
 const MAX_CACHE_AGE_MS = 7 * 86_400_000;
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export interface Seeded {
   dataDir: string;
@@ -68,6 +70,13 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
   db.pragma('journal_mode = WAL');
   // Weeks of history, all finished long ago, yet inside the default 30-day retention.
   const start = Date.now() - 20 * 86_400_000;
+  // Ids as otpgate makes them: the creation time first (retention finds old rows by id), then
+  // the row number where otpgate has random bits.
+  db.function('seed_id', { deterministic: true }, (prefix: unknown, time: unknown, i: unknown) => {
+    let rest = '';
+    for (let n = Number(i), k = 0; k < 16; k++, n = Math.floor(n / 32)) rest = CROCKFORD[n % 32]! + rest;
+    return `${idBefore(prefix as 'ver', Number(time)).slice(0, -16)}${rest}`;
+  });
   db.transaction(() => {
     // Two verifications per number, statuses spread as a real month would leave them.
     db.prepare(`
@@ -75,14 +84,14 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
       INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed,
         context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
         created_at, updated_at, is_test, client_ip)
-      SELECT 'ver_0' || printf('%025d', i), ?, '+1212' || (2000000 + i / 2), 'US', 'sms',
+      SELECT seed_id('ver', ? + i, i), ?, '+1212' || (2000000 + i / 2), 'US', 'sms',
         CASE i % 10 WHEN 0 THEN 'expired' WHEN 1 THEN 'max_attempts_reached' WHEN 2 THEN 'canceled' ELSE 'approved' END,
         'en', randomblob(32), randomblob(34), 'seeded', 1, 5, 1, 5, 30000, ? + i, ? + i + 300000, ? + i, ? + i, 0, NULL
-      FROM n`).run(count, service.id, start, start, start, start);
+      FROM n`).run(count, start, service.id, start, start, start, start);
     db.prepare(`
       INSERT INTO messages (id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until,
         provider, provider_message_id, error_code, created_at, updated_at)
-      SELECT 'msg_0' || substr(id, 6), id, service_id, to_number, 'sent', 1, created_at, NULL, 'console', NULL, NULL, created_at, created_at
+      SELECT 'msg_' || substr(id, 5), id, service_id, to_number, 'sent', 1, created_at, NULL, 'console', NULL, NULL, created_at, created_at
       FROM verifications WHERE service_id = ?`).run(service.id);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
