@@ -42,6 +42,23 @@ export function rawProblem(code: ErrorCode, detail: string, extraHeaders: string
   ].join('\r\n');
 }
 
+/**
+ * For a response that refuses a body still arriving (413): Node closes the socket right after
+ * the response, with the client's unread bytes in it, and the kernel answers what the client
+ * still sends with a reset that can destroy the 413 before the client has read it. Instead the
+ * socket sends its FIN after the response, keeps reading and dropping what the client sends
+ * for up to `ms`, and only then closes (nginx's "lingering close").
+ */
+export function lingerAfterResponse(socket: Socket, ms = 2000): void {
+  (socket as Socket & { destroySoon: () => void }).destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.resume();
+  };
+}
+
 /** Fastify's `clientErrorHandler`: errors Node's HTTP parser raises before there is a request. */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CATALOG } from '../../core/errors.js';
 import type { ErrorCode } from '../../core/errors.js';
+import { lingerAfterResponse } from '../connection-guard.js';
 
 /** Renders every error as RFC 9457 problem+json. Nothing internal (stack, SQL) ever leaves. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
@@ -60,6 +61,11 @@ export function fromFastifyError(error: FastifyError): AppError {
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
+  // Every context (the Twilio routes have their own error handler): a body refused while it is
+  // still arriving gets its 413 read by the client, not reset away.
+  app.addHook('onError', async (request, _reply, error) => {
+    if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') lingerAfterResponse(request.raw.socket);
+  });
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const problem = error instanceof AppError ? error : fromFastifyError(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
