@@ -2,15 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { idBefore } from '../../src/core/ids.js';
+import { newId } from '../../src/core/ids.js';
 import { ROOT, startProcess } from './processes.js';
 import { createService } from './otpgate-client.js';
 
 /** Bump when the seeded rows change shape, so cached files are rebuilt. */
-const SEED_VERSION = 3;
+const SEED_VERSION = 4;
 /** Rows are seeded 20 days old; a cache older than this is rebuilt so the 30-day retention never purges it mid-run. */
 const MAX_CACHE_AGE_MS = 7 * 86_400_000;
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export interface Seeded {
   dataDir: string;
@@ -73,9 +72,9 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
   // Ids as otpgate makes them: the creation time first (retention finds old rows by id), then
   // the row number where otpgate has random bits.
   db.function('seed_id', { deterministic: true }, (prefix: unknown, time: unknown, i: unknown) => {
-    let rest = '';
-    for (let n = Number(i), k = 0; k < 16; k++, n = Math.floor(n / 32)) rest = CROCKFORD[n % 32]! + rest;
-    return `${idBefore(prefix as 'ver', Number(time)).slice(0, -16)}${rest}`;
+    const rowNumber = Buffer.alloc(10);
+    rowNumber.writeUIntBE(Number(i), 4, 6);
+    return newId(prefix as 'ver', { now: () => Number(time) }, { bytes: () => rowNumber, int: () => 0 });
   });
   db.transaction(() => {
     // Two verifications per number, statuses spread as a real month would leave them.

@@ -170,12 +170,7 @@ export class VerificationService {
     const message = this.#newMessage(verification, now);
     const handoff = this.#reserveSend(message, now);
     // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
-    try {
-      await store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification));
-    } catch (error) {
-      handoff?.cancel();
-      throw error;
-    }
+    await withReservation(handoff, store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification)));
     this.#deps.onEventsWritten?.();
     this.#dispatch(message, handoff, () => ({ message, verification, service, code }));
     metrics.verificationStarted('sms', phone.country, false);
@@ -209,13 +204,7 @@ export class VerificationService {
     const handoff = this.#reserveSend(message, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
     // concurrent resends cannot both slip under the cap or the cooldown.
-    let applied: boolean;
-    try {
-      applied = await store.recordResend(pending.id, pending.sendCount, message, now);
-    } catch (error) {
-      handoff?.cancel();
-      throw error;
-    }
+    const applied = await withReservation(handoff, store.recordResend(pending.id, pending.sendCount, message, now));
     if (!applied) {
       handoff?.cancel();
       const wait = Math.max(1, Math.ceil(pending.resendCooldownMs / 1000));
@@ -482,4 +471,14 @@ export function attemptsRemaining(verification: VerificationRecord): number {
 export function resendAvailableAt(verification: VerificationRecord): number | null {
   if (verification.status !== 'pending' || verification.sendCount >= verification.maxSends) return null;
   return verification.lastSendAt + verification.resendCooldownMs;
+}
+
+/** Waits for the write that carries a reserved send; if it fails, the reservation is released. */
+async function withReservation<T>(handoff: SendReservation | null, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    handoff?.cancel();
+    throw error;
+  }
 }

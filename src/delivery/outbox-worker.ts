@@ -114,18 +114,8 @@ export class OutboxWorker extends PolledWorker {
    * Stops polling and taking sends from starts, and waits (up to `timeoutMs`) for the messages
    * already due or handed over to go out (rule R4).
    */
-  async stop(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const polling = this.stopPolling(timeoutMs, true);
-    if (this.#handed > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((idle) => this.#handedIdle.push(idle)),
-        new Promise<void>((expired) => (timer = setTimeout(expired, Math.max(0, deadline - Date.now())))),
-      ]);
-      clearTimeout(timer);
-    }
-    await polling;
+  stop(timeoutMs: number): Promise<void> {
+    return this.stopPolling(timeoutMs, true, () => (this.#handed === 0 ? Promise.resolve() : new Promise<void>((idle) => this.#handedIdle.push(idle))));
   }
 
   /**

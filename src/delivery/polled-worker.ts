@@ -89,16 +89,18 @@ export abstract class PolledWorker {
 
   /**
    * Stops polling and waits up to `timeoutMs` for the running round and, with `finalRound`,
-   * one more (the outbox sends what is due before exit, rule R4). Work left unfinished is
-   * leased, so another instance (or this one after a restart) takes it over.
+   * one more (the outbox sends what is due before exit, rule R4), then for `alsoWaitFor` (work
+   * a subclass runs outside rounds). Work left unfinished is leased, so another instance (or
+   * this one after a restart) takes it over.
    */
-  protected async stopPolling(timeoutMs: number, finalRound: boolean): Promise<void> {
+  protected async stopPolling(timeoutMs: number, finalRound: boolean, alsoWaitFor?: () => Promise<void>): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     const finish = (async () => {
       while (this.#running) await this.#running;
       this.#stopped = true;
       if (finalRound) await this.round();
+      await alsoWaitFor?.();
     })().catch((error: unknown) => this.#logger.error({ err: error }, `${this.#name} drain at shutdown failed`));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {

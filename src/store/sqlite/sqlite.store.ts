@@ -25,6 +25,7 @@ import type {
 } from '../../core/ports.js';
 import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
 import type { CodeVault } from '../../core/code-vault.js';
+import { idBefore } from '../../core/ids.js';
 import { decodeCursor } from '../cursor.js';
 import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
@@ -36,7 +37,6 @@ import type { EventQueries } from '../events.sql-store.js';
 import { sqlAttemptsAndLimits } from '../sql-executor.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { sqlSmsDelivery } from '../sms.sql-store.js';
-import { idBefore } from '../../core/ids.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
