@@ -98,6 +98,14 @@ describe('store selection', () => {
     fails({ OTPGATE_RETENTION_DAYS: 'thirty' }, 'OTPGATE_RETENTION_DAYS', /whole number/);
   });
 
+  it('reads the networks webhooks may reach besides public ones', () => {
+    expect(loadConfig({}, '/srv').webhookAllowedNetworks).toEqual([]);
+    const config = loadConfig({ OTPGATE_WEBHOOK_ALLOWED_NETWORKS: ' 10.0.0.0/8, 127.0.0.1 ,fd00::/8,::1' }, '/srv');
+    expect(config.webhookAllowedNetworks).toEqual(['10.0.0.0/8', '127.0.0.1/32', 'fd00::/8', '::1/128']);
+    fails({ OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/33' }, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS', /not an IP address or CIDR/);
+    fails({ OTPGATE_WEBHOOK_ALLOWED_NETWORKS: 'intranet.example.com' }, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS', /not an IP address or CIDR/);
+  });
+
   it('hides the database password in output', () => {
     expect(redactDatabaseUrl('postgres://otp:s3cret@db:5432/otpgate')).toBe('postgres://otp:***@db:5432/otpgate');
     expect(redactDatabaseUrl('sqlite:/srv/data/otpgate.db')).toBe('sqlite:/srv/data/otpgate.db');

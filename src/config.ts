@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
 import { parseRouting } from './sms/sms-routing.js';
+import { toCidr } from './webhooks/destinations.js';
 import type { SmsRouting } from './sms/sms-routing.js';
 
 /** The only reader of process.env. Parsed once, validated, frozen. */
@@ -77,6 +78,12 @@ export interface Config {
   webhookRetryScheduleMs: readonly number[];
   /** OTPGATE_WEBHOOK_TIMEOUT_MS, default 15000: a receiver slower than this is a failed attempt. */
   webhookTimeoutMs: number;
+  /**
+   * OTPGATE_WEBHOOK_ALLOWED_NETWORKS, default none: comma-separated CIDRs or addresses that
+   * webhooks may reach though they are not public (loopback, private, link-local, …). Without
+   * it, webhooks go to public addresses only (server-side request forgery).
+   */
+  webhookAllowedNetworks: readonly string[];
   /** OTPGATE_EXPIRY_SWEEP_MS, default 5000: how often expired verifications are swept (and their events sent). */
   expirySweepMs: number;
 }
@@ -132,6 +139,19 @@ function durations(env: Env, name: string, fallback: string): number[] {
     const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
     if (ms > 86_400_000) throw new ConfigError(name, `a wait may be at most 24h, got "${part}"`);
     return ms;
+  });
+}
+
+/** `10.0.0.0/8, 127.0.0.1` → ['10.0.0.0/8', '127.0.0.1/32']. */
+function networks(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
+    try {
+      return toCidr(part);
+    } catch (error) {
+      throw new ConfigError(name, `${(error as Error).message} (give CIDRs like 10.0.0.0/8 or addresses, comma-separated)`);
+    }
   });
 }
 
@@ -204,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     purgeIntervalMs: int(env, 'OTPGATE_PURGE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
     webhookRetryScheduleMs: Object.freeze(durations(env, 'OTPGATE_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),
     webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
+    webhookAllowedNetworks: Object.freeze(networks(env, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS')),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
   });
 }

@@ -22,6 +22,7 @@ import { limiterBuckets } from './limits/bucket.limiter.js';
 import type { FlexibleLimiter } from './limits/flexible.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
 import { createAbuseEvents } from './observability/abuse-events.js';
+import { WebhookDestinations } from './webhooks/destinations.js';
 import { WebhookWorker } from './webhooks/webhook-worker.js';
 import type { WebhookWorkerOptions } from './webhooks/webhook-worker.js';
 import { createLogger } from './observability/logger.js';
@@ -179,9 +180,12 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     rateLimits,
   });
   const events = new EventService({ store, events: eventFactory, onEventsWritten });
-  const webhooks = new WebhookService({ store, vault, clock, random, onDeliveryQueued: () => webhookWorker.notify() });
+  const destinations = new WebhookDestinations(config.webhookAllowedNetworks);
+  const webhooks = new WebhookService({
+    store, vault, clock, random, refuseDestination: (url) => destinations.refusal(url), onDeliveryQueued: () => webhookWorker.notify(),
+  });
   const webhookWorker = new WebhookWorker(
-    { store, webhooks, clock, random, logger, metrics },
+    { store, webhooks, clock, random, logger, metrics, destinations },
     { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
   );
   const expirySweeper = new ExpirySweeper(
@@ -224,6 +228,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await worker.stop(config.shutdownTimeoutMs);
       // Unfinished webhook requests keep their lease and are retried after a restart.
       await webhookWorker.stop(config.shutdownTimeoutMs);
+      destinations.close();
       await retention.stop();
       await redis?.close();
       await smpp.close();

@@ -25,6 +25,8 @@ export interface WebhookServiceDeps {
   vault: CodeVault;
   clock: Clock;
   random: RandomSource;
+  /** Why a URL may not receive webhooks, when that shows without DNS (server-side request forgery); null when it may. */
+  refuseDestination?: (url: URL) => string | null;
   /** A redelivery was queued: deliver without waiting for the next poll. */
   onDeliveryQueued?: () => void;
 }
@@ -52,7 +54,7 @@ export class WebhookService {
     const endpoint: WebhookEndpointRecord = {
       id,
       serviceId: service.id,
-      url: validateWebhookUrl(input.url),
+      url: validateWebhookUrl(input.url, this.#deps.refuseDestination),
       description: input.description ?? null,
       eventTypes: dedupe(input.eventTypes ?? []),
       enabled: input.enabled ?? true,
@@ -80,7 +82,7 @@ export class WebhookService {
 
   async update(service: ServiceRecord, id: string, input: Partial<EndpointInput>): Promise<WebhookEndpointRecord> {
     const patch: WebhookEndpointPatch = {};
-    if (input.url !== undefined) patch.url = validateWebhookUrl(input.url);
+    if (input.url !== undefined) patch.url = validateWebhookUrl(input.url, this.#deps.refuseDestination);
     if (input.description !== undefined) patch.description = input.description;
     if (input.eventTypes !== undefined) patch.eventTypes = dedupe(input.eventTypes);
     if (input.enabled !== undefined) patch.enabled = input.enabled;
@@ -170,10 +172,10 @@ export class WebhookService {
 }
 
 /**
- * http(s) only, absolute, no credentials in the URL (they would be logged and shown back).
- * Returns the normalised form.
+ * http(s) only, absolute, no credentials in the URL (they would be logged and shown back), and
+ * no destination that `refuse` names a reason for. Returns the normalised form.
  */
-export function validateWebhookUrl(value: string): string {
+export function validateWebhookUrl(value: string, refuse?: (url: URL) => string | null): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -187,6 +189,8 @@ export function validateWebhookUrl(value: string): string {
     throw new AppError('invalid_webhook_url', 'Webhook URLs may not carry credentials; the signature authenticates otpgate.');
   }
   if (url.hostname === '') throw new AppError('invalid_webhook_url', 'The webhook URL has no host.');
+  const refusal = refuse?.(url);
+  if (refusal) throw new AppError('invalid_webhook_url', refusal);
   url.hash = '';
   return url.toString();
 }

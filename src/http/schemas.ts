@@ -324,7 +324,7 @@ export const EventPage = Type.Object({
   has_more: Type.Boolean({ description: 'Another page is ready now' }),
 });
 
-const WebhookUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives POSTs', examples: ['https://api.acme.com/otpgate/webhooks'] });
+const WebhookUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives POSTs; its host must be a public address unless the operator allows its network (OTPGATE_WEBHOOK_ALLOWED_NETWORKS)', examples: ['https://api.acme.com/otpgate/webhooks'] });
 const EventTypeFilter = Type.Array(EventTypeSchema, { maxItems: EVENT_TYPES.length * 2, description: 'Only these event types; empty = all', examples: [['verification.approved', 'verification.expired']] });
 
 export const WebhookCreateBody = Type.Object(
@@ -376,7 +376,7 @@ export const WebhookAttempt = Type.Object({
   attempt: Type.Integer({ description: '1 for the first try of a delivery (a manual redelivery starts again at 1)', examples: [1] }),
   status_code: Nullable(Type.Integer(), { description: 'HTTP status of the answer; null when none came', examples: [200] }),
   latency_ms: Type.Integer({ examples: [42] }),
-  error: Nullable(Type.String(), { description: 'timeout, connection_failed, http_<status>, endpoint_disabled, secret_unreadable; null on success', examples: [null] }),
+  error: Nullable(Type.String(), { description: 'timeout, connection_failed, destination_not_allowed, http_<status>, endpoint_disabled, secret_unreadable; null on success', examples: [null] }),
   created_at: IsoTime('When the attempt ended'),
 });
 

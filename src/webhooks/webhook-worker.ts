@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
 import type { Logger } from 'pino';
 import type { EventRecord } from '../core/events.js';
 import type { DeliveryJob, DeliveryOutcome } from '../core/events.ports.js';
@@ -6,6 +8,8 @@ import type { Clock, RandomSource, Store } from '../core/ports.js';
 import { webhookHeaders } from '../core/webhook-signature.js';
 import type { WebhookService } from '../core/webhook.service.js';
 import { PolledWorker } from '../delivery/polled-worker.js';
+import { DestinationRefused } from './destinations.js';
+import type { WebhookDestinations } from './destinations.js';
 
 /** The Standard Webhooks schedule: after the first try, wait 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const STANDARD_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -27,6 +31,8 @@ export interface WebhookWorkerDeps {
   clock: Clock;
   random: RandomSource;
   logger: Logger;
+  /** Which addresses webhooks may reach, and the connections to them. */
+  destinations: WebhookDestinations;
   metrics?: WebhookMetrics;
 }
 
@@ -113,20 +119,11 @@ export class WebhookWorker extends PolledWorker {
       const body = webhookBody(event);
       const headers = webhookHeaders(secrets, event.id, Math.floor(started / 1000), body);
       try {
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'otpgate-webhooks/1' },
-          body,
-          // A redirect is an answer, not a new destination: following it would let a receiver
-          // point otpgate at another host.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.#options.timeoutMs),
-        });
-        statusCode = response.status;
-        await response.body?.cancel().catch(() => undefined);
+        statusCode = await post(new URL(endpoint.url), { ...headers, 'content-type': 'application/json', 'user-agent': 'otpgate-webhooks/1' }, body, this.#deps.destinations, this.#options.timeoutMs);
         if (statusCode < 200 || statusCode > 299) error = `http_${statusCode}`;
       } catch (cause) {
-        error = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError') ? 'timeout' : 'connection_failed';
+        error = cause instanceof DestinationRefused ? 'destination_not_allowed'
+          : cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError') ? 'timeout' : 'connection_failed';
       }
     }
     const now = clock.now();
@@ -182,4 +179,26 @@ export class WebhookWorker extends PolledWorker {
     if (wait === undefined) return { status: 'failed' };
     return { status: 'pending', nextAttemptAt: now + wait };
   }
+}
+
+/**
+ * POSTs a delivery and resolves with the answer's status. Redirects are not followed: a
+ * redirect is an answer, not a new destination (it would let a receiver point otpgate at
+ * another host). The body of the answer is read and dropped, so the connection can be kept.
+ */
+function post(url: URL, headers: Record<string, string>, body: string, destinations: WebhookDestinations, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? requestTls : request;
+    const req = send(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: destinations.agentFor(url),
+      signal: AbortSignal.timeout(timeoutMs),
+    }, (response) => {
+      response.on('error', () => undefined).resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

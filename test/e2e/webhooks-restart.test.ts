@@ -20,6 +20,7 @@ describe('webhook delivery survives a restart', () => {
     OTPGATE_WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s,1s,1s,1s,1s,1s',
     OTPGATE_WEBHOOK_TIMEOUT_MS: '1000',
     OTPGATE_WORKER_POLL_MS: '100',
+    OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1',
   };
   const servers: ServerProcess[] = [];
   afterAll(async () => {

@@ -97,7 +97,7 @@ describe('nothing at rest or in the logs yields a code or a key (C2, H3)', () =>
     const code = await h.lastCode(a.key, TO);
     await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: a.auth, payload: { to: TO, code: '99999999', context } });
     // A webhook secret is needed to sign, so it is stored, but only sealed (H4).
-    const hook = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: a.auth, payload: { url: 'http://127.0.0.1:9/hook' } });
+    const hook = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: a.auth, payload: { url: 'https://hooks.example.com/otpgate' } });
     const webhookSecret = (hook.json().secret as string).slice('whsec_'.length);
     const rotated = await h.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.json().id}/rotate-secret`, headers: a.auth });
     const rotatedSecret = (rotated.json().secret as string).slice('whsec_'.length);

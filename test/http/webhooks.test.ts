@@ -10,6 +10,8 @@ import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const TO = '+14155550123';
+/** The receivers listen on loopback, which webhooks may not reach by default. */
+const LOCAL_RECEIVERS = { OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' };
 
 let h: Harness;
 let receiver: WebhookReceiver;
@@ -17,7 +19,7 @@ let svc: Awaited<ReturnType<Harness['service']>>;
 
 beforeEach(async () => {
   // The fake clock starts at the real time: receivers refuse timestamps more than 5 minutes off.
-  h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '5000' } });
+  h = await createHarness({ now: Date.now(), env: { ...LOCAL_RECEIVERS, OTPGATE_WEBHOOK_TIMEOUT_MS: '5000' } });
   receiver = await startWebhookReceiver();
   svc = await h.service();
 });
@@ -103,7 +105,7 @@ describe('delivery (Standard Webhooks, H4)', () => {
 
   it('counts a receiver that does not answer in time as a failed attempt, and retries it', async () => {
     await h.close();
-    h = await createHarness({ now: Date.now(), env: { OTPGATE_WEBHOOK_TIMEOUT_MS: '500' } });
+    h = await createHarness({ now: Date.now(), env: { ...LOCAL_RECEIVERS, OTPGATE_WEBHOOK_TIMEOUT_MS: '500' } });
     svc = await h.service();
     const endpoint = await register({ event_types: ['verification.created'] });
     receiver.delayNextMs = 1_500; // longer than the 500 ms time-out
@@ -266,13 +268,13 @@ describe('a changed server secret', () => {
   it('fails deliveries it cannot sign (no endless retries) until the endpoint secret is rotated', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-webhook-secret-'));
     const databasePath = join(dir, 'otpgate.db');
-    const first = await createHarness({ now: Date.now(), databasePath });
+    const first = await createHarness({ now: Date.now(), databasePath, env: LOCAL_RECEIVERS });
     const owner = await first.service();
     const created = await first.app.inject({ method: 'POST', url: '/v1/webhooks', headers: owner.auth, payload: { url: receiver.url, event_types: ['verification.created'] } });
     const endpointId = created.json().id as string;
     await first.close();
 
-    const second = await createHarness({ now: Date.now(), databasePath, env: { OTPGATE_SECRET: randomBytes(32).toString('base64url') } });
+    const second = await createHarness({ now: Date.now(), databasePath, env: { ...LOCAL_RECEIVERS, OTPGATE_SECRET: randomBytes(32).toString('base64url') } });
     try {
       const start = () => second.app.inject({ method: 'POST', url: '/v1/verifications', headers: owner.auth, payload: { to: TO } });
       expect((await start()).statusCode).toBe(201);
@@ -301,7 +303,7 @@ describe('a changed server secret', () => {
 describe('a slow receiver', () => {
   it('holds one request slot, not the whole round: other endpoints keep receiving meanwhile', async () => {
     await h.close();
-    h = await createHarness({ now: Date.now(), overrides: { webhookWorker: { batchSize: 2, timeoutMs: 5_000 } } });
+    h = await createHarness({ now: Date.now(), env: LOCAL_RECEIVERS, overrides: { webhookWorker: { batchSize: 2, timeoutMs: 5_000 } } });
     svc = await h.service();
     const slow = await startWebhookReceiver();
     try {
@@ -322,5 +324,87 @@ describe('a slow receiver', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('destinations (server-side request forgery, OWASP API7)', () => {
+  // By default a service key may only point webhooks at public addresses.
+  let open: Harness;
+  let tenant: Awaited<ReturnType<Harness['service']>>;
+  beforeEach(async () => {
+    open = await createHarness({ now: Date.now() });
+    tenant = await open.service();
+  });
+  afterEach(() => open.close());
+
+  it('refuses loopback, private, link-local, CGNAT, unique-local, multicast and unspecified addresses, in any spelling, at registration and on update', async () => {
+    const endpoint = await open.app.inject({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url: 'https://hooks.example.com/otp' } });
+    expect(endpoint.statusCode).toBe(201);
+    for (const url of [
+      'http://127.0.0.1:8080/hooks', 'http://[::1]/hooks', 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hooks',
+      'http://172.16.0.1/hooks', 'http://192.168.1.10/hooks', 'http://100.64.0.1/hooks', 'http://0.0.0.0/hooks', 'http://[::ffff:127.0.0.1]/hooks',
+      'http://[fd00::1]/hooks', 'http://[fe80::1]/hooks', 'http://224.0.0.1/hooks', 'http://localhost:3000/hooks', 'http://api.localhost/hooks',
+      'http://2130706433/hooks', 'http://0x7f.1/hooks',
+    ]) {
+      const created = await open.app.inject({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url } });
+      expect(created.statusCode, url).toBe(400);
+      expect(created.json().code, url).toBe('invalid_webhook_url');
+      expect(created.json().detail, url).toContain('OTPGATE_WEBHOOK_ALLOWED_NETWORKS');
+      const patched = await open.app.inject({ method: 'PATCH', url: `/v1/webhooks/${endpoint.json().id}`, headers: tenant.auth, payload: { url } });
+      expect(patched.statusCode, url).toBe(400);
+      expect(patched.json().code, url).toBe('invalid_webhook_url');
+    }
+  });
+
+  it('accepts public names and addresses', async () => {
+    for (const url of ['https://hooks.example.com/otp', 'http://93.184.215.14/otp', 'https://[2606:4700::6810:84e5]/otp']) {
+      const res = await open.app.inject({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url } });
+      expect(res.statusCode, url).toBe(201);
+    }
+  });
+
+  it('checks the address where the connection is made: a stored loopback URL, by address or by name, is never called', async () => {
+    // Endpoints registered while the operator allowed loopback; the setting is then removed.
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-webhook-ssrf-'));
+    const env = { OTPGATE_SECRET: randomBytes(32).toString('base64url') };
+    const databasePath = join(dir, 'otpgate.db');
+    const allowing = await createHarness({ now: Date.now(), databasePath, env: { ...env, ...LOCAL_RECEIVERS } });
+    const owner = await allowing.service();
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    const ids: string[] = [];
+    for (const url of [receiver.url, byName]) {
+      const created = await allowing.app.inject({ method: 'POST', url: '/v1/webhooks', headers: owner.auth, payload: { url, event_types: ['verification.created'] } });
+      expect(created.statusCode).toBe(201);
+      ids.push(created.json().id as string);
+    }
+    await allowing.close();
+
+    const strict = await createHarness({ now: Date.now(), databasePath, env });
+    try {
+      expect((await strict.app.inject({ method: 'POST', url: '/v1/verifications', headers: owner.auth, payload: { to: TO } })).statusCode).toBe(201);
+      await strict.c.webhookWorker.drainOnce();
+      expect(receiver.received).toHaveLength(0);
+      expect(receiver.rejected).toHaveLength(0);
+      for (const id of ids) {
+        const log = await strict.app.inject({ method: 'GET', url: `/v1/webhooks/${id}/attempts`, headers: owner.auth });
+        expect(log.json().data.map((a: Record<string, unknown>) => [a.status_code, a.error])).toEqual([[null, 'destination_not_allowed']]);
+      }
+    } finally {
+      await strict.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with the network allowed, a name is called on its allowed address', async () => {
+    // localhost resolves to 127.0.0.1 and often ::1 too; only 127.0.0.1 is allowed, and the receiver listens there.
+    await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: receiver.url.replace('127.0.0.1', 'localhost'), event_types: ['verification.created'] } })
+      .then((res) => {
+        expect(res.statusCode).toBe(201);
+        receiver.secrets = [res.json().secret as string];
+      });
+    await startVerification();
+    await deliver();
+    expect(receiver.rejected).toEqual([]);
+    expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.created']);
   });
 });

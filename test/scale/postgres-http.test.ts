@@ -27,7 +27,9 @@ describe.skipIf(skip)('HTTP API on PostgreSQL', () => {
   afterEach(async () => h.close());
 
   it('writes events with their state changes and delivers signed webhooks, retried under the same webhook-id', async () => {
-    const wh = await createHarness({ databaseUrl: await db.schemaUrl(`w_${randomBytes(5).toString('hex')}`), now: Date.now() });
+    const wh = await createHarness({
+      databaseUrl: await db.schemaUrl(`w_${randomBytes(5).toString('hex')}`), now: Date.now(), env: { OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' },
+    });
     const receiver = await startWebhookReceiver({ script: [500] });
     try {
       const a = await wh.service();
