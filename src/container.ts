@@ -112,6 +112,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const onEventsWritten = () => {
     if (store.takeQueuedDeliveries()) webhookWorker.notify();
   };
+  const events = new EventService({ store, events: eventFactory, onEventsWritten });
   const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
   // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
   let receipts: ReceiptService | null = null;
@@ -144,7 +145,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
-  const abuseEvents = createAbuseEvents(logger, metrics.registry);
+  const abuseEvents = createAbuseEvents(logger, metrics.registry, (serviceId, type, data) => events.publish(serviceId, type, data));
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
   const storeLimiter = await createStoreLimiter();
@@ -179,7 +180,6 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     onEventsWritten,
     rateLimits,
   });
-  const events = new EventService({ store, events: eventFactory, onEventsWritten });
   const destinations = new WebhookDestinations(config.webhookAllowedNetworks);
   const webhooks = new WebhookService({
     store, vault, clock, random, refuseDestination: (url) => destinations.refusal(url), onDeliveryQueued: () => webhookWorker.notify(),

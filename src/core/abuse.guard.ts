@@ -230,7 +230,9 @@ export class AbuseGuard {
         });
       }
       const warnAt = 0.8 * q.cap;
-      if (decision.count >= warnAt && decision.count - q.cost < warnAt) events.quotaWarning(service.id, q.quota, decision.count / q.scale, q.cap / q.scale);
+      if (decision.count >= warnAt && decision.count - q.cost < warnAt) {
+        await events.quotaWarning(service.id, { quota: q.quota, used: decision.count / q.scale, cap: q.cap / q.scale, resetsAt: (day + 1) * DAY });
+      }
     }
   }
 

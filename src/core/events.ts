@@ -1,6 +1,6 @@
 import { newId } from './ids.js';
 import type { MessageRecord, VerificationRecord } from './model.js';
-import type { Clock, RandomSource } from './ports.js';
+import type { Clock, PrefixBlock, RandomSource } from './ports.js';
 
 /**
  * Event types are a public contract: a type, once shipped, keeps its name and the meaning of
@@ -20,9 +20,6 @@ export const EVENT_TYPES = [
   'quota.warning',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-
-/** Types that no code path emits yet: abuse controls will. */
-export const RESERVED_EVENT_TYPES: readonly EventType[] = ['fraud.prefix_blocked', 'quota.warning'];
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
@@ -83,6 +80,34 @@ export function messageEventData(m: MessageRecord): Record<string, unknown> {
     created_at: iso(m.createdAt),
     updated_at: iso(m.updatedAt),
   };
+}
+
+/** A prefix block of the SMS-pumping guard (`fraud.prefix_blocked`), as the prefix-blocks API shows it. */
+export function prefixBlockEventData(b: PrefixBlock) {
+  return {
+    prefix: b.prefix,
+    mode: b.mode,
+    reason: b.reason,
+    sends: b.sends,
+    approvals: b.approvals,
+    baseline_per_window: b.baselinePerWindow,
+    created_at: iso(b.createdAt),
+    expires_at: iso(b.expiresAt),
+  };
+}
+
+/** A daily cap passed its warning threshold (`quota.warning`). */
+export interface QuotaWarning {
+  quota: 'messages' | 'spend';
+  /** Messages, or spend in the currency of the service's `sms_prices`, used today (UTC). */
+  used: number;
+  cap: number;
+  /** The next 00:00 UTC, when the cap starts again. */
+  resetsAt: number;
+}
+
+export function quotaWarningEventData(w: QuotaWarning): Record<string, unknown> {
+  return { quota: w.quota, used: w.used, cap: w.cap, resets_at: iso(w.resetsAt) };
 }
 
 const FINAL_VERIFICATION_EVENTS = {

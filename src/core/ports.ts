@@ -17,7 +17,7 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from './model.js';
-import type { EventRecord, EventsOf } from './events.js';
+import type { EventRecord, EventsOf, QuotaWarning } from './events.js';
 import type { EventStore, WebhookStore } from './events.ports.js';
 
 /** Wall-clock time in epoch milliseconds. Tests pass a fake one. */
@@ -450,8 +450,10 @@ export interface PrefixBlockStore {
 /** What the abuse controls report; the adapter turns it into log lines and Prometheus metrics. */
 export interface AbuseEvents {
   refused(serviceId: string, rule: string, detail: Record<string, unknown>): void;
-  quotaWarning(serviceId: string, quota: 'messages' | 'spend', used: number, cap: number): void;
-  prefixBlocked(block: PrefixBlock): void;
+  /** A daily cap passed 80 %: once per crossing. Resolves when the `quota.warning` event is written (never rejects). */
+  quotaWarning(serviceId: string, warning: QuotaWarning): void | Promise<void>;
+  /** A new block (or monitor record): resolves when the `fraud.prefix_blocked` event is written (never rejects). */
+  prefixBlocked(block: PrefixBlock): void | Promise<void>;
   limiterUnavailable(operation: string, error: unknown): void;
 }
 

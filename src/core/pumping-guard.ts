@@ -103,7 +103,7 @@ export class PumpingGuard {
       expiresAt: now + settings.block_hours * HOUR,
     };
     await this.blocks.savePrefixBlock(block);
-    this.events.prefixBlocked(block);
+    await this.events.prefixBlocked(block);
     if (block.mode === 'enforced') throw blockedError(block, now);
   }
 

@@ -1,5 +1,5 @@
-import type { PrefixBlock } from '../core/ports.js';
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
+import { prefixBlockEventData } from '../core/events.js';
 import type { EventRecord } from '../core/events.js';
 import type { WebhookAttemptRecord, WebhookEndpointRecord } from '../core/events.ports.js';
 import { accountSidFor } from '../core/tenancy.service.js';
@@ -67,18 +67,8 @@ export function outboxView(entry: DevOutboxEntry) {
   };
 }
 
-export function prefixBlockView(b: PrefixBlock) {
-  return {
-    prefix: b.prefix,
-    mode: b.mode,
-    reason: b.reason,
-    sends: b.sends,
-    approvals: b.approvals,
-    baseline_per_window: b.baselinePerWindow,
-    created_at: iso(b.createdAt),
-    expires_at: iso(b.expiresAt),
-  };
-}
+/** The API's view of a prefix block is the `fraud.prefix_blocked` event's data. */
+export const prefixBlockView = prefixBlockEventData;
 
 export function eventView(event: EventRecord) {
   return { id: event.id, type: event.type, timestamp: iso(event.createdAt), service_id: event.serviceId, data: event.data };

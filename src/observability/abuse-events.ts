@@ -1,14 +1,22 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { prefixBlockEventData, quotaWarningEventData } from '../core/events.js';
+import type { EventType } from '../core/events.js';
 import type { AbuseEvents, PrefixBlock } from '../core/ports.js';
+
+/** Writes an event of a service (EventService.publish): it then goes to the service's webhooks. */
+export type PublishEvent = (serviceId: string, type: EventType, data: Record<string, unknown>) => Promise<unknown>;
 
 export interface AbuseEventsAdapter extends AbuseEvents {
   limiterBackend(up: boolean, error?: unknown): void;
 }
 
-/** Abuse controls → log lines (warn for what an operator should look at) and Prometheus metrics. */
-export function createAbuseEvents(logger: Logger, registry: Registry): AbuseEventsAdapter {
+/**
+ * Abuse controls → log lines (warn for what an operator should look at), Prometheus metrics,
+ * and the service's events (`fraud.prefix_blocked`, `quota.warning`) when `publish` is given.
+ */
+export function createAbuseEvents(logger: Logger, registry: Registry, publish?: PublishEvent): AbuseEventsAdapter {
   const refused = new Counter({
     name: 'otpgate_abuse_refusals_total',
     help: 'Requests refused by an abuse control, by rule (sends_per_phone, country_not_allowed, prefix_blocked, daily_messages_cap, …)',
@@ -40,14 +48,23 @@ export function createAbuseEvents(logger: Logger, registry: Registry): AbuseEven
   });
   limiterUp.set(1);
   const log = logger.child({ component: 'abuse' });
+  // A notification that cannot be written is logged; it never fails the request that caused it.
+  const emit = async (serviceId: string, type: EventType, data: Record<string, unknown>) => {
+    try {
+      await publish?.(serviceId, type, data);
+    } catch (error) {
+      log.error({ err: error, service_id: serviceId, type }, 'event could not be written');
+    }
+  };
   return {
     refused(serviceId, rule, detail) {
       refused.inc({ rule });
       log.info({ service_id: serviceId, rule, ...detail }, 'request refused by an abuse control');
     },
-    quotaWarning(serviceId, kind, used, cap) {
-      quota.inc({ quota: kind });
-      log.warn({ service_id: serviceId, quota: kind, used, cap }, 'daily cap is 80 % used');
+    quotaWarning(serviceId, warning) {
+      quota.inc({ quota: warning.quota });
+      log.warn({ service_id: serviceId, quota: warning.quota, used: warning.used, cap: warning.cap }, 'daily cap is 80 % used');
+      return emit(serviceId, 'quota.warning', quotaWarningEventData(warning));
     },
     prefixBlocked(block: PrefixBlock) {
       blocks.inc({ mode: block.mode });
@@ -55,6 +72,7 @@ export function createAbuseEvents(logger: Logger, registry: Registry): AbuseEven
         { service_id: block.serviceId, prefix: block.prefix, mode: block.mode, sends: block.sends, approvals: block.approvals, baseline_per_window: block.baselinePerWindow, until: new Date(block.expiresAt).toISOString() },
         block.mode === 'enforced' ? 'sms pumping suspected: prefix blocked' : 'sms pumping suspected: prefix would be blocked (monitor mode)',
       );
+      return emit(block.serviceId, 'fraud.prefix_blocked', prefixBlockEventData(block));
     },
     limiterUnavailable(operation, error) {
       unavailable.inc({ operation });

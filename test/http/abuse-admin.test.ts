@@ -109,6 +109,9 @@ describe('SMS-pumping guard through the API', () => {
     expect(metrics).toMatch(/otpgate_prefix_blocks_total\{mode="enforced"\} 1/);
     expect(metrics).toMatch(/otpgate_abuse_refusals_total\{rule="prefix_blocked"\} 2/);
     expect(h.logs.some((l) => l.msg === 'sms pumping suspected: prefix blocked' && l.prefix === '+447400')).toBe(true);
+    // One fraud.prefix_blocked event (and so one webhook per endpoint), carrying the block as the API lists it.
+    const events = await h.app.inject({ method: 'GET', url: '/v1/events?type=fraud.prefix_blocked', headers: svc.auth });
+    expect(events.json().data).toEqual([expect.objectContaining({ type: 'fraud.prefix_blocked', service_id: svc.id, data: list.json().data[0] })]);
 
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/services/${svc.id}/prefix-blocks/${encodeURIComponent('+447400')}`, headers: svc.auth })).statusCode).toBe(403);
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/services/${svc.id}/prefix-blocks/${encodeURIComponent('+447400')}`, headers: admin() })).statusCode).toBe(204);
@@ -123,6 +126,9 @@ describe('SMS-pumping guard through the API', () => {
     const list = await h.app.inject({ method: 'GET', url: `/v1/services/${svc.id}/prefix-blocks`, headers: admin() });
     expect(list.json().data).toEqual([expect.objectContaining({ prefix: '+447400', mode: 'monitor' })]);
     expect(h.logs.some((l) => l.msg === 'sms pumping suspected: prefix would be blocked (monitor mode)')).toBe(true);
+    const events = await h.app.inject({ method: 'GET', url: '/v1/events?type=fraud.prefix_blocked', headers: svc.auth });
+    expect(events.json().data.map((e: { data: unknown }) => e.data)).toEqual([list.json().data[0]]);
+    expect(list.json().data[0].mode).toBe('monitor');
   });
 });
 

@@ -125,6 +125,10 @@ for (const [backend, skip] of backends) {
       expect(Number(refused.headers['retry-after'])).toBe(12 * 3600);
       expect(await sent()).toBe(5);
       expect(h.logs.filter((l) => l.msg === 'daily cap is 80 % used' && l.quota === 'messages')).toHaveLength(1);
+      // The fourth of five sends crossed 80 %: one quota.warning event, naming when the cap resets.
+      const warnings = await h.app.inject({ method: 'GET', url: '/v1/events?type=quota.warning', headers: svc.auth });
+      const resetsAt = new Date((Math.floor(h.clock.now() / 86_400_000) + 1) * 86_400_000).toISOString();
+      expect(warnings.json().data.map((e: { data: unknown }) => e.data)).toEqual([{ quota: 'messages', used: 4, cap: 5, resets_at: resetsAt }]);
       h.clock.advanceSeconds(12 * 3600);
       expect((await start({ to: '+33612345699' })).statusCode).toBe(201);
     });
@@ -134,6 +138,9 @@ for (const [backend, skip] of backends) {
       expect((await start({ to: '+447400000001' })).statusCode).toBe(201);
       expect((await start({ to: '+447400000002' })).statusCode).toBe(201);
       expectRefusal(await start({ to: '+447400000003' }), 429, 'quota_exceeded');
+      // 0.10 of 0.12 crossed 80 %.
+      const warnings = await h.app.inject({ method: 'GET', url: '/v1/events?type=quota.warning', headers: svc.auth });
+      expect(warnings.json().data.map((e: { data: { quota: string; used: number; cap: number } }) => [e.data.quota, e.data.used, e.data.cap])).toEqual([['spend', 0.1, 0.12]]);
       // Free destinations do not spend.
       expect((await start({ to: '+14155550123' })).statusCode).toBe(201);
       expect(await sent()).toBe(3);
