@@ -363,7 +363,7 @@ describe('destinations (server-side request forgery, OWASP API7)', () => {
     }
   });
 
-  it('checks the address where the connection is made: a stored loopback URL, by address or by name, is never called', async () => {
+  it('checks the address where the connection is made: a stored loopback URL, by address or by name, over http or https, is never called', async () => {
     // Endpoints registered while the operator allowed loopback; the setting is then removed.
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-webhook-ssrf-'));
     const env = { OTPGATE_SECRET: randomBytes(32).toString('base64url') };
@@ -372,7 +372,7 @@ describe('destinations (server-side request forgery, OWASP API7)', () => {
     const owner = await allowing.service();
     const byName = receiver.url.replace('127.0.0.1', 'localhost');
     const ids: string[] = [];
-    for (const url of [receiver.url, byName]) {
+    for (const url of [receiver.url, byName, receiver.url.replace('http:', 'https:')]) {
       const created = await allowing.app.inject({ method: 'POST', url: '/v1/webhooks', headers: owner.auth, payload: { url, event_types: ['verification.created'] } });
       expect(created.statusCode).toBe(201);
       ids.push(created.json().id as string);
