@@ -184,8 +184,11 @@ export class WebhookWorker extends PolledWorker {
 /**
  * POSTs a delivery and resolves with the answer's status. Redirects are not followed: a
  * redirect is an answer, not a new destination (it would let a receiver point otpgate at
- * another host). The body of the answer is read and dropped, so the connection can be kept.
+ * another host). The body of the answer is read and dropped, so the connection can be kept;
+ * past 64 KiB the connection is closed instead, so a receiver cannot keep otpgate reading.
  */
+const MAX_ANSWER_DRAIN_BYTES = 65_536;
+
 function post(url: URL, headers: Record<string, string>, body: string, destinations: WebhookDestinations, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? requestTls : request;
@@ -195,7 +198,11 @@ function post(url: URL, headers: Record<string, string>, body: string, destinati
       agent: destinations.agentFor(url),
       signal: AbortSignal.timeout(timeoutMs),
     }, (response) => {
-      response.on('error', () => undefined).resume();
+      let read = 0;
+      response.on('error', () => undefined).on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > MAX_ANSWER_DRAIN_BYTES) response.destroy();
+      });
       resolve(response.statusCode ?? 0);
     });
     req.on('error', reject);

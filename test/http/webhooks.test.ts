@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -406,5 +408,42 @@ describe('destinations (server-side request forgery, OWASP API7)', () => {
     await deliver();
     expect(receiver.rejected).toEqual([]);
     expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.created']);
+  });
+});
+
+describe("a receiver's answer", () => {
+  it('is read up to 64 KiB and dropped: a receiver that never stops answering is cut off, and the attempt counts', async () => {
+    let written = 0;
+    let closed!: () => void;
+    const cut = new Promise<void>((resolve) => (closed = resolve));
+    const endless = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(16_384, 'x');
+      const pump = () => {
+        while (!response.destroyed) {
+          written += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', pump);
+        }
+      };
+      response.on('close', closed);
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/hooks`;
+      const endpoint = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url, event_types: ['verification.created'] } });
+      expect(endpoint.statusCode).toBe(201);
+      await startVerification();
+      await deliver();
+      await cut;
+      // Cut off after 64 KiB plus what the kernel buffers (about 4 MB here); without the cut, it reads gigabytes until the 5 s time-out.
+      expect(written).toBeLessThan(16 * 1024 * 1024);
+      const log = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.json().id}/attempts`, headers: svc.auth });
+      expect(log.json().data.map((a: Record<string, unknown>) => [a.status_code, a.error])).toEqual([[200, null]]);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 });
