@@ -220,9 +220,17 @@ export class VerificationService {
       lastSendAt: now,
       updatedAt: now,
     };
-    this.#dispatch(message, handoff, () => ({ message, verification, service, code: this.#deps.vault.open(pending.id, pending.codeSealed) }));
+    // Read before the handover, so the answer shows the sends as committed (this one `sending`
+    // or `queued`), never a state that depends on how fast the provider answered.
+    // The send is handed over even if that read fails: it is committed, and its slot must be freed.
+    let messages: MessageRecord[];
+    try {
+      messages = await store.listMessages(pending.id);
+    } finally {
+      this.#dispatch(message, handoff, () => ({ message, verification, service, code: this.#deps.vault.open(pending.id, pending.codeSealed) }));
+    }
     this.#deps.metrics.verificationStarted('sms', pending.country, true);
-    return { verification, messages: await store.listMessages(pending.id), resent: true };
+    return { verification, messages, resent: true };
   }
 
   /**

@@ -228,6 +228,27 @@ for (const [backend, skip] of backends) {
       expect(await sent()).toBe(before + 4);
     });
 
+    it('S5: with the delivery worker running, each start hands its SMS over with the same status, whatever the number', async () => {
+      await patch({ resend_cooldown_seconds: 0, failed_checks_per_phone_per_day: 1 });
+      const numbers = ['+4915112345678', '+4915112345679', '+4915112345670', '+4915112345671'];
+      await start({ to: numbers[1] });
+      await start({ to: numbers[2] });
+      await check({ to: numbers[2], code: '000000' });
+      await start({ to: numbers[3] });
+      await check({ to: numbers[3], code: await h.lastCode(svc.key, numbers[3]!) });
+      h.c.worker.start();
+      const statuses: string[] = [];
+      for (const to of numbers) {
+        h.clock.advanceSeconds(1); // so that this start's message id sorts after the earlier ones
+        const res = await start({ to });
+        expect(res.statusCode).toBe(201);
+        // A start for a number with a pending verification re-sends it: its earlier sends are listed too, oldest first.
+        statuses.push(res.json().sends.at(-1).status as string);
+      }
+      // This start's send, already leased to this instance's worker (the start-to-worker handoff).
+      expect(statuses).toEqual(['sending', 'sending', 'sending', 'sending']);
+    });
+
     it('counter keys hold no phone number or IP in clear', async () => {
       expect((await start({ to: '+4915112345678', client_ip: '198.51.100.77' })).statusCode).toBe(201);
       await check({ to: '+4915112345678', code: '000000' });
