@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebhookDestinations } from './destinations.js';
 
@@ -30,6 +31,25 @@ describe('WebhookDestinations', () => {
     expect(destinations.refusal(new URL('http://LOCALHOST./x'))).toMatch(/loopback/);
     expect(destinations.refusal(new URL('https://hooks.example.com/x'))).toBeNull();
     expect(destinations.refusal(new URL('http://[2606:4700::6810:84e5]/x'))).toBeNull();
+    destinations.close();
+  });
+
+  it('judges any URL and any address without throwing (fast-check)', () => {
+    const destinations = new WebhookDestinations(['10.0.0.0/8', 'fd00::/8']);
+    const host = fc.oneof(fc.ipV4(), fc.ipV4Extended(), fc.ipV6().map((a) => `[${a}]`), fc.domain());
+    fc.assert(fc.property(fc.constantFrom('http', 'https'), host, (scheme, h) => {
+      let url: URL;
+      try {
+        url = new URL(`${scheme}://${h}/hooks`);
+      } catch {
+        return; // not a URL: refused earlier, by the URL check
+      }
+      const refusal = destinations.refusal(url);
+      expect(refusal === null || refusal.includes('OTPGATE_WEBHOOK_ALLOWED_NETWORKS')).toBe(true);
+    }), { numRuns: 5000 });
+    fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (address) => {
+      expect(typeof destinations.allows(address)).toBe('boolean');
+    }), { numRuns: 5000 });
     destinations.close();
   });
 });
