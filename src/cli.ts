@@ -48,7 +48,7 @@ program
 
 program
   .command('purge')
-  .description('Delete verifications, messages, dev-outbox entries, idempotency keys and events (with their webhook log) older than OTPGATE_RETENTION_DAYS, and exit')
+  .description('Delete verifications, messages, dev-outbox entries, idempotency keys and events (with their webhook log) older than OTPGATE_RETENTION_DAYS, and prefix blocks that ended that long ago, and exit')
   .action(async () =>
     withContainer(async (c) => {
       if (!c.retention.enabled) return { status: 'retention disabled (OTPGATE_RETENTION_DAYS=0)' };

@@ -61,7 +61,7 @@ export interface Config {
   redisKeyPrefix: string;
   /** OTPGATE_WORKER_LEASE_MS, default 30000: how long a worker owns a message before another may take it over. */
   workerLeaseMs: number;
-  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox, idempotency keys and events (with their webhook log) older than this are purged; 0 keeps everything. */
+  /** OTPGATE_RETENTION_DAYS, default 30: verifications, messages, dev outbox, idempotency keys and events (with their webhook log) older than this, and prefix blocks that ended this long ago, are purged; 0 keeps everything. */
   retentionDays: number;
   /** OTPGATE_PURGE_INTERVAL_MS, default 3600000: how often the server runs the purge. */
   purgeIntervalMs: number;

@@ -282,13 +282,16 @@ export interface PurgeCounts {
   idempotencyKeys: number;
   /** Events, with their webhook deliveries and delivery log (an event still being delivered is kept). */
   events: number;
+  /** Prefix blocks of the SMS-pumping guard that ended before the cutoff. */
+  prefixBlocks: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */
 export interface RetentionStore {
   /**
    * Deletes at most `batchSize` rows of each kind created before `before`: verifications that
-   * can no longer change (with their messages), dev-outbox entries and idempotency keys. The
+   * can no longer change (with their messages), dev-outbox entries, idempotency keys and events;
+   * and prefix blocks that ended before `before`. The
    * caller repeats until a batch comes back short, so no statement holds locks for long.
    */
   purgeBatch(before: number, batchSize: number): Promise<PurgeCounts>;

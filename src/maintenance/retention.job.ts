@@ -19,8 +19,8 @@ export interface PurgeReport extends PurgeCounts {
 }
 
 /**
- * Forgets old verifications (with their messages), dev-outbox entries, idempotency keys and
- * events (with their webhook deliveries and log):
+ * Forgets old verifications (with their messages), dev-outbox entries, idempotency keys,
+ * events (with their webhook deliveries and log) and ended prefix blocks:
  * they hold phone numbers, sealed codes and message bodies that nobody needs after the
  * retention period. Deletes in bounded batches so a large backlog never holds long locks or
  * one huge transaction; on PostgreSQL several instances may run it at once (SKIP LOCKED).
@@ -47,7 +47,7 @@ export class RetentionJob {
   /** Purges everything that is due, batch after batch, until a batch comes back short. */
   async runOnce(): Promise<PurgeReport> {
     const before = this.#deps.clock.now() - this.#retentionMs;
-    const total: PurgeReport = { verifications: 0, messages: 0, devOutbox: 0, idempotencyKeys: 0, events: 0, batches: 0, before };
+    const total: PurgeReport = { verifications: 0, messages: 0, devOutbox: 0, idempotencyKeys: 0, events: 0, prefixBlocks: 0, batches: 0, before };
     if (!this.enabled) return total;
     for (;;) {
       const batch = await this.#deps.store.purgeBatch(before, this.#batchSize);
@@ -57,7 +57,8 @@ export class RetentionJob {
       total.devOutbox += batch.devOutbox;
       total.idempotencyKeys += batch.idempotencyKeys;
       total.events += batch.events;
-      if (Math.max(batch.verifications, batch.devOutbox, batch.idempotencyKeys, batch.events) < this.#batchSize) break;
+      total.prefixBlocks += batch.prefixBlocks;
+      if (Math.max(batch.verifications, batch.devOutbox, batch.idempotencyKeys, batch.events, batch.prefixBlocks) < this.#batchSize) break;
       // Let requests in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -71,7 +72,7 @@ export class RetentionJob {
       if (!this.#timer || this.#running) return;
       this.#running = this.runOnce()
         .then((report) => {
-          if (report.verifications + report.devOutbox + report.idempotencyKeys + report.events > 0) this.#deps.logger.info({ purged: report }, 'retention purge');
+          if (report.verifications + report.devOutbox + report.idempotencyKeys + report.events + report.prefixBlocks > 0) this.#deps.logger.info({ purged: report }, 'retention purge');
         })
         .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'retention purge failed; will retry'))
         .finally(() => (this.#running = null));

@@ -324,13 +324,22 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
         await store.beginIdempotent('svc_a', `old${i}`, 'h', clock.now(), 60_000);
         old.push(v);
       }
+      const t0 = clock.now();
+      const block = (prefix: string, createdAt: number) => ({
+        serviceId: service.id, prefix, mode: 'enforced' as const, reason: 'r', sends: 30, approvals: 0, baselinePerWindow: 0, createdAt, expiresAt: createdAt + DAY / 2,
+      });
+      await store.savePrefixBlock(block('+23276', t0));
       clock.advance(31 * DAY);
       const fresh = make.verification(service.id);
       await store.createVerification(fresh, make.message(fresh));
       await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000);
+      await store.savePrefixBlock(block('+23277', clock.now()));
 
       const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
-      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0 });
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0, prefixBlocks: 1 });
+      // The block that ended a month ago is gone (looked up as of its own time); the one in force stays.
+      expect(await store.findPrefixBlock(service.id, '+23276', t0)).toBeNull();
+      expect((await store.listPrefixBlocks(service.id, clock.now())).map((b) => b.prefix)).toEqual(['+23277']);
       const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
       const report = await job.runOnce();
       expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });

@@ -450,7 +450,18 @@ export class PostgresStore extends PostgresEventStore implements Store {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [idBefore('evt', before), batchSize],
     );
-    return { ...verifications, devOutbox: devOutbox.rowCount ?? 0, idempotencyKeys: idempotencyKeys.rowCount ?? 0, events: events.rowCount ?? 0 };
+    const prefixBlocks = await this.#db.query(
+      `DELETE FROM prefix_blocks WHERE (service_id, prefix) IN
+         (SELECT service_id, prefix FROM prefix_blocks WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, batchSize],
+    );
+    return {
+      ...verifications,
+      devOutbox: devOutbox.rowCount ?? 0,
+      idempotencyKeys: idempotencyKeys.rowCount ?? 0,
+      events: events.rowCount ?? 0,
+      prefixBlocks: prefixBlocks.rowCount ?? 0,
+    };
   }
 
   // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────

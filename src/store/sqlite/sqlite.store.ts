@@ -508,7 +508,9 @@ export class SqliteStore extends SqliteEventStore implements Store {
       const events = this.#stmt(`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE id < ? AND NOT EXISTS
         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering')) ORDER BY id LIMIT ?)`)
         .run(idBefore('evt', before), batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys, events };
+      const prefixBlocks = this.#stmt(`DELETE FROM prefix_blocks WHERE rowid IN
+        (SELECT rowid FROM prefix_blocks WHERE expires_at < ? LIMIT ?)`).run(before, batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks };
     })();
   }
 }
