@@ -3,6 +3,9 @@ import type { Clock, PurgeCounts, RetentionStore } from '../core/ports.js';
 
 const DAY_MS = 86_400_000;
 
+/** What a batch deletes by itself, at most `batchSize` of each; messages go with their verifications. */
+const BATCHED: ReadonlyArray<Exclude<keyof PurgeCounts, 'messages'>> = ['verifications', 'devOutbox', 'idempotencyKeys', 'events', 'prefixBlocks'];
+
 export interface RetentionJobOptions {
   /** Rows older than this many days are purged; 0 keeps everything. Default 30. */
   retentionDays: number;
@@ -52,13 +55,9 @@ export class RetentionJob {
     for (;;) {
       const batch = await this.#deps.store.purgeBatch(before, this.#batchSize);
       total.batches++;
-      total.verifications += batch.verifications;
       total.messages += batch.messages;
-      total.devOutbox += batch.devOutbox;
-      total.idempotencyKeys += batch.idempotencyKeys;
-      total.events += batch.events;
-      total.prefixBlocks += batch.prefixBlocks;
-      if (Math.max(batch.verifications, batch.devOutbox, batch.idempotencyKeys, batch.events, batch.prefixBlocks) < this.#batchSize) break;
+      for (const kind of BATCHED) total[kind] += batch[kind];
+      if (BATCHED.every((kind) => batch[kind] < this.#batchSize)) break;
       // Let requests in between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -72,7 +71,7 @@ export class RetentionJob {
       if (!this.#timer || this.#running) return;
       this.#running = this.runOnce()
         .then((report) => {
-          if (report.verifications + report.devOutbox + report.idempotencyKeys + report.events + report.prefixBlocks > 0) this.#deps.logger.info({ purged: report }, 'retention purge');
+          if (BATCHED.some((kind) => report[kind] > 0)) this.#deps.logger.info({ purged: report }, 'retention purge');
         })
         .catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'retention purge failed; will retry'))
         .finally(() => (this.#running = null));

@@ -2,11 +2,10 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { prefixBlockEventData, quotaWarningEventData } from '../core/events.js';
+import type { EventService } from '../core/event.service.js';
 import type { EventType } from '../core/events.js';
 import type { AbuseEvents, PrefixBlock } from '../core/ports.js';
 
-/** Writes an event of a service (EventService.publish): it then goes to the service's webhooks. */
-export type PublishEvent = (serviceId: string, type: EventType, data: Record<string, unknown>) => Promise<unknown>;
 
 export interface AbuseEventsAdapter extends AbuseEvents {
   limiterBackend(up: boolean, error?: unknown): void;
@@ -16,7 +15,7 @@ export interface AbuseEventsAdapter extends AbuseEvents {
  * Abuse controls → log lines (warn for what an operator should look at), Prometheus metrics,
  * and the service's events (`fraud.prefix_blocked`, `quota.warning`) when `publish` is given.
  */
-export function createAbuseEvents(logger: Logger, registry: Registry, publish?: PublishEvent): AbuseEventsAdapter {
+export function createAbuseEvents(logger: Logger, registry: Registry, publish?: EventService['publish']): AbuseEventsAdapter {
   const refused = new Counter({
     name: 'otpgate_abuse_refusals_total',
     help: 'Requests refused by an abuse control, by rule (sends_per_phone, country_not_allowed, prefix_blocked, daily_messages_cap, …)',
