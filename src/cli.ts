@@ -5,7 +5,9 @@ import type { Container } from './container.js';
 import { createContainer } from './container.js';
 import { AppError } from './core/errors.js';
 import { serve } from './main.js';
+import type { Origin } from './core/model.js';
 import { normalizePhone } from './core/phone.js';
+import { tenantOf } from './core/scope.js';
 import { checkView, outboxView, serviceView, verificationView } from './http/views.js';
 
 /**
@@ -27,6 +29,9 @@ async function withContainer<T>(run: (c: Container) => Promise<T>): Promise<void
     await c.close();
   }
 }
+
+/** The CLI runs on this machine: its starts and checks count as coming from the loopback address. */
+const CLI_ORIGIN: Origin = { sourceIp: '127.0.0.1', clientIp: null };
 
 const positiveInt = (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -96,13 +101,14 @@ program
   .requiredOption('--service <id>', 'service id')
   .requiredOption('--to <number>', 'phone number')
   .option('--locale <tag>', 'message language')
-  .action(async (options: { service: string; to: string; locale?: string }) =>
+  .option('--test', 'in test mode, as a test-mode key would: the SMS only goes to the dev outbox')
+  .action(async (options: { service: string; to: string; locale?: string; test?: boolean }) =>
     withContainer(async (c) => {
-      const service = await c.tenancy.getService(options.service);
-      const started = await c.verifications.start(service, { to: options.to, locale: options.locale });
+      const tenant = tenantOf(await c.tenancy.getService(options.service), options.test ? 'test' : 'live');
+      const started = await c.verifications.start(tenant, { to: options.to, locale: options.locale, origin: CLI_ORIGIN });
       // Deliver before exiting, so the SMS does not wait for a server's worker.
       await c.worker.drainOnce();
-      const fresh = await c.verifications.get(service, started.verification.id);
+      const fresh = await c.verifications.get(tenant, started.verification.id);
       return verificationView(fresh.verification, fresh.messages);
     }),
   );
@@ -114,10 +120,11 @@ program
   .requiredOption('--code <code>', 'the code')
   .option('--id <verification>', 'verification id')
   .option('--to <number>', 'phone number (its latest verification)')
-  .action(async (options: { service: string; code: string; id?: string; to?: string }) =>
+  .option('--test', 'a verification started in test mode')
+  .action(async (options: { service: string; code: string; id?: string; to?: string; test?: boolean }) =>
     withContainer(async (c) => {
-      const service = await c.tenancy.getService(options.service);
-      const result = await c.verifications.check(service, { id: options.id, to: options.to, code: options.code });
+      const tenant = tenantOf(await c.tenancy.getService(options.service), options.test ? 'test' : 'live');
+      const result = await c.verifications.check(tenant, { id: options.id, to: options.to, code: options.code, origin: CLI_ORIGIN });
       return checkView(result.verification, result.valid);
     }),
   );
@@ -128,10 +135,12 @@ program
   .option('--service <id>', 'only this service')
   .option('--to <number>', 'only messages to this number')
   .option('--limit <n>', 'how many (default 10)', positiveInt)
-  .action(async (options: { service?: string; to?: string; limit?: number }) =>
+  .option('--test', 'what test-mode keys sent')
+  .action(async (options: { service?: string; to?: string; limit?: number; test?: boolean }) =>
     withContainer(async (c) => {
       const to = options.to === undefined ? undefined : normalizePhone(options.to).e164;
-      return (await c.store.listDevOutbox(options.service ?? null, to, options.limit ?? 10)).map(outboxView);
+      const scope = { serviceId: options.service ?? null, mode: options.test ? ('test' as const) : ('live' as const) };
+      return (await c.store.listDevOutbox(scope, to, options.limit ?? 10)).map(outboxView);
     }),
   );
 

@@ -1,11 +1,13 @@
 import type { Budget, RateLimitSettings } from './abuse-settings.js';
 import { AppError, isAppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
-import type { ServiceRecord } from './model.js';
+import { addressPartition } from './ip.js';
+import type { Origin, Scope, ServiceRecord, Tenant } from './model.js';
 import { assertSmsCapable } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { AbuseEvents, Clock, ConsumeItem, PrefixBlock, PrefixBlockStore, RateLimitDecision, RateLimiter } from './ports.js';
 import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
+import { counterScope } from './scope.js';
 import { SlidingWindow } from './sliding-window.js';
 
 const DAY = 86_400_000;
@@ -15,16 +17,20 @@ const B2_BUCKETS = 7;
 /** Spend is counted in millionths of the price unit, because counters are integers. */
 const MICRO = 1_000_000;
 
-/** Who is asking: the end user (`client_ip`, from the body) and the connecting address. */
-export interface RequestOrigin {
-  clientIp?: string | undefined;
-  sourceIp?: string | undefined;
-}
-
 /** A failed-check reservation taken before a code is compared (rule B2). */
 export interface CheckReservation {
   release(): Promise<void>;
 }
+
+const NO_RESERVATION: CheckReservation = { release: async () => {} };
+
+/** What a send is: to a service's test number (fixed code, nothing sent) or to a real phone. */
+export interface SendKind {
+  testNumber: boolean;
+}
+
+/** Budgets counted per address: IPv6 addresses count with their /64 (see addressPartition). */
+const ADDRESS_BUDGETS: ReadonlySet<keyof RateLimitSettings> = new Set(['requests_per_source_ip', 'sends_per_client_ip', 'checks_per_client_ip']);
 
 export interface AbuseGuardDeps {
   limiter: RateLimiter;
@@ -40,6 +46,15 @@ export interface AbuseGuardDeps {
  * refused send never reaches the queue (and so never the provider): line type, geo permission,
  * prefix block, velocity limits, daily caps, then the pumping guard's count. Limiter errors
  * (Redis down without a fallback) become 503: sends fail closed.
+ *
+ * Which controls apply is decided here, for every surface alike:
+ * - live sends to real phones: all of them;
+ * - a service's test numbers (fixed codes, nothing sent): the budgets of a person — per number,
+ *   per end-user IP, per connecting address — for sends and checks, the failed-check budget (B2)
+ *   included (T3); no cap, prefix count or pumping-guard count, as no SMS goes out;
+ * - test-mode keys: nothing real is sent and every code is readable in the dev outbox, so no send
+ *   budget and no B2; their check limits count in counters of their own (`counterScope`), so
+ *   test traffic never fills a live budget and a 429 never tells one world about the other.
  */
 export class AbuseGuard {
   readonly #deps: AbuseGuardDeps;
@@ -65,13 +80,23 @@ export class AbuseGuard {
   }
 
   /** Everything a send must pass, counted as it passes. Throws the refusal. */
-  async beforeSend(service: ServiceRecord, phone: NormalizedPhone, origin: RequestOrigin): Promise<void> {
+  async beforeSend(tenant: Tenant, phone: NormalizedPhone, origin: Origin, kind: SendKind): Promise<void> {
+    if (tenant.mode === 'test') return;
+    const service = tenant.service;
     await this.#failClosed('send', async () => {
       const s = service.settings;
+      if (kind.testNumber) {
+        await this.#take(tenant, s.velocity_limits, [
+          ['requests_per_source_ip', origin.sourceIp],
+          ['sends_per_client_ip', origin.clientIp],
+          ['sends_per_phone', phone.e164],
+        ]);
+        return;
+      }
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
-      await this.#take(service.id, s.velocity_limits, [
+      await this.#take(tenant, s.velocity_limits, [
         ['requests_per_source_ip', origin.sourceIp],
         ['sends_per_client_ip', origin.clientIp],
         ['sends_per_phone', phone.e164],
@@ -93,9 +118,9 @@ export class AbuseGuard {
   }
 
   /** Limits that apply before the verification is even looked up (so probing is bounded too). */
-  async beforeCheckLookup(service: ServiceRecord, origin: RequestOrigin): Promise<void> {
+  async beforeCheckLookup(tenant: Tenant, origin: Origin): Promise<void> {
     await this.#failClosed('check', async () => {
-      await this.#take(service.id, service.settings.velocity_limits, [
+      await this.#take(tenant, tenant.service.settings.velocity_limits, [
         ['requests_per_source_ip', origin.sourceIp],
         ['checks_per_client_ip', origin.clientIp],
         ['checks_per_service', ''],
@@ -112,18 +137,20 @@ export class AbuseGuard {
    * current bucket and the six before it (24–28 h) hold at most the cap. Any 24 h lies inside
    * the seven buckets of its last allowed check, so no 24 h ever holds more than the cap.
    */
-  async reserveFailedCheck(service: ServiceRecord, to: string): Promise<CheckReservation> {
+  async reserveFailedCheck(tenant: Tenant, to: string): Promise<CheckReservation> {
+    if (tenant.mode === 'test') return NO_RESERVATION;
+    const service = tenant.service;
     return this.#failClosed('check', async () => {
       const { limiter, clock } = this.#deps;
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
-      const series = `${service.id}:${this.#pseudonym(to)}`;
+      const series = `${counterScope(tenant)}:${this.#pseudonym(to)}`;
       const now = clock.now();
       // The number's check budget and this bucket of B2 in one limiter call (B2 is not counted
       // when the budget refuses). The increment's own answer counts this bucket (atomic, so
       // concurrent checks each see a different count); earlier buckets no longer change.
       const [[current], earlier] = await Promise.all([
-        this.#take(service.id, service.settings.velocity_limits, [['checks_per_phone', to]], [window.addition(series, now)]),
+        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to]], [window.addition(series, now)]),
         window.total(series, now, B2_BUCKETS - 1, 1),
       ]);
       const total = current!.count + earlier;
@@ -158,8 +185,10 @@ export class AbuseGuard {
     return this.#failClosed('lift', () => this.pumping.lift(service.id, prefix, service.settings.pumping_guard));
   }
 
-  async recordApproval(service: ServiceRecord, to: string): Promise<void> {
-    if (service.settings.safelist.includes(to)) return;
+  /** Counts a live approval for the pumping guard's conversion rate (test numbers and test mode send nothing real). */
+  async recordApproval(tenant: Tenant, to: string): Promise<void> {
+    const service = tenant.service;
+    if (tenant.mode === 'test' || service.settings.safelist.includes(to)) return;
     try {
       await this.pumping.recordApproval(service.id, destinationPrefix(to), service.settings.pumping_guard);
     } catch (error) {
@@ -174,22 +203,25 @@ export class AbuseGuard {
    * nothing after a refused budget is counted. Answers the decisions of `extra`.
    */
   async #take(
-    serviceId: string,
+    scope: Scope,
     limits: RateLimitSettings,
-    budgets: Array<[keyof RateLimitSettings, string | undefined]>,
+    budgets: Array<[keyof RateLimitSettings, string | null | undefined]>,
     extra: ConsumeItem[] = [],
   ): Promise<RateLimitDecision[]> {
     const now = this.#deps.clock.now();
+    const serviceId = scope.serviceId;
+    const counters = counterScope(scope);
     const taken = budgets.flatMap(([name, partition]) => {
-      if (partition === undefined) return [];
+      if (partition === undefined || partition === null) return [];
       const budget: Budget = limits[name];
       const windowMs = budget.window_seconds * 1000;
       // Windows are aligned to the clock (the key names the window), so they move with the
       // core's clock and every instance agrees on where a window starts.
       const index = Math.floor(now / windowMs);
       // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
-      const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(partition.trim().toLowerCase());
-      return [{ name, budget, index, windowMs, key: `rl:${name}:${serviceId}:${id}:${index}` }];
+      const counted = ADDRESS_BUDGETS.has(name) ? addressPartition(partition) : partition.trim().toLowerCase();
+      const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(counted);
+      return [{ name, budget, index, windowMs, key: `rl:${name}:${counters}:${id}:${index}` }];
     });
     const decisions = await this.#deps.limiter.consumeAll([...taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })), ...extra]);
     const refused = decisions.findIndex((d) => !d.allowed);

@@ -1,34 +1,34 @@
 import { AppError } from './errors.js';
-import type { AttemptRecord, AttemptSummary, Page, ServiceRecord } from './model.js';
+import type { AttemptRecord, AttemptSummary, Page, ReadScope } from './model.js';
 import { normalizePhone } from './phone.js';
-import type { AttemptFilter, Store } from './ports.js';
+import type { AttemptFilter, AttemptStore } from './ports.js';
 
 /** What a caller may filter the attempts log by; numbers and prefixes are validated here. */
 export type AttemptQuery = AttemptFilter;
 
 /**
  * The attempts log (every send, with whether its verification was approved) and its conversion
- * summary. `scope` is the caller's service, or null for an admin, who sees every service.
+ * summary, of one mode. `scope` is the caller's service, or every service for an admin (live).
  */
 export class AttemptsService {
-  readonly #store: Store;
+  readonly #store: AttemptStore;
 
-  constructor(store: Store) {
+  constructor(store: AttemptStore) {
     this.#store = store;
   }
 
-  list(scope: ServiceRecord | null, query: AttemptQuery, cursor: string | undefined, limit: number): Promise<Page<AttemptRecord>> {
-    return this.#store.listAttempts(scope?.id ?? null, toFilter(query), { cursor, limit });
+  list(scope: ReadScope, query: AttemptQuery, cursor: string | undefined, limit: number): Promise<Page<AttemptRecord>> {
+    return this.#store.listAttempts(scope, toFilter(query), { cursor, limit });
   }
 
-  async get(scope: ServiceRecord | null, messageId: string): Promise<AttemptRecord> {
-    const attempt = await this.#store.getAttempt(scope?.id ?? null, messageId);
+  async get(scope: ReadScope, messageId: string): Promise<AttemptRecord> {
+    const attempt = await this.#store.getAttempt(scope, messageId);
     if (!attempt) throw new AppError('not_found', `No attempt ${messageId}.`);
     return attempt;
   }
 
-  async summary(scope: ServiceRecord | null, query: AttemptQuery): Promise<AttemptSummary & { conversionRate: number }> {
-    const summary = await this.#store.summarizeAttempts(scope?.id ?? null, toFilter(query));
+  async summary(scope: ReadScope, query: AttemptQuery): Promise<AttemptSummary & { conversionRate: number }> {
+    const summary = await this.#store.summarizeAttempts(scope, toFilter(query));
     return { ...summary, conversionRate: summary.total === 0 ? 0 : (summary.converted / summary.total) * 100 };
   }
 }

@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   verification_canceled: { status: 409, title: 'Verification canceled' },
   verification_failed: { status: 409, title: 'Verification failed' },
   verification_expired: { status: 410, title: 'Verification expired' },
+  verification_pending: { status: 409, title: 'A verification is pending for this number' },
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in flight' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   webhook_endpoint_disabled: { status: 409, title: 'Webhook endpoint disabled' },

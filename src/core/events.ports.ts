@@ -3,12 +3,14 @@
  * implement them as one unit. Every method is named for what it does; times are epoch ms.
  */
 import type { EventRecord, EventsOf, EventType } from './events.js';
-import type { Page, VerificationRecord } from './model.js';
+import type { Mode, Page, Scope, VerificationRecord } from './model.js';
 import type { ListOptions } from './ports.js';
 
 export interface WebhookEndpointRecord {
   id: string;
   serviceId: string;
+  /** The mode of the key that registered it: it receives events of that mode only (T1). */
+  mode: Mode;
   url: string;
   description: string | null;
   /** Event types sent to this endpoint; empty = every type. */
@@ -88,7 +90,7 @@ export interface EventListOptions {
 export interface EventStore {
   /**
    * Writes events that no other state change carries (e.g. a fraud block decided elsewhere),
-   * fanning each out to its service's matching endpoints in the same transaction.
+   * fanning each out to the matching endpoints of its service and mode in the same transaction.
    */
   appendEvents(events: EventRecord[]): Promise<void>;
   /**
@@ -97,14 +99,14 @@ export interface EventStore {
    * after every event; the worker's polling covers everything else (other instances, retries).
    */
   takeQueuedDeliveries(): boolean;
-  getEvent(serviceId: string, id: string): Promise<EventRecord | null>;
+  getEvent(scope: Scope, id: string): Promise<EventRecord | null>;
   /**
    * Lists a service's events. With `after`, oldest first in commit order: an event that
    * commits later never sorts before one already listed, so a consumer that keeps the last id
    * it saw never misses one (SQLite: a sequence taken under the write lock; PostgreSQL must
-   * keep the same promise). Returns null when `before`/`after` is not an event of the service.
+   * keep the same promise). Returns null when `before`/`after` is not an event of the scope.
    */
-  listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null>;
+  listEvents(scope: Scope, options: EventListOptions): Promise<EventRecord[] | null>;
   /**
    * The expiry sweep: moves up to `limit` pending verifications whose `expires_at ≤ now` to
    * `expired`, expires their queued messages and writes their events, in one transaction.
@@ -123,13 +125,13 @@ export interface WebhookEndpointPatch {
 
 export interface WebhookStore {
   createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
-  getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null>;
-  listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]>;
+  getWebhookEndpoint(scope: Scope, id: string): Promise<WebhookEndpointRecord | null>;
+  listWebhookEndpoints(scope: Scope): Promise<WebhookEndpointRecord[]>;
   /** Disabling also fails the endpoint's pending deliveries; enabling clears `disabledReason`. */
-  updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null>;
+  updateWebhookEndpoint(scope: Scope, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null>;
   /** Replaces the secret; the old one (when given) keeps signing until `previousExpiresAt`. */
   rotateWebhookSecret(
-    serviceId: string,
+    scope: Scope,
     id: string,
     secretSealed: Buffer,
     previousSealed: Buffer | null,
@@ -137,7 +139,7 @@ export interface WebhookStore {
     now: number,
   ): Promise<WebhookEndpointRecord | null>;
   /** Deletes the endpoint, its deliveries and its log. */
-  deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean>;
+  deleteWebhookEndpoint(scope: Scope, id: string): Promise<boolean>;
   /**
    * Leases up to `limit` due deliveries (pending and due, or delivering with a lease that ran
    * out because its worker died) to `owner`, so one instance at a time sends each.
@@ -146,7 +148,7 @@ export interface WebhookStore {
   /** Records an attempt and its consequence in one transaction; false when `owner` lost the lease. */
   completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean>;
   /** The endpoint's delivery log, newest first, in cursor pages. */
-  listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>>;
+  listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>>;
   /**
    * Queues the event for the endpoint again, now (same delivery row, so the same `webhook-id`);
    * creates the row if the endpoint never had the event. False when the delivery is being sent

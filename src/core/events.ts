@@ -1,5 +1,5 @@
 import { newId } from './ids.js';
-import type { MessageRecord, VerificationRecord } from './model.js';
+import type { MessageRecord, Mode, Scope, VerificationRecord } from './model.js';
 import type { Clock, PrefixBlock, RandomSource } from './ports.js';
 
 /**
@@ -29,6 +29,8 @@ export function isEventType(value: string): value is EventType {
 export interface EventRecord {
   id: string;
   serviceId: string;
+  /** The mode of what it is about: listed to keys of that mode, delivered to endpoints registered in it (T1). */
+  mode: Mode;
   type: EventType;
   /** The payload's `data` member. Never holds a code, a digest or a sealed value. */
   data: Record<string, unknown>;
@@ -128,22 +130,23 @@ export class EventFactory {
     this.#random = random;
   }
 
-  create(serviceId: string, type: EventType, data: Record<string, unknown>): EventRecord {
-    return { id: newId('evt', this.#clock, this.#random), serviceId, type, data, createdAt: this.#clock.now() };
+  /** An event of `scope`; records of tenant data are their own scope, so an event takes its mode from what it is about. */
+  create(scope: Scope, type: EventType, data: Record<string, unknown>): EventRecord {
+    return { id: newId('evt', this.#clock, this.#random), serviceId: scope.serviceId, mode: scope.mode, type, data, createdAt: this.#clock.now() };
   }
 
   /** `type` about the verification as it is after the change. */
   verification(type: EventType): EventsOf<VerificationRecord> {
-    return (v) => [this.create(v.serviceId, type, verificationEventData(v))];
+    return (v) => [this.create(v, type, verificationEventData(v))];
   }
 
   /** The event of whatever final status the change left the verification in; none while pending. */
   verificationOutcome(): EventsOf<VerificationRecord> {
-    return (v) => (v.status === 'pending' ? [] : [this.create(v.serviceId, FINAL_VERIFICATION_EVENTS[v.status], verificationEventData(v))]);
+    return (v) => (v.status === 'pending' ? [] : [this.create(v, FINAL_VERIFICATION_EVENTS[v.status], verificationEventData(v))]);
   }
 
   /** `type` about the message as it is after the change. */
   message(type: EventType): EventsOf<MessageRecord> {
-    return (m) => [this.create(m.serviceId, type, messageEventData(m))];
+    return (m) => [this.create(m, type, messageEventData(m))];
   }
 }

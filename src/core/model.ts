@@ -69,7 +69,46 @@ export interface ServiceRecord {
 }
 
 export type ApiKeyKind = 'admin' | 'service';
-export type ApiKeyMode = 'live' | 'test';
+
+/**
+ * The world a key works in, and so everything it makes. `test` is a sandbox: it sends only to
+ * the dev outbox, and test and live never see each other's data (rule T1). Configuration (the
+ * service, its settings, templates, routes, rate-limit definitions) is one for both worlds.
+ */
+export type Mode = 'live' | 'test';
+export type ApiKeyMode = Mode;
+
+/**
+ * One service's data in one mode: every read and write of tenant data names one, so no lookup can
+ * forget the mode (T1) or the service (H3). Records of tenant data carry both fields, so each is
+ * its own scope.
+ */
+export interface Scope {
+  readonly serviceId: string;
+  readonly mode: Mode;
+}
+
+/** A scope of one service, or of every service (an admin's view), in one mode. */
+export interface ReadScope {
+  readonly serviceId: string | null;
+  readonly mode: Mode;
+}
+
+/** The service and mode an authenticated caller acts in: what every core operation on tenant data takes. */
+export interface Tenant extends Scope {
+  readonly service: ServiceRecord;
+}
+
+/**
+ * Where a request comes from, derived once per request by the surface it arrived on (T4) and
+ * required by every start and check, so no surface can forget to count it.
+ */
+export interface Origin {
+  /** The connecting address (usually the integrator's backend), as the proxy settings derive it (T5). */
+  readonly sourceIp: string;
+  /** The end user's address as the integrator saw it (`client_ip`, Twilio's `DeviceIp`), normalised; null when not given. */
+  readonly clientIp: string | null;
+}
 
 export interface ApiKeyRecord {
   id: string;
@@ -113,8 +152,8 @@ export interface VerificationRecord {
   updatedAt: number;
   /** True for a service test number: fixed code, nothing sent. */
   isTest: boolean;
-  /** Started with a test-mode key: its SMS go to the dev outbox only, and it uses no budget. */
-  sandbox: boolean;
+  /** The mode of the key that started it: `test` sends to the dev outbox only and is seen by test keys only. */
+  mode: Mode;
   clientIp: string | null;
   /** True when the integrator supplied the code (custom code): only those may be approved without it. */
   customCode: boolean;
@@ -128,6 +167,8 @@ export interface MessageRecord {
   id: string;
   verificationId: string;
   serviceId: string;
+  /** Its verification's mode. */
+  mode: Mode;
   to: string;
   status: MessageStatus;
   /** How many times a provider was asked to send it. */
@@ -178,6 +219,8 @@ export interface BucketRecord {
 export interface DevOutboxEntry {
   id: string;
   serviceId: string;
+  /** Its verification's mode: only keys of that mode read it. */
+  mode: Mode;
   verificationId: string;
   messageId: string;
   to: string;

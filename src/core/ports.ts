@@ -10,8 +10,11 @@ import type {
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
+  Mode,
   Page,
   RateLimitRecord,
+  ReadScope,
+  Scope,
   ServiceRecord,
   ServiceSettings,
   VerificationRecord,
@@ -67,8 +70,8 @@ export interface CheckOutcome {
 export interface VerificationStore {
   /** Writes the verification, its first message (if any) and `events` in one transaction. */
   createVerification(verification: VerificationRecord, message: MessageRecord | null, events?: EventRecord[]): Promise<void>;
-  /** The pending, unexpired verification that a new start for the same number and context resends. */
-  findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null>;
+  /** The pending, unexpired verification of `scope` that a new start for the same number and context resends. */
+  findResendable(scope: Scope, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null>;
   /**
    * Records one more send of a pending verification and queues its message, atomically:
    * it only succeeds while the verification is pending, unexpired, still has `sendCount`
@@ -76,10 +79,10 @@ export interface VerificationStore {
    * and cap checks) and is below `maxSends`.
    */
   recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean>;
-  getVerification(serviceId: string, id: string): Promise<VerificationRecord | null>;
-  /** The most recent verification for a number and context, pending or not. */
-  findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null>;
-  listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>>;
+  getVerification(scope: Scope, id: string): Promise<VerificationRecord | null>;
+  /** The most recent verification of `scope` for a number and context, pending or not. */
+  findLatestVerification(scope: Scope, to: string, contextDigest: string): Promise<VerificationRecord | null>;
+  listVerifications(scope: Scope, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>>;
   /**
    * Counts one check attempt and, when `matched`, approves — in one atomic conditional update
    * that only applies while the verification is pending, unexpired at `now` and has attempts
@@ -203,13 +206,14 @@ export interface AttemptFilter {
 }
 
 /**
- * The attempts log: every send (message) with the state of its verification, newest first.
- * `serviceId` null means every service (admin). Suppressed sends to test numbers are left out.
+ * The attempts log: every send (message) of one mode with the state of its verification, newest
+ * first. A scope without a service means every service (admin). Suppressed sends to test numbers
+ * are left out.
  */
 export interface AttemptStore {
-  listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
-  getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null>;
-  summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary>;
+  listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
+  getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null>;
+  summarizeAttempts(scope: ReadScope, filter: AttemptFilter): Promise<AttemptSummary>;
 }
 
 /** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
@@ -248,7 +252,8 @@ export interface BucketLimiter {
 /** Where the console provider keeps what it "sent", encrypted at rest. */
 export interface DevOutboxStore {
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
-  listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]>;
+  /** Newest first, of one mode; a scope without a service means every service (admin). */
+  listDevOutbox(scope: ReadScope, to: string | undefined, limit: number): Promise<DevOutboxEntry[]>;
 }
 
 export type IdempotencyBegin =
@@ -259,7 +264,9 @@ export type IdempotencyBegin =
 
 export interface IdempotencyStore {
   /**
-   * Claims `key` for this request (identified by `requestHash`) or reports the earlier one.
+   * Claims `key` within `scope` (an opaque name built by `idempotencyScope`, which holds the
+   * service, the mode and the operation) for this request (identified by `requestHash`) or
+   * reports the earlier one.
    * A claim older than `staleAfterMs` that never completed (its process died) is taken over.
    */
   beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin>;
@@ -327,6 +334,8 @@ export interface OutgoingSms {
   messageId: string;
   verificationId: string;
   serviceId: string;
+  /** The verification's mode: what the console provider files its dev-outbox entry under. */
+  mode: Mode;
   to: string;
   body: string;
   /** The same text with the code masked: the only form that may be logged. */

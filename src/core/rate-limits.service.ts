@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { BucketRecord, Page, RateLimitRecord, ServiceRecord } from './model.js';
-import type { BucketLimiter, Clock, RandomSource, Store } from './ports.js';
+import type { BucketRecord, Page, RateLimitRecord, Tenant } from './model.js';
+import type { BucketLimiter, Clock, RandomSource, RateLimitStore } from './ports.js';
+import { counterScope } from './scope.js';
+import type { LiveTenant } from './scope.js';
 
 const UNIQUE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_INTERVAL_SECONDS = 86_400 * 31;
 
 export interface RateLimitServiceDeps {
-  store: Store;
+  store: RateLimitStore;
   limiter: BucketLimiter;
   clock: Clock;
   random: RandomSource;
@@ -18,6 +20,9 @@ export interface RateLimitServiceDeps {
  * Integrator-defined rate limits (Twilio's RateLimits and Buckets): a service names a limit
  * (`end_user_ip_address`), gives it buckets (at most `max` per `interval` seconds), and every
  * start that passes a value for that name counts against each bucket for that value.
+ *
+ * The definitions are configuration, one for both modes: any key of the service reads them, only
+ * a live one changes them (`LiveTenant`). The counts are data: each mode counts in its own.
  */
 export class RateLimitService {
   readonly #deps: RateLimitServiceDeps;
@@ -26,68 +31,68 @@ export class RateLimitService {
     this.#deps = deps;
   }
 
-  async create(service: ServiceRecord, uniqueName: string, description: string | null): Promise<RateLimitRecord> {
+  async create(tenant: LiveTenant, uniqueName: string, description: string | null): Promise<RateLimitRecord> {
     const { store, clock, random } = this.#deps;
     if (!UNIQUE_NAME.test(uniqueName)) throw new AppError('invalid_request', 'A rate limit\'s unique name is 1–64 letters, digits, ".", "_" or "-".');
     const now = clock.now();
-    const record: RateLimitRecord = { id: newId('rlk', clock, random), serviceId: service.id, uniqueName, description: validDescription(description), createdAt: now, updatedAt: now };
+    const record: RateLimitRecord = { id: newId('rlk', clock, random), serviceId: tenant.serviceId, uniqueName, description: validDescription(description), createdAt: now, updatedAt: now };
     if (!(await store.createRateLimit(record))) throw new AppError('invalid_request', `This service already has a rate limit named "${uniqueName}".`);
     return record;
   }
 
-  async get(service: ServiceRecord, id: string): Promise<RateLimitRecord> {
-    const found = await this.#deps.store.getRateLimit(service.id, id);
+  async get(tenant: Tenant, id: string): Promise<RateLimitRecord> {
+    const found = await this.#deps.store.getRateLimit(tenant.serviceId, id);
     if (!found) throw new AppError('not_found', `No rate limit ${id}.`);
     return found;
   }
 
-  list(service: ServiceRecord, cursor: string | undefined, limit: number): Promise<Page<RateLimitRecord>> {
-    return this.#deps.store.listRateLimits(service.id, { cursor, limit });
+  list(tenant: Tenant, cursor: string | undefined, limit: number): Promise<Page<RateLimitRecord>> {
+    return this.#deps.store.listRateLimits(tenant.serviceId, { cursor, limit });
   }
 
-  async update(service: ServiceRecord, id: string, description: string | null): Promise<RateLimitRecord> {
-    const updated = await this.#deps.store.updateRateLimit(service.id, id, validDescription(description), this.#deps.clock.now());
+  async update(tenant: LiveTenant, id: string, description: string | null): Promise<RateLimitRecord> {
+    const updated = await this.#deps.store.updateRateLimit(tenant.serviceId, id, validDescription(description), this.#deps.clock.now());
     if (!updated) throw new AppError('not_found', `No rate limit ${id}.`);
     return updated;
   }
 
-  async remove(service: ServiceRecord, id: string): Promise<void> {
-    if (!(await this.#deps.store.deleteRateLimit(service.id, id))) throw new AppError('not_found', `No rate limit ${id}.`);
+  async remove(tenant: LiveTenant, id: string): Promise<void> {
+    if (!(await this.#deps.store.deleteRateLimit(tenant.serviceId, id))) throw new AppError('not_found', `No rate limit ${id}.`);
   }
 
-  async createBucket(service: ServiceRecord, rateLimitId: string, max: number, intervalSeconds: number): Promise<BucketRecord> {
+  async createBucket(tenant: LiveTenant, rateLimitId: string, max: number, intervalSeconds: number): Promise<BucketRecord> {
     const { store, clock, random } = this.#deps;
-    await this.get(service, rateLimitId);
+    await this.get(tenant, rateLimitId);
     validBucket(max, intervalSeconds);
     const now = clock.now();
-    const bucket: BucketRecord = { id: newId('bkt', clock, random), rateLimitId, serviceId: service.id, max, intervalSeconds, createdAt: now, updatedAt: now };
+    const bucket: BucketRecord = { id: newId('bkt', clock, random), rateLimitId, serviceId: tenant.serviceId, max, intervalSeconds, createdAt: now, updatedAt: now };
     await store.createBucket(bucket);
     return bucket;
   }
 
-  async getBucket(service: ServiceRecord, rateLimitId: string, id: string): Promise<BucketRecord> {
-    const found = await this.#deps.store.getBucket(service.id, rateLimitId, id);
+  async getBucket(tenant: Tenant, rateLimitId: string, id: string): Promise<BucketRecord> {
+    const found = await this.#deps.store.getBucket(tenant.serviceId, rateLimitId, id);
     if (!found) throw new AppError('not_found', `No bucket ${id}.`);
     return found;
   }
 
-  async listBuckets(service: ServiceRecord, rateLimitId: string, cursor: string | undefined, limit: number): Promise<Page<BucketRecord>> {
-    await this.get(service, rateLimitId);
-    return this.#deps.store.listBuckets(service.id, rateLimitId, { cursor, limit });
+  async listBuckets(tenant: Tenant, rateLimitId: string, cursor: string | undefined, limit: number): Promise<Page<BucketRecord>> {
+    await this.get(tenant, rateLimitId);
+    return this.#deps.store.listBuckets(tenant.serviceId, rateLimitId, { cursor, limit });
   }
 
-  async updateBucket(service: ServiceRecord, rateLimitId: string, id: string, patch: { max?: number | undefined; intervalSeconds?: number | undefined }): Promise<BucketRecord> {
-    const current = await this.getBucket(service, rateLimitId, id);
+  async updateBucket(tenant: LiveTenant, rateLimitId: string, id: string, patch: { max?: number | undefined; intervalSeconds?: number | undefined }): Promise<BucketRecord> {
+    const current = await this.getBucket(tenant, rateLimitId, id);
     const max = patch.max ?? current.max;
     const interval = patch.intervalSeconds ?? current.intervalSeconds;
     validBucket(max, interval);
-    const updated = await this.#deps.store.updateBucket(service.id, rateLimitId, id, max, interval, this.#deps.clock.now());
+    const updated = await this.#deps.store.updateBucket(tenant.serviceId, rateLimitId, id, max, interval, this.#deps.clock.now());
     if (!updated) throw new AppError('not_found', `No bucket ${id}.`);
     return updated;
   }
 
-  async removeBucket(service: ServiceRecord, rateLimitId: string, id: string): Promise<void> {
-    if (!(await this.#deps.store.deleteBucket(service.id, rateLimitId, id))) throw new AppError('not_found', `No bucket ${id}.`);
+  async removeBucket(tenant: LiveTenant, rateLimitId: string, id: string): Promise<void> {
+    if (!(await this.#deps.store.deleteBucket(tenant.serviceId, rateLimitId, id))) throw new AppError('not_found', `No bucket ${id}.`);
   }
 
   /**
@@ -95,13 +100,13 @@ export class RateLimitService {
    * `rate_limited` (429, Retry-After) when any bucket is full. A name the service does not
    * define is an error, so a typo cannot silently disable a limit.
    */
-  async enforce(service: ServiceRecord, values: Record<string, string> | undefined): Promise<void> {
+  async enforce(tenant: Tenant, values: Record<string, string> | undefined): Promise<void> {
     if (values === undefined) return;
     const names = Object.keys(values);
     if (names.length === 0) return;
     if (names.length > 20) throw new AppError('invalid_request', 'At most 20 rate limits per request.');
     const { store, limiter, clock } = this.#deps;
-    const found = await store.findRateLimitsByName(service.id, names);
+    const found = await store.findRateLimitsByName(tenant.serviceId, names);
     const missing = names.filter((name) => !found.some((f) => f.rateLimit.uniqueName === name));
     if (missing.length > 0) throw new AppError('invalid_request', `Invalid parameter \`RateLimits\`: no rate limit named ${missing.map((m) => `"${m}"`).join(', ')}.`);
     const now = clock.now();
@@ -113,7 +118,8 @@ export class RateLimitService {
       // The value (an IP, a user id) is kept only as a digest inside the counter key.
       const digest = createHash('sha256').update(value).digest('base64url').slice(0, 22);
       for (const bucket of buckets) {
-        const verdict = await limiter.consumeBucket(`${bucket.id}:${digest}`, bucket.max, bucket.intervalSeconds, now);
+        // Each mode counts in its own counters (counterScope), so test starts never fill a live bucket.
+        const verdict = await limiter.consumeBucket(`${counterScope(tenant)}:${bucket.id}:${digest}`, bucket.max, bucket.intervalSeconds, now);
         if (!verdict.allowed) {
           throw new AppError('rate_limited', `Rate limit "${rateLimit.uniqueName}" allows ${bucket.max} per ${bucket.intervalSeconds} s for this value.`, {
             retryAfterSeconds: verdict.retryAfterSeconds,

@@ -2,15 +2,19 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord } from './model.js';
+import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord, Tenant } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
+import { tenantOf } from './scope.js';
 import { applySettings, newSettings } from './service-settings.js';
 import type { ServiceSettingsPatch } from './service-settings.js';
 
 export interface Principal {
   key: ApiKeyRecord;
-  /** The service a service key belongs to; null for admin keys. */
-  service: ServiceRecord | null;
+  /**
+   * What a service key acts as: its service, in the key's mode. Null for admin keys. The only way
+   * to reach tenant data, so every lookup a key makes carries its mode (T1).
+   */
+  tenant: Tenant | null;
 }
 
 export interface IssuedKey {
@@ -44,11 +48,13 @@ export interface IssuedBasicCredential {
 }
 
 /**
- * The account SID of a service (or of the admin scope, `null`): `AC` + 32 hex, derived from the
- * service id so it is stable without being stored. It is an identifier, not a secret.
+ * The account SID of a service (or of the admin scope, `null`) in a mode: `AC` + 32 hex, derived
+ * from the service id so it is stable without being stored. Test mode has its own account SID,
+ * as Twilio's test credentials do. It is an identifier, not a secret.
  */
-export function accountSidFor(serviceId: string | null): string {
-  return `AC${createHash('sha256').update(`otpgate-account:${serviceId ?? '*admin*'}`).digest('hex').slice(0, 32)}`;
+export function accountSidFor(serviceId: string | null, mode: ApiKeyMode = 'live'): string {
+  const name = `otpgate-account:${serviceId ?? '*admin*'}${mode === 'test' ? ':test' : ''}`;
+  return `AC${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
 }
 
 export interface TenancyServiceOptions {
@@ -92,9 +98,9 @@ export class TenancyService {
   async #lookup(keyHash: string): Promise<Principal | null> {
     const key = await this.#store.findApiKeyByHash(keyHash);
     if (!key || key.revokedAt !== null) return null;
-    if (key.kind === 'admin') return { key, service: null };
+    if (key.kind === 'admin') return { key, tenant: null };
     const service = key.serviceId === null ? null : await this.#store.getService(key.serviceId);
-    return service ? { key, service } : null;
+    return service ? { key, tenant: tenantOf(service, key.mode) } : null;
   }
 
   async createService(input: ServiceSettingsPatch & { name: string }): Promise<ServiceRecord> {
@@ -153,10 +159,14 @@ export class TenancyService {
     return { record, secret: value };
   }
 
-  /** Issues Basic credentials for a service, or admin-level ones when `serviceId` is null. */
-  async issueBasicCredential(serviceId: string | null, type: BasicCredentialType): Promise<IssuedBasicCredential> {
+  /**
+   * Issues Basic credentials for a service, or admin-level ones when `serviceId` is null. Test-mode
+   * credentials act in the service's test world, as a test-mode bearer key does.
+   */
+  async issueBasicCredential(serviceId: string | null, type: BasicCredentialType, mode: ApiKeyMode = 'live'): Promise<IssuedBasicCredential> {
     if (serviceId !== null) await this.getService(serviceId);
-    const accountSid = accountSidFor(serviceId);
+    if (serviceId === null && mode !== 'live') throw new AppError('invalid_request', 'Admin-level credentials have no test mode.');
+    const accountSid = accountSidFor(serviceId, mode);
     const sid = type === 'account' ? accountSid : `SK${this.#random.bytes(16).toString('hex')}`;
     // 32 hex characters, the shape of a Twilio auth token: 128 bits from the CSPRNG.
     const secret = this.#random.bytes(16).toString('hex');
@@ -167,7 +177,7 @@ export class TenancyService {
       keyHash: hashKey(`${sid}:${secret}`),
       prefix: sid,
       name: type === 'account' ? 'basic: account token' : 'basic: api key',
-      mode: 'live',
+      mode,
       createdAt: this.#clock.now(),
       revokedAt: null,
     };

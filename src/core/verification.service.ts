@@ -4,7 +4,7 @@ import type { RateLimitInfo } from './errors.js';
 import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
-import type { MessageRecord, Page, ServiceRecord, VerificationRecord } from './model.js';
+import type { MessageRecord, Origin, Page, ServiceRecord, Tenant, VerificationRecord } from './model.js';
 import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, HandedSend, RandomSource, SendReservation, Store, VerificationFilter, VerificationMetrics } from './ports.js';
@@ -18,12 +18,8 @@ export interface StartInput {
   channel?: 'sms' | undefined;
   locale?: string | undefined;
   context?: VerificationContext | undefined;
-  /** The end user's IP as the integrator saw it; kept for abuse controls and the attempts log. */
-  clientIp?: string | undefined;
-  /** The connecting address (usually the integrator's backend): only a generous overall limit. */
-  sourceIp?: string | undefined;
-  /** Started with a test-mode key: dev outbox only, no budgets, no pumping-guard counts. */
-  sandbox?: boolean | undefined;
+  /** Where the request came from: counted by the abuse controls; the end user's IP is kept for the attempts log. */
+  origin: Origin;
   /** The integrator's own code (4–10 digits); only when the service has `custom_code_enabled`. */
   customCode?: string | undefined;
   /** Shown instead of the service name in this verification's SMS (1–30 characters). */
@@ -40,8 +36,8 @@ export interface CheckInput {
   country?: string | undefined;
   code: string;
   context?: VerificationContext | undefined;
-  clientIp?: string | undefined;
-  sourceIp?: string | undefined;
+  /** Where the request came from: counted by the abuse controls before anything is looked up. */
+  origin: Origin;
 }
 
 export interface StartResult {
@@ -100,15 +96,21 @@ export class VerificationService {
     this.#deps = deps;
   }
 
-  async start(service: ServiceRecord, input: StartInput): Promise<StartResult> {
+  /**
+   * Starts a verification in the tenant's service and mode, or re-sends the pending one for the
+   * same number and context. A test-mode tenant only ever finds, resends and creates test-mode
+   * verifications, and a live one only live ones: the mode is part of every lookup (rule T1).
+   */
+  async start(tenant: Tenant, input: StartInput): Promise<StartResult> {
     const { store, vault, clock, random, metrics } = this.#deps;
+    const service = tenant.service;
     const settings = service.settings;
     const phone = resolveNumber(service, input.to, input.country);
     const testCode = settings.test_numbers[phone.e164];
     // Line type and geo permission first, before any state is read: the answer for a refused
     // destination cannot depend on what otpgate knows about the number (rule S5).
     if (testCode === undefined) this.#deps.guard.assertDestinationAllowed(service, phone);
-    const origin = { clientIp: input.clientIp, sourceIp: input.sourceIp };
+    const origin = input.origin;
     const locale = resolveLocale({
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
@@ -119,30 +121,29 @@ export class VerificationService {
     const friendlyName = input.friendlyName === undefined ? null : validFriendlyName(input.friendlyName);
     const appHash = input.appHash === undefined ? null : validateAndroidAppHash(input.appHash);
     // Integrator-defined limits count every start, resends included, before anything is written.
-    await this.#deps.rateLimits.enforce(service, input.rateLimits);
+    await this.#deps.rateLimits.enforce(tenant, input.rateLimits);
     const now = clock.now();
 
-    const pending = await store.findResendable(service.id, phone.e164, contextDigest, now);
-    // A test-mode key never resends a live verification (that would reach a real provider), nor
-    // a live key a sandbox one: each starts its own.
-    if (pending && pending.sandbox === (input.sandbox === true)) {
-      // A resend sends the pending code; a different custom code would silently not be the one sent.
-      if (customCode !== undefined && !vault.matches(pending.codeDigest, pending.id, contextDigest, customCode)) {
-        throw new AppError('invalid_request', 'A verification with another code is pending for this number; cancel it before sending a new custom code.', {
+    const pending = await store.findResendable(tenant, phone.e164, contextDigest, now);
+    if (pending) {
+      // A resend sends the pending code, so a custom code cannot start another verification
+      // while one is pending. The refusal is the same whatever the custom code is: it is never
+      // compared with the pending one, so a start cannot tell whether a guess was right (T2).
+      if (customCode !== undefined) {
+        throw new AppError('verification_pending', 'A verification is pending for this number and context; cancel it (or let it expire) before starting one with a custom code.', {
           extra: { verification_id: pending.id },
         });
       }
-      return this.#resend(service, pending, now, origin);
+      return this.#resend(tenant, pending, now, origin);
     }
-    // Test numbers and test-mode keys send nothing real: they use no budget and do not feed the
-    // pumping guard.
-    if (testCode === undefined && input.sandbox !== true) await this.#deps.guard.beforeSend(service, phone, origin);
+    await this.#deps.guard.beforeSend(tenant, phone, origin, { testNumber: testCode !== undefined });
 
     const id = newId('ver', clock, random);
     const code = testCode ?? customCode ?? vault.generateCode(settings.code_length);
     const verification: VerificationRecord = {
       id,
       serviceId: service.id,
+      mode: tenant.mode,
       to: phone.e164,
       country: phone.country,
       channel: 'sms',
@@ -161,8 +162,7 @@ export class VerificationService {
       createdAt: now,
       updatedAt: now,
       isTest: testCode !== undefined,
-      sandbox: input.sandbox === true,
-      clientIp: input.clientIp ?? null,
+      clientIp: origin.clientIp,
       customCode: testCode === undefined && customCode !== undefined,
       friendlyName,
       appHash,
@@ -177,8 +177,9 @@ export class VerificationService {
     return { verification, messages: [message], resent: false };
   }
 
-  async #resend(service: ServiceRecord, pending: VerificationRecord, now: number, origin: RequestOrigin): Promise<StartResult> {
+  async #resend(tenant: Tenant, pending: VerificationRecord, now: number, origin: Origin): Promise<StartResult> {
     const { store } = this.#deps;
+    const service = tenant.service;
     const retryAtExpiry = secondsUntil(pending.expiresAt, now);
     if (pending.sendCount >= pending.maxSends) {
       throw new AppError('max_sends_reached', `This verification was sent ${pending.sendCount} times, its maximum.`, {
@@ -196,10 +197,8 @@ export class VerificationService {
         extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
       });
     }
-    if (!pending.isTest && !pending.sandbox) {
-      const phone = { e164: pending.to, country: pending.country, lineType: null };
-      await this.#deps.guard.beforeSend(service, phone, origin);
-    }
+    const phone = { e164: pending.to, country: pending.country, lineType: null };
+    await this.#deps.guard.beforeSend(tenant, phone, origin, { testNumber: pending.isTest });
     const message = this.#newMessage(pending, now);
     const handoff = this.#reserveSend(message, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
@@ -259,6 +258,7 @@ export class VerificationService {
       id: newId('msg', clock, random),
       verificationId: verification.id,
       serviceId: verification.serviceId,
+      mode: verification.mode,
       to: verification.to,
       status: verification.isTest ? 'suppressed' : 'queued',
       attempts: 0,
@@ -272,16 +272,21 @@ export class VerificationService {
     };
   }
 
-  async check(service: ServiceRecord, input: CheckInput): Promise<CheckResult> {
+  /**
+   * Checks a code against the tenant's verification, found by id or as the latest for a number
+   * and context in the tenant's service and mode: a code of another mode's verification never
+   * approves this one, by id or by number (T1).
+   */
+  async check(tenant: Tenant, input: CheckInput): Promise<CheckResult> {
     const { store, vault, clock, metrics, guard } = this.#deps;
-    await guard.beforeCheckLookup(service, { clientIp: input.clientIp, sourceIp: input.sourceIp });
+    await guard.beforeCheckLookup(tenant, input.origin);
     const contextDigest = vault.contextDigest(input.context);
     let current: VerificationRecord | null;
     if (input.id !== undefined) {
-      current = await store.getVerification(service.id, input.id);
+      current = await store.getVerification(tenant, input.id);
     } else if (input.to !== undefined) {
-      const phone = resolveNumber(service, input.to, input.country);
-      current = await store.findLatestVerification(service.id, phone.e164, contextDigest);
+      const phone = resolveNumber(tenant.service, input.to, input.country);
+      current = await store.findLatestVerification(tenant, phone.e164, contextDigest);
     } else {
       throw new AppError('invalid_request', 'Give either "id" or "to".');
     }
@@ -295,8 +300,9 @@ export class VerificationService {
     // conditional update. A context other than the one given at start changes the digest, so
     // it simply fails to match (rule C6).
     // B2: one failed check of the number's daily budget is reserved before comparing, and given
-    // back when the code was right or the check was not counted.
-    const reservation = current.isTest || current.sandbox ? null : await guard.reserveFailedCheck(service, current.to);
+    // back when the code was right or the check was not counted. Test numbers too (T3): a fixed
+    // code is exactly what brute force wants.
+    const reservation = await guard.reserveFailedCheck(tenant, current.to);
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
     let updated: VerificationRecord | null;
     try {
@@ -309,7 +315,7 @@ export class VerificationService {
     if (!updated) {
       // The update did not apply: another check spent the last attempt or approved it, or the
       // code expired in between. Report the state as it is now.
-      const latest = await store.getVerification(service.id, current.id);
+      const latest = await store.getVerification(tenant, current.id);
       if (!latest) throw new AppError('verification_not_found', 'No verification matches.');
       const settled = await this.#settleExpiry(latest, now);
       metrics.checkEvaluated(settled.status === 'pending' ? 'conflict' : settled.status);
@@ -317,7 +323,7 @@ export class VerificationService {
     }
     if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
-      if (!updated.isTest && !updated.sandbox) await guard.recordApproval(service, updated.to);
+      if (!updated.isTest) await guard.recordApproval(tenant, updated.to);
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
       return { verification: updated, valid: true };
@@ -329,25 +335,25 @@ export class VerificationService {
     return { verification: updated, valid: false };
   }
 
-  async get(service: ServiceRecord, id: string): Promise<StartResult> {
+  async get(tenant: Tenant, id: string): Promise<StartResult> {
     const { store, clock } = this.#deps;
-    const found = await store.getVerification(service.id, id);
+    const found = await store.getVerification(tenant, id);
     if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const verification = await this.#settleExpiry(found, clock.now());
     return { verification, messages: await store.listMessages(id), resent: false };
   }
 
-  async cancel(service: ServiceRecord, id: string): Promise<StartResult> {
+  async cancel(tenant: Tenant, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
     const now = clock.now();
-    const current = await this.#pending(service, id, now);
+    const current = await this.#pending(tenant, id, now);
     if (!(await store.finishVerification(id, 'canceled', now, this.#deps.events.verification('verification.canceled')))) {
-      const latest = await store.getVerification(service.id, id);
+      const latest = await store.getVerification(tenant, id);
       throw this.#finalStateError(latest ?? current, now);
     }
     metrics.verificationFinished('sms', current.country, 'canceled');
     this.#deps.onEventsWritten?.();
-    return this.get(service, id);
+    return this.get(tenant, id);
   }
 
   /**
@@ -356,16 +362,16 @@ export class VerificationService {
    * can only be approved by that code. Goes through the same atomic conditional update as a
    * check, so it cannot race a concurrent check into two approvals.
    */
-  async approve(service: ServiceRecord, id: string): Promise<StartResult> {
+  async approve(tenant: Tenant, id: string): Promise<StartResult> {
     const { store, clock, metrics } = this.#deps;
     const now = clock.now();
-    const current = await this.#pending(service, id, now);
+    const current = await this.#pending(tenant, id, now);
     if (!current.customCode) {
       throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
     }
     const updated = await store.recordCheck(id, true, now, this.#deps.events.verificationOutcome());
     if (!updated) {
-      const latest = await store.getVerification(service.id, id);
+      const latest = await store.getVerification(tenant, id);
       throw this.#finalStateError(await this.#settleExpiry(latest ?? current, now), now);
     }
     this.#deps.onEventsWritten?.();
@@ -374,17 +380,17 @@ export class VerificationService {
     return { verification: updated, messages: await store.listMessages(id), resent: false };
   }
 
-  async list(service: ServiceRecord, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
+  async list(tenant: Tenant, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
     const { store, clock } = this.#deps;
     const now = clock.now();
     const to = filter.to === undefined ? undefined : normalizePhone(filter.to).e164;
-    const page = await store.listVerifications(service.id, { ...filter, to }, { cursor, limit });
+    const page = await store.listVerifications(tenant, { ...filter, to }, { cursor, limit });
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
   }
 
   /** The verification, if it is still pending; otherwise the error that names its state. */
-  async #pending(service: ServiceRecord, id: string, now: number): Promise<VerificationRecord> {
-    const found = await this.#deps.store.getVerification(service.id, id);
+  async #pending(tenant: Tenant, id: string, now: number): Promise<VerificationRecord> {
+    const found = await this.#deps.store.getVerification(tenant, id);
     if (!found) throw new AppError('verification_not_found', `No verification ${id}.`);
     const current = await this.#settleExpiry(found, now);
     if (current.status !== 'pending') throw this.#finalStateError(current, now);
@@ -437,8 +443,6 @@ function resolveNumber(service: ServiceRecord, to: string, country: string | und
 function withLazyExpiry(verification: VerificationRecord, now: number): VerificationRecord {
   return verification.status === 'pending' && now >= verification.expiresAt ? { ...verification, status: 'expired' } : verification;
 }
-
-type RequestOrigin = { clientIp?: string | undefined; sourceIp?: string | undefined };
 
 function attemptsPolicy(verification: VerificationRecord, now: number): RateLimitInfo {
   const resetSeconds = secondsUntil(verification.expiresAt, now);

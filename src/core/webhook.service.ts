@@ -3,7 +3,7 @@ import { AppError } from './errors.js';
 import type { EventType } from './events.js';
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointPatch, WebhookEndpointRecord } from './events.ports.js';
 import { newId } from './ids.js';
-import type { Page, ServiceRecord } from './model.js';
+import type { Page, Tenant } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 
@@ -38,7 +38,11 @@ export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 86_400;
 /** Associated data of a sealed secret: a sealed value cannot be moved to another endpoint or slot. */
 export const secretSlot = (endpointId: string, slot: 'current' | 'previous') => `${endpointId}:${slot}`;
 
-/** Webhook endpoints of a service: registration, secrets and rotation, the delivery log, redelivery. */
+/**
+ * Webhook endpoints of a service in one mode: registration, secrets and rotation, the delivery
+ * log, redelivery. An endpoint belongs to the mode of the key that registered it and receives
+ * only that mode's events; keys of the other mode cannot see, change or delete it (T1).
+ */
 export class WebhookService {
   readonly #deps: WebhookServiceDeps;
 
@@ -46,14 +50,15 @@ export class WebhookService {
     this.#deps = deps;
   }
 
-  async create(service: ServiceRecord, input: EndpointInput): Promise<IssuedEndpoint> {
+  async create(tenant: Tenant, input: EndpointInput): Promise<IssuedEndpoint> {
     const { store, vault, clock, random } = this.#deps;
     const now = clock.now();
     const id = newId('whe', clock, random);
     const secret = generateWebhookSecret(random);
     const endpoint: WebhookEndpointRecord = {
       id,
-      serviceId: service.id,
+      serviceId: tenant.serviceId,
+      mode: tenant.mode,
       url: validateWebhookUrl(input.url, this.#deps.refuseDestination),
       description: input.description ?? null,
       eventTypes: dedupe(input.eventTypes ?? []),
@@ -69,30 +74,30 @@ export class WebhookService {
     return { endpoint, secret };
   }
 
-  async get(service: ServiceRecord, id: string): Promise<WebhookEndpointRecord> {
-    const endpoint = await this.#deps.store.getWebhookEndpoint(service.id, id);
-    // Another service's endpoint looks exactly like one that does not exist (rule H3).
+  async get(tenant: Tenant, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.#deps.store.getWebhookEndpoint(tenant, id);
+    // Another service's (or mode's) endpoint looks exactly like one that does not exist (H3, T1).
     if (!endpoint) throw new AppError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
     return endpoint;
   }
 
-  list(service: ServiceRecord): Promise<WebhookEndpointRecord[]> {
-    return this.#deps.store.listWebhookEndpoints(service.id);
+  list(tenant: Tenant): Promise<WebhookEndpointRecord[]> {
+    return this.#deps.store.listWebhookEndpoints(tenant);
   }
 
-  async update(service: ServiceRecord, id: string, input: Partial<EndpointInput>): Promise<WebhookEndpointRecord> {
+  async update(tenant: Tenant, id: string, input: Partial<EndpointInput>): Promise<WebhookEndpointRecord> {
     const patch: WebhookEndpointPatch = {};
     if (input.url !== undefined) patch.url = validateWebhookUrl(input.url, this.#deps.refuseDestination);
     if (input.description !== undefined) patch.description = input.description;
     if (input.eventTypes !== undefined) patch.eventTypes = dedupe(input.eventTypes);
     if (input.enabled !== undefined) patch.enabled = input.enabled;
-    const updated = await this.#deps.store.updateWebhookEndpoint(service.id, id, patch, this.#deps.clock.now());
+    const updated = await this.#deps.store.updateWebhookEndpoint(tenant, id, patch, this.#deps.clock.now());
     if (!updated) throw new AppError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
     return updated;
   }
 
-  async delete(service: ServiceRecord, id: string): Promise<void> {
-    if (!(await this.#deps.store.deleteWebhookEndpoint(service.id, id))) {
+  async delete(tenant: Tenant, id: string): Promise<void> {
+    if (!(await this.#deps.store.deleteWebhookEndpoint(tenant, id))) {
       throw new AppError('webhook_endpoint_not_found', `No webhook endpoint ${id}.`);
     }
   }
@@ -101,9 +106,9 @@ export class WebhookService {
    * A new secret signs from now on; the current one keeps signing next to it for
    * `overlapSeconds`, so receivers can switch without losing a delivery.
    */
-  async rotateSecret(service: ServiceRecord, id: string, overlapSeconds = DEFAULT_ROTATION_OVERLAP_SECONDS): Promise<IssuedEndpoint> {
+  async rotateSecret(tenant: Tenant, id: string, overlapSeconds = DEFAULT_ROTATION_OVERLAP_SECONDS): Promise<IssuedEndpoint> {
     const { store, vault, clock, random } = this.#deps;
-    const current = await this.get(service, id);
+    const current = await this.get(tenant, id);
     const now = clock.now();
     const secret = generateWebhookSecret(random);
     // A current secret that no longer opens (the server secret changed) cannot sign: no overlap then.
@@ -114,7 +119,7 @@ export class WebhookService {
       previous = null;
     }
     const rotated = await store.rotateWebhookSecret(
-      service.id,
+      tenant,
       id,
       vault.seal(secretSlot(id, 'current'), secret),
       previous === null || overlapSeconds === 0 ? null : vault.seal(secretSlot(id, 'previous'), previous),
@@ -125,16 +130,16 @@ export class WebhookService {
     return { endpoint: rotated, secret };
   }
 
-  async attempts(service: ServiceRecord, id: string, cursor: string | undefined, limit: number): Promise<Page<WebhookAttemptRecord>> {
-    await this.get(service, id);
-    return this.#deps.store.listWebhookAttempts(id, { cursor, limit });
+  async attempts(tenant: Tenant, id: string, cursor: string | undefined, limit: number): Promise<Page<WebhookAttemptRecord>> {
+    await this.get(tenant, id);
+    return this.#deps.store.listWebhookAttempts(tenant, id, { cursor, limit });
   }
 
   /** Sends the event to the endpoint again, under the same `webhook-id`, with a fresh retry schedule. */
-  async redeliver(service: ServiceRecord, id: string, eventId: string): Promise<WebhookDeliveryRecord> {
+  async redeliver(tenant: Tenant, id: string, eventId: string): Promise<WebhookDeliveryRecord> {
     const { store, clock, random } = this.#deps;
-    const endpoint = await this.get(service, id);
-    const event = await store.getEvent(service.id, eventId);
+    const endpoint = await this.get(tenant, id);
+    const event = await store.getEvent(tenant, eventId);
     if (!event) throw new AppError('event_not_found', `No event ${eventId}.`);
     if (!endpoint.enabled) throw new AppError('webhook_endpoint_disabled', 'Enable the endpoint (PATCH enabled: true) before redelivering to it.');
     const now = clock.now();
@@ -142,7 +147,7 @@ export class WebhookService {
       id: newId('whd', clock, random),
       eventId: event.id,
       endpointId: endpoint.id,
-      serviceId: service.id,
+      serviceId: tenant.serviceId,
       status: 'pending',
       attempts: 0,
       nextAttemptAt: now,

@@ -175,7 +175,7 @@ export class OutboxWorker extends PolledWorker {
   async #deliver(message: MessageRecord, shared: BatchMemo): Promise<void> {
     const { store, vault, clock, status } = this.#deps;
     const now = clock.now();
-    const verification = await store.getVerification(message.serviceId, message.verificationId);
+    const verification = await store.getVerification(message, message.verificationId);
     if (!verification || verification.status !== 'pending' || now >= verification.expiresAt) {
       await this.#expire(message, verification);
       return;
@@ -193,7 +193,7 @@ export class OutboxWorker extends PolledWorker {
     const { store, router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
-    const plan = verification.sandbox
+    const plan = verification.mode === 'test'
       ? router.sandboxPlan()
       : await shared(`plan:${service.id}:${verification.country ?? ''}`, () => router.plan(service.id, verification.country));
     const input = {
@@ -216,6 +216,7 @@ export class OutboxWorker extends PolledWorker {
       messageId: message.id,
       verificationId: verification.id,
       serviceId: message.serviceId,
+      mode: message.mode,
       to: message.to,
       body: rendered.body,
       redactedBody: rendered.redactedBody,

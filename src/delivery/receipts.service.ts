@@ -45,7 +45,7 @@ export class ReceiptService {
     if (!outcome.accepted || !outcome.providerMessageId || outcome.status === null) return 'ignored';
     const message = await this.store.findMessageByProviderId(providerName, outcome.providerMessageId);
     if (!message) return 'ignored';
-    const verification = await this.store.getVerification(message.serviceId, message.verificationId);
+    const verification = await this.store.getVerification(message, message.verificationId);
     const updated = await this.status.receipt(message, { status: outcome.status, errorCode: outcome.errorCode }, verification?.country ?? null, this.clock.now());
     return updated ? 'applied' : 'ignored';
   }
@@ -65,7 +65,7 @@ export class ReceiptService {
       return 'ignored';
     }
     if (outcome.status === null) return 'ignored';
-    const verification = await this.store.getVerification(message.serviceId, message.verificationId);
+    const verification = await this.store.getVerification(message, message.verificationId);
     const updated = await this.status.receipt(message, { status: outcome.status, errorCode: outcome.errorCode, providerMessageId: outcome.providerMessageId }, verification?.country ?? null, this.clock.now());
     return updated ? 'applied' : 'ignored';
   }

@@ -223,6 +223,10 @@ export const Send = Type.Object({
   error_code: Nullable(Type.String(), { description: 'Provider or delivery error code, if any', examples: ['30003'] }),
 });
 
+/** The world a resource lives in: the mode of the key that made it (docs/api.md, "Test mode"). */
+const ModeSchema = (what: string) =>
+  Type.Union([Type.Literal('live'), Type.Literal('test')], { description: `${what}: test is seen only by test-mode keys, live only by live ones`, examples: ['live'] });
+
 const VerificationStatusSchema = Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)), {
   description: 'pending → approved | expired | canceled | max_attempts_reached | failed',
   examples: ['pending'],
@@ -232,6 +236,7 @@ export const Verification = Type.Object(
   {
     id: Type.String({ examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    mode: ModeSchema('The mode of the key that started it'),
     to: E164,
     country: Nullable(Type.String(), { description: 'ISO 3166-1 alpha-2 region of the number', examples: ['US'] }),
     channel: Type.Literal('sms', { description: 'Delivery channel' }),
@@ -301,6 +306,7 @@ export const Event = Type.Object(
     type: EventTypeSchema,
     timestamp: IsoTime('When it happened'),
     service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    mode: ModeSchema('The mode of what it is about; delivered only to endpoints registered in that mode'),
     data: Type.Record(Type.String(), Type.Unknown(), {
       description: 'The resource as the event left it. Never holds a code.',
       examples: [{ id: 'ver_01jf3k9x2m8q7r6t5v4w3y2z1a', to: '+14155550123', status: 'approved', attempts: 1, attempts_remaining: 4 }],
@@ -342,6 +348,7 @@ export const WebhookPatchBody = Type.Partial(WebhookCreateBody, { additionalProp
 export const WebhookEndpoint = Type.Object(
   {
     id: Type.String({ examples: ['whe_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    mode: ModeSchema('The mode of the key that registered it; it receives events of that mode only'),
     url: WebhookUrl,
     description: Nullable(Type.String(), { description: 'A note for people', examples: ['production backend'] }),
     event_types: EventTypeFilter,

@@ -38,6 +38,7 @@ export function verificationView(v: VerificationRecord, messages: MessageRecord[
   return {
     id: v.id,
     service_id: v.serviceId,
+    mode: v.mode,
     to: v.to,
     country: v.country,
     channel: v.channel,
@@ -71,13 +72,14 @@ export function outboxView(entry: DevOutboxEntry) {
 export const prefixBlockView = prefixBlockEventData;
 
 export function eventView(event: EventRecord) {
-  return { id: event.id, type: event.type, timestamp: iso(event.createdAt), service_id: event.serviceId, data: event.data };
+  return { id: event.id, type: event.type, timestamp: iso(event.createdAt), service_id: event.serviceId, mode: event.mode, data: event.data };
 }
 
 export function webhookEndpointView(e: WebhookEndpointRecord, now: number) {
   const overlapping = e.previousSecretExpiresAt !== null && e.previousSecretExpiresAt > now;
   return {
     id: e.id,
+    mode: e.mode,
     url: e.url,
     description: e.description,
     event_types: e.eventTypes,

@@ -48,9 +48,11 @@ export function createAbuseEvents(logger: Logger, registry: Registry, publish?: 
   limiterUp.set(1);
   const log = logger.child({ component: 'abuse' });
   // A notification that cannot be written is logged; it never fails the request that caused it.
+  // Caps and the pumping guard count live sends only (a test key sends nothing real), so their
+  // events belong to the live world.
   const emit = async (serviceId: string, type: EventType, data: Record<string, unknown>) => {
     try {
-      await publish?.(serviceId, type, data);
+      await publish?.({ serviceId, mode: 'live' }, type, data);
     } catch (error) {
       log.error({ err: error, service_id: serviceId, type }, 'event could not be written');
     }

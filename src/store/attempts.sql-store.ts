@@ -1,4 +1,4 @@
-import type { AttemptRecord, AttemptSummary, Page, VerificationStatus } from '../core/model.js';
+import type { AttemptRecord, AttemptSummary, Page, ReadScope, VerificationStatus } from '../core/model.js';
 import type { AttemptFilter, AttemptStore, ListOptions } from '../core/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toMessage } from './rows.js';
@@ -13,8 +13,8 @@ export class SqlAttemptStore implements AttemptStore {
     this.#sql = executor;
   }
 
-  async listAttempts(serviceId: string | null, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
-    const { where, params } = attemptWhere(serviceId, filter);
+  async listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
+    const { where, params } = attemptWhere(scope, filter);
     const after = decodeCursor(options.cursor);
     if (after !== null) {
       where.push('m.id < ?');
@@ -30,8 +30,8 @@ export class SqlAttemptStore implements AttemptStore {
     return { data: kept, nextCursor: encodeCursor(kept[kept.length - 1]!.message.id) };
   }
 
-  async getAttempt(serviceId: string | null, messageId: string): Promise<AttemptRecord | null> {
-    const { where, params } = attemptWhere(serviceId, {});
+  async getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null> {
+    const { where, params } = attemptWhere(scope, {});
     where.push('m.id = ?');
     params.push(messageId);
     const row = await this.#sql.get(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
@@ -39,8 +39,8 @@ export class SqlAttemptStore implements AttemptStore {
     return row ? toAttempt(row) : null;
   }
 
-  async summarizeAttempts(serviceId: string | null, filter: AttemptFilter): Promise<AttemptSummary> {
-    const { where, params } = attemptWhere(serviceId, filter);
+  async summarizeAttempts(scope: ReadScope, filter: AttemptFilter): Promise<AttemptSummary> {
+    const { where, params } = attemptWhere(scope, filter);
     const row = await this.#sql.get(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), 0) AS converted
       FROM messages m JOIN verifications v ON v.id = m.verification_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
@@ -49,14 +49,14 @@ export class SqlAttemptStore implements AttemptStore {
 }
 
 /** Suppressed sends (test numbers) never reached a phone: they are not attempts. */
-function attemptWhere(serviceId: string | null, filter: AttemptFilter): { where: string[]; params: unknown[] } {
-  const where = ["m.status <> 'suppressed'"];
-  const params: unknown[] = [];
+function attemptWhere(scope: ReadScope, filter: AttemptFilter): { where: string[]; params: unknown[] } {
+  const where = ["m.status <> 'suppressed'", 'm.mode = ?'];
+  const params: unknown[] = [scope.mode];
   const add = (clause: string, value: unknown) => {
     where.push(clause);
     params.push(value);
   };
-  if (serviceId !== null) add('m.service_id = ?', serviceId);
+  if (scope.serviceId !== null) add('m.service_id = ?', scope.serviceId);
   if (filter.verificationId !== undefined) add('m.verification_id = ?', filter.verificationId);
   if (filter.to !== undefined) add('m.to_number = ?', filter.to);
   if (filter.country !== undefined) add('v.country = ?', filter.country);

@@ -4,12 +4,14 @@
  */
 import type { EventRecord, EventType } from '../core/events.js';
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../core/events.ports.js';
+import { toMode } from './rows.js';
 import type { Row } from './rows.js';
 
 export function toEvent(row: Row): EventRecord {
   return {
     id: row.id as string,
     serviceId: row.service_id as string,
+    mode: toMode(row.mode),
     type: row.type as EventType,
     data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
     createdAt: row.created_at as number,
@@ -20,6 +22,7 @@ export function toEndpoint(row: Row): WebhookEndpointRecord {
   return {
     id: row.id as string,
     serviceId: row.service_id as string,
+    mode: toMode(row.mode),
     url: row.url as string,
     description: (row.description as string | null) ?? null,
     eventTypes: (typeof row.event_types === 'string' ? JSON.parse(row.event_types) : row.event_types) as EventType[],

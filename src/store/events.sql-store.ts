@@ -7,7 +7,7 @@ import type {
   WebhookEndpointRecord,
   WebhookStore,
 } from '../core/events.ports.js';
-import type { Page } from '../core/model.js';
+import type { Page, Scope } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
 import { decodeCursor } from './cursor.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
@@ -56,19 +56,19 @@ class SqlEventQueries implements EventQueries {
     this.#catchUp = catchUp;
   }
 
-  async getEvent(serviceId: string, id: string): Promise<EventRecord | null> {
-    const row = await this.#sql.get('SELECT * FROM events WHERE id = ? AND service_id = ?', [id, serviceId]);
+  async getEvent(scope: Scope, id: string): Promise<EventRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM events WHERE id = ? AND service_id = ? AND mode = ?', [id, scope.serviceId, scope.mode]);
     return row ? toEvent(row) : null;
   }
 
-  async listEvents(serviceId: string, options: EventListOptions): Promise<EventRecord[] | null> {
-    const where = ['service_id = ?'];
-    const params: unknown[] = [serviceId];
+  async listEvents(scope: Scope, options: EventListOptions): Promise<EventRecord[] | null> {
+    const where = ['service_id = ?', 'mode = ?'];
+    const params: unknown[] = [scope.serviceId, scope.mode];
     const byTransaction = options.after !== undefined && this.#catchUp === 'transaction';
     const anchorId = options.after ?? options.before ?? null;
     if (anchorId !== null) {
       const columns = byTransaction ? 'seq, tx::text AS tx' : 'seq';
-      const anchor = await this.#sql.get(`SELECT ${columns} FROM events WHERE id = ? AND service_id = ?`, [anchorId, serviceId]);
+      const anchor = await this.#sql.get(`SELECT ${columns} FROM events WHERE id = ? AND service_id = ? AND mode = ?`, [anchorId, scope.serviceId, scope.mode]);
       if (!anchor) return null;
       if (byTransaction) {
         where.push('(tx, seq) > (?::xid8, ?)', 'tx < pg_snapshot_xmin(pg_current_snapshot())');
@@ -90,24 +90,24 @@ class SqlEventQueries implements EventQueries {
   async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {
     // JSON as text and the flag as '1'/'0' read right in both dialects (jsonb and boolean parse them).
     await this.#sql.run(
-      `INSERT INTO webhook_endpoints (id, service_id, url, description, event_types, enabled, disabled_reason, secret_sealed,
-         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [e.id, e.serviceId, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? '1' : '0', e.disabledReason, e.secretSealed,
+      `INSERT INTO webhook_endpoints (id, service_id, mode, url, description, event_types, enabled, disabled_reason, secret_sealed,
+         previous_secret_sealed, previous_secret_expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [e.id, e.serviceId, e.mode, e.url, e.description, JSON.stringify(e.eventTypes), e.enabled ? '1' : '0', e.disabledReason, e.secretSealed,
         e.previousSecretSealed, e.previousSecretExpiresAt, e.createdAt, e.updatedAt],
     );
   }
 
-  async getWebhookEndpoint(serviceId: string, id: string): Promise<WebhookEndpointRecord | null> {
-    const row = await this.#sql.get('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?', [id, serviceId]);
+  async getWebhookEndpoint(scope: Scope, id: string): Promise<WebhookEndpointRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ? AND mode = ?', [id, scope.serviceId, scope.mode]);
     return row ? toEndpoint(row) : null;
   }
 
-  async listWebhookEndpoints(serviceId: string): Promise<WebhookEndpointRecord[]> {
-    return (await this.#sql.all('SELECT * FROM webhook_endpoints WHERE service_id = ? ORDER BY id', [serviceId])).map(toEndpoint);
+  async listWebhookEndpoints(scope: Scope): Promise<WebhookEndpointRecord[]> {
+    return (await this.#sql.all('SELECT * FROM webhook_endpoints WHERE service_id = ? AND mode = ? ORDER BY id', [scope.serviceId, scope.mode])).map(toEndpoint);
   }
 
   async rotateWebhookSecret(
-    serviceId: string,
+    scope: Scope,
     id: string,
     secretSealed: Buffer,
     previousSealed: Buffer | null,
@@ -116,22 +116,25 @@ class SqlEventQueries implements EventQueries {
   ): Promise<WebhookEndpointRecord | null> {
     const changed = await this.#sql.run(
       `UPDATE webhook_endpoints SET secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, updated_at = ?
-       WHERE id = ? AND service_id = ?`,
-      [secretSealed, previousSealed, previousExpiresAt, now, id, serviceId],
+       WHERE id = ? AND service_id = ? AND mode = ?`,
+      [secretSealed, previousSealed, previousExpiresAt, now, id, scope.serviceId, scope.mode],
     );
-    return changed === 0 ? null : this.getWebhookEndpoint(serviceId, id);
+    return changed === 0 ? null : this.getWebhookEndpoint(scope, id);
   }
 
-  async deleteWebhookEndpoint(serviceId: string, id: string): Promise<boolean> {
-    return (await this.#sql.run('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ?', [id, serviceId])) > 0;
+  async deleteWebhookEndpoint(scope: Scope, id: string): Promise<boolean> {
+    return (await this.#sql.run('DELETE FROM webhook_endpoints WHERE id = ? AND service_id = ? AND mode = ?', [id, scope.serviceId, scope.mode])) > 0;
   }
 
-  async listWebhookAttempts(endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
+  async listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
     const before = decodeCursor(options.cursor);
+    // The endpoint is part of the query, so a log is only ever read through its own scope.
+    const where = 'a.endpoint_id = ? AND a.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE id = ? AND service_id = ? AND mode = ?)';
+    const params = [endpointId, endpointId, scope.serviceId, scope.mode];
     const rows =
       before === null
-        ? await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?', [endpointId, options.limit + 1])
-        : await this.#sql.all('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [endpointId, before, options.limit + 1]);
+        ? await this.#sql.all(`SELECT a.* FROM webhook_attempts a WHERE ${where} ORDER BY a.id DESC LIMIT ?`, [...params, options.limit + 1])
+        : await this.#sql.all(`SELECT a.* FROM webhook_attempts a WHERE ${where} AND a.id < ? ORDER BY a.id DESC LIMIT ?`, [...params, before, options.limit + 1]);
     return page(rows.map(toAttempt), options.limit);
   }
 

@@ -96,3 +96,52 @@ CREATE TABLE bucket_hits (
 CREATE INDEX bucket_hits_expiry ON bucket_hits(expires_at);
 `;
 }
+
+/**
+ * Version 100: test mode is its own world (rule T1). Every row of tenant data names its mode, and
+ * the indexes behind scoped reads lead with (service, mode), so a live read never walks test rows
+ * (nor the other way round). Rows written before take the mode of the key that made them where
+ * it is known (a sandbox verification, its messages, outbox entries and events); webhook
+ * endpoints were registered by keys of unknown mode and stay live.
+ */
+export function modesSql(dialect: 'sqlite' | 'postgres'): string {
+  const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
+  const mode = `mode ${t.text} NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'test'))`;
+  const sandbox = dialect === 'sqlite' ? 'sandbox = 1' : 'sandbox';
+  const json = (field: string) => (dialect === 'sqlite' ? `json_extract(data, '$.${field}')` : `data->>'${field}'`);
+  const testVerifications = "SELECT id FROM verifications WHERE mode = 'test'";
+  return `
+ALTER TABLE verifications ADD COLUMN ${mode};
+UPDATE verifications SET mode = 'test' WHERE ${sandbox};
+ALTER TABLE verifications DROP COLUMN sandbox;
+DROP INDEX verifications_lookup;
+CREATE INDEX verifications_lookup ON verifications(service_id, mode, to_number, context_digest, id);
+DROP INDEX verifications_service;
+CREATE INDEX verifications_service ON verifications(service_id, mode, id);
+DROP INDEX verifications_status;
+CREATE INDEX verifications_status ON verifications(service_id, mode, status, id);
+
+ALTER TABLE messages ADD COLUMN ${mode};
+UPDATE messages SET mode = 'test' WHERE verification_id IN (${testVerifications});
+DROP INDEX messages_service;
+CREATE INDEX messages_service ON messages(service_id, mode, id);
+
+ALTER TABLE dev_outbox ADD COLUMN ${mode};
+UPDATE dev_outbox SET mode = 'test' WHERE verification_id IN (${testVerifications});
+DROP INDEX dev_outbox_service;
+CREATE INDEX dev_outbox_service ON dev_outbox(service_id, mode, to_number, id);
+
+ALTER TABLE events ADD COLUMN ${mode};
+UPDATE events SET mode = 'test' WHERE ${json('id')} IN (${testVerifications}) OR ${json('verification_id')} IN (${testVerifications});
+DROP INDEX events_service;
+CREATE INDEX events_service ON events(service_id, mode, seq);
+${dialect === 'postgres' ? 'DROP INDEX events_service_tx;\nCREATE INDEX events_service_tx ON events(service_id, mode, tx, seq);' : ''}
+
+ALTER TABLE webhook_endpoints ADD COLUMN ${mode};
+DROP INDEX webhook_endpoints_service;
+CREATE INDEX webhook_endpoints_service ON webhook_endpoints(service_id, mode, id);
+
+-- Idempotency scopes now name the mode; a claim made before cannot be told apart, so none is replayed.
+DELETE FROM idempotency_keys;
+`;
+}

@@ -6,7 +6,7 @@
 import { withAbuseDefaults } from '../core/abuse-settings.js';
 import type { CodeVault } from '../core/code-vault.js';
 import type { PrefixBlock } from '../core/ports.js';
-import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
+import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Mode, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
 import { DEFAULT_SETTINGS } from '../core/service-settings.js';
 import { encodeCursor } from './cursor.js';
 
@@ -17,6 +17,12 @@ export function page<T extends { id: string }>(rows: T[], limit: number): Page<T
   if (rows.length <= limit) return { data: rows, nextCursor: null };
   const data = rows.slice(0, limit);
   return { data, nextCursor: encodeCursor(data[data.length - 1]!.id) };
+}
+
+/** The `mode` column (NOT NULL, checked by the schema): a row is in exactly one world. */
+export function toMode(value: unknown): Mode {
+  if (value === 'live' || value === 'test') return value;
+  throw new Error(`a mode column holds ${JSON.stringify(value)}`);
 }
 
 export function toService(row: Row): ServiceRecord {
@@ -40,7 +46,7 @@ export function toApiKey(row: Row): ApiKeyRecord {
     name: (row.name as string | null) ?? null,
     createdAt: row.created_at as number,
     revokedAt: (row.revoked_at as number | null) ?? null,
-    mode: (row.mode as ApiKeyRecord['mode'] | undefined) ?? 'live',
+    mode: toMode(row.mode),
   };
 }
 
@@ -66,7 +72,7 @@ export function toVerification(row: Row): VerificationRecord {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     isTest: row.is_test === 1 || row.is_test === true,
-    sandbox: row.sandbox === 1 || row.sandbox === true,
+    mode: toMode(row.mode),
     clientIp: (row.client_ip as string | null) ?? null,
     customCode: row.custom_code === 1 || row.custom_code === true,
     friendlyName: (row.friendly_name as string | null) ?? null,
@@ -79,6 +85,7 @@ export function toMessage(row: Row): MessageRecord {
     id: row.id as string,
     verificationId: row.verification_id as string,
     serviceId: row.service_id as string,
+    mode: toMode(row.mode),
     to: row.to_number as string,
     status: row.status as MessageRecord['status'],
     attempts: row.attempts as number,
@@ -97,6 +104,7 @@ export function toDevOutboxEntry(row: Row, vault: CodeVault): DevOutboxEntry {
   return {
     id: row.id as string,
     serviceId: row.service_id as string,
+    mode: toMode(row.mode),
     verificationId: row.verification_id as string,
     messageId: row.message_id as string,
     to: row.to_number as string,

@@ -47,6 +47,7 @@ export function webhookBody(event: EventRecord): string {
     type: event.type,
     timestamp: new Date(event.createdAt).toISOString(),
     service_id: event.serviceId,
+    mode: event.mode,
     data: event.data,
   });
 }

@@ -14,7 +14,7 @@ import type { TestDatabase } from '../helpers/postgres.js';
 import { ROOT, startServer } from '../helpers/server-process.js';
 import { skipUnless, tcpReachable } from '../helpers/services.js';
 import { until } from '../helpers/wait.js';
-import { FakeClock, recordFactory, testVault } from '../store/store.records.js';
+import { FakeClock, live, recordFactory, testVault } from '../store/store.records.js';
 
 const run = promisify(execFile);
 const CLI = join(ROOT, 'dist/cli.js');
@@ -127,7 +127,7 @@ describe('retention purge', () => {
       const off = await run(process.execPath, [CLI, 'purge'], { env: { ...env, OTPGATE_RETENTION_DAYS: '0' } });
       expect(JSON.parse(off.stdout).status).toMatch(/disabled/);
       const reopened = new SqliteStore({ path, vault: testVault() });
-      expect(await reopened.getVerification(service.id, recent.id)).not.toBeNull();
+      expect(await reopened.getVerification(live(service.id), recent.id)).not.toBeNull();
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -142,8 +142,8 @@ describe('retention purge', () => {
       await h.lastSms(svc.key, '+14155550123');
       h.clock.advance(31 * DAY);
       h.c.retention.start();
-      await until(async () => ((await h.c.store.getVerification(svc.id, started.json().id)) === null ? true : undefined), 5000);
-      expect(await h.c.store.listDevOutbox(svc.id, undefined, 10)).toEqual([]);
+      await until(async () => ((await h.c.store.getVerification(live(svc.id), started.json().id)) === null ? true : undefined), 5000);
+      expect(await h.c.store.listDevOutbox(live(svc.id), undefined, 10)).toEqual([]);
       expect(h.logs.some((l) => l.msg === 'retention purge')).toBe(true);
     } finally {
       await h.close();

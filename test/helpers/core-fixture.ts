@@ -5,8 +5,20 @@ import { loadConfig } from '../../src/config.js';
 import { createContainer } from '../../src/container.js';
 import type { Container } from '../../src/container.js';
 import { AppError } from '../../src/core/errors.js';
+import type { Origin, ServiceRecord, Tenant } from '../../src/core/model.js';
 import type { OutgoingSms, SmsSender } from '../../src/core/ports.js';
+import { tenantOf } from '../../src/core/scope.js';
+import type { LiveTenant } from '../../src/core/scope.js';
 import { FakeClock } from './fake-clock.js';
+
+/** Where core tests' starts and checks come from. */
+export const ORIGIN: Origin = { sourceIp: '192.0.2.10', clientIp: null };
+
+/** A service's live world, as a live key acts in it. */
+export const live = (service: ServiceRecord): LiveTenant => tenantOf(service, 'live') as LiveTenant;
+
+/** A service's test world, as a test-mode key acts in it. */
+export const sandbox = (service: ServiceRecord): Tenant => tenantOf(service, 'test');
 
 /** A provider that records what it was asked to send. */
 export class RecordingSender implements SmsSender {

@@ -10,6 +10,7 @@ export const SMS: OutgoingSms = {
   messageId: 'msg_01jf3k9x2m8q7r6t5v4w3y2z1a',
   verificationId: 'ver_01jf3k9x2m8q7r6t5v4w3y2z1a',
   serviceId: 'svc_01jf3k9x2m8q7r6t5v4w3y2z1a',
+  mode: 'live',
   to: '+4915112345678',
   body: '123456 is your Acme verification code. Do not share it.',
   redactedBody: '****** is your Acme verification code. Do not share it.',

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { ORIGIN, live } from '../helpers/core-fixture.js';
 
 const TO = '+14155550123';
 
@@ -103,9 +104,9 @@ describe('event types and payloads', () => {
 
   it('writes verification.approved when a custom-code verification is approved without its code', async () => {
     const service = await h.c.tenancy.createService({ name: 'Acme', custom_code_enabled: true });
-    const started = await h.c.verifications.start(service, { to: TO, customCode: '482913' });
-    await h.c.verifications.approve(service, started.verification.id);
-    const events = (await h.c.store.listEvents(service.id, { limit: 10 })) ?? [];
+    const started = await h.c.verifications.start(live(service), { to: TO, customCode: '482913', origin: ORIGIN });
+    await h.c.verifications.approve(live(service), started.verification.id);
+    const events = (await h.c.store.listEvents(live(service), { limit: 10 })) ?? [];
     expect(events.map((e) => e.type)).toEqual(['verification.approved', 'verification.created']);
     for (const e of events) expect(JSON.stringify(e)).not.toContain('482913');
   });

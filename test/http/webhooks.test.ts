@@ -8,6 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
+import { live } from '../store/store.records.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -174,7 +175,7 @@ describe('events that nobody reads or that no request causes', () => {
 
   it('publishes an event in one line (c.events.publish), fanned out like any other', async () => {
     await register({ event_types: ['quota.warning'] });
-    const event = await h.c.events.publish(svc.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 });
+    const event = await h.c.events.publish(live(svc.id), 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 });
     await deliver();
     expect(receiver.received.map((r) => [r.id, r.payload.type, r.payload.data])).toEqual([[event.id, 'quota.warning', { quota: 'daily_sends', used: 900, limit: 1000 }]]);
   });
@@ -313,9 +314,9 @@ describe('a slow receiver', () => {
       slow.secrets = [slowEndpoint.json().secret as string];
       slow.delayNextMs = 1_500;
       await register({ event_types: ['fraud.prefix_blocked'] });
-      await h.c.events.publish(svc.id, 'quota.warning', { n: 0 }); // due first, so it is in the first claim
+      await h.c.events.publish(live(svc.id), 'quota.warning', { n: 0 }); // due first, so it is in the first claim
       h.clock.advance(1);
-      for (let n = 1; n <= 4; n++) await h.c.events.publish(svc.id, 'fraud.prefix_blocked', { n });
+      for (let n = 1; n <= 4; n++) await h.c.events.publish(live(svc.id), 'fraud.prefix_blocked', { n });
       const started = Date.now();
       await deliver();
       expect(slow.received).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/core/ports.js';
+import { live } from './store.records.js';
 import type { FakeClock, recordFactory } from './store.records.js';
 import type { StoreFixture } from './store.contract.js';
 
@@ -18,7 +19,7 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     await store.createService(service);
     const v = make.verification(service.id, { customCode: true, friendlyName: 'Acme Pay', appHash: 'FA+9qCX9VSu' });
     await store.createVerification(v, null);
-    expect(await store.getVerification(service.id, v.id)).toEqual(v);
+    expect(await store.getVerification(live(service.id), v.id)).toEqual(v);
   });
 
   it('lists attempts newest first with their verification, scoped, filtered, paged and summarised', async () => {
@@ -38,20 +39,20 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     const theirs = make.verification(other.id);
     await store.createVerification(theirs, make.message(theirs));
 
-    const first = await store.listAttempts(service.id, {}, { limit: 1 });
+    const first = await store.listAttempts(live(service.id), {}, { limit: 1 });
     expect(first.data.map((a) => a.message.id)).toEqual([m2.id]);
-    const second = await store.listAttempts(service.id, {}, { limit: 1, cursor: first.nextCursor! });
+    const second = await store.listAttempts(live(service.id), {}, { limit: 1, cursor: first.nextCursor! });
     expect(second.data[0]).toMatchObject({ message: { id: m1.id }, verification: { id: approved.id, status: 'approved', country: 'GB' } });
     expect(second.nextCursor).toBeNull();
-    expect((await store.listAttempts(null, {}, { limit: 10 })).data).toHaveLength(3);
-    expect((await store.listAttempts(service.id, { converted: true }, { limit: 10 })).data.map((a) => a.message.id)).toEqual([m1.id]);
-    expect((await store.listAttempts(service.id, { country: 'GB', createdBefore: clock.now() }, { limit: 10 })).data).toHaveLength(1);
-    expect((await store.listAttempts(service.id, { verificationId: pending.id, to: pending.to }, { limit: 10 })).data).toHaveLength(1);
-    expect(await store.getAttempt(other.id, m1.id)).toBeNull();
-    expect((await store.getAttempt(null, m1.id))?.verification.status).toBe('approved');
-    expect(await store.summarizeAttempts(service.id, {})).toEqual({ total: 2, converted: 1 });
-    expect(await store.summarizeAttempts(service.id, { destinationPrefix: '+44' })).toEqual({ total: 1, converted: 1 });
-    expect(await store.summarizeAttempts(other.id, { converted: true })).toEqual({ total: 0, converted: 0 });
+    expect((await store.listAttempts(live(null), {}, { limit: 10 })).data).toHaveLength(3);
+    expect((await store.listAttempts(live(service.id), { converted: true }, { limit: 10 })).data.map((a) => a.message.id)).toEqual([m1.id]);
+    expect((await store.listAttempts(live(service.id), { country: 'GB', createdBefore: clock.now() }, { limit: 10 })).data).toHaveLength(1);
+    expect((await store.listAttempts(live(service.id), { verificationId: pending.id, to: pending.to }, { limit: 10 })).data).toHaveLength(1);
+    expect(await store.getAttempt(live(other.id), m1.id)).toBeNull();
+    expect((await store.getAttempt(live(null), m1.id))?.verification.status).toBe('approved');
+    expect(await store.summarizeAttempts(live(service.id), {})).toEqual({ total: 2, converted: 1 });
+    expect(await store.summarizeAttempts(live(service.id), { destinationPrefix: '+44' })).toEqual({ total: 1, converted: 1 });
+    expect(await store.summarizeAttempts(live(other.id), { converted: true })).toEqual({ total: 0, converted: 0 });
   });
 
   it('keeps rate limits and buckets per service, unique by name, and deletes buckets with their limit', async () => {

@@ -12,7 +12,7 @@ import { until } from '../helpers/wait.js';
 import { eventStoreContract } from './events.contract.js';
 import { storeContract } from './store.contract.js';
 import type { StoreFixture } from './store.contract.js';
-import { FakeClock, recordFactory, testVault } from './store.records.js';
+import { FakeClock, live, recordFactory, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 
 const skip = skipUnless(await tcpReachable(5432));
@@ -64,14 +64,14 @@ describe.skipIf(skip)('PostgreSQL events: catch-up in commit order without a loc
       const service = recordFactory(clock).service();
       await store.createService(service);
       const factory = new EventFactory(clock, cryptoRandom);
-      const first = factory.create(service.id, 'quota.warning', { n: 0 });
+      const first = factory.create(live(service.id), 'quota.warning', { n: 0 });
       await store.appendEvents([first]);
       await Promise.all([a.connect(), b.connect()]);
       const insert = (client: pg.Client, n: number) => {
-        const e = factory.create(service.id, 'quota.warning', { n });
-        return client.query('INSERT INTO events (id, service_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)', [e.id, e.serviceId, e.type, JSON.stringify(e.data), e.createdAt]);
+        const e = factory.create(live(service.id), 'quota.warning', { n });
+        return client.query('INSERT INTO events (id, service_id, mode, type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [e.id, e.serviceId, e.mode, e.type, JSON.stringify(e.data), e.createdAt]);
       };
-      const caughtUp = async () => (await store.listEvents(service.id, { limit: 10, after: first.id }))!.map((e) => e.data.n);
+      const caughtUp = async () => (await store.listEvents(live(service.id), { limit: 10, after: first.id }))!.map((e) => e.data.n);
 
       await a.query('BEGIN');
       await insert(a, 1); // A draws its seq first and stays open
@@ -91,7 +91,7 @@ describe.skipIf(skip)('PostgreSQL events: catch-up in commit order without a loc
       expect(listed).toEqual([1, 2]);
       for (const seen of seenOnTheWay) expect(seen).toEqual([1, 2].slice(0, seen.length)); // never B before A
       // Newest first (browsing) is unaffected.
-      expect((await store.listEvents(service.id, { limit: 10 }))!.map((e) => e.data.n)).toEqual([2, 1, 0]);
+      expect((await store.listEvents(live(service.id), { limit: 10 }))!.map((e) => e.data.n)).toEqual([2, 1, 0]);
     } finally {
       await Promise.all([a.end().catch(() => {}), b.end().catch(() => {})]);
       await store.close();

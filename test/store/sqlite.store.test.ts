@@ -55,7 +55,7 @@ describe('SQLite group commit covers the shared statements', () => {
         createRateLimit: () => store.createRateLimit({ id: newId('rlk', clock, cryptoRandom), serviceId: service.id, uniqueName: `n${now}`, description: null, createdAt: now, updatedAt: now }),
         putTemplate: () => store.putTemplate(service.id, 'en', 'Your code is {{code}}', now),
         createWebhookEndpoint: () => store.createWebhookEndpoint({
-          id: newId('whe', clock, cryptoRandom), serviceId: service.id, url: 'http://127.0.0.1:9/', description: null, eventTypes: [], enabled: true,
+          id: newId('whe', clock, cryptoRandom), serviceId: service.id, mode: 'live', url: 'http://127.0.0.1:9/', description: null, eventTypes: [], enabled: true,
           disabledReason: null, secretSealed: Buffer.alloc(40), previousSecretSealed: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now,
         }),
       };

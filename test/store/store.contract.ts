@@ -3,7 +3,7 @@ import type { VerificationRecord } from '../../src/core/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { RetentionJob } from '../../src/maintenance/retention.job.js';
 import pino from 'pino';
-import { FakeClock, recordFactory, testVault } from './store.records.js';
+import { FakeClock, live, recordFactory, test as testScope, testVault } from './store.records.js';
 import type { CodeVault } from '../../src/core/code-vault.js';
 import { attemptsAndLimitsCases } from './attempts-and-limits.contract.js';
 import { smsDeliveryCases } from './store-sms.contract.js';
@@ -81,13 +81,13 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.createApiKey(key);
       const v = make.verification(ids[0]!);
       await store.createVerification(v, make.message(v));
-      await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: ids[0]!, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'hi', createdAt: 1 });
+      await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: ids[0]!, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'hi', createdAt: 1 });
       expect(await store.deleteService(ids[0]!)).toBe(true);
       expect(await store.deleteService(ids[0]!)).toBe(false);
       expect(await store.findApiKeyByHash(key.keyHash)).toBeNull();
-      expect(await store.getVerification(ids[0]!, v.id)).toBeNull();
+      expect(await store.getVerification(live(ids[0]!), v.id)).toBeNull();
       expect(await store.listMessages(v.id)).toEqual([]);
-      expect(await store.listDevOutbox(ids[0]!, undefined, 10)).toEqual([]);
+      expect(await store.listDevOutbox(live(ids[0]!), undefined, 10)).toEqual([]);
     });
 
     it('stores keys hashed, scopes revocation to the owner, counts admin keys', async () => {
@@ -114,19 +114,59 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
 
     it('writes a verification with its message and reads it back exactly, only within its service', async () => {
       const { service, v, m } = await seed({ isTest: true, clientIp: '203.0.113.9', country: null });
-      expect(await store.getVerification(service.id, v.id)).toEqual(v);
-      expect(await store.getVerification('svc_00000000000000000000000000', v.id)).toBeNull();
+      expect(await store.getVerification(live(service.id), v.id)).toEqual(v);
+      expect(await store.getVerification(live('svc_00000000000000000000000000'), v.id)).toBeNull();
       expect(await store.listMessages(v.id)).toEqual([m]);
-      expect(await store.findLatestVerification(service.id, v.to, 'ctx')).toEqual(v);
-      expect(await store.findLatestVerification(service.id, v.to, 'other')).toBeNull();
+      expect(await store.findLatestVerification(live(service.id), v.to, 'ctx')).toEqual(v);
+      expect(await store.findLatestVerification(live(service.id), v.to, 'other')).toBeNull();
     });
 
-    it('keeps the sandbox flag of a verification and the mode of a key', async () => {
-      const { service, v } = await seed({ sandbox: true });
-      expect((await store.getVerification(service.id, v.id))?.sandbox).toBe(true);
+    it('keeps the mode of a key', async () => {
+      const { service } = await seed();
       const key = { ...make.key(service.id), mode: 'test' as const };
       await store.createApiKey(key);
       expect(await store.findApiKeyByHash(key.keyHash)).toEqual(key);
+    });
+
+    it('keeps test and live apart in every scoped read (T1): by id, by number, lists, messages, attempts, outbox', async () => {
+      const service = make.service();
+      await store.createService(service);
+      const [liveWorld, testWorld] = [live(service.id), testScope(service.id)];
+      // Same number, same context; the test one is newer, so a lookup that forgot the mode would find it.
+      const liveV = make.verification(service.id);
+      const liveM = make.message(liveV);
+      await store.createVerification(liveV, liveM);
+      clock.advance(1);
+      const testV = make.verification(service.id, { mode: 'test' });
+      const testM = make.message(testV);
+      await store.createVerification(testV, testM);
+      const now = clock.now();
+
+      expect(await store.getVerification(liveWorld, testV.id)).toBeNull();
+      expect(await store.getVerification(testWorld, liveV.id)).toBeNull();
+      expect(await store.getVerification(testWorld, testV.id)).toEqual(testV);
+      expect((await store.findLatestVerification(liveWorld, liveV.to, 'ctx'))?.id).toBe(liveV.id);
+      expect((await store.findLatestVerification(testWorld, liveV.to, 'ctx'))?.id).toBe(testV.id);
+      expect((await store.findResendable(liveWorld, liveV.to, 'ctx', now))?.id).toBe(liveV.id);
+      expect((await store.findResendable(testWorld, liveV.to, 'ctx', now))?.id).toBe(testV.id);
+      expect((await store.listVerifications(liveWorld, {}, { limit: 10 })).data.map((v) => v.id)).toEqual([liveV.id]);
+      expect((await store.listVerifications(testWorld, { to: liveV.to, status: 'pending' }, { limit: 10 })).data.map((v) => v.id)).toEqual([testV.id]);
+      expect(await store.listMessages(testV.id)).toEqual([testM]);
+      expect(testM.mode).toBe('test');
+
+      expect((await store.listAttempts(liveWorld, {}, { limit: 10 })).data.map((a) => a.message.id)).toEqual([liveM.id]);
+      expect((await store.listAttempts(testWorld, {}, { limit: 10 })).data.map((a) => a.message.id)).toEqual([testM.id]);
+      expect((await store.listAttempts(live(null), {}, { limit: 10 })).data.map((a) => a.message.id)).toEqual([liveM.id]);
+      expect(await store.getAttempt(liveWorld, testM.id)).toBeNull();
+      expect(await store.getAttempt(live(null), testM.id)).toBeNull();
+      expect(await store.summarizeAttempts(testWorld, {})).toEqual({ total: 1, converted: 0 });
+
+      const entry = (v: VerificationRecord) => ({ id: make.id('obx'), serviceId: service.id, mode: v.mode, verificationId: v.id, messageId: 'msg_x', to: v.to, body: v.mode, createdAt: clock.now() });
+      await store.addDevOutboxEntry(entry(liveV));
+      await store.addDevOutboxEntry(entry(testV));
+      expect((await store.listDevOutbox(liveWorld, liveV.to, 10)).map((e) => e.body)).toEqual(['live']);
+      expect((await store.listDevOutbox(testWorld, liveV.to, 10)).map((e) => [e.body, e.mode])).toEqual([['test', 'test']]);
+      expect((await store.listDevOutbox(live(null), undefined, 10)).map((e) => e.body)).toEqual(['live']);
     });
 
     it('saves, replaces, finds, lists and deletes prefix blocks; expired ones are gone', async () => {
@@ -157,10 +197,10 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
 
     it('finds a resendable verification only while pending and unexpired', async () => {
       const { service, v } = await seed();
-      expect((await store.findResendable(service.id, v.to, 'ctx', clock.now()))?.id).toBe(v.id);
-      expect(await store.findResendable(service.id, v.to, 'ctx', v.expiresAt)).toBeNull();
+      expect((await store.findResendable(live(service.id), v.to, 'ctx', clock.now()))?.id).toBe(v.id);
+      expect(await store.findResendable(live(service.id), v.to, 'ctx', v.expiresAt)).toBeNull();
       expect(await store.finishVerification(v.id, 'canceled', clock.now())).toBe(true);
-      expect(await store.findResendable(service.id, v.to, 'ctx', clock.now())).toBeNull();
+      expect(await store.findResendable(live(service.id), v.to, 'ctx', clock.now())).toBeNull();
     });
 
     it('records a resend only with the expected send count, after the cooldown and under the cap', async () => {
@@ -172,7 +212,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.recordResend(v.id, 1, make.message(v), at(60))).toBe(false); // a concurrent resend already counted
       expect(await store.recordResend(v.id, 2, null, at(60))).toBe(true);
       expect(await store.recordResend(v.id, 3, make.message(v), at(90))).toBe(false); // cap
-      const after = await store.getVerification(service.id, v.id);
+      const after = await store.getVerification(live(service.id), v.id);
       expect(after).toMatchObject({ sendCount: 3, lastSendAt: at(60) });
       expect(await store.listMessages(v.id)).toHaveLength(2);
     });
@@ -192,7 +232,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toMatchObject({ status: 'approved', attempts: 1 });
       expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toBeNull();
       expect(await store.finishVerification(v.id, 'canceled', clock.now())).toBe(false);
-      expect((await store.getVerification(service.id, v.id))?.status).toBe('approved');
+      expect((await store.getVerification(live(service.id), v.id))?.status).toBe('approved');
     });
 
     it('B3: of 20 concurrent right checks from two connections exactly one approves', async () => {
@@ -208,13 +248,13 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       const peer = await fx.peer();
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? peer : store).recordCheck(v.id, false, clock.now())));
       expect(results.filter((r) => r !== null)).toHaveLength(5);
-      expect(await store.getVerification(service.id, v.id)).toMatchObject({ attempts: 5, status: 'max_attempts_reached' });
+      expect(await store.getVerification(live(service.id), v.id)).toMatchObject({ attempts: 5, status: 'max_attempts_reached' });
     });
 
     it('finishing a verification expires its queued messages', async () => {
       const { service, v, m } = await seed();
       expect(await store.finishVerification(v.id, 'expired', clock.now())).toBe(true);
-      expect((await store.getVerification(service.id, v.id))?.status).toBe('expired');
+      expect((await store.getVerification(live(service.id), v.id))?.status).toBe('expired');
       expect((await store.listMessages(v.id))[0]).toMatchObject({ id: m.id, status: 'expired' });
     });
 
@@ -228,13 +268,13 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
         made.push(v);
         clock.advance(1);
       }
-      const p1 = await store.listVerifications(service.id, {}, { limit: 3 });
+      const p1 = await store.listVerifications(live(service.id), {}, { limit: 3 });
       expect(p1.data.map((v) => v.id)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
-      const p2 = await store.listVerifications(service.id, {}, { limit: 3, cursor: p1.nextCursor! });
+      const p2 = await store.listVerifications(live(service.id), {}, { limit: 3, cursor: p1.nextCursor! });
       expect(p2).toMatchObject({ data: [{ id: made[1]!.id }, { id: made[0]!.id }], nextCursor: null });
-      expect((await store.listVerifications(service.id, { to: '+14155550199' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[3]!.id, made[1]!.id]);
-      expect((await store.listVerifications(service.id, { status: 'approved' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[4]!.id]);
-      expect((await store.listVerifications('svc_00000000000000000000000000', {}, { limit: 10 })).data).toEqual([]);
+      expect((await store.listVerifications(live(service.id), { to: '+14155550199' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[3]!.id, made[1]!.id]);
+      expect((await store.listVerifications(live(service.id), { status: 'approved' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[4]!.id]);
+      expect((await store.listVerifications(live('svc_00000000000000000000000000'), {}, { limit: 10 })).data).toEqual([]);
     });
 
     it('leases due messages once, and hands an expired lease to the next claimer', async () => {
@@ -276,18 +316,18 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(false);
       await store.updateMessage(m.id, { status: 'failed', errorCode: 'rejected' }, true, clock.now());
       expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(true);
-      expect((await store.getVerification(service.id, v.id))?.status).toBe('failed');
+      expect((await store.getVerification(live(service.id), v.id))?.status).toBe('failed');
     });
 
     it('keeps dev-outbox bodies sealed and lists them newest first, filtered', async () => {
       const { service, v } = await seed();
       for (const [i, to] of ['+14155550123', '+14155550199', '+14155550123'].entries()) {
-        await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to, body: `body ${i}`, createdAt: clock.now() });
+        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to, body: `body ${i}`, createdAt: clock.now() });
         clock.advance(1);
       }
-      expect((await store.listDevOutbox(service.id, '+14155550123', 10)).map((e) => e.body)).toEqual(['body 2', 'body 0']);
-      expect((await store.listDevOutbox(null, undefined, 2)).map((e) => e.body)).toEqual(['body 2', 'body 1']);
-      expect(await store.listDevOutbox('svc_00000000000000000000000000', undefined, 10)).toEqual([]);
+      expect((await store.listDevOutbox(live(service.id), '+14155550123', 10)).map((e) => e.body)).toEqual(['body 2', 'body 0']);
+      expect((await store.listDevOutbox(live(null), undefined, 2)).map((e) => e.body)).toEqual(['body 2', 'body 1']);
+      expect(await store.listDevOutbox(live('svc_00000000000000000000000000'), undefined, 10)).toEqual([]);
     });
 
     it('claims an idempotency key once and replays, refuses or takes over as it should', async () => {
@@ -320,7 +360,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       for (let i = 0; i < 5; i++) {
         const v = make.verification(service.id, { status: i === 0 ? 'approved' : 'pending' });
         await store.createVerification(v, make.message(v));
-        await store.addDevOutboxEntry({ id: make.id('obx'), serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'b', createdAt: clock.now() });
+        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'b', createdAt: clock.now() });
         await store.beginIdempotent('svc_a', `old${i}`, 'h', clock.now(), 60_000);
         old.push(v);
       }
@@ -343,12 +383,12 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
       const report = await job.runOnce();
       expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });
-      for (const v of old) expect(await store.getVerification(service.id, v.id)).toBeNull();
-      expect(await store.getVerification(service.id, fresh.id)).not.toBeNull();
+      for (const v of old) expect(await store.getVerification(live(service.id), v.id)).toBeNull();
+      expect(await store.getVerification(live(service.id), fresh.id)).not.toBeNull();
       expect(await store.listMessages(fresh.id)).toHaveLength(1);
       expect(await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000)).toEqual({ state: 'in_flight' });
       expect(await store.beginIdempotent('svc_a', 'old0', 'h', clock.now(), 60_000)).toEqual({ state: 'new' });
-      expect(await store.listDevOutbox(service.id, undefined, 10)).toEqual([]);
+      expect(await store.listDevOutbox(live(service.id), undefined, 10)).toEqual([]);
     });
 
     it('never purges a verification that is still pending and unexpired', async () => {
@@ -358,7 +398,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.createVerification(v, null);
       clock.advance(31 * 86_400_000);
       expect((await store.purgeBatch(clock.now() - 30 * 86_400_000, 10)).verifications).toBe(0);
-      expect(await store.getVerification(service.id, v.id)).not.toBeNull();
+      expect(await store.getVerification(live(service.id), v.id)).not.toBeNull();
     });
 
     attemptsAndLimitsCases(() => ({ store, fx, clock, make }));

@@ -1,9 +1,19 @@
 import { CodeVault } from '../../src/core/code-vault.js';
 import { newId } from '../../src/core/ids.js';
-import type { ApiKeyRecord, MessageRecord, ServiceRecord, VerificationRecord } from '../../src/core/model.js';
+import type { ApiKeyRecord, MessageRecord, ReadScope, Scope, ServiceRecord, VerificationRecord } from '../../src/core/model.js';
 import { cryptoRandom } from '../../src/core/random.js';
 import { DEFAULT_SETTINGS } from '../../src/core/service-settings.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+
+/** A service's live world (`null`: every service, as an admin reads). */
+export function live(serviceId: string): Scope;
+export function live(serviceId: string | null): ReadScope;
+export function live(serviceId: string | null): ReadScope {
+  return { serviceId, mode: 'live' };
+}
+
+/** A service's test world. */
+export const test = (serviceId: string): Scope => ({ serviceId, mode: 'test' });
 
 /** Plain records for store tests, built by hand so the contract does not depend on the services above it. */
 export function recordFactory(clock: FakeClock) {
@@ -26,13 +36,13 @@ export function recordFactory(clock: FakeClock) {
         id: id('ver'), serviceId, to: '+14155550123', country: 'US', channel: 'sms', status: 'pending', locale: 'en',
         codeDigest: cryptoRandom.bytes(32), codeSealed: cryptoRandom.bytes(40), contextDigest: 'ctx', attempts: 0, maxAttempts: 5,
         sendCount: 1, maxSends: 5, resendCooldownMs: 30_000, lastSendAt: now, expiresAt: now + 300_000, createdAt: now,
-        updatedAt: now, isTest: false, sandbox: false, clientIp: null, customCode: false, friendlyName: null, appHash: null, ...overrides,
+        updatedAt: now, isTest: false, mode: 'live', clientIp: null, customCode: false, friendlyName: null, appHash: null, ...overrides,
       };
     },
     message(v: VerificationRecord, overrides: Partial<MessageRecord> = {}): MessageRecord {
       const now = clock.now();
       return {
-        id: id('msg'), verificationId: v.id, serviceId: v.serviceId, to: v.to, status: 'queued', attempts: 0, nextAttemptAt: now,
+        id: id('msg'), verificationId: v.id, serviceId: v.serviceId, mode: v.mode, to: v.to, status: 'queued', attempts: 0, nextAttemptAt: now,
         leaseUntil: null, provider: null, providerMessageId: null, errorCode: null, createdAt: now, updatedAt: now, ...overrides,
       };
     },

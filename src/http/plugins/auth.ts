@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
-import type { ServiceRecord } from '../../core/model.js';
+import { normalizeIp } from '../../core/ip.js';
+import type { Origin, Tenant } from '../../core/model.js';
 import type { Principal, TenancyService } from '../../core/tenancy.service.js';
 
 declare module 'fastify' {
@@ -27,12 +28,30 @@ export async function requireAdmin(tenancy: TenancyService, request: FastifyRequ
   if (principal.key.kind !== 'admin') throw new AppError('forbidden', 'This needs an admin key.');
 }
 
-/** The service of a service key. Admin keys manage services; they do not run verifications. */
-export async function requireService(tenancy: TenancyService, request: FastifyRequest): Promise<ServiceRecord> {
+/**
+ * The tenant (service and mode) of a service key. Admin keys manage services; they do not run
+ * verifications. Tenant data is only reachable through this, so every lookup carries the key's mode.
+ */
+export async function requireTenant(tenancy: TenancyService, request: FastifyRequest): Promise<Tenant> {
   const principal = await authenticate(tenancy, request);
-  if (!principal.service) throw new AppError('forbidden', 'This needs a service key (POST /v1/services/{id}/keys).');
-  return principal.service;
+  if (!principal.tenant) throw new AppError('forbidden', 'This needs a service key (POST /v1/services/{id}/keys).');
+  return principal.tenant;
 }
 
 /** An `onRequest` hook that lets admin keys through and nothing else. */
 export const adminOnly = (tenancy: TenancyService) => async (request: FastifyRequest): Promise<void> => requireAdmin(tenancy, request);
+
+/**
+ * Where a request comes from, the one derivation every surface uses (T4): the connecting address
+ * as Fastify derives it from the configured proxy settings (T5), and the end user's address the
+ * integrator reported (`client_ip` on /v1, `DeviceIp` on /v2), checked and written one way, so an
+ * address counts the same however it was spelled. `field` names the parameter in the error.
+ */
+export function originOf(request: FastifyRequest, endUserIp: string | undefined, field: string): Origin {
+  let clientIp: string | null = null;
+  if (endUserIp !== undefined) {
+    clientIp = normalizeIp(endUserIp);
+    if (clientIp === null) throw new AppError('invalid_request', `${field} must be an IPv4 or IPv6 address.`);
+  }
+  return { sourceIp: normalizeIp(request.ip) ?? request.ip, clientIp };
+}

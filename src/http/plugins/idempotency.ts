@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
+import type { ReadScope } from '../../core/model.js';
 import type { Clock, IdempotencyStore } from '../../core/ports.js';
+import { idempotencyScope } from '../../core/scope.js';
 
 /** A claim whose process died is taken over after this long. */
 const STALE_AFTER_MS = 60_000;
@@ -16,14 +18,19 @@ export interface Outcome {
  * same body replays the first response; with another body it is 422; while the first is still
  * running it is 409. Failed requests release the key so a retry runs again. Never use this for
  * responses that carry secrets: they are stored as they were sent.
+ *
+ * A key is claimed within the caller's service and mode and the operation: a key first used by a
+ * test-mode key (or another service) is another key for a live one, and never replays its answer (T1).
  */
 export async function idempotent(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: { store: IdempotencyStore; clock: Clock },
-  scope: string,
+  caller: ReadScope,
+  operation: string,
   run: () => Promise<Outcome>,
 ): Promise<FastifyReply> {
+  const scope = idempotencyScope(caller, operation);
   const header = request.headers['idempotency-key'];
   if (header === undefined) {
     const outcome = await run();

@@ -16,6 +16,7 @@ export class ConsoleProvider implements SmsSender {
     await devOutbox.addDevOutboxEntry({
       id,
       serviceId: sms.serviceId,
+      mode: sms.mode,
       verificationId: sms.verificationId,
       messageId: sms.messageId,
       to: sms.to,

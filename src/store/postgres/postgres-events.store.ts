@@ -7,7 +7,7 @@ import type {
   WebhookEndpointRecord,
   WebhookStore,
 } from '../../core/events.ports.js';
-import type { VerificationRecord } from '../../core/model.js';
+import type { Scope, VerificationRecord } from '../../core/model.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
 import { toVerification } from '../rows.js';
@@ -77,9 +77,9 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
 
-  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
+  async updateWebhookEndpoint(scope: Scope, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.tx(async (client) => {
-      const { rows } = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND service_id = $2 FOR UPDATE', [id, serviceId], client);
+      const { rows } = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = $1 AND service_id = $2 AND mode = $3 FOR UPDATE', [id, scope.serviceId, scope.mode], client);
       if (!rows[0]) return null;
       const current = toEndpoint(rows[0]);
       const enabled = patch.enabled ?? current.enabled;
@@ -171,13 +171,14 @@ export function eventsFragment(events: EventRecord[], first: number): { sql: str
   const p = (i: number) => `$${first + i}`;
   return {
     sql: `events AS (
-        INSERT INTO events (id, service_id, type, data, created_at)
-        SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::bigint[])
-        RETURNING id, service_id, type, created_at
+        INSERT INTO events (id, service_id, mode, type, data, created_at)
+        SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(5)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::bigint[])
+        RETURNING id, service_id, mode, type, created_at
       ), deliveries AS (
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)
         SELECT 'whd_' || substr(e.id, 5, 10) || left(md5(e.id || w.id), 16), e.id, w.id, e.service_id, 'pending', 0, e.created_at, e.created_at, e.created_at
-          FROM events e JOIN webhook_endpoints w ON w.service_id = e.service_id AND w.enabled
+          -- Endpoints of the event's own mode only: a test key's endpoint never hears of live data (T1).
+          FROM events e JOIN webhook_endpoints w ON w.service_id = e.service_id AND w.mode = e.mode AND w.enabled
          WHERE jsonb_array_length(w.event_types) = 0 OR w.event_types @> jsonb_build_array(e.type)
         RETURNING 1
       )`,
@@ -187,6 +188,7 @@ export function eventsFragment(events: EventRecord[], first: number): { sql: str
       events.map((e) => e.type),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => e.createdAt),
+      events.map((e) => e.mode),
     ],
   };
 }

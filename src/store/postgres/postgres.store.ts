@@ -1,7 +1,7 @@
 import type { CodeVault } from '../../core/code-vault.js';
 import { noEvents } from '../../core/events.js';
 import type { EventRecord, EventsOf } from '../../core/events.js';
-import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
+import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Page, ReadScope, Scope, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../../core/model.js';
 import type {
   IdempotencyBegin,
   ListOptions,
@@ -33,8 +33,8 @@ export interface PostgresStoreOptions extends PgDatabaseOptions {
 
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
   attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
-  custom_code, friendly_name, app_hash, sandbox`;
-const MESSAGE_COLUMNS = `id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until, provider,
+  custom_code, friendly_name, app_hash, mode`;
+const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, provider,
   provider_message_id, error_code, created_at, updated_at`;
 
 /**
@@ -168,14 +168,14 @@ export class PostgresStore extends PostgresEventStore implements Store {
     const params: unknown[] = [
       v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
       v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
-      v.customCode, v.friendlyName, v.appHash, v.sandbox,
+      v.customCode, v.friendlyName, v.appHash, v.mode,
     ];
     const ctes = [`verification AS (INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${placeholders(1, params.length)}))`];
     if (message) {
       const m = message;
       const first = params.length + 1;
-      params.push(m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt);
-      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(first, 13)}))`);
+      params.push(m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt);
+      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(first, 14)}))`);
     }
     let select = 'SELECT 0 AS deliveries';
     if (events.length > 0) {
@@ -190,17 +190,17 @@ export class PostgresStore extends PostgresEventStore implements Store {
 
   async #insertMessage(m: MessageRecord, client: Queryable): Promise<void> {
     await this.#db.query(
-      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt],
+      `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(1, 14)})`,
+      [m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt],
       client,
     );
   }
 
-  async findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
+  async findResendable(scope: Scope, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
     const { rows } = await this.#db.query(
-      `SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3
-       AND status = 'pending' AND expires_at > $4 ORDER BY id DESC LIMIT 1`,
-      [serviceId, to, contextDigest, now],
+      `SELECT * FROM verifications WHERE service_id = $1 AND mode = $2 AND to_number = $3 AND context_digest = $4
+       AND status = 'pending' AND expires_at > $5 ORDER BY id DESC LIMIT 1`,
+      [scope.serviceId, scope.mode, to, contextDigest, now],
     );
     return rows[0] ? toVerification(rows[0]) : null;
   }
@@ -222,22 +222,22 @@ export class PostgresStore extends PostgresEventStore implements Store {
     });
   }
 
-  async getVerification(serviceId: string, id: string): Promise<VerificationRecord | null> {
-    const { rows } = await this.#db.query('SELECT * FROM verifications WHERE id = $1 AND service_id = $2', [id, serviceId]);
+  async getVerification(scope: Scope, id: string): Promise<VerificationRecord | null> {
+    const { rows } = await this.#db.query('SELECT * FROM verifications WHERE id = $1 AND service_id = $2 AND mode = $3', [id, scope.serviceId, scope.mode]);
     return rows[0] ? toVerification(rows[0]) : null;
   }
 
-  async findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null> {
+  async findLatestVerification(scope: Scope, to: string, contextDigest: string): Promise<VerificationRecord | null> {
     const { rows } = await this.#db.query(
-      'SELECT * FROM verifications WHERE service_id = $1 AND to_number = $2 AND context_digest = $3 ORDER BY id DESC LIMIT 1',
-      [serviceId, to, contextDigest],
+      'SELECT * FROM verifications WHERE service_id = $1 AND mode = $2 AND to_number = $3 AND context_digest = $4 ORDER BY id DESC LIMIT 1',
+      [scope.serviceId, scope.mode, to, contextDigest],
     );
     return rows[0] ? toVerification(rows[0]) : null;
   }
 
-  async listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
-    const params: unknown[] = [serviceId];
-    const where = ['service_id = $1'];
+  async listVerifications(scope: Scope, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
+    const params: unknown[] = [scope.serviceId, scope.mode];
+    const where = ['service_id = $1', 'mode = $2'];
     const add = (clause: string, value: unknown) => {
       params.push(value);
       where.push(clause.replace('?', `$${params.length}`));
@@ -370,15 +370,15 @@ export class PostgresStore extends PostgresEventStore implements Store {
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
     await this.#db.query(
-      'INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [entry.id, entry.serviceId, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt],
+      'INSERT INTO dev_outbox (id, service_id, mode, verification_id, message_id, to_number, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [entry.id, entry.serviceId, entry.mode, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt],
     );
   }
 
-  async listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
+  async listDevOutbox(scope: ReadScope, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
     const { rows } = await this.#db.query(
-      'SELECT * FROM dev_outbox WHERE ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR to_number = $2) ORDER BY id DESC LIMIT $3',
-      [serviceId, to ?? null, limit],
+      'SELECT * FROM dev_outbox WHERE mode = $4 AND ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR to_number = $2) ORDER BY id DESC LIMIT $3',
+      [scope.serviceId, to ?? null, limit, scope.mode],
     );
     return rows.map((row) => toDevOutboxEntry(row, this.#vault));
   }

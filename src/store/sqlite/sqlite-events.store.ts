@@ -9,7 +9,7 @@ import type {
   WebhookStore,
 } from '../../core/events.ports.js';
 import { newId } from '../../core/ids.js';
-import type { VerificationRecord } from '../../core/model.js';
+import type { Scope, VerificationRecord } from '../../core/model.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
@@ -47,10 +47,12 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
    */
   protected insertEvents(events: EventRecord[]): void {
     for (const event of events) {
-      this.#stmt('INSERT INTO events (id, service_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        event.id, event.serviceId, event.type, JSON.stringify(event.data), event.createdAt,
+      this.#stmt('INSERT INTO events (id, service_id, mode, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        event.id, event.serviceId, event.mode, event.type, JSON.stringify(event.data), event.createdAt,
       );
-      const endpoints = (this.#stmt('SELECT id, event_types FROM webhook_endpoints WHERE service_id = ? AND enabled = 1').all(event.serviceId) as Row[])
+      // Endpoints of the event's own mode only: a test key's endpoint never hears of live data (T1).
+      const endpoints = (this.#stmt('SELECT id, event_types FROM webhook_endpoints WHERE service_id = ? AND mode = ? AND enabled = 1')
+        .all(event.serviceId, event.mode) as Row[])
         .filter((row) => {
           const types = JSON.parse(row.event_types as string) as string[];
           return types.length === 0 || types.includes(event.type);
@@ -93,14 +95,14 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
 
   // ── endpoints ───────────────────────────────────────────────────────────────────────────
 
-  #endpoint(serviceId: string, id: string): WebhookEndpointRecord | null {
-    const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
+  #endpoint(scope: Scope, id: string): WebhookEndpointRecord | null {
+    const row = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ? AND service_id = ? AND mode = ?').get(id, scope.serviceId, scope.mode) as Row | undefined;
     return row ? toEndpoint(row) : null;
   }
 
-  async updateWebhookEndpoint(serviceId: string, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
+  async updateWebhookEndpoint(scope: Scope, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
     return this.#db.transaction(() => {
-      const current = this.#endpoint(serviceId, id);
+      const current = this.#endpoint(scope, id);
       if (!current) return null;
       const enabled = patch.enabled ?? current.enabled;
       this.#stmt(`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, enabled = ?, disabled_reason = ?, updated_at = ?
@@ -114,7 +116,7 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
         id,
       );
       if (!enabled) this.#failPending(id, 'endpoint_disabled', now);
-      return this.#endpoint(serviceId, id);
+      return this.#endpoint(scope, id);
     }).immediate();
   }
 

@@ -7,6 +7,8 @@ import type {
   DevOutboxEntry,
   MessageRecord,
   Page,
+  ReadScope,
+  Scope,
   ServiceRecord,
   ServiceSettings,
   VerificationRecord,
@@ -245,13 +247,13 @@ export class SqliteStore extends SqliteEventStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     const insert = this.#stmt(`INSERT INTO verifications (id, service_id, to_number, country, channel, status, locale, code_digest,
       code_sealed, context_digest, attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at,
-      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash, sandbox)
+      created_at, updated_at, is_test, client_ip, custom_code, friendly_name, app_hash, mode)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#db.transaction(() => {
       insert.run(
         v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest,
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
-        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.sandbox ? 1 : 0,
+        v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.mode,
       );
       if (message) this.#insertMessage(message);
       this.insertEvents(events);
@@ -259,16 +261,16 @@ export class SqliteStore extends SqliteEventStore implements Store {
   }
 
   #insertMessage(m: MessageRecord): void {
-    this.#stmt(`INSERT INTO messages (id, verification_id, service_id, to_number, status, attempts, next_attempt_at, lease_until,
-      provider, provider_message_id, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      m.id, m.verificationId, m.serviceId, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider,
+    this.#stmt(`INSERT INTO messages (id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until,
+      provider, provider_message_id, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider,
       m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt,
     );
   }
 
-  async findResendable(serviceId: string, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
-    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND to_number = ? AND context_digest = ?
-      AND status = 'pending' AND expires_at > ? ORDER BY id DESC LIMIT 1`).get(serviceId, to, contextDigest, now) as Row | undefined;
+  async findResendable(scope: Scope, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
+    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND mode = ? AND to_number = ? AND context_digest = ?
+      AND status = 'pending' AND expires_at > ? ORDER BY id DESC LIMIT 1`).get(scope.serviceId, scope.mode, to, contextDigest, now) as Row | undefined;
     return row ? toVerification(row) : null;
   }
 
@@ -283,20 +285,20 @@ export class SqliteStore extends SqliteEventStore implements Store {
     })();
   }
 
-  async getVerification(serviceId: string, id: string): Promise<VerificationRecord | null> {
-    const row = this.#stmt('SELECT * FROM verifications WHERE id = ? AND service_id = ?').get(id, serviceId) as Row | undefined;
+  async getVerification(scope: Scope, id: string): Promise<VerificationRecord | null> {
+    const row = this.#stmt('SELECT * FROM verifications WHERE id = ? AND service_id = ? AND mode = ?').get(id, scope.serviceId, scope.mode) as Row | undefined;
     return row ? toVerification(row) : null;
   }
 
-  async findLatestVerification(serviceId: string, to: string, contextDigest: string): Promise<VerificationRecord | null> {
-    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND to_number = ? AND context_digest = ?
-      ORDER BY id DESC LIMIT 1`).get(serviceId, to, contextDigest) as Row | undefined;
+  async findLatestVerification(scope: Scope, to: string, contextDigest: string): Promise<VerificationRecord | null> {
+    const row = this.#stmt(`SELECT * FROM verifications WHERE service_id = ? AND mode = ? AND to_number = ? AND context_digest = ?
+      ORDER BY id DESC LIMIT 1`).get(scope.serviceId, scope.mode, to, contextDigest) as Row | undefined;
     return row ? toVerification(row) : null;
   }
 
-  async listVerifications(serviceId: string, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
-    const where = ['service_id = ?'];
-    const params: unknown[] = [serviceId];
+  async listVerifications(scope: Scope, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
+    const where = ['service_id = ?', 'mode = ?'];
+    const params: unknown[] = [scope.serviceId, scope.mode];
     if (filter.status !== undefined) {
       where.push('status = ?');
       params.push(filter.status);
@@ -421,25 +423,25 @@ export class SqliteStore extends SqliteEventStore implements Store {
 
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
-    this.#stmt(`INSERT INTO dev_outbox (id, service_id, verification_id, message_id, to_number, body_sealed, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      entry.id, entry.serviceId, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt,
+    this.#stmt(`INSERT INTO dev_outbox (id, service_id, mode, verification_id, message_id, to_number, body_sealed, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      entry.id, entry.serviceId, entry.mode, entry.verificationId, entry.messageId, entry.to, this.#vault.seal(entry.id, entry.body), entry.createdAt,
     );
   }
 
-  async listDevOutbox(serviceId: string | null, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (serviceId !== null) {
+  async listDevOutbox(scope: ReadScope, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
+    const where: string[] = ['mode = ?'];
+    const params: unknown[] = [scope.mode];
+    if (scope.serviceId !== null) {
       where.push('service_id = ?');
-      params.push(serviceId);
+      params.push(scope.serviceId);
     }
     if (to !== undefined) {
       where.push('to_number = ?');
       params.push(to);
     }
     params.push(limit);
-    const sql = `SELECT * FROM dev_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT * FROM dev_outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
     return (this.#stmt(sql).all(...params) as Row[]).map((row) => toDevOutboxEntry(row, this.#vault));
   }
 

@@ -2,11 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AttemptQuery } from '../../../core/attempts.service.js';
 import { AppError } from '../../../core/errors.js';
-import type { ServiceRecord } from '../../../core/model.js';
+import type { ReadScope } from '../../../core/model.js';
 import type { Principal } from '../../../core/tenancy.service.js';
 import type { Container } from '../../../container.js';
 import { idOf } from './sids.js';
-import { serviceFor } from './twilio-auth.js';
+import { readScopeOf, tenantFor } from './twilio-auth.js';
 import { PageOf, PageQuery, twilioErrors } from './twilio-schemas.js';
 import { attemptResource, baseUrl, twilioPage } from './twilio-views.js';
 
@@ -36,10 +36,13 @@ const SummaryQuery = Type.Object({
 
 type Filters = { DateCreatedAfter?: string; DateCreatedBefore?: string; Country?: string; VerifyServiceSid?: string };
 
-/** Admin credentials see every service unless they name one; service credentials see theirs (another's SID is 20404). */
-async function scopeOf(c: Container, principal: Principal, serviceSid: string | undefined): Promise<ServiceRecord | null> {
-  if (serviceSid !== undefined) return serviceFor(c.tenancy, principal, serviceSid);
-  return principal.service;
+/**
+ * Admin credentials see every service (live) unless they name one; service credentials see their
+ * own service in their own mode (another's SID is 20404).
+ */
+async function scopeOf(c: Container, principal: Principal, serviceSid: string | undefined): Promise<ReadScope> {
+  if (serviceSid !== undefined) return tenantFor(c.tenancy, principal, serviceSid);
+  return readScopeOf(principal);
 }
 
 function commonQuery(query: Filters): AttemptQuery {
@@ -123,6 +126,6 @@ export const twilioAttemptsRoutes = (c: Container): FastifyPluginAsyncTypebox =>
   }, async (request) => {
     const id = idOf('VL', request.params.Sid);
     if (id === null) throw new AppError('not_found', `No attempt ${request.params.Sid}.`);
-    return attemptResource(baseUrl(request), await c.attempts.get(request.principal!.service, id));
+    return attemptResource(baseUrl(request), await c.attempts.get(readScopeOf(request.principal!), id));
   });
 };

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
+import { requireLive } from '../../../core/scope.js';
 import type { Container } from '../../../container.js';
 import { idOf } from './sids.js';
-import { serviceFor } from './twilio-auth.js';
+import { tenantFor } from './twilio-auth.js';
 import { PageOf, PageQuery, twilioErrors } from './twilio-schemas.js';
 import { baseUrl, bucketResource, rateLimitResource, twilioPage } from './twilio-views.js';
 
@@ -24,7 +25,10 @@ function localId(prefix: 'RK' | 'BL', sid: string): string {
   return id;
 }
 
-/** `/v2/Services/{ServiceSid}/RateLimits` and their `Buckets`, on the core's RateLimitService. */
+/**
+ * `/v2/Services/{ServiceSid}/RateLimits` and their `Buckets`, on the core's RateLimitService. They
+ * are the service's configuration: test-mode credentials read them, only live ones change them.
+ */
 export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/Services/:ServiceSid/RateLimits', {
     schema: {
@@ -34,8 +38,8 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 201: Type.Ref('TwilioRateLimit'), ...twilioErrors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const created = await c.rateLimits.create(service, request.body.UniqueName, request.body.Description ?? null);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const created = await c.rateLimits.create(requireLive(tenant), request.body.UniqueName, request.body.Description ?? null);
     return reply.code(201).send(rateLimitResource(baseUrl(request), created));
   });
 
@@ -46,17 +50,17 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 200: PageOf('rate_limits', Type.Ref('TwilioRateLimit')), ...twilioErrors(400, 401, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const size = request.query.PageSize ?? 50;
-    const page = await c.rateLimits.list(service, request.query.PageToken, size);
+    const page = await c.rateLimits.list(tenant, request.query.PageToken, size);
     return twilioPage(request, 'rate_limits', page.data.map((r) => rateLimitResource(baseUrl(request), r)), { number: request.query.Page ?? 0, size, nextCursor: page.nextCursor, query: {} });
   });
 
   app.get('/Services/:ServiceSid/RateLimits/:Sid', {
     schema: { tags, security, summary: 'Fetch a rate limit (Twilio)', params: RateLimitParams, response: { 200: Type.Ref('TwilioRateLimit'), ...twilioErrors(401, 404) } },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    return rateLimitResource(baseUrl(request), await c.rateLimits.get(service, localId('RK', request.params.Sid)));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    return rateLimitResource(baseUrl(request), await c.rateLimits.get(tenant, localId('RK', request.params.Sid)));
   });
 
   app.post('/Services/:ServiceSid/RateLimits/:Sid', {
@@ -66,15 +70,15 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 200: Type.Ref('TwilioRateLimit'), ...twilioErrors(400, 401, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    return rateLimitResource(baseUrl(request), await c.rateLimits.update(service, localId('RK', request.params.Sid), request.body?.Description ?? null));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    return rateLimitResource(baseUrl(request), await c.rateLimits.update(requireLive(tenant), localId('RK', request.params.Sid), request.body?.Description ?? null));
   });
 
   app.delete('/Services/:ServiceSid/RateLimits/:Sid', {
     schema: { tags, security, summary: 'Delete a rate limit and its buckets (Twilio)', params: RateLimitParams, response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 404) } },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    await c.rateLimits.remove(service, localId('RK', request.params.Sid));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    await c.rateLimits.remove(requireLive(tenant), localId('RK', request.params.Sid));
     return reply.code(204).send(null);
   });
 
@@ -85,8 +89,8 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 201: Type.Ref('TwilioBucket'), ...twilioErrors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const bucket = await c.rateLimits.createBucket(service, localId('RK', request.params.RateLimitSid), request.body.Max, request.body.Interval);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const bucket = await c.rateLimits.createBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), request.body.Max, request.body.Interval);
     return reply.code(201).send(bucketResource(baseUrl(request), bucket));
   });
 
@@ -96,17 +100,17 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 200: PageOf('buckets', Type.Ref('TwilioBucket')), ...twilioErrors(400, 401, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const size = request.query.PageSize ?? 50;
-    const page = await c.rateLimits.listBuckets(service, localId('RK', request.params.RateLimitSid), request.query.PageToken, size);
+    const page = await c.rateLimits.listBuckets(tenant, localId('RK', request.params.RateLimitSid), request.query.PageToken, size);
     return twilioPage(request, 'buckets', page.data.map((b) => bucketResource(baseUrl(request), b)), { number: request.query.Page ?? 0, size, nextCursor: page.nextCursor, query: {} });
   });
 
   app.get('/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid', {
     schema: { tags, security, summary: 'Fetch a bucket (Twilio)', params: BucketParams, response: { 200: Type.Ref('TwilioBucket'), ...twilioErrors(401, 404) } },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const bucket = await c.rateLimits.getBucket(service, localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const bucket = await c.rateLimits.getBucket(tenant, localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
     return bucketResource(baseUrl(request), bucket);
   });
 
@@ -117,8 +121,8 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 200: Type.Ref('TwilioBucket'), ...twilioErrors(400, 401, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const bucket = await c.rateLimits.updateBucket(service, localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid), {
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const bucket = await c.rateLimits.updateBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid), {
       max: request.body?.Max, intervalSeconds: request.body?.Interval,
     });
     return bucketResource(baseUrl(request), bucket);
@@ -127,8 +131,8 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
   app.delete('/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid', {
     schema: { tags, security, summary: 'Delete a bucket (Twilio)', params: BucketParams, response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 404) } },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    await c.rateLimits.removeBucket(service, localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    await c.rateLimits.removeBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
     return reply.code(204).send(null);
   });
 };

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceSettings } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
-import { requireAdminCredential, serviceFor } from './twilio-auth.js';
+import { requireAdminCredential, tenantFor } from './twilio-auth.js';
 import { PageOf, PageQuery, ServiceCreateBody, ServiceSidParam, ServiceUpdateBody, twilioErrors } from './twilio-schemas.js';
 import { baseUrl, serviceResource, twilioPage } from './twilio-views.js';
 
@@ -42,8 +42,8 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
     const principal = request.principal!;
     const size = request.query.PageSize ?? 50;
     const base = baseUrl(request);
-    if (principal.service) {
-      return twilioPage(request, 'services', [serviceResource(base, principal.service)], { number: 0, size, nextCursor: null, query: {} });
+    if (principal.tenant) {
+      return twilioPage(request, 'services', [serviceResource(base, principal.tenant.service)], { number: 0, size, nextCursor: null, query: {} });
     }
     const page = await c.tenancy.listServices(request.query.PageToken, size);
     return twilioPage(request, 'services', page.data.map((s) => serviceResource(base, s)), {
@@ -56,7 +56,7 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       tags, security, summary: 'Fetch a service (Twilio)', params: ServiceSidParam,
       response: { 200: Type.Ref('TwilioService'), ...twilioErrors(401, 404) },
     },
-  }, async (request) => serviceResource(baseUrl(request), await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid)));
+  }, async (request) => serviceResource(baseUrl(request), (await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid)).service));
 
   app.post('/Services/:ServiceSid', {
     schema: {
@@ -66,9 +66,9 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       response: { 200: Type.Ref('TwilioService'), ...twilioErrors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
-    return serviceResource(baseUrl(request), await c.tenancy.updateService(service.id, settingsFrom(request.body ?? {})));
+    return serviceResource(baseUrl(request), await c.tenancy.updateService(tenant.serviceId, settingsFrom(request.body ?? {})));
   });
 
   app.delete('/Services/:ServiceSid', {
@@ -78,9 +78,9 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 403, 404) },
     },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
-    await c.tenancy.deleteService(service.id);
+    await c.tenancy.deleteService(tenant.serviceId);
     return reply.code(204).send(null);
   });
 };

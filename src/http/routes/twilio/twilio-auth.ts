@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../../core/errors.js';
-import type { ServiceRecord } from '../../../core/model.js';
+import type { Tenant } from '../../../core/model.js';
+import { tenantOf } from '../../../core/scope.js';
 import type { Principal, TenancyService } from '../../../core/tenancy.service.js';
 import { idOf } from './sids.js';
 
@@ -23,18 +24,23 @@ export async function authenticateBasic(tenancy: TenancyService, request: Fastif
 }
 
 /**
- * The service a `VA…` SID names, as this principal may see it: its own service for service
- * credentials, any service for admin credentials. Anything else is "not found" (rule H3): a
- * SID of another tenant answers exactly like a SID that does not exist.
+ * The tenant a `VA…` SID names, as this principal may act in it: its own service, in the
+ * credential's mode, for service credentials; any service, live, for admin credentials. Anything
+ * else is "not found" (rule H3): a SID of another tenant answers exactly like a SID that does not exist.
  */
-export async function serviceFor(tenancy: TenancyService, principal: Principal, serviceSid: string): Promise<ServiceRecord> {
+export async function tenantFor(tenancy: TenancyService, principal: Principal, serviceSid: string): Promise<Tenant> {
   const id = idOf('VA', serviceSid);
   if (id === null) throw new AppError('not_found', `No service ${serviceSid}.`);
-  if (principal.service) {
-    if (principal.service.id !== id) throw new AppError('not_found', `No service ${serviceSid}.`);
-    return principal.service;
+  if (principal.tenant) {
+    if (principal.tenant.serviceId !== id) throw new AppError('not_found', `No service ${serviceSid}.`);
+    return principal.tenant;
   }
-  return tenancy.getService(id);
+  return tenantOf(await tenancy.getService(id), 'live');
+}
+
+/** What the principal may read without naming a service: its own tenant, or every service (live) for admin credentials. */
+export function readScopeOf(principal: Principal): { serviceId: string | null; mode: 'live' | 'test' } {
+  return principal.tenant ?? { serviceId: null, mode: 'live' };
 }
 
 export function requireAdminCredential(principal: Principal): void {

@@ -57,7 +57,7 @@ export function verificationResource(base: string, v: VerificationRecord, messag
   return {
     sid,
     service_sid: serviceSid,
-    account_sid: accountSidFor(v.serviceId),
+    account_sid: accountSidFor(v.serviceId, v.mode),
     to: v.to,
     channel: v.channel,
     status: v.status,
@@ -79,7 +79,7 @@ export function verificationCheckResource(v: VerificationRecord, valid: boolean,
   return {
     sid: sidOf('VE', v.id),
     service_sid: sidOf('VA', v.serviceId),
-    account_sid: accountSidFor(v.serviceId),
+    account_sid: accountSidFor(v.serviceId, v.mode),
     to: v.to,
     channel: v.channel,
     status: v.status,
@@ -131,7 +131,7 @@ export function attemptResource(base: string, attempt: AttemptRecord) {
   const sid = sidOf('VL', message.id);
   return {
     sid,
-    account_sid: accountSidFor(message.serviceId),
+    account_sid: accountSidFor(message.serviceId, message.mode),
     service_sid: sidOf('VA', message.serviceId),
     verification_sid: sidOf('VE', verification.id),
     date_created: twilioTime(message.createdAt),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
-import { serviceFor } from './twilio-auth.js';
+import { originOf } from '../../plugins/auth.js';
+import { tenantFor } from './twilio-auth.js';
 import { ServiceSidParam, TwilioVerificationCheck, VerificationCheckBody, twilioErrors } from './twilio-schemas.js';
 import { verificationCheckResource } from './twilio-views.js';
 import { bindingContext, verificationIdOf } from './verifications.route.js';
@@ -18,17 +19,19 @@ export const twilioVerificationCheckRoutes = (c: Container): FastifyPluginAsyncT
       response: { 200: TwilioVerificationCheck, ...twilioErrors(400, 401, 404, 429) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const body = request.body;
     if (body.To === undefined && body.VerificationSid === undefined) {
       throw new AppError('invalid_request', 'Invalid parameter: give either `To` or `VerificationSid`.');
     }
     const { context, binding } = bindingContext(body);
-    const result = await c.verifications.check(service, {
+    const result = await c.verifications.check(tenant, {
       id: body.VerificationSid === undefined ? undefined : verificationIdOf(body.VerificationSid),
       to: body.VerificationSid === undefined ? body.To : undefined,
       code: body.Code,
       context,
+      // Twilio's VerificationCheck has no end-user IP; the connecting address still counts.
+      origin: originOf(request, undefined, 'DeviceIp'),
     });
     return verificationCheckResource(result.verification, result.valid, binding);
   });

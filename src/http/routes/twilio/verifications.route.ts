@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { VerificationContext } from '../../../core/code-vault.js';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
-import { serviceFor } from './twilio-auth.js';
+import { originOf } from '../../plugins/auth.js';
+import { tenantFor } from './twilio-auth.js';
 import { idOf } from './sids.js';
 import { SidParams, ServiceSidParam, VerificationCreateBody, VerificationUpdateBody, twilioErrors } from './twilio-schemas.js';
 import type { Binding } from './twilio-views.js';
@@ -57,18 +58,18 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       response: { 201: Type.Ref('TwilioVerification'), ...twilioErrors(400, 401, 403, 404, 429) },
     },
   }, async (request, reply) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const body = request.body;
     if (body.Channel !== 'sms') {
       throw new AppError('invalid_request', `Invalid parameter \`Channel\`: otpgate sends "sms" only, not "${body.Channel}".`);
     }
     const { context, binding } = bindingContext(body);
     const rateLimits = body.RateLimits === undefined ? undefined : parseRateLimits(body.RateLimits);
-    const started = await c.verifications.start(service, {
+    const started = await c.verifications.start(tenant, {
       to: body.To,
       locale: body.Locale,
       context,
-      clientIp: body.DeviceIp,
+      origin: originOf(request, body.DeviceIp, 'DeviceIp'),
       customCode: body.CustomCode,
       friendlyName: body.CustomFriendlyName,
       appHash: body.AppHash,
@@ -83,8 +84,8 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       response: { 200: Type.Ref('TwilioVerification'), ...twilioErrors(401, 404) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const found = await c.verifications.get(service, verificationIdOf(request.params.Sid));
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const found = await c.verifications.get(tenant, verificationIdOf(request.params.Sid));
     return verificationResource(baseUrl(request), found.verification, found.messages);
   });
 
@@ -97,9 +98,9 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       response: { 200: Type.Ref('TwilioVerification'), ...twilioErrors(400, 401, 403, 404, 429) },
     },
   }, async (request) => {
-    const service = await serviceFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const id = verificationIdOf(request.params.Sid);
-    const result = request.body.Status === 'canceled' ? await c.verifications.cancel(service, id) : await c.verifications.approve(service, id);
+    const result = request.body.Status === 'canceled' ? await c.verifications.cancel(tenant, id) : await c.verifications.approve(tenant, id);
     return verificationResource(baseUrl(request), result.verification, result.messages);
   });
 };

@@ -15,6 +15,12 @@ const Body = Type.Object(
       description: 'account: the AC account SID and a new auth token; api_key: a new SK API key SID and its secret',
       examples: ['api_key'],
     }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('live'), Type.Literal('test')], {
+        description: 'test: credentials of the service\'s test mode (sandbox), like a test-mode key: their SMS go to the dev outbox only and they see test data only. Default live. Service credentials only',
+        examples: ['test'],
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -22,6 +28,7 @@ const Body = Type.Object(
 const Issued = Type.Object({
   id: Type.String({ description: 'Key id: list and revoke it with the service\'s keys', examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   type: Type.String({ description: 'account or api_key', examples: ['api_key'] }),
+  mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'The mode the credentials act in', examples: ['live'] }),
   sid: Type.String({ description: 'The HTTP Basic user name (AC… or SK…)', examples: ['SK0123456789abcdef0123456789abcdef'] }),
   secret: Type.String({ description: 'The HTTP Basic password (auth token or API key secret). Shown once: store it now.', examples: ['0123456789abcdef0123456789abcdef'] }),
   account_sid: Type.String({ description: 'The account SID the credential acts as (Twilio SDK: first argument with an API key)', examples: ['AC0123456789abcdef0123456789abcdef'] }),
@@ -33,6 +40,7 @@ function issuedView(issued: IssuedBasicCredential, type: string) {
   return {
     id: issued.record.id,
     type,
+    mode: issued.record.mode,
     sid: issued.sid,
     secret: issued.secret,
     account_sid: issued.accountSid,
@@ -56,7 +64,7 @@ export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 201: Issued, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const issued = await c.tenancy.issueBasicCredential(request.params.id, request.body.type);
+    const issued = await c.tenancy.issueBasicCredential(request.params.id, request.body.type, request.body.mode ?? 'live');
     return reply.code(201).send(issuedView(issued, request.body.type));
   });
 
@@ -69,7 +77,7 @@ export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       response: { 201: Issued, ...problemResponses(400, 401, 403) },
     },
   }, async (request, reply) => {
-    const issued = await c.tenancy.issueBasicCredential(null, request.body.type);
+    const issued = await c.tenancy.issueBasicCredential(null, request.body.type, request.body.mode ?? 'live');
     return reply.code(201).send(issuedView(issued, request.body.type));
   });
 };

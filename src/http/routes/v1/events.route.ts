@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
-import { requireService } from '../../plugins/auth.js';
+import { requireTenant } from '../../plugins/auth.js';
 import { EventListQuery, EventPage, IdParam, problemResponses } from '../../schemas.js';
 import { eventView } from '../../views.js';
 
@@ -21,9 +21,9 @@ export const eventsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       response: { 200: EventPage, ...problemResponses(400, 401, 403) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
+    const tenant = await requireTenant(c.tenancy, request);
     const { cursor, after, type, limit } = request.query;
-    const page = await c.events.list(service, { cursor, after, type, limit: limit ?? 20 });
+    const page = await c.events.list(tenant, { cursor, after, type, limit: limit ?? 20 });
     return { data: page.data.map(eventView), next_cursor: page.nextCursor, has_more: page.hasMore };
   });
 
@@ -33,7 +33,7 @@ export const eventsRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       response: { 200: Type.Ref('Event'), ...problemResponses(401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    return eventView(await c.events.get(service, request.params.id));
+    const tenant = await requireTenant(c.tenancy, request);
+    return eventView(await c.events.get(tenant, request.params.id));
   });
 };

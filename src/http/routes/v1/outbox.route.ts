@@ -13,8 +13,9 @@ export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
       tags: ['Development'], security: [{ bearer: [] }], summary: 'Read the dev outbox',
       description:
         'What the console provider "sent", newest first: how developers and tests read codes without a phone. ' +
-        'A service key sees its own service; an admin key sees all, or one with service_id. With a real provider it holds what test-mode keys sent, ' +
-        'and only test-mode keys can read it.',
+        'A service key sees its own service in its own mode: a test-mode key only what test-mode keys sent, a live key only live sends. ' +
+        'An admin key sees live sends of all services, or of one with service_id. With a real provider the outbox holds only what ' +
+        'test-mode keys sent, and only test-mode keys can read it.',
       querystring: Type.Object({
         to: Type.Optional(Type.String({ maxLength: 64, description: 'Only messages to this number' })),
         service_id: Type.Optional(Type.String({ maxLength: 64, description: 'Admin key only: one service' })),
@@ -26,9 +27,9 @@ export const outboxRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
     const principal = await authenticate(c.tenancy, request);
     // With a real provider the outbox holds only what test-mode keys sent: those keys may read it.
     if (!c.devOutbox && principal.key.mode !== 'test') throw new AppError('outbox_unavailable', 'This server sends through a real provider; nothing is kept in the dev outbox.');
-    const serviceId = principal.service ? principal.service.id : (request.query.service_id ?? null);
+    const scope = principal.tenant ?? { serviceId: request.query.service_id ?? null, mode: 'live' as const };
     const to = request.query.to === undefined ? undefined : normalizePhone(request.query.to).e164;
-    const entries = await c.store.listDevOutbox(serviceId, to, request.query.limit ?? 20);
+    const entries = await c.store.listDevOutbox(scope, to, request.query.limit ?? 20);
     return { data: entries.map(outboxView) };
   });
 };

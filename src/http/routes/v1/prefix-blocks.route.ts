@@ -20,7 +20,7 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
     },
   }, async (request) => {
     const principal = await authenticate(c.tenancy, request);
-    if (principal.key.kind !== 'admin' && principal.service?.id !== request.params.id) {
+    if (principal.key.kind !== 'admin' && principal.tenant?.serviceId !== request.params.id) {
       throw new AppError('not_found', `No service ${request.params.id}.`);
     }
     const service = await c.tenancy.getService(request.params.id);

@@ -22,7 +22,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 201: Type.Ref('Service'), ...problemResponses(400, 401, 403, 409, 422) },
     },
   }, async (request, reply) =>
-    idempotent(request, reply, c, 'admin:services', async () => ({
+    idempotent(request, reply, c, { serviceId: null, mode: 'live' }, 'services', async () => ({
       statusCode: 201,
       body: serviceView(await c.tenancy.createService(request.body)),
     })),
@@ -47,7 +47,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
   }, async (request) => {
     const principal = await authenticate(c.tenancy, request);
     // A service key sees only its own service; any other id looks like it does not exist.
-    if (principal.key.kind !== 'admin' && principal.service?.id !== request.params.id) {
+    if (principal.key.kind !== 'admin' && principal.tenant?.serviceId !== request.params.id) {
       throw new AppError('not_found', `No service ${request.params.id}.`);
     }
     return serviceView(await c.tenancy.getService(request.params.id));

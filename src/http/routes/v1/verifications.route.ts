@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VERIFICATION_STATUSES } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
-import { requireService } from '../../plugins/auth.js';
-import type { FastifyRequest } from 'fastify';
+import { originOf, requireTenant } from '../../plugins/auth.js';
 import { idempotent } from '../../plugins/idempotency.js';
 import { CheckBody, CheckResult, IdParam, ListQuery, PageOf, StartBody, problemResponses } from '../../schemas.js';
 import { checkView, verificationView } from '../../views.js';
@@ -24,21 +23,19 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 201: Type.Ref('Verification'), ...problemResponses(400, 401, 403, 409, 422, 429, 503) },
     },
   }, async (request, reply) => {
-    const service = await requireService(c.tenancy, request);
-    return idempotent(request, reply, c, `svc:${service.id}:verifications`, async () => {
+    const tenant = await requireTenant(c.tenancy, request);
+    return idempotent(request, reply, c, tenant, 'verifications', async () => {
       const body = request.body;
-      const started = await c.verifications.start(service, {
+      const started = await c.verifications.start(tenant, {
         to: body.to,
         country: body.country,
         locale: body.locale,
         context: body.context,
-        clientIp: body.client_ip,
+        origin: originOf(request, body.client_ip, 'client_ip'),
         customCode: body.custom_code,
         friendlyName: body.friendly_name,
         appHash: body.app_hash,
         rateLimits: body.rate_limits,
-        sourceIp: request.ip,
-        sandbox: isTestKey(request),
       });
       return { statusCode: 201, body: verificationView(started.verification, started.messages) };
     });
@@ -55,9 +52,9 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 200: CheckResult, ...problemResponses(400, 401, 403, 404, 409, 410, 429, 503) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
+    const tenant = await requireTenant(c.tenancy, request);
     const { client_ip: clientIp, ...body } = request.body;
-    const result = await c.verifications.check(service, { ...body, clientIp, sourceIp: request.ip });
+    const result = await c.verifications.check(tenant, { ...body, origin: originOf(request, clientIp, 'client_ip') });
     return checkView(result.verification, result.valid);
   });
 
@@ -67,8 +64,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 200: Type.Ref('Verification'), ...problemResponses(401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    const found = await c.verifications.get(service, request.params.id);
+    const tenant = await requireTenant(c.tenancy, request);
+    const found = await c.verifications.get(tenant, request.params.id);
     return verificationView(found.verification, found.messages);
   });
 
@@ -78,8 +75,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 200: Type.Ref('Verification'), ...problemResponses(401, 403, 404, 409, 410, 429) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    const canceled = await c.verifications.cancel(service, request.params.id);
+    const tenant = await requireTenant(c.tenancy, request);
+    const canceled = await c.verifications.cancel(tenant, request.params.id);
     return verificationView(canceled.verification, canceled.messages);
   });
 
@@ -93,8 +90,8 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 200: Type.Ref('Verification'), ...problemResponses(401, 403, 404, 409, 410, 429) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    const approved = await c.verifications.approve(service, request.params.id);
+    const tenant = await requireTenant(c.tenancy, request);
+    const approved = await c.verifications.approve(tenant, request.params.id);
     return verificationView(approved.verification, approved.messages);
   });
 
@@ -111,14 +108,9 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       response: { 200: PageOf(Type.Ref('Verification')), ...problemResponses(400, 401, 403) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
+    const tenant = await requireTenant(c.tenancy, request);
     const { cursor, limit, status, to } = request.query;
-    const page = await c.verifications.list(service, { status, to }, cursor, limit ?? 20);
+    const page = await c.verifications.list(tenant, { status, to }, cursor, limit ?? 20);
     return { data: page.data.map((v) => verificationView(v, [])), next_cursor: page.nextCursor };
   });
 };
-
-/** Verifications started with a test-mode key go to the dev outbox only. */
-function isTestKey(request: FastifyRequest): boolean {
-  return request.principal?.key.mode === 'test';
-}

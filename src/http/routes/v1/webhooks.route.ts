@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
-import { requireService } from '../../plugins/auth.js';
+import { requireTenant } from '../../plugins/auth.js';
 import {
   IdParam,
   IssuedWebhookEndpoint,
@@ -34,9 +34,9 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 201: IssuedWebhookEndpoint, ...problemResponses(400, 401, 403) },
     },
   }, async (request, reply) => {
-    const service = await requireService(c.tenancy, request);
+    const tenant = await requireTenant(c.tenancy, request);
     const { url, description, event_types, enabled } = request.body;
-    const issued = await c.webhooks.create(service, { url, description, eventTypes: event_types, enabled });
+    const issued = await c.webhooks.create(tenant, { url, description, eventTypes: event_types, enabled });
     return reply.code(201).send({ ...view(issued.endpoint), secret: issued.secret });
   });
 
@@ -46,8 +46,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 200: Type.Object({ data: Type.Array(Type.Ref('WebhookEndpoint'), { description: 'Endpoints of the service, oldest first' }) }), ...problemResponses(401, 403) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    return { data: (await c.webhooks.list(service)).map(view) };
+    const tenant = await requireTenant(c.tenancy, request);
+    return { data: (await c.webhooks.list(tenant)).map(view) };
   });
 
   app.get('/v1/webhooks/:id', {
@@ -56,8 +56,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 200: Type.Ref('WebhookEndpoint'), ...problemResponses(401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    return view(await c.webhooks.get(service, request.params.id));
+    const tenant = await requireTenant(c.tenancy, request);
+    return view(await c.webhooks.get(tenant, request.params.id));
   });
 
   app.patch('/v1/webhooks/:id', {
@@ -68,9 +68,9 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 200: Type.Ref('WebhookEndpoint'), ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
+    const tenant = await requireTenant(c.tenancy, request);
     const { url, description, event_types, enabled } = request.body;
-    return view(await c.webhooks.update(service, request.params.id, { url, description, eventTypes: event_types, enabled }));
+    return view(await c.webhooks.update(tenant, request.params.id, { url, description, eventTypes: event_types, enabled }));
   });
 
   app.delete('/v1/webhooks/:id', {
@@ -79,8 +79,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(401, 403, 404) },
     },
   }, async (request, reply) => {
-    const service = await requireService(c.tenancy, request);
-    await c.webhooks.delete(service, request.params.id);
+    const tenant = await requireTenant(c.tenancy, request);
+    await c.webhooks.delete(tenant, request.params.id);
     return reply.code(204).send(null);
   });
 
@@ -97,8 +97,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 200: IssuedWebhookEndpoint, ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    const rotated = await c.webhooks.rotateSecret(service, request.params.id, request.body.overlap_seconds);
+    const tenant = await requireTenant(c.tenancy, request);
+    const rotated = await c.webhooks.rotateSecret(tenant, request.params.id, request.body.overlap_seconds);
     return { ...view(rotated.endpoint), secret: rotated.secret };
   });
 
@@ -110,8 +110,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 200: PageOf(WebhookAttempt), ...problemResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const service = await requireService(c.tenancy, request);
-    const page = await c.webhooks.attempts(service, request.params.id, request.query.cursor, request.query.limit ?? 20);
+    const tenant = await requireTenant(c.tenancy, request);
+    const page = await c.webhooks.attempts(tenant, request.params.id, request.query.cursor, request.query.limit ?? 20);
     return { data: page.data.map(webhookAttemptView), next_cursor: page.nextCursor };
   });
 
@@ -123,8 +123,8 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       response: { 202: RedeliveryQueued, ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const service = await requireService(c.tenancy, request);
-    const delivery = await c.webhooks.redeliver(service, request.params.id, request.body.event_id);
+    const tenant = await requireTenant(c.tenancy, request);
+    const delivery = await c.webhooks.redeliver(tenant, request.params.id, request.body.event_id);
     return reply.code(202).send({ delivery_id: delivery.id, event_id: delivery.eventId, endpoint_id: delivery.endpointId, status: 'pending' as const });
   });
 };
