@@ -77,7 +77,7 @@ services
 services
   .command('list')
   .description('List services')
-  .action(async () => withContainer(async (c) => (await c.tenancy.listServices(undefined, 100)).data.map(serviceView)));
+  .action(async () => withContainer(async (c) => (await c.tenancy.listServices(undefined, 100)).data.map((s) => serviceView(s))));
 
 const keys = program.command('keys').description('Manage API keys');
 keys

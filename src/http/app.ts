@@ -24,6 +24,19 @@ import { TwilioAttempt, TwilioBucket, TwilioError, TwilioRateLimit, TwilioServic
 import { ApiKey, Event, Problem, Service, Verification, WebhookEndpoint } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** One route the app serves. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route, as registered: what the route contracts (every route against a key of each kind and mode) walk. */
+    routeTable: RouteEntry[];
+  }
+}
 let requestCounter = 0;
 
 export interface BuildAppOptions {
@@ -63,6 +76,11 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app.server, c.config.maxConnections);
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+  });
   app.decorateRequest('principal', null);
   registerProblemHandlers(app);
   // JSON only: anything else is 415 rather than a string the schemas then reject.

@@ -143,8 +143,14 @@ export const Service = Type.Composite(
       twilio_account_sid: Type.String({ description: 'The account SID of this service for /v2 (credentials: POST /v1/services/{id}/basic-credentials)', examples: ['AC0123456789abcdef0123456789abcdef'] }),
       created_at: IsoTime('Creation time'),
       updated_at: IsoTime('Last change'),
+      test_numbers: Type.Record(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), Type.String({ pattern: '^(\\d{4,10}|\\*{4,10})$' }), {
+        description:
+          'E.164 number → fixed code; nothing is sent to these numbers. Admin keys see the codes; a key of the service sees each code as ' +
+          'asterisks, so a test-mode key (or anyone holding a service key) cannot sign in as the account a test number belongs to',
+        examples: [{ '+15005550006': '123456' }],
+      }),
     }),
-    ServiceSettingsSchema,
+    Type.Omit(ServiceSettingsSchema, ['test_numbers']),
   ],
   { $id: 'Service' },
 );

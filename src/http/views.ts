@@ -10,10 +10,19 @@ import { sidOf } from './routes/twilio/sids.js';
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function serviceView(service: ServiceRecord) {
+/**
+ * A service as the API shows it. The fixed codes of test numbers are credentials (an app-store
+ * reviewer signs in with one), so only admin keys see them; `revealTestCodes: false` shows each
+ * as asterisks.
+ */
+export function serviceView(service: ServiceRecord, options: { revealTestCodes: boolean } = { revealTestCodes: true }) {
+  const testNumbers = options.revealTestCodes
+    ? service.settings.test_numbers
+    : Object.fromEntries(Object.entries(service.settings.test_numbers).map(([number, code]) => [number, '*'.repeat(code.length)]));
   return {
     id: service.id,
     ...service.settings,
+    test_numbers: testNumbers,
     twilio_service_sid: sidOf('VA', service.id),
     twilio_account_sid: accountSidFor(service.id),
     created_at: iso(service.createdAt),

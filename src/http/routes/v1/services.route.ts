@@ -36,7 +36,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     },
   }, async (request) => {
     const page = await c.tenancy.listServices(request.query.cursor, request.query.limit ?? 20);
-    return { data: page.data.map(serviceView), next_cursor: page.nextCursor };
+    return { data: page.data.map((s) => serviceView(s)), next_cursor: page.nextCursor };
   });
 
   app.get('/v1/services/:id', {
@@ -50,7 +50,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     if (principal.key.kind !== 'admin' && principal.tenant?.serviceId !== request.params.id) {
       throw new AppError('not_found', `No service ${request.params.id}.`);
     }
-    return serviceView(await c.tenancy.getService(request.params.id));
+    return serviceView(await c.tenancy.getService(request.params.id), { revealTestCodes: principal.key.kind === 'admin' });
   });
 
   app.patch('/v1/services/:id', {
