@@ -270,7 +270,7 @@ for (const [backend, skip] of backends) {
       }
     });
 
-    it('test numbers use no budget and do not feed the pumping guard', async () => {
+    it('test numbers use no cap and do not feed the pumping guard (their per-person budgets: test-mode-and-oracles.test.ts)', async () => {
       await patch({ test_numbers: { '+15005550006': '123456' }, daily_message_cap: 1 });
       for (let i = 0; i < 5; i++) {
         expect((await start({ to: '+15005550006', context: { i } })).statusCode).toBe(201);

@@ -174,7 +174,7 @@ describe('docs/webhooks.md', () => {
       expect(section, `docs/webhooks.md documents ${type}`).toBeTruthy();
       const example = JSON.parse(section![1]!) as EventJson & Record<string, unknown>;
       expect(example.type).toBe(type);
-      expect(Object.keys(example).sort()).toEqual(['data', 'id', 'service_id', 'timestamp', 'type']);
+      expect(Object.keys(example).sort()).toEqual(['data', 'id', 'mode', 'service_id', 'timestamp', 'type']);
       const family = type.startsWith('verification.') ? real.get('verification.approved') : type.startsWith('message.') ? real.get('message.sent') : undefined;
       if (family) expect(Object.keys(example.data).sort(), type).toEqual(Object.keys(family.data).sort());
     }
