@@ -102,6 +102,9 @@ beforeAll(async () => {
   const svc = await h.service({ custom_code_enabled: true });
   serviceId = svc.id;
   serviceSid = sid('VA', serviceId);
+  // A block of the pumping guard: what it knows about live traffic.
+  const now = h.clock.now();
+  await h.c.store.savePrefixBlock({ serviceId, prefix: '+447400', mode: 'enforced', reason: 'probe', sends: 41, approvals: 0, baselinePerWindow: 0, createdAt: now, expiresAt: now + 3_600_000 });
   worlds.live = await makeWorld('live');
   worlds.test = await makeWorld('test');
   const limit = await expectStatus({ method: 'POST', url: `/v2/Services/${serviceSid}/RateLimits`, headers: { ...worlds.live.basic, ...FORM }, payload: form({ UniqueName: 'end_user_ip' }) }, 201);
@@ -186,7 +189,11 @@ const table: Record<string, Probe> = {
   'DELETE /v1/services/:id/templates/:locale': adminOnly(() => ({ method: 'DELETE', url: `/v1/services/${serviceId}/templates/en` })),
   'POST /v1/services/:id/basic-credentials': adminOnly(() => ({ method: 'POST', url: `/v1/services/${serviceId}/basic-credentials`, payload: { type: 'api_key' } })),
   'POST /v1/basic-credentials': adminOnly(() => ({ method: 'POST', url: '/v1/basic-credentials', payload: { type: 'api_key' } })),
-  'GET /v1/services/:id/prefix-blocks': configRead(() => ({ url: `/v1/services/${serviceId}/prefix-blocks` })),
+  // The pumping guard's view of live traffic: live data, and the test world has none.
+  'GET /v1/services/:id/prefix-blocks': async (_a, b) => {
+    const listed = await expectStatus({ url: `/v1/services/${serviceId}/prefix-blocks`, headers: b.bearer }, 200);
+    expect(listed.json().data.map((x: { prefix: string }) => x.prefix)).toEqual(b.mode === 'live' ? ['+447400'] : []);
+  },
   'DELETE /v1/services/:id/prefix-blocks/:prefix': adminOnly(() => ({ method: 'DELETE', url: `/v1/services/${serviceId}/prefix-blocks/%2B447400` })),
 
   // An Idempotency-Key first used in the other world is another key here: it starts a new verification of this world.

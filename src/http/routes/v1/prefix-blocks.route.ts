@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { adminOnly, authenticate } from '../../plugins/auth.js';
+import { tenantOf } from '../../../core/scope.js';
 import { IdParam, PrefixBlockSchema, problemResponses } from '../../schemas.js';
 import { prefixBlockView } from '../../views.js';
 
@@ -14,7 +15,9 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
   app.get('/v1/services/:id/prefix-blocks', {
     schema: {
       tags, security, summary: 'List blocked prefixes',
-      description: 'Blocks the SMS-pumping guard holds now (enforced), and what it would have blocked in monitor mode. Admin key, or a key of this service.',
+      description:
+        'Blocks the SMS-pumping guard holds now (enforced), and what it would have blocked in monitor mode. Admin key, or a key of this service. ' +
+        'The guard watches live traffic only: the list is about live data, and a test-mode key sees the test world\'s, which has none.',
       params: IdParam,
       response: { 200: Type.Object({ data: Type.Array(PrefixBlockSchema, { description: 'Blocks in force (and monitor records), newest first' }) }), ...problemResponses(401, 404) },
     },
@@ -23,8 +26,8 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
     if (principal.key.kind !== 'admin' && principal.tenant?.serviceId !== request.params.id) {
       throw new AppError('not_found', `No service ${request.params.id}.`);
     }
-    const service = await c.tenancy.getService(request.params.id);
-    return { data: (await c.guard.listPrefixBlocks(service)).map(prefixBlockView) };
+    const tenant = principal.tenant ?? tenantOf(await c.tenancy.getService(request.params.id), 'live');
+    return { data: (await c.guard.listPrefixBlocks(tenant)).map(prefixBlockView) };
   });
 
   app.delete('/v1/services/:id/prefix-blocks/:prefix', {
