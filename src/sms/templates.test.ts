@@ -118,6 +118,14 @@ describe('renderSms', () => {
     expect(sms.body).not.toContain('\u202e');
   });
 
+  it('strips every format and bidi control character from the service name (Unicode Cf)', () => {
+    const controls = ['\u061c', '\ufeff', '\u200b', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u00ad', '\u2060', '\u206f'];
+    for (const c of controls) {
+      const sms = renderSms({ locale: 'en', code: '111222', serviceName: `Ac${c}me${c}` });
+      expect(sms.body, JSON.stringify(c)).toBe('111222 is your Ac me verification code. Do not share it.');
+    }
+  });
+
   it('reports UCS-2 when the service name leaves GSM-7', () => {
     const sms = renderSms({ locale: 'en', code: '123456', serviceName: 'Café Olé 😀' });
     expect(sms.encoding).toBe('UCS-2');

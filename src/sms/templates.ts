@@ -296,10 +296,13 @@ function assertCode(code: string): string {
 }
 
 // A line break in a service name would split the message where the template did not choose to
-// (and could imitate an "@host #code" line); bidi overrides could make the code read other than sent.
+// (and could imitate an "@host #code" line); bidi controls could make the code read other than
+// sent. Every control (Cc), line or paragraph separator and format character (Cf: bidi marks,
+// embeddings, overrides and isolates, the Arabic letter mark U+061C, the byte-order mark U+FEFF,
+// zero-width and invisible characters) becomes a space.
 function cleanServiceName(name: string): string {
   return String(name)
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu, ' ')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
     .replace(/\s{2,}/g, ' ')
     .trim();
 }

@@ -41,7 +41,7 @@ export class WebhookDestinations {
   allows(address: string): boolean {
     const parsed = ipaddr.parse(address);
     if (this.#allowed.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits))) return true;
-    return parsed.range() === 'unicast';
+    return rangeOf(parsed) === 'unicast';
   }
 
   /** The agent for the URL's scheme: it keeps connections alive and refuses disallowed addresses. */
@@ -113,7 +113,18 @@ function isLocalhost(host: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
-/** ipaddr.js's range name in words: `linkLocal` → `link local`. */
+/**
+ * ipaddr.js's range, plus the one it calls unicast: IPv4-compatible IPv6 addresses (`::/96`,
+ * deprecated by RFC 4291; `[::127.0.0.1]` is written `[::7f00:1]` by the URL parser), which
+ * carry an IPv4 address and are no public destination of their own.
+ */
+function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): string {
+  const range = address.range();
+  if (range === 'unicast' && address.kind() === 'ipv6' && (address as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return 'ipv4Compatible';
+  return range;
+}
+
+/** The range name in words: `linkLocal` → `link local`. */
 function rangeName(address: string): string {
-  return ipaddr.parse(address).range().replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  return rangeOf(ipaddr.parse(address)).replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
 }

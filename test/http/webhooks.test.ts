@@ -347,7 +347,8 @@ describe('destinations (server-side request forgery, OWASP API7)', () => {
       'http://127.0.0.1:8080/hooks', 'http://[::1]/hooks', 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hooks',
       'http://172.16.0.1/hooks', 'http://192.168.1.10/hooks', 'http://100.64.0.1/hooks', 'http://0.0.0.0/hooks', 'http://[::ffff:127.0.0.1]/hooks',
       'http://[fd00::1]/hooks', 'http://[fe80::1]/hooks', 'http://224.0.0.1/hooks', 'http://localhost:3000/hooks', 'http://api.localhost/hooks',
-      'http://2130706433/hooks', 'http://0x7f.1/hooks',
+      'http://2130706433/hooks', 'http://0x7f.1/hooks', 'http://[::127.0.0.1]/hooks', 'http://[::7f00:1]/hooks', 'http://[::a9fe:a9fe]/hooks',
+      'http://[64:ff9b::7f00:1]/hooks', 'http://[2002:7f00:1::1]/hooks',
     ]) {
       const created = await open.app.inject({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url } });
       expect(created.statusCode, url).toBe(400);

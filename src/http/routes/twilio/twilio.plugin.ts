@@ -22,7 +22,7 @@ export const twilioRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
   app.setErrorHandler((error, request, reply) => {
     const problem = toAppErrorForTwilio(error as Parameters<typeof toAppErrorForTwilio>[0]);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: problem.code }, 'request refused');
+    else request.log.info({ problem: problem.code, status: problem.status }, 'request refused');
     return sendTwilioError(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) => sendTwilioError(request, reply, new AppError('not_found', 'No such resource.')));
