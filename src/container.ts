@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { sqlitePath } from './config.js';
+import { preparePrivateDatabase } from './store/sqlite/private-files.js';
 import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
 import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
@@ -252,7 +253,13 @@ async function createStore(config: Readonly<Config>, vault: CodeVault, logger: L
     });
     return { store, storeLimiter: () => createPostgresLimiter(store.counterPool) };
   }
-  const store = new SqliteStore({ path: sqlitePath(config.databaseUrl), vault, synchronous: config.sqliteSynchronous });
+  const path = sqlitePath(config.databaseUrl);
+  if (path !== ':memory:') {
+    for (const wide of preparePrivateDatabase(path)) {
+      logger.warn({ path: wide.path, mode: wide.mode }, 'others may read this data file (phone numbers, events); chmod it to 600 (700 for the directory)');
+    }
+  }
+  const store = new SqliteStore({ path, vault, synchronous: config.sqliteSynchronous });
   return { store, storeLimiter: async () => createSqliteLimiter(store.database, store.groupCommit) };
 }
 
@@ -265,12 +272,12 @@ function loadOrCreateSecret(config: Readonly<Config>, logger: Logger): Buffer {
   const file = join(config.dataDir, 'secret');
   if (existsSync(file)) {
     const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077) logger.warn({ file, mode: mode.toString(8) }, 'the secret file is readable by others; chmod 600 it');
+    if (mode & 0o077) logger.warn({ path: file, mode: mode.toString(8) }, 'the secret file is readable by others; chmod 600 it');
     const value = readFileSync(file, 'utf8').trim();
     if (Buffer.byteLength(value) < 32) throw new Error(`${file} holds fewer than 32 bytes; delete it to generate a new secret`);
     return Buffer.from(value, 'utf8');
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const value = cryptoRandom.bytes(48).toString('base64url');
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
