@@ -21,6 +21,7 @@ describe('config', () => {
       smsBreakerOpenMs: 30000,
       bodyLimitBytes: 16384,
       trustProxy: false,
+      maxConnectionsPerAddress: 256,
       sqliteSynchronous: 'normal',
       shutdownTimeoutMs: 10000,
       workerPollMs: 1000,
@@ -104,6 +105,17 @@ describe('store selection', () => {
     expect(config.webhookAllowedNetworks).toEqual(['10.0.0.0/8', '127.0.0.1/32', 'fd00::/8', '::1/128']);
     fails({ OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/33' }, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS', /not an IP address or CIDR/);
     fails({ OTPGATE_WEBHOOK_ALLOWED_NETWORKS: 'intranet.example.com' }, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS', /not an IP address or CIDR/);
+  });
+
+  it('takes a proxy hop count or the proxies\' networks, and refuses a bare true with the reason (T5)', () => {
+    expect(loadConfig({}, '/srv').trustProxy).toBe(false);
+    expect(loadConfig({ OTPGATE_TRUST_PROXY: 'false' }, '/srv').trustProxy).toBe(false);
+    expect(loadConfig({ OTPGATE_TRUST_PROXY: '1' }, '/srv').trustProxy).toBe(1);
+    expect(loadConfig({ OTPGATE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }, '/srv').trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1/32', '::1/128']);
+    fails({ OTPGATE_TRUST_PROXY: 'true' }, 'OTPGATE_TRUST_PROXY', /leftmost X-Forwarded-For address, which the client writes itself/);
+    fails({ OTPGATE_TRUST_PROXY: '11' }, 'OTPGATE_TRUST_PROXY', /1 to 10/);
+    fails({ OTPGATE_TRUST_PROXY: '10.0.0.0/33' }, 'OTPGATE_TRUST_PROXY', /CIDR/);
+    expect(loadConfig({}, '/srv').maxConnectionsPerAddress).toBe(256);
   });
 
   it('hides the database password in output', () => {

@@ -45,8 +45,13 @@ export interface Config {
   smsBreakerOpenMs: number;
   /** OTPGATE_BODY_LIMIT_BYTES, default 16384. */
   bodyLimitBytes: number;
-  /** OTPGATE_TRUST_PROXY, default false: honour X-Forwarded-For from a load balancer. */
-  trustProxy: boolean;
+  /**
+   * OTPGATE_TRUST_PROXY, default none: whose X-Forwarded-For to believe (rule T5). A number is how
+   * many proxies stand in front of otpgate (the client is that many entries from the right); a
+   * list is the proxies' addresses or CIDRs (entries they appended are believed, nothing else).
+   * `true` is refused: it would believe the leftmost entry, which the client writes itself.
+   */
+  trustProxy: false | number | readonly string[];
   /** OTPGATE_SQLITE_SYNCHRONOUS, default normal (survives kill -9); full also survives power loss. */
   sqliteSynchronous: 'normal' | 'full';
   /** OTPGATE_SHUTDOWN_TIMEOUT_MS, default 10000: how long SIGTERM waits for requests and the outbox. */
@@ -71,6 +76,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** OTPGATE_MAX_CONNECTIONS, default 2048: connections beyond this are answered 503 and closed. */
   maxConnections: number;
+  /**
+   * OTPGATE_MAX_CONNECTIONS_PER_ADDRESS, default 256: connections from one client address (an
+   * IPv6 /64) beyond this are answered 503 and closed, so no one address takes the whole server.
+   * Connections from trusted proxies (OTPGATE_TRUST_PROXY) count only in the total.
+   */
+  maxConnectionsPerAddress: number;
   /**
    * OTPGATE_WEBHOOK_RETRY_SCHEDULE, default `5s,5m,30m,2h,5h,10h,10h` (Standard Webhooks): the
    * waits between webhook attempts, in ms after parsing. Tests compress it (`200ms,200ms`).
@@ -118,14 +129,6 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `5s,5m,30m,2h` → [5000, 300000, 1800000, 7200000]. Each wait at most a day. */
@@ -143,8 +146,7 @@ function durations(env: Env, name: string, fallback: string): number[] {
 }
 
 /** `10.0.0.0/8, 127.0.0.1` → ['10.0.0.0/8', '127.0.0.1/32']. */
-function networks(env: Env, name: string): string[] {
-  const raw = read(env, name);
+function networks(env: Env, name: string, raw = read(env, name)): string[] {
   if (raw === undefined) return [];
   return raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
     try {
@@ -153,6 +155,26 @@ function networks(env: Env, name: string): string[] {
       throw new ConfigError(name, `${(error as Error).message} (give CIDRs like 10.0.0.0/8 or addresses, comma-separated)`);
     }
   });
+}
+
+function trustProxy(env: Env): Config['trustProxy'] {
+  const name = 'OTPGATE_TRUST_PROXY';
+  const raw = read(env, name);
+  if (raw === undefined || ['false', 'no', 'off', '0'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) {
+    throw new ConfigError(
+      name,
+      'true would believe the leftmost X-Forwarded-For address, which the client writes itself, so any caller could escape every ' +
+        'per-address limit. Give the number of proxies in front of otpgate (1 behind one nginx or load balancer) or their addresses or ' +
+        'CIDRs, comma-separated (e.g. 10.0.0.0/8,127.0.0.1)',
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError(name, `must be from 1 to 10 proxies, got ${hops}`);
+    return hops;
+  }
+  return Object.freeze(networks(env, name, raw));
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -209,7 +231,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     smsBreakerThreshold: int(env, 'OTPGATE_SMS_BREAKER_THRESHOLD', 5, 1, 1000),
     smsBreakerOpenMs: int(env, 'OTPGATE_SMS_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     bodyLimitBytes: int(env, 'OTPGATE_BODY_LIMIT_BYTES', 16_384, 1024, 1_048_576),
-    trustProxy: bool(env, 'OTPGATE_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     sqliteSynchronous: oneOf(env, 'OTPGATE_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
     shutdownTimeoutMs: int(env, 'OTPGATE_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     workerPollMs: int(env, 'OTPGATE_WORKER_POLL_MS', 1000, 10, 60_000),
@@ -220,6 +242,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     headersTimeoutMs,
     requestTimeoutMs,
     maxConnections: int(env, 'OTPGATE_MAX_CONNECTIONS', 2048, 1, 1_000_000),
+    maxConnectionsPerAddress: int(env, 'OTPGATE_MAX_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
     retentionDays: int(env, 'OTPGATE_RETENTION_DAYS', 30, 0, 36_500),
     purgeIntervalMs: int(env, 'OTPGATE_PURGE_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
     webhookRetryScheduleMs: Object.freeze(durations(env, 'OTPGATE_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h')),

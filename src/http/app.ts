@@ -4,9 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
 import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
-import { clientErrorHandler, httpServerOptions, limitConnections } from './connection-guard.js';
+import { clientErrorHandler, httpServerOptions, limitConnections, trustedProxyMatcher } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { dlrRoutes } from './routes/v1/dlr.route.js';
@@ -47,13 +48,23 @@ export interface BuildAppOptions {
 /** Builds the Fastify app around a container. Never listens: main.ts and tests decide that. */
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
+/**
+ * A hop count or the proxies' networks, never `true` (config.ts refuses it: rule T5). A hop count
+ * trusts the nearest `n` hops, whatever their address (proxy-addr's own rule for a number).
+ */
+function fastifyTrustProxy(trust: Config['trustProxy']): string[] | false | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
     // Our onResponse hook logs one line per request; Fastify's own two would double it.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: c.config.bodyLimitBytes,
-    trustProxy: c.config.trustProxy,
+    trustProxy: fastifyTrustProxy(c.config.trustProxy),
     requestIdHeader: false,
     // A caller's X-Request-Id is kept when it is safe to log; otherwise we make one.
     genReqId: (request) => {
@@ -75,7 +86,11 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  limitConnections(app.server, c.config.maxConnections);
+  limitConnections(app.server, {
+    max: c.config.maxConnections,
+    perAddress: c.config.maxConnectionsPerAddress,
+    isTrustedProxy: trustedProxyMatcher(c.config.trustProxy),
+  });
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ERROR_CATALOG } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
+import { addressPartition, normalizeIp } from '../core/ip.js';
 
 /**
  * Limits below the request level, where Fastify's error handler never runs: a client that
@@ -74,17 +76,58 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   socket.end(answer);
 }
 
+export interface ConnectionCaps {
+  /** Open connections in all. */
+  max: number;
+  /** Open connections from one address (an IPv6 /64 counts as one). */
+  perAddress: number;
+  /** Addresses counted only in the total: the proxies otpgate is told to trust. */
+  isTrustedProxy: (address: string) => boolean;
+}
+
 /**
- * Caps open connections: one over `max` gets a 503 with Retry-After and is closed at once, so a
- * flood of idle sockets cannot exhaust file descriptors and memory.
+ * Caps open connections: one over `max`, or over `perAddress` from one client address, gets a
+ * 503 with Retry-After and is closed at once, so a flood of idle or half-sent sockets cannot
+ * exhaust file descriptors and memory, and one address cannot take the whole server (rule T8).
+ * A trusted proxy carries everyone's connections, so it counts only in the total; behind one,
+ * the per-address cap belongs in the proxy (deploy/nginx.conf has `limit_conn`).
  */
-export function limitConnections(server: Server, max: number): void {
+export function limitConnections(server: Server, caps: ConnectionCaps): void {
   let open = 0;
+  const byAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     open++;
-    socket.once('close', () => open--);
-    if (open > max) {
-      socket.end(rawProblem('too_many_connections', `This server holds at most ${max} connections; retry shortly.`, ['Retry-After: 1']));
+    const address = socket.remoteAddress === undefined ? null : (normalizeIp(socket.remoteAddress) ?? socket.remoteAddress);
+    const key = address === null || caps.isTrustedProxy(address) ? null : addressPartition(address);
+    const fromAddress = key === null ? 0 : (byAddress.get(key) ?? 0) + 1;
+    if (key !== null) byAddress.set(key, fromAddress);
+    socket.once('close', () => {
+      open--;
+      if (key === null) return;
+      const left = (byAddress.get(key) ?? 1) - 1;
+      if (left <= 0) byAddress.delete(key);
+      else byAddress.set(key, left);
+    });
+    if (open > caps.max) {
+      socket.end(rawProblem('too_many_connections', `This server holds at most ${caps.max} connections; retry shortly.`, ['Retry-After: 1']));
+    } else if (fromAddress > caps.perAddress) {
+      socket.end(rawProblem('too_many_connections', `This server holds at most ${caps.perAddress} connections from one address; retry shortly.`, ['Retry-After: 1']));
     }
   });
+}
+
+/**
+ * Which socket addresses are proxies to trust, as OTPGATE_TRUST_PROXY says: every peer when it
+ * gives a number of hops (otpgate then only ever talks to its proxy), the listed networks when it
+ * gives addresses, none when it is off.
+ */
+export function trustedProxyMatcher(trust: false | number | readonly string[]): (address: string) => boolean {
+  if (trust === false) return () => false;
+  if (typeof trust === 'number') return () => true;
+  const networks = trust.map((cidr) => ipaddr.parseCIDR(cidr));
+  return (address) => {
+    if (!ipaddr.isValid(address)) return false;
+    const parsed = ipaddr.parse(address);
+    return networks.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits));
+  };
 }

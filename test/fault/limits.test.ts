@@ -96,3 +96,29 @@ describe('cutting off abusive clients', () => {
     expect(status).toBe(200);
   });
 });
+
+/** Rule T8: one address cannot take the whole server. */
+describe('connections per address', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer({ OTPGATE_MAX_CONNECTIONS: '100', OTPGATE_MAX_CONNECTIONS_PER_ADDRESS: '4' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('refuses the fifth connection of one address with 503, while another address is served', async () => {
+    const held = await Promise.all(Array.from({ length: 4 }, () => idleConnection(server.port)));
+    const extra = await idleConnection(server.port);
+    await extra.closed;
+    expect(extra.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(problemOf(extra.received())).toMatchObject({ code: 'too_many_connections', detail: expect.stringContaining('from one address') });
+    // Another client (127.0.0.2 is loopback too) is not held up by the first one's sockets.
+    const other = await idleConnection(server.port, '127.0.0.2');
+    other.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await other.closed;
+    expect(other.received()).toMatch(/^HTTP\/1\.1 200 /);
+    for (const h of held) h.socket.destroy();
+  });
+});

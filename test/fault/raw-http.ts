@@ -47,10 +47,10 @@ export function rawExchange(port: number, chunks: Array<string | Buffer>, option
   });
 }
 
-/** Opens a connection and keeps it open, idle, until `close()`. Resolves once connected. */
-export function idleConnection(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+/** Opens a connection (from `localAddress`, default 127.0.0.1) and keeps it open, idle, until `close()`. Resolves once connected. */
+export function idleConnection(port: number, localAddress = '127.0.0.1'): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
     let received = '';
     socket.on('data', (d) => (received += d.toString('latin1')));
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
