@@ -8,7 +8,8 @@ import { serve } from './main.js';
 import type { Origin } from './core/model.js';
 import { normalizePhone } from './core/phone.js';
 import { tenantOf } from './core/scope.js';
-import { checkView, outboxView, serviceView, verificationView } from './http/views.js';
+import type { AuditAction } from './core/audit.js';
+import { apiKeyView, auditView, checkView, outboxView, serviceView, verificationView } from './http/views.js';
 
 /**
  * `otpgate <command>`: thin over the same services the HTTP API uses, against the store that
@@ -28,6 +29,11 @@ async function withContainer<T>(run: (c: Container) => Promise<T>): Promise<void
   } finally {
     await c.close();
   }
+}
+
+/** Changes made with the CLI are audited too: by `cli`, on this machine. */
+async function audited(c: Container, action: AuditAction, serviceId: string | null, targetId: string, after: unknown): Promise<void> {
+  await c.audit.record({ actor: { kind: 'cli', keyId: null, mode: null }, action, serviceId, targetId, before: null, after, requestId: null, sourceIp: null });
 }
 
 /** The CLI runs on this machine: its starts and checks count as coming from the loopback address. */
@@ -70,9 +76,11 @@ services
   .option('--code-length <n>', 'digits per code (default 6)', positiveInt)
   .option('--ttl <seconds>', 'code lifetime (default 300)', positiveInt)
   .action(async (options: { name: string; codeLength?: number; ttl?: number }) =>
-    withContainer(async (c) =>
-      serviceView(await c.tenancy.createService({ name: options.name, code_length: options.codeLength, ttl_seconds: options.ttl })),
-    ),
+    withContainer(async (c) => {
+      const view = serviceView(await c.tenancy.createService({ name: options.name, code_length: options.codeLength, ttl_seconds: options.ttl }));
+      await audited(c, 'service.created', view.id, view.id, view);
+      return view;
+    }),
   );
 services
   .command('list')
@@ -90,9 +98,47 @@ keys
   .action(async (options: { service?: string; admin?: boolean; name?: string; test?: boolean }) =>
     withContainer(async (c) => {
       if (!options.admin && !options.service) throw new AppError('invalid_request', 'Give --service <id> or --admin.');
-      const issued = await c.tenancy.createKey(options.admin ? 'admin' : 'service', options.service ?? null, options.name ?? null, undefined, options.test ? 'test' : 'live');
+      const issued = await c.tenancy.createKey(options.admin ? 'admin' : 'service', options.service ?? null, { name: options.name ?? null, mode: options.test ? 'test' : 'live' });
+      await audited(c, options.admin ? 'admin_key.created' : 'service_key.created', issued.record.serviceId, issued.record.id, apiKeyView(issued.record));
       return { id: issued.record.id, kind: issued.record.kind, mode: issued.record.mode, service_id: issued.record.serviceId, key: issued.secret };
     }),
+  );
+
+const adminKeys = program.command('admin-keys').description('Manage admin keys (also the way back in when every admin key is lost)');
+adminKeys
+  .command('create')
+  .description('Create an admin key; it is printed once')
+  .option('--name <name>', 'a label: who or what holds it')
+  .action(async (options: { name?: string }) =>
+    withContainer(async (c) => {
+      const issued = await c.tenancy.createKey('admin', null, { name: options.name ?? null });
+      await audited(c, 'admin_key.created', null, issued.record.id, apiKeyView(issued.record));
+      return { id: issued.record.id, name: issued.record.name, prefix: issued.record.prefix, key: issued.secret };
+    }),
+  );
+adminKeys
+  .command('list')
+  .description('List admin keys (prefixes only), revoked ones included')
+  .action(async () => withContainer(async (c) => (await c.tenancy.listAdminKeys()).map(apiKeyView)));
+adminKeys
+  .command('revoke')
+  .description('Revoke an admin key (not the last active one)')
+  .argument('<id>', 'the key id (key_…)')
+  .action(async (id: string) =>
+    withContainer(async (c) => {
+      const revoked = await c.tenancy.revokeAdminKey(id);
+      await audited(c, 'admin_key.revoked', null, id, apiKeyView(revoked));
+      return apiKeyView(revoked);
+    }),
+  );
+
+program
+  .command('audit-log')
+  .description('Show the audit log, newest first')
+  .option('--service <id>', 'only changes of this service')
+  .option('--limit <n>', 'how many (default 20)', positiveInt)
+  .action(async (options: { service?: string; limit?: number }) =>
+    withContainer(async (c) => (await c.audit.list({ serviceId: options.service }, undefined, options.limit ?? 20)).data.map(auditView)),
   );
 
 program

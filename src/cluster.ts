@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import { createContainer } from './container.js';
+import { printFirstAdminKey, registerConfiguredAdminKey } from './main.js';
 
 /** More crashes than this within a minute means something is wrong for good: stop re-forking. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -16,16 +17,17 @@ const MAX_RESTARTS_PER_MINUTE = 10;
 export async function runPrimary(config: Readonly<Config>, workers: number): Promise<void> {
   const setup = await createContainer(config, { defaultMetrics: false });
   try {
-    const issued = await setup.tenancy.bootstrapAdminKey(config.adminKey);
-    if (issued) {
-      process.stdout.write(
-        `\n  otpgate: generated an admin key (shown once, store it now):\n\n    ${issued.secret}\n\n` +
-          `  Set OTPGATE_ADMIN_KEY to choose your own.\n\n`,
-      );
-    }
-  } finally {
+    await registerConfiguredAdminKey(setup);
+  } catch (error) {
     await setup.close();
+    throw error;
   }
+  // A first start's admin key is made and printed once a worker listens (see printFirstAdminKey).
+  cluster.once('listening', () => {
+    void printFirstAdminKey(setup)
+      .catch((error: unknown) => process.stderr.write(`otpgate: could not make the first admin key: ${error instanceof Error ? error.message : String(error)}\n`))
+      .finally(() => setup.close());
+  });
   const log = (message: string) => process.stderr.write(`otpgate primary ${process.pid}: ${message}\n`);
 
   let stopping = false;

@@ -13,6 +13,7 @@ import { EventFactory } from './core/events.js';
 import { AttemptsService } from './core/attempts.service.js';
 import { RateLimitService } from './core/rate-limits.service.js';
 import { TenancyService } from './core/tenancy.service.js';
+import { AuditService } from './core/audit.js';
 import { VerificationService } from './core/verification.service.js';
 import { WebhookService } from './core/webhook.service.js';
 import { ExpirySweeper } from './delivery/expiry-sweeper.js';
@@ -46,6 +47,8 @@ export interface Container {
   metrics: Metrics;
   vault: CodeVault;
   tenancy: TenancyService;
+  /** The audit log of configuration and access changes (rule T7). */
+  audit: AuditService;
   verifications: VerificationService;
   router: SmsRouter;
   /** Where message status changes (worker outcomes and receipts); subscribe with `onChange`. */
@@ -202,6 +205,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     metrics,
     vault,
     tenancy,
+    audit: new AuditService({ store, clock, random }),
     verifications,
     router,
     messageStatus,

@@ -4,7 +4,10 @@ import { loadConfig, ConfigError } from './config.js';
 import type { Config } from './config.js';
 import { runPrimary } from './cluster.js';
 import { createContainer } from './container.js';
+import type { Container } from './container.js';
+import type { AuditActor } from './core/audit.js';
 import { buildApp } from './http/app.js';
+import { apiKeyView } from './http/views.js';
 
 export interface ServeOptions {
   /** Processes that serve the API (node:cluster); more than 1 needs PostgreSQL. Default 1. */
@@ -39,18 +42,50 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   await serveOne(config);
 }
 
+const SYSTEM: AuditActor = { kind: 'system', keyId: null, mode: null };
+
+/**
+ * Before serving: the key OTPGATE_ADMIN_KEY holds works, and the ones it held before no longer
+ * do (TenancyService.bootstrapAdminKey); each change is logged and audited.
+ */
+export async function registerConfiguredAdminKey(c: Container): Promise<void> {
+  const report = await c.tenancy.bootstrapAdminKey(c.config.adminKey);
+  const audit = { actor: SYSTEM, serviceId: null, requestId: null, sourceIp: null };
+  if (report.registered) {
+    await c.audit.record({ ...audit, action: 'admin_key.created', targetId: report.registered.id, before: null, after: apiKeyView(report.registered) });
+  }
+  for (const id of report.revoked) {
+    c.logger.warn({ key_id: id }, 'revoked the admin key OTPGATE_ADMIN_KEY held before: it no longer holds it');
+    await c.audit.record({ ...audit, action: 'admin_key.revoked', targetId: id, before: null, after: null });
+  }
+  if (report.configuredWasRevoked) {
+    c.logger.error('OTPGATE_ADMIN_KEY holds a key that was revoked, so it does not work; set a new value (openssl rand -base64 32) or make a key with `otpgate admin-keys create`');
+  }
+}
+
+/**
+ * Once the server listens: on a first start (no active admin key) one is generated and printed,
+ * once, to the terminal. Not before listening, so a start that fails (a port in use) cannot
+ * swallow it; should every key ever be lost, `otpgate admin-keys create` makes a new one.
+ */
+export async function printFirstAdminKey(c: Container): Promise<void> {
+  const issued = await c.tenancy.ensureAdminKey();
+  if (!issued) return;
+  await c.audit.record({ actor: SYSTEM, action: 'admin_key.created', serviceId: null, targetId: issued.record.id, before: null, after: apiKeyView(issued.record), requestId: null, sourceIp: null });
+  // Stored hashed: it cannot be shown again.
+  process.stdout.write(
+    `\n  otpgate: generated an admin key (shown once, store it now):\n\n    ${issued.secret}\n\n` +
+      `  Set OTPGATE_ADMIN_KEY to choose your own; \`otpgate admin-keys create\` makes more.\n\n`,
+  );
+}
+
 async function serveOne(config: Readonly<Config>): Promise<void> {
   const container = await createContainer(config);
-  const issued = await container.tenancy.bootstrapAdminKey(config.adminKey);
-  if (issued) {
-    // Printed once, to the terminal only: it is stored hashed and cannot be shown again.
-    process.stdout.write(
-      `\n  otpgate: generated an admin key (shown once, store it now):\n\n    ${issued.secret}\n\n` +
-        `  Set OTPGATE_ADMIN_KEY to choose your own.\n\n`,
-    );
-  }
+  // Under --workers the primary registers and prints the admin key once, for all workers.
+  if (!cluster.isWorker) await registerConfiguredAdminKey(container);
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
+  if (!cluster.isWorker) await printFirstAdminKey(container);
   container.startWorkers();
 
   let stopping = false;

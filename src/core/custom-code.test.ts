@@ -148,7 +148,7 @@ describe('Basic credentials', () => {
 
   it('cannot be replayed from a bearer key that contains a colon', async () => {
     const sid = accountSidFor(service.id);
-    await c.tenancy.createKey('service', service.id, null, `${sid}:not-issued-as-basic`);
+    await c.tenancy.createKey('service', service.id, { secret: `${sid}:not-issued-as-basic` });
     await expectError(c.tenancy.authenticateBasic(sid, 'not-issued-as-basic'), 'unauthorized');
   });
 });

@@ -31,6 +31,7 @@ export const ERROR_CATALOG = {
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   webhook_endpoint_disabled: { status: 409, title: 'Webhook endpoint disabled' },
   webhook_delivery_in_flight: { status: 409, title: 'This delivery is being sent right now' },
+  last_admin_key: { status: 409, title: 'The last active admin key cannot be revoked' },
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },

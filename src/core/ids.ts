@@ -3,7 +3,7 @@ import type { Clock, RandomSource } from './ports.js';
 /** Crockford base32, lower case: sortable, unambiguous, URL-safe. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha';
+export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha' | 'aud';
 
 /**
  * `<prefix>_` + 26 characters: 48 bits of milliseconds then 80 random bits (the ULID layout).

@@ -110,9 +110,16 @@ export interface Origin {
   readonly clientIp: string | null;
 }
 
+/**
+ * Where a key came from: `env` is the admin key OTPGATE_ADMIN_KEY holds (revoked at start once the
+ * variable no longer holds it), `generated` the one printed at first start, `issued` any other.
+ */
+export type ApiKeySource = 'env' | 'generated' | 'issued';
+
 export interface ApiKeyRecord {
   id: string;
   kind: ApiKeyKind;
+  source: ApiKeySource;
   /** `test` (sandbox) keys send only to the dev outbox, never to a real provider. Admin keys are `live`. */
   mode: ApiKeyMode;
   /** null for admin keys. */

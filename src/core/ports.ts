@@ -22,6 +22,7 @@ import type {
 } from './model.js';
 import type { EventRecord, EventsOf, QuotaWarning } from './events.js';
 import type { EventStore, WebhookStore } from './events.ports.js';
+import type { AuditStore } from './audit.js';
 
 /** Wall-clock time in epoch milliseconds. Tests pass a fake one. */
 export interface Clock {
@@ -55,6 +56,8 @@ export interface ApiKeyStore {
   listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean>;
   countActiveAdminKeys(): Promise<number>;
+  /** Revokes the active admin keys from OTPGATE_ADMIN_KEY (`source` env) but the one with `keepHash`; answers their ids. */
+  revokeEnvAdminKeys(keepHash: string | null, now: number): Promise<string[]>;
 }
 
 export interface VerificationFilter {
@@ -291,6 +294,8 @@ export interface PurgeCounts {
   events: number;
   /** Prefix blocks of the SMS-pumping guard that ended before the cutoff. */
   prefixBlocks: number;
+  /** Audit records. */
+  auditRecords: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */
@@ -306,6 +311,7 @@ export interface RetentionStore {
 
 export interface Store
   extends ServiceStore,
+    AuditStore,
     ApiKeyStore,
     VerificationStore,
     MessageQueue,

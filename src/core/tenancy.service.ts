@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, Page, ServiceRecord, Tenant } from './model.js';
+import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, ApiKeySource, Page, ServiceRecord, Tenant } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { tenantOf } from './scope.js';
 import { applySettings, newSettings } from './service-settings.js';
@@ -139,7 +139,8 @@ export class TenancyService {
     this.#cache.clear();
   }
 
-  async createKey(kind: ApiKeyKind, serviceId: string | null, name: string | null, secret?: string, mode: ApiKeyMode = 'live'): Promise<IssuedKey> {
+  async createKey(kind: ApiKeyKind, serviceId: string | null, options: KeyOptions = {}): Promise<IssuedKey> {
+    const { name = null, secret, mode = 'live', source = 'issued' } = options;
     if (kind === 'service') await this.getService(serviceId ?? '');
     if (kind === 'admin' && mode !== 'live') throw new AppError('invalid_request', 'Admin keys have no test mode.');
     const prefix = mode === 'test' ? TEST_KEY_PREFIX : KEY_PREFIX[kind];
@@ -151,6 +152,7 @@ export class TenancyService {
       keyHash: hashKey(value),
       prefix: value.slice(0, prefix.length + 4),
       mode,
+      source: kind === 'admin' ? source : 'issued',
       name,
       createdAt: this.#clock.now(),
       revokedAt: null,
@@ -178,6 +180,7 @@ export class TenancyService {
       prefix: sid,
       name: type === 'account' ? 'basic: account token' : 'basic: api key',
       mode,
+      source: 'issued',
       createdAt: this.#clock.now(),
       revokedAt: null,
     };
@@ -208,26 +211,89 @@ export class TenancyService {
     this.#cache.clear();
   }
 
+  /** Admin keys, revoked ones included, oldest first. */
+  listAdminKeys(): Promise<ApiKeyRecord[]> {
+    return this.#store.listApiKeys(null);
+  }
+
   /**
-   * First start: makes sure an admin key exists. `OTPGATE_ADMIN_KEY` is registered (hashed)
-   * when given; otherwise, if no admin key exists yet, one is generated and returned so the
-   * caller can print it once.
+   * Revokes an admin key at once (other instances within the key cache's 5 s). The last active
+   * one is kept (`409 last_admin_key`): create another first. Should every key be lost,
+   * `otpgate admin-keys create` on the server makes a new one.
    */
-  async bootstrapAdminKey(configured: string | null): Promise<IssuedKey | null> {
-    if (configured !== null) {
-      const existing = await this.#store.findApiKeyByHash(hashKey(configured));
-      if (existing) return null;
+  async revokeAdminKey(id: string): Promise<ApiKeyRecord> {
+    const key = (await this.#store.listApiKeys(null)).find((k) => k.id === id && k.revokedAt === null);
+    if (!key) throw new AppError('not_found', `No active admin key ${id}.`);
+    if ((await this.#store.countActiveAdminKeys()) <= 1) {
+      throw new AppError('last_admin_key', 'This is the last active admin key; create another (POST /v1/admin-keys) before revoking it.');
+    }
+    const now = this.#clock.now();
+    if (!(await this.#store.revokeApiKey(id, null, now))) throw new AppError('not_found', `No active admin key ${id}.`);
+    this.#cache.clear();
+    return { ...key, revokedAt: now };
+  }
+
+  /**
+   * At start, before serving: the admin key OTPGATE_ADMIN_KEY holds is registered (hashed), and
+   * any it held before is revoked, so a key works only while the variable holds it (rule T7).
+   * With no variable, every key it once held is revoked. A configured key that was revoked
+   * through the API stays revoked, and then nothing else changes either: this process may be a
+   * stale instance of a rolling update, and must not revoke the key the new ones hold.
+   */
+  async bootstrapAdminKey(configured: string | null): Promise<AdminKeyBootstrap> {
+    const now = this.#clock.now();
+    if (configured === null) return { registered: null, revoked: await this.#revokeEnvKeys(null, now), configuredWasRevoked: false };
+    const hash = hashKey(configured);
+    let existing = await this.#store.findApiKeyByHash(hash);
+    if (existing?.revokedAt != null) return { registered: null, revoked: [], configuredWasRevoked: true };
+    let registered: ApiKeyRecord | null = null;
+    if (!existing) {
       try {
-        await this.createKey('admin', null, 'OTPGATE_ADMIN_KEY', configured);
+        registered = (await this.createKey('admin', null, { name: 'OTPGATE_ADMIN_KEY', secret: configured, source: 'env' })).record;
       } catch (error) {
         // Instances starting together on one database race here; the loser finds the winner's row.
-        if (!(await this.#store.findApiKeyByHash(hashKey(configured)))) throw error;
+        existing = await this.#store.findApiKeyByHash(hash);
+        if (!existing) throw error;
       }
-      return null;
     }
-    if ((await this.#store.countActiveAdminKeys()) > 0) return null;
-    return this.createKey('admin', null, 'bootstrap');
+    return { registered, revoked: await this.#revokeEnvKeys(hash, now), configuredWasRevoked: false };
   }
+
+  async #revokeEnvKeys(keepHash: string | null, now: number): Promise<string[]> {
+    const revoked = await this.#store.revokeEnvAdminKeys(keepHash, now);
+    if (revoked.length > 0) this.#cache.clear();
+    return revoked;
+  }
+
+  /**
+   * First start: when no admin key is active, generates one and returns it so the caller can
+   * print it once. Call once the server listens, so a start that fails cannot swallow the key.
+   */
+  async ensureAdminKey(): Promise<IssuedKey | null> {
+    if ((await this.#store.countActiveAdminKeys()) > 0) return null;
+    return this.createKey('admin', null, { name: 'first start', source: 'generated' });
+  }
+}
+
+export interface KeyOptions {
+  /** A label. Default none. */
+  name?: string | null;
+  /** `test` for a test-mode service key. Default `live`. */
+  mode?: ApiKeyMode;
+  /** The key itself; default a fresh random one. */
+  secret?: string;
+  /** Where an admin key came from. Default `issued`. */
+  source?: ApiKeySource;
+}
+
+/** What the start-up registration of OTPGATE_ADMIN_KEY did. */
+export interface AdminKeyBootstrap {
+  /** The key registered now (first start with this value), or null when it was already there. */
+  registered: ApiKeyRecord | null;
+  /** Ids of keys the variable held before, revoked now. */
+  revoked: string[];
+  /** The configured key was revoked through the API: it does not work, and nothing else was changed. */
+  configuredWasRevoked: boolean;
 }
 
 function unauthorized(): AppError {

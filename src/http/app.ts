@@ -5,12 +5,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
+import type { AuditAction } from '../core/audit.js';
 import type { Container } from '../container.js';
 import { AppError } from '../core/errors.js';
 import { clientErrorHandler, httpServerOptions, limitConnections, trustedProxyMatcher } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
+import { registerAudit } from './plugins/audit.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { dlrRoutes } from './routes/v1/dlr.route.js';
+import { adminKeysRoutes } from './routes/v1/admin-keys.route.js';
 import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
@@ -30,6 +33,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface RouteEntry {
   method: string;
   url: string;
+  /** The audit action a successful call records, when the route changes configuration or access. */
+  audit: AuditAction | undefined;
 }
 
 declare module 'fastify' {
@@ -94,9 +99,10 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, audit: route.config?.audit });
   });
   app.decorateRequest('principal', null);
+  registerAudit(app, c.audit, c.logger);
   registerProblemHandlers(app);
   // JSON only: anything else is 415 rather than a string the schemas then reject.
   app.removeContentTypeParser(['text/plain']);
@@ -133,6 +139,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Administration', description: 'Admin keys and the audit log (admin key)' },
         { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
         { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
         { name: 'Development', description: 'Reading what the console provider sent' },
@@ -157,5 +164,6 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(basicCredentialsRoutes(c));
   await app.register(twilioRoutes(c), { prefix: '/v2' });
   await app.register(prefixBlocksRoutes(c));
+  await app.register(adminKeysRoutes(c));
   return app;
 }

@@ -160,7 +160,11 @@ export const ApiKey = Type.Object(
     id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     service_id: Nullable(Type.String(), { description: 'The service the key belongs to; null for admin keys' }),
     kind: Type.Union([Type.Literal('admin'), Type.Literal('service')], { description: 'admin keys manage services; service keys run verifications' }),
-    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test (sandbox) keys send to the dev outbox only and use no budget', examples: ['live'] }),
+    mode: Type.Union([Type.Literal('live'), Type.Literal('test')], { description: 'test keys work in the service\'s test world: test data only, SMS to the dev outbox only', examples: ['live'] }),
+    source: Type.Union([Type.Literal('env'), Type.Literal('generated'), Type.Literal('issued')], {
+      description: 'env: the admin key OTPGATE_ADMIN_KEY holds (revoked at start once the variable no longer holds it); generated: printed at first start; issued: made through the API or the CLI',
+      examples: ['issued'],
+    }),
     name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
     prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
     created_at: IsoTime('Creation time'),
@@ -168,6 +172,34 @@ export const ApiKey = Type.Object(
   },
   { $id: 'ApiKey' },
 );
+
+export const IssuedAdminKey = Type.Object({
+  id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  key: Type.String({ description: 'The admin key. Shown once: store it now.', examples: ['og_admin_4hQeVd0cYkq1bT3dFQ2bJm4Y7s9KxW1z'] }),
+  name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['ops-alice'] }),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it in lists', examples: ['og_admin_4hQe'] }),
+  created_at: IsoTime('Creation time'),
+});
+
+export const AuditRecordSchema = Type.Object({
+  id: Type.String({ examples: ['aud_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  at: IsoTime('When the change was made'),
+  actor: Type.Object({
+    kind: Type.Union([Type.Literal('admin_key'), Type.Literal('service_key'), Type.Literal('cli'), Type.Literal('system')], {
+      description: 'admin_key / service_key: through the API; cli: `otpgate` on the server; system: otpgate at start (OTPGATE_ADMIN_KEY changes, the first admin key)',
+      examples: ['admin_key'],
+    }),
+    key_id: Nullable(Type.String(), { description: 'The key that made the change', examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+    mode: Nullable(Type.Union([Type.Literal('live'), Type.Literal('test')]), { description: 'The key\'s mode', examples: ['live'] }),
+  }, { description: 'Who made the change' }),
+  action: Type.String({ description: 'What was done (docs/api.md lists every action)', examples: ['service.updated'] }),
+  service_id: Nullable(Type.String(), { description: 'The service concerned; null for admin keys', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  target_id: Nullable(Type.String(), { description: 'What was acted on: a service, key, endpoint, template locale, rate limit…', examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  before: Type.Unknown({ description: 'The settings before the change, as the API shows them (secrets never); null where there was none', examples: [{ ttl_seconds: 300 }] }),
+  after: Type.Unknown({ description: 'The settings after the change; null for deletions and revocations', examples: [{ ttl_seconds: 600 }] }),
+  request_id: Nullable(Type.String(), { description: 'The request that made it (X-Request-Id)', examples: ['req_3f9k2m8q7r6t'] }),
+  source_ip: Nullable(Type.String(), { description: 'Where the request came from', examples: ['203.0.113.7'] }),
+});
 
 export const IssuedKey = Type.Object({
   id: Type.String({ examples: ['key_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),

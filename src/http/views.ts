@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import { prefixBlockEventData } from '../core/events.js';
 import type { EventRecord } from '../core/events.js';
+import type { AuditRecord } from '../core/audit.js';
 import type { WebhookAttemptRecord, WebhookEndpointRecord } from '../core/events.ports.js';
 import { accountSidFor } from '../core/tenancy.service.js';
 import { attemptsRemaining, resendAvailableAt } from '../core/verification.service.js';
@@ -36,6 +37,7 @@ export function apiKeyView(key: ApiKeyRecord) {
     service_id: key.serviceId,
     kind: key.kind,
     mode: key.mode,
+    source: key.source,
     name: key.name,
     prefix: key.prefix,
     created_at: iso(key.createdAt),
@@ -97,6 +99,21 @@ export function webhookEndpointView(e: WebhookEndpointRecord, now: number) {
     previous_secret_expires_at: overlapping ? iso(e.previousSecretExpiresAt!) : null,
     created_at: iso(e.createdAt),
     updated_at: iso(e.updatedAt),
+  };
+}
+
+export function auditView(r: AuditRecord) {
+  return {
+    id: r.id,
+    at: iso(r.createdAt),
+    actor: { kind: r.actor.kind, key_id: r.actor.keyId, mode: r.actor.mode },
+    action: r.action,
+    service_id: r.serviceId,
+    target_id: r.targetId,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    request_id: r.requestId,
+    source_ip: r.sourceIp,
   };
 }
 

@@ -24,20 +24,26 @@ export class TemplateService {
     return SUPPORTED_LOCALES.map((locale) => this.#view(locale, own[locale] ?? null, service.settings));
   }
 
-  async put(serviceId: string, localeTag: string, text: string): Promise<TemplateView> {
+  /** Sets the service's own text for a locale; answers it, and the text it replaces (null: the built-in one). */
+  async put(serviceId: string, localeTag: string, text: string): Promise<{ template: TemplateView; previous: string | null }> {
     const service = await this.#service(serviceId);
     const locale = this.#locale(localeTag);
     const view = this.#view(locale, text, service.settings);
     if (!view.check.ok) throw new AppError('invalid_request', view.check.errors.join('; '), { extra: { warnings: view.check.warnings } });
+    const previous = await this.store.getTemplate(serviceId, locale);
     await this.store.putTemplate(serviceId, locale, text, this.clock.now());
-    return view;
+    return { template: view, previous };
   }
 
-  async remove(serviceId: string, localeTag: string): Promise<void> {
+  /** Drops the service's own text for a locale; answers the text dropped. */
+  async remove(serviceId: string, localeTag: string): Promise<{ locale: string; previous: string }> {
     await this.#service(serviceId);
-    if (!(await this.store.deleteTemplate(serviceId, this.#locale(localeTag)))) {
+    const locale = this.#locale(localeTag);
+    const previous = await this.store.getTemplate(serviceId, locale);
+    if (previous === null || !(await this.store.deleteTemplate(serviceId, locale))) {
       throw new AppError('not_found', `Service ${serviceId} has no own template for ${localeTag}.`);
     }
+    return { locale, previous };
   }
 
   #view(locale: string, own: string | null, settings: { webotp_domain: string | null; android_app_hash: string | null }): TemplateView {

@@ -145,3 +145,33 @@ CREATE INDEX webhook_endpoints_service ON webhook_endpoints(service_id, mode, id
 DELETE FROM idempotency_keys;
 `;
 }
+
+/**
+ * Version 101: the audit log (rule T7) and where an admin key came from. `source` tells the key
+ * that OTPGATE_ADMIN_KEY holds (`env`: revoked when the variable changes or goes) from generated
+ * and issued ones. The log has no foreign key: it outlives a deleted service until retention.
+ */
+export function auditSql(dialect: 'sqlite' | 'postgres'): string {
+  const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
+  return `
+ALTER TABLE api_keys ADD COLUMN source ${t.text} NOT NULL DEFAULT 'issued' CHECK (source IN ('env', 'generated', 'issued'));
+UPDATE api_keys SET source = 'env' WHERE kind = 'admin' AND name = 'OTPGATE_ADMIN_KEY';
+UPDATE api_keys SET source = 'generated' WHERE kind = 'admin' AND name = 'bootstrap';
+
+CREATE TABLE audit_log (
+  id ${t.id} PRIMARY KEY,
+  created_at ${t.time} NOT NULL,
+  actor_kind ${t.text} NOT NULL,
+  actor_key_id ${t.id},
+  actor_mode ${t.text},
+  action ${t.text} NOT NULL,
+  service_id ${t.id},
+  target_id ${t.text},
+  before_data ${t.text},
+  after_data ${t.text},
+  request_id ${t.text},
+  source_ip ${t.text}
+);
+CREATE INDEX audit_log_service ON audit_log(service_id, id);
+`;
+}

@@ -40,6 +40,7 @@ export function toApiKey(row: Row): ApiKeyRecord {
   return {
     id: row.id as string,
     kind: row.kind as ApiKeyRecord['kind'],
+    source: (row.source as ApiKeyRecord['source'] | undefined) ?? 'issued',
     serviceId: (row.service_id as string | null) ?? null,
     keyHash: row.key_hash as string,
     prefix: row.prefix as string,

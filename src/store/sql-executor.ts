@@ -1,5 +1,7 @@
 import type { AttemptStore, BucketLimiter, RateLimitStore } from '../core/ports.js';
+import type { AuditStore } from '../core/audit.js';
 import { SqlAttemptStore } from './attempts.sql-store.js';
+import { SqlAuditStore } from './audit.sql-store.js';
 import { SqlRateLimitStore } from './rate-limits.sql-store.js';
 import type { Row } from './rows.js';
 
@@ -39,8 +41,9 @@ export function sharedMethods<T extends object, K extends keyof T>(target: T, na
  * The attempts log, rate limits and bucket limiter on an executor, as bound functions that a
  * store copies onto itself (`Object.assign`), so both SQL stores share one implementation.
  */
-export function sqlAttemptsAndLimits(executor: SqlExecutor): AttemptStore & RateLimitStore & BucketLimiter {
+export function sqlAttemptsAndLimits(executor: SqlExecutor): AttemptStore & RateLimitStore & BucketLimiter & AuditStore {
   return {
+    ...sharedMethods(new SqlAuditStore(executor), ['appendAudit', 'listAudit']),
     ...sharedMethods(new SqlAttemptStore(executor), ['listAttempts', 'getAttempt', 'summarizeAttempts']),
     ...sharedMethods(new SqlRateLimitStore(executor), [
       'createRateLimit', 'getRateLimit', 'listRateLimits', 'updateRateLimit', 'deleteRateLimit', 'createBucket', 'getBucket',

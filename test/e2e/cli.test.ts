@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/server-process.js';
+import { ROOT, startServer } from '../helpers/server-process.js';
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
@@ -46,5 +48,46 @@ describe('otpgate CLI (the same services as the API)', () => {
     const failure = await run(process.execPath, [join(ROOT, 'dist/main.js')], { env: { ...env, OTPGATE_PORT: 'eighty' }, cwd: ROOT }).catch((e: { code: number; stderr: string }) => e);
     expect((failure as { code: number }).code).toBe(2);
     expect((failure as { stderr: string }).stderr).toContain('OTPGATE_PORT');
+  });
+});
+
+describe('the first admin key (T7)', () => {
+  it('is made and printed only once the server listens; a start that fails makes none, and the CLI makes more', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-first-key-'));
+    const cli = (...args: string[]) => run(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { env: { ...env, OTPGATE_DATA_DIR: dir }, cwd: ROOT, timeout: 20_000 }).then((r) => JSON.parse(r.stdout));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const failed = await run(process.execPath, [join(ROOT, 'dist/main.js')], { env: { ...env, OTPGATE_DATA_DIR: dir, OTPGATE_PORT: port, OTPGATE_LOG_LEVEL: 'error' }, cwd: ROOT })
+        .catch((e: { code: number; stdout: string; stderr: string }) => e);
+      expect((failed as { code: number }).code).toBe(1);
+      expect(`${(failed as { stdout: string }).stdout}`).not.toMatch(/og_admin_/);
+      expect(await cli('admin-keys', 'list')).toEqual([]);
+
+      const server = await startServer({}, { dataDir: dir });
+      try {
+        const printed = (await server.waitFor(/generated an admin key[^\n]*\n\n\s+(og_admin_[A-Za-z0-9_-]{32})/))[1]!;
+        expect(server.output().indexOf('listening')).toBeLessThan(server.output().indexOf(printed));
+        const made = await cli('admin-keys', 'create', '--name', 'ops');
+        for (const key of [printed, made.key as string]) {
+          const res = await fetch(`${server.url}/v1/services`, { headers: { authorization: `Bearer ${key}` } });
+          expect(res.status).toBe(200);
+        }
+        const listed = (await cli('admin-keys', 'list')) as Array<{ id: string; source: string; name: string | null }>;
+        expect(listed.map((k) => k.source).sort()).toEqual(['generated', 'issued']);
+        await cli('admin-keys', 'revoke', made.id as string);
+        // The server's key cache holds a key for at most 5 s.
+        await new Promise((r) => setTimeout(r, 5_200));
+        expect((await fetch(`${server.url}/v1/services`, { headers: { authorization: `Bearer ${made.key}` } })).status).toBe(401);
+        const audit = (await cli('audit-log')) as Array<{ action: string; actor: { kind: string } }>;
+        expect(audit.map((r) => [r.action, r.actor.kind]).slice(0, 3)).toEqual([['admin_key.revoked', 'cli'], ['admin_key.created', 'cli'], ['admin_key.created', 'system']]);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

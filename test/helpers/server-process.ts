@@ -13,6 +13,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything the process printed (stdout and stderr). */
   output(): string;
+  /** Resolves with the first match of `pattern` in the output, waiting for it up to `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   cleanup(): void;
 }
@@ -53,6 +55,15 @@ export async function startServer(env: Record<string, string> = {}, options: { d
     dataDir,
     child,
     output: () => output,
+    async waitFor(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (Date.now() > deadline) throw new Error(`${pattern} never appeared in:\n${output}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

@@ -190,6 +190,10 @@ const table: Record<string, Probe> = {
   'POST /v1/services/:id/basic-credentials': adminOnly(() => ({ method: 'POST', url: `/v1/services/${serviceId}/basic-credentials`, payload: { type: 'api_key' } })),
   'POST /v1/basic-credentials': adminOnly(() => ({ method: 'POST', url: '/v1/basic-credentials', payload: { type: 'api_key' } })),
   // The pumping guard's view of live traffic: live data, and the test world has none.
+  'POST /v1/admin-keys': adminOnly(() => ({ method: 'POST', url: '/v1/admin-keys', payload: {} })),
+  'GET /v1/admin-keys': adminOnly(() => ({ url: '/v1/admin-keys' })),
+  'DELETE /v1/admin-keys/:id': adminOnly(() => ({ method: 'DELETE', url: '/v1/admin-keys/key_01kaz000000000000000000000' })),
+  'GET /v1/audit-log': adminOnly(() => ({ url: '/v1/audit-log' })),
   'GET /v1/services/:id/prefix-blocks': async (_a, b) => {
     const listed = await expectStatus({ url: `/v1/services/${serviceId}/prefix-blocks`, headers: b.bearer }, 200);
     expect(listed.json().data.map((x: { prefix: string }) => x.prefix)).toEqual(b.mode === 'live' ? ['+447400'] : []);

@@ -1,5 +1,8 @@
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../src/core/audit.js';
+import { newId } from '../../src/core/ids.js';
 import type { VerificationRecord } from '../../src/core/model.js';
+import { cryptoRandom } from '../../src/core/random.js';
 import type { Store } from '../../src/core/ports.js';
 import { RetentionJob } from '../../src/maintenance/retention.job.js';
 import pino from 'pino';
@@ -354,6 +357,10 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
 
     it('purges old data in bounded batches and keeps what is recent or still in use', async () => {
       const DAY = 86_400_000;
+      const auditRecord = (): AuditRecord => ({
+        id: newId('aud', clock, cryptoRandom), createdAt: clock.now(), actor: { kind: 'admin_key', keyId: 'key_x', mode: 'live' }, action: 'service.updated',
+        serviceId: 'svc_x', targetId: 'svc_x', before: { ttl_seconds: 300 }, after: { ttl_seconds: 600 }, requestId: 'req_x', sourceIp: '203.0.113.7',
+      });
       const service = make.service();
       await store.createService(service);
       const old: VerificationRecord[] = [];
@@ -362,6 +369,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
         await store.createVerification(v, make.message(v));
         await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'b', createdAt: clock.now() });
         await store.beginIdempotent('svc_a', `old${i}`, 'h', clock.now(), 60_000);
+        await store.appendAudit(auditRecord());
         old.push(v);
       }
       const t0 = clock.now();
@@ -374,15 +382,18 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.createVerification(fresh, make.message(fresh));
       await store.beginIdempotent('svc_a', 'fresh', 'h', clock.now(), 60_000);
       await store.savePrefixBlock(block('+23277', clock.now()));
+      const kept = auditRecord();
+      await store.appendAudit(kept);
 
       const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
-      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0, prefixBlocks: 1 });
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0, prefixBlocks: 1, auditRecords: 2 });
       // The block that ended a month ago is gone (looked up as of its own time); the one in force stays.
       expect(await store.findPrefixBlock(service.id, '+23276', t0)).toBeNull();
       expect((await store.listPrefixBlocks(service.id, clock.now())).map((b) => b.prefix)).toEqual(['+23277']);
       const job = new RetentionJob({ store, clock, logger: pino({ level: 'silent' }) }, { retentionDays: 30, batchSize: 2 });
       const report = await job.runOnce();
-      expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, batches: 2 });
+      expect(report).toMatchObject({ verifications: 3, messages: 3, devOutbox: 3, idempotencyKeys: 3, auditRecords: 3, batches: 2 });
+      expect((await store.listAudit({}, { limit: 10 })).data).toEqual([kept]);
       for (const v of old) expect(await store.getVerification(live(service.id), v.id)).toBeNull();
       expect(await store.getVerification(live(service.id), fresh.id)).not.toBeNull();
       expect(await store.listMessages(fresh.id)).toHaveLength(1);

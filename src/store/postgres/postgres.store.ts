@@ -12,6 +12,7 @@ import type {
   VerificationFilter,
 } from '../../core/ports.js';
 import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
+import type { AuditStore } from '../../core/audit.js';
 import { sqlEventQueries } from '../events.sql-store.js';
 import type { EventQueries } from '../events.sql-store.js';
 import { numberPlaceholders, sqlAttemptsAndLimits } from '../sql-executor.js';
@@ -44,7 +45,7 @@ const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, statu
  * COMMITTED), `FOR UPDATE SKIP LOCKED` for the outbox and `INSERT … ON CONFLICT` for claims.
  */
 /** Members copied on in the constructor from `sqlAttemptsAndLimits`, `sqlEventQueries` and `sqlSmsDelivery`. */
-export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries, SmsDeliveryStore {}
+export interface PostgresStore extends AttemptStore, RateLimitStore, BucketLimiter, AuditStore, EventQueries, SmsDeliveryStore {}
 
 export class PostgresStore extends PostgresEventStore implements Store {
   readonly dialect = 'postgres' as const;
@@ -131,8 +132,8 @@ export class PostgresStore extends PostgresEventStore implements Store {
 
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode,
+    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source,
     ]);
   }
 
@@ -160,6 +161,14 @@ export class PostgresStore extends PostgresEventStore implements Store {
   async countActiveAdminKeys(): Promise<number> {
     const { rows } = await this.#db.query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL");
     return rows[0]!.n;
+  }
+
+  async revokeEnvAdminKeys(keepHash: string | null, now: number): Promise<string[]> {
+    const { rows } = await this.#db.query<{ id: string }>(
+      `UPDATE api_keys SET revoked_at = $1 WHERE kind = 'admin' AND source = 'env' AND revoked_at IS NULL AND key_hash <> $2 RETURNING id`,
+      [now, keepHash ?? ''],
+    );
+    return rows.map((r) => r.id);
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
@@ -455,8 +464,13 @@ export class PostgresStore extends PostgresEventStore implements Store {
          (SELECT service_id, prefix FROM prefix_blocks WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batchSize],
     );
+    const auditRecords = await this.#db.query(
+      'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)',
+      [idBefore('aud', before), batchSize],
+    );
     return {
       ...verifications,
+      auditRecords: auditRecords.rowCount ?? 0,
       devOutbox: devOutbox.rowCount ?? 0,
       idempotencyKeys: idempotencyKeys.rowCount ?? 0,
       events: events.rowCount ?? 0,

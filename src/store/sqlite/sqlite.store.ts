@@ -26,6 +26,7 @@ import type {
   VerificationFilter,
 } from '../../core/ports.js';
 import type { AttemptStore, BucketLimiter, RateLimitStore, ReceiptUpdate } from '../../core/ports.js';
+import type { AuditStore } from '../../core/audit.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { idBefore } from '../../core/ids.js';
 import { decodeCursor } from '../cursor.js';
@@ -47,7 +48,7 @@ import { SQLITE_MIGRATIONS } from './migrations.js';
  * write listed here by mistake would still be safe — it joins an open batch or commits alone.)
  */
 const READ_METHODS: ReadonlySet<string> = new Set([
-  'ping', 'getMeta', 'getService', 'listServices', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
+  'ping', 'getMeta', 'getService', 'listServices', 'listAudit', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
   'getVerification', 'findLatestVerification', 'listVerifications', 'listMessages', 'nextDueAt', 'listDevOutbox',
   'listAttempts', 'getAttempt', 'summarizeAttempts', 'getRateLimit', 'listRateLimits', 'findRateLimitsByName', 'getBucket',
   'listBuckets', 'getEvent', 'listEvents', 'getWebhookEndpoint', 'listWebhookEndpoints', 'listWebhookAttempts', 'findDelivery',
@@ -80,7 +81,7 @@ export interface SqliteStoreOptions {
  * it atomic across processes sharing the file (the CLI next to a server).
  */
 /** Members copied on in the constructor from `sqlAttemptsAndLimits`, `sqlEventQueries` and `sqlSmsDelivery`. */
-export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, EventQueries, SmsDeliveryStore {}
+export interface SqliteStore extends AttemptStore, RateLimitStore, BucketLimiter, AuditStore, EventQueries, SmsDeliveryStore {}
 
 export class SqliteStore extends SqliteEventStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -212,8 +213,8 @@ export class SqliteStore extends SqliteEventStore implements Store {
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     this.#stmt(
-      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode);
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -241,6 +242,12 @@ export class SqliteStore extends SqliteEventStore implements Store {
   async countActiveAdminKeys(): Promise<number> {
     const row = this.#stmt("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL").get() as Row;
     return row.n as number;
+  }
+
+  async revokeEnvAdminKeys(keepHash: string | null, now: number): Promise<string[]> {
+    const rows = this.#stmt(`UPDATE api_keys SET revoked_at = ? WHERE kind = 'admin' AND source = 'env' AND revoked_at IS NULL
+      AND key_hash <> ? RETURNING id`).all(now, keepHash ?? '') as Row[];
+    return rows.map((r) => r.id as string);
   }
 
   // ── verifications ───────────────────────────────────────────────────────────────────────
@@ -512,7 +519,9 @@ export class SqliteStore extends SqliteEventStore implements Store {
         .run(idBefore('evt', before), batchSize).changes;
       const prefixBlocks = this.#stmt(`DELETE FROM prefix_blocks WHERE rowid IN
         (SELECT rowid FROM prefix_blocks WHERE expires_at < ? LIMIT ?)`).run(before, batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks };
+      const auditRecords = this.#stmt('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ? ORDER BY id LIMIT ?)')
+        .run(idBefore('aud', before), batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks, auditRecords };
     })();
   }
 }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import { requireLive } from '../../../core/scope.js';
+import { auditChange } from '../../plugins/audit.js';
 import type { Container } from '../../../container.js';
 import { idOf } from './sids.js';
 import { tenantFor } from './twilio-auth.js';
@@ -37,10 +38,13 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       body: Type.Object({ UniqueName: Type.String({ minLength: 1, maxLength: 64, description: 'Key of the limit in RateLimits', examples: ['end_user_ip_address'] }), Description }, { additionalProperties: true }),
       response: { 201: Type.Ref('TwilioRateLimit'), ...twilioErrors(400, 401, 404) },
     },
+    config: { audit: 'rate_limit.created' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const created = await c.rateLimits.create(requireLive(tenant), request.body.UniqueName, request.body.Description ?? null);
-    return reply.code(201).send(rateLimitResource(baseUrl(request), created));
+    const after = rateLimitResource(baseUrl(request), created);
+    auditChange(request, { targetId: created.id, after });
+    return reply.code(201).send(after);
   });
 
   app.get('/Services/:ServiceSid/RateLimits', {
@@ -69,16 +73,23 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       body: Type.Object({ Description }, { additionalProperties: true }),
       response: { 200: Type.Ref('TwilioRateLimit'), ...twilioErrors(400, 401, 404) },
     },
+    config: { audit: 'rate_limit.updated' },
   }, async (request) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    return rateLimitResource(baseUrl(request), await c.rateLimits.update(requireLive(tenant), localId('RK', request.params.Sid), request.body?.Description ?? null));
+    const id = localId('RK', request.params.Sid);
+    const before = rateLimitResource(baseUrl(request), await c.rateLimits.get(tenant, id));
+    const after = rateLimitResource(baseUrl(request), await c.rateLimits.update(requireLive(tenant), id, request.body?.Description ?? null));
+    auditChange(request, { targetId: id, before, after });
+    return after;
   });
 
   app.delete('/Services/:ServiceSid/RateLimits/:Sid', {
     schema: { tags, security, summary: 'Delete a rate limit and its buckets (Twilio)', params: RateLimitParams, response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 404) } },
+    config: { audit: 'rate_limit.deleted' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     await c.rateLimits.remove(requireLive(tenant), localId('RK', request.params.Sid));
+    auditChange(request, { targetId: localId('RK', request.params.Sid) });
     return reply.code(204).send(null);
   });
 
@@ -88,10 +99,13 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       body: Type.Object({ Max, Interval }, { additionalProperties: true }),
       response: { 201: Type.Ref('TwilioBucket'), ...twilioErrors(400, 401, 404) },
     },
+    config: { audit: 'rate_limit_bucket.created' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const bucket = await c.rateLimits.createBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), request.body.Max, request.body.Interval);
-    return reply.code(201).send(bucketResource(baseUrl(request), bucket));
+    const after = bucketResource(baseUrl(request), bucket);
+    auditChange(request, { targetId: bucket.id, after });
+    return reply.code(201).send(after);
   });
 
   app.get('/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets', {
@@ -120,19 +134,26 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       body: Type.Object({ Max: Type.Optional(Max), Interval: Type.Optional(Interval) }, { additionalProperties: true }),
       response: { 200: Type.Ref('TwilioBucket'), ...twilioErrors(400, 401, 404) },
     },
+    config: { audit: 'rate_limit_bucket.updated' },
   }, async (request) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    const bucket = await c.rateLimits.updateBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid), {
+    const [rateLimitId, bucketId] = [localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid)];
+    const before = bucketResource(baseUrl(request), await c.rateLimits.getBucket(tenant, rateLimitId, bucketId));
+    const bucket = await c.rateLimits.updateBucket(requireLive(tenant), rateLimitId, bucketId, {
       max: request.body?.Max, intervalSeconds: request.body?.Interval,
     });
-    return bucketResource(baseUrl(request), bucket);
+    const after = bucketResource(baseUrl(request), bucket);
+    auditChange(request, { targetId: bucketId, before, after });
+    return after;
   });
 
   app.delete('/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid', {
     schema: { tags, security, summary: 'Delete a bucket (Twilio)', params: BucketParams, response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 404) } },
+    config: { audit: 'rate_limit_bucket.deleted' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     await c.rateLimits.removeBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
+    auditChange(request, { targetId: localId('BL', request.params.Sid) });
     return reply.code(204).send(null);
   });
 };

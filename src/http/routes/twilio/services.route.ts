@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceSettings } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
+import { auditChange } from '../../plugins/audit.js';
+import { serviceView } from '../../views.js';
 import { requireAdminCredential, tenantFor } from './twilio-auth.js';
 import { PageOf, PageQuery, ServiceCreateBody, ServiceSidParam, ServiceUpdateBody, twilioErrors } from './twilio-schemas.js';
 import { baseUrl, serviceResource, twilioPage } from './twilio-views.js';
@@ -26,9 +28,11 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       body: ServiceCreateBody,
       response: { 201: Type.Ref('TwilioService'), ...twilioErrors(400, 401, 403) },
     },
+    config: { audit: 'service.created' },
   }, async (request, reply) => {
     requireAdminCredential(request.principal!);
     const created = await c.tenancy.createService({ ...settingsFrom(request.body), name: request.body.FriendlyName });
+    auditChange(request, { serviceId: created.id, targetId: created.id, after: serviceView(created) });
     return reply.code(201).send(serviceResource(baseUrl(request), created));
   });
 
@@ -65,10 +69,13 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       body: ServiceUpdateBody,
       response: { 200: Type.Ref('TwilioService'), ...twilioErrors(400, 401, 403, 404) },
     },
+    config: { audit: 'service.updated' },
   }, async (request) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
-    return serviceResource(baseUrl(request), await c.tenancy.updateService(tenant.serviceId, settingsFrom(request.body ?? {})));
+    const updated = await c.tenancy.updateService(tenant.serviceId, settingsFrom(request.body ?? {}));
+    auditChange(request, { before: serviceView(tenant.service), after: serviceView(updated) });
+    return serviceResource(baseUrl(request), updated);
   });
 
   app.delete('/Services/:ServiceSid', {
@@ -77,10 +84,12 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       params: ServiceSidParam,
       response: { 204: Type.Null({ description: 'Deleted' }), ...twilioErrors(401, 403, 404) },
     },
+    config: { audit: 'service.deleted' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
     await c.tenancy.deleteService(tenant.serviceId);
+    auditChange(request, { before: serviceView(tenant.service) });
     return reply.code(204).send(null);
   });
 };

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import type { IssuedBasicCredential } from '../../../core/tenancy.service.js';
 import { adminOnly } from '../../plugins/auth.js';
+import { auditChange } from '../../plugins/audit.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 import { sidOf } from '../twilio/sids.js';
 
@@ -49,6 +50,12 @@ function issuedView(issued: IssuedBasicCredential, type: string) {
   };
 }
 
+/** The credential as the audit log keeps it: never its secret. */
+function credentialAudit(issued: IssuedBasicCredential, type: string) {
+  const { secret: _secret, ...view } = issuedView(issued, type);
+  return view;
+}
+
 /**
  * HTTP Basic credentials for the Twilio-compatible API (`/v2`), issued through the native API so
  * a migration needs no database shell. The secret is in this answer only; it is stored hashed
@@ -63,8 +70,10 @@ export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       params: IdParam, body: Body,
       response: { 201: Issued, ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'basic_credential.created' },
   }, async (request, reply) => {
     const issued = await c.tenancy.issueBasicCredential(request.params.id, request.body.type, request.body.mode ?? 'live');
+    auditChange(request, { targetId: issued.record.id, after: credentialAudit(issued, request.body.type) });
     return reply.code(201).send(issuedView(issued, request.body.type));
   });
 
@@ -76,8 +85,10 @@ export const basicCredentialsRoutes = (c: Container): FastifyPluginAsyncTypebox 
       body: Body,
       response: { 201: Issued, ...problemResponses(400, 401, 403) },
     },
+    config: { audit: 'basic_credential.created' },
   }, async (request, reply) => {
     const issued = await c.tenancy.issueBasicCredential(null, request.body.type, request.body.mode ?? 'live');
+    auditChange(request, { serviceId: null, targetId: issued.record.id, after: credentialAudit(issued, request.body.type) });
     return reply.code(201).send(issuedView(issued, request.body.type));
   });
 };

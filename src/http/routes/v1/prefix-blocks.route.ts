@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { adminOnly, authenticate } from '../../plugins/auth.js';
+import { auditChange } from '../../plugins/audit.js';
 import { tenantOf } from '../../../core/scope.js';
 import { IdParam, PrefixBlockSchema, problemResponses } from '../../schemas.js';
 import { prefixBlockView } from '../../views.js';
@@ -37,8 +38,10 @@ export const prefixBlocksRoutes = (c: Container): FastifyPluginAsyncTypebox => a
       params: Type.Object({ id: Type.String({ maxLength: 64 }), prefix: Type.String({ pattern: '^\\+?\\d{1,15}$', description: 'The prefix, with or without + (URL-encode the +)' }) }),
       response: { 204: Type.Null({ description: 'Lifted' }), ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'prefix_block.lifted' },
   }, async (request, reply) => {
     const prefix = request.params.prefix.startsWith('+') ? request.params.prefix : `+${request.params.prefix}`;
+    auditChange(request, { targetId: prefix });
     const service = await c.tenancy.getService(request.params.id);
     if (!(await c.guard.liftPrefixBlock(service, prefix))) throw new AppError('not_found', `No block of ${prefix} in service ${request.params.id}.`);
     c.logger.warn({ service_id: request.params.id, prefix }, 'prefix block lifted');

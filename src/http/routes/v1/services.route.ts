@@ -4,6 +4,7 @@ import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { adminOnly, authenticate } from '../../plugins/auth.js';
 import { idempotent } from '../../plugins/idempotency.js';
+import { auditChange } from '../../plugins/audit.js';
 import { IdParam, IssuedKey, ListQuery, PageOf, ServiceCreateBody, ServicePatchBody, problemResponses } from '../../schemas.js';
 import { apiKeyView, serviceView } from '../../views.js';
 
@@ -21,11 +22,13 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       body: ServiceCreateBody,
       response: { 201: Type.Ref('Service'), ...problemResponses(400, 401, 403, 409, 422) },
     },
+    config: { audit: 'service.created' },
   }, async (request, reply) =>
-    idempotent(request, reply, c, { serviceId: null, mode: 'live' }, 'services', async () => ({
-      statusCode: 201,
-      body: serviceView(await c.tenancy.createService(request.body)),
-    })),
+    idempotent(request, reply, c, { serviceId: null, mode: 'live' }, 'services', async () => {
+      const view = serviceView(await c.tenancy.createService(request.body));
+      auditChange(request, { serviceId: view.id, targetId: view.id, after: view });
+      return { statusCode: 201, body: view };
+    }),
   );
 
   app.get('/v1/services', {
@@ -59,7 +62,13 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       tags, security, summary: 'Update a service', description: 'Only the fields given change.', params: IdParam, body: ServicePatchBody,
       response: { 200: Type.Ref('Service'), ...problemResponses(400, 401, 403, 404) },
     },
-  }, async (request) => serviceView(await c.tenancy.updateService(request.params.id, request.body)));
+    config: { audit: 'service.updated' },
+  }, async (request) => {
+    const before = serviceView(await c.tenancy.getService(request.params.id));
+    const after = serviceView(await c.tenancy.updateService(request.params.id, request.body));
+    auditChange(request, { before, after });
+    return after;
+  });
 
   app.delete('/v1/services/:id', {
     onRequest: admin,
@@ -67,8 +76,11 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       tags, security, summary: 'Delete a service', description: 'Deletes its keys, verifications and messages too.', params: IdParam,
       response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(401, 403, 404) },
     },
+    config: { audit: 'service.deleted' },
   }, async (request, reply) => {
+    const before = serviceView(await c.tenancy.getService(request.params.id));
     await c.tenancy.deleteService(request.params.id);
+    auditChange(request, { before });
     return reply.code(204).send(null);
   });
 
@@ -94,9 +106,11 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       ),
       response: { 201: IssuedKey, ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'service_key.created' },
   }, async (request, reply) => {
-    const issued = await c.tenancy.createKey('service', request.params.id, request.body.name ?? null, undefined, request.body.mode ?? 'live');
+    const issued = await c.tenancy.createKey('service', request.params.id, { name: request.body.name ?? null, mode: request.body.mode ?? 'live' });
     const view = apiKeyView(issued.record);
+    auditChange(request, { targetId: view.id, after: view });
     return reply.code(201).send({ id: view.id, key: issued.secret, service_id: request.params.id, name: view.name, prefix: view.prefix, mode: view.mode, created_at: view.created_at });
   });
 
@@ -115,6 +129,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       params: Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) }),
       response: { 204: Type.Null({ description: 'Revoked' }), ...problemResponses(401, 403, 404) },
     },
+    config: { audit: 'service_key.revoked' },
   }, async (request, reply) => {
     await c.tenancy.revokeKey(request.params.id, request.params.keyId);
     return reply.code(204).send(null);

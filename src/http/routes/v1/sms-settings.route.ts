@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { SmsRouter } from '../../../sms/sms-router.js';
 import { adminOnly } from '../../plugins/auth.js';
+import { auditChange } from '../../plugins/audit.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 import { SmsSettings, SmsSettingsBody } from '../../sms-schemas.js';
 
@@ -32,10 +33,15 @@ export const smsSettingsRoutes = (c: Container): FastifyPluginAsyncTypebox => as
       description: 'Replaces the service\'s providers, routes and sender ids. Routes may also name the instance\'s providers. Credentials are sealed with the server secret.',
       params: IdParam, body: SmsSettingsBody, response: { 200: SmsSettings, ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'sms_settings.updated' },
   }, async (request) => {
     await c.tenancy.getService(request.params.id);
+    const before = await c.router.serviceRouting(request.params.id);
     const routing = await c.router.putServiceRouting(request.params.id, request.body);
-    return { source: 'service' as const, ...SmsRouter.view(routing) };
+    const after = { source: 'service' as const, ...SmsRouter.view(routing) };
+    // Views only: credentials are masked in both.
+    auditChange(request, { before: before ? SmsRouter.view(before) : null, after });
+    return after;
   });
 
   app.delete('/v1/services/:id/sms', {
@@ -44,9 +50,12 @@ export const smsSettingsRoutes = (c: Container): FastifyPluginAsyncTypebox => as
       tags, security, summary: 'Drop a service\'s SMS settings', description: 'The service goes back to the instance\'s providers.',
       params: IdParam, response: { 204: Type.Null({ description: 'Dropped' }), ...problemResponses(401, 403, 404) },
     },
+    config: { audit: 'sms_settings.deleted' },
   }, async (request, reply) => {
     await c.tenancy.getService(request.params.id);
+    const before = await c.router.serviceRouting(request.params.id);
     await c.router.deleteServiceRouting(request.params.id);
+    auditChange(request, { before: before ? SmsRouter.view(before) : null });
     return reply.code(204).send(null);
   });
 };

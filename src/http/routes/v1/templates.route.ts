@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { adminOnly } from '../../plugins/auth.js';
+import { auditChange } from '../../plugins/audit.js';
 import { IdParam, problemResponses } from '../../schemas.js';
 
 const tags = ['Services'];
@@ -46,7 +47,12 @@ export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => asyn
       body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 1000, examples: ['{code} est votre code {service}.'] }) }, { additionalProperties: false }),
       response: { 200: TemplateSchema, ...problemResponses(400, 401, 403, 404) },
     },
-  }, async (request) => c.templates.put(request.params.id, request.params.locale, request.body.text));
+    config: { audit: 'template.updated' },
+  }, async (request) => {
+    const { template, previous } = await c.templates.put(request.params.id, request.params.locale, request.body.text);
+    auditChange(request, { targetId: template.locale, before: previous === null ? null : { text: previous }, after: { text: template.text } });
+    return template;
+  });
 
   app.delete('/v1/services/:id/templates/:locale', {
     onRequest: admin,
@@ -54,8 +60,10 @@ export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => asyn
       tags, security, summary: 'Drop a template', description: 'The locale goes back to the built-in text.',
       params: LocaleParams, response: { 204: Type.Null({ description: 'Dropped' }), ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'template.deleted' },
   }, async (request, reply) => {
-    await c.templates.remove(request.params.id, request.params.locale);
+    const { locale, previous } = await c.templates.remove(request.params.id, request.params.locale);
+    auditChange(request, { targetId: locale, before: { text: previous } });
     return reply.code(204).send(null);
   });
 };

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { requireTenant } from '../../plugins/auth.js';
+import { auditChange } from '../../plugins/audit.js';
 import {
   IdParam,
   IssuedWebhookEndpoint,
@@ -33,10 +34,12 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       body: WebhookCreateBody,
       response: { 201: IssuedWebhookEndpoint, ...problemResponses(400, 401, 403) },
     },
+    config: { audit: 'webhook_endpoint.created' },
   }, async (request, reply) => {
     const tenant = await requireTenant(c.tenancy, request);
     const { url, description, event_types, enabled } = request.body;
     const issued = await c.webhooks.create(tenant, { url, description, eventTypes: event_types, enabled });
+    auditChange(request, { targetId: issued.endpoint.id, after: view(issued.endpoint) });
     return reply.code(201).send({ ...view(issued.endpoint), secret: issued.secret });
   });
 
@@ -67,10 +70,14 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       params: IdParam, body: WebhookPatchBody,
       response: { 200: Type.Ref('WebhookEndpoint'), ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'webhook_endpoint.updated' },
   }, async (request) => {
     const tenant = await requireTenant(c.tenancy, request);
     const { url, description, event_types, enabled } = request.body;
-    return view(await c.webhooks.update(tenant, request.params.id, { url, description, eventTypes: event_types, enabled }));
+    const before = view(await c.webhooks.get(tenant, request.params.id));
+    const after = view(await c.webhooks.update(tenant, request.params.id, { url, description, eventTypes: event_types, enabled }));
+    auditChange(request, { before, after });
+    return after;
   });
 
   app.delete('/v1/webhooks/:id', {
@@ -78,9 +85,12 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       tags, security, summary: 'Delete a webhook endpoint', description: 'Its pending deliveries and its log go with it.', params: IdParam,
       response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(401, 403, 404) },
     },
+    config: { audit: 'webhook_endpoint.deleted' },
   }, async (request, reply) => {
     const tenant = await requireTenant(c.tenancy, request);
+    const before = view(await c.webhooks.get(tenant, request.params.id));
     await c.webhooks.delete(tenant, request.params.id);
+    auditChange(request, { before });
     return reply.code(204).send(null);
   });
 
@@ -96,6 +106,7 @@ export const webhooksRoutes = (c: Container): FastifyPluginAsyncTypebox => async
       params: IdParam, body: RotateBody,
       response: { 200: IssuedWebhookEndpoint, ...problemResponses(400, 401, 403, 404) },
     },
+    config: { audit: 'webhook_endpoint.secret_rotated' },
   }, async (request) => {
     const tenant = await requireTenant(c.tenancy, request);
     const rotated = await c.webhooks.rotateSecret(tenant, request.params.id, request.body.overlap_seconds);
