@@ -24,8 +24,8 @@ export interface CheckReservation {
 
 const NO_RESERVATION: CheckReservation = { release: async () => {} };
 
-/** What a send is: to a service's test number (fixed code, nothing sent) or to a real phone. */
-export interface SendKind {
+/** Whether a send or check is about one of the service's test numbers (fixed code, nothing sent) or a real phone. */
+export interface NumberKind {
   testNumber: boolean;
 }
 
@@ -49,12 +49,15 @@ export interface AbuseGuardDeps {
  *
  * Which controls apply is decided here, for every surface alike:
  * - live sends to real phones: all of them;
- * - a service's test numbers (fixed codes, nothing sent): the budgets of a person — per number,
- *   per end-user IP, per connecting address — for sends and checks, the failed-check budget (B2)
- *   included (T3); no cap, prefix count or pumping-guard count, as no SMS goes out;
- * - test-mode keys: nothing real is sent and every code is readable in the dev outbox, so no send
- *   budget and no B2; their check limits count in counters of their own (`counterScope`), so
- *   test traffic never fills a live budget and a 429 never tells one world about the other.
+ * - a service's test numbers (fixed codes, nothing sent), in either mode: the budgets of a
+ *   person — per number, per end-user IP, per connecting address — for sends and checks, the
+ *   failed-check budget (B2) included (T3): a fixed code is a credential a test key cannot read,
+ *   so it must not be able to guess it either; no cap, prefix count or pumping-guard count, as no
+ *   SMS goes out;
+ * - test-mode keys on other numbers: nothing real is sent and every code is readable in the dev
+ *   outbox, so no send budget and no B2.
+ * Every count of test mode is kept in counters of its own (`counterScope`), so test traffic never
+ * fills a live budget and a 429 never tells one world about the other.
  */
 export class AbuseGuard {
   readonly #deps: AbuseGuardDeps;
@@ -80,8 +83,8 @@ export class AbuseGuard {
   }
 
   /** Everything a send must pass, counted as it passes. Throws the refusal. */
-  async beforeSend(tenant: Tenant, phone: NormalizedPhone, origin: Origin, kind: SendKind): Promise<void> {
-    if (tenant.mode === 'test') return;
+  async beforeSend(tenant: Tenant, phone: NormalizedPhone, origin: Origin, kind: NumberKind): Promise<void> {
+    if (tenant.mode === 'test' && !kind.testNumber) return;
     const service = tenant.service;
     await this.#failClosed('send', async () => {
       const s = service.settings;
@@ -137,8 +140,8 @@ export class AbuseGuard {
    * current bucket and the six before it (24–28 h) hold at most the cap. Any 24 h lies inside
    * the seven buckets of its last allowed check, so no 24 h ever holds more than the cap.
    */
-  async reserveFailedCheck(tenant: Tenant, to: string): Promise<CheckReservation> {
-    if (tenant.mode === 'test') return NO_RESERVATION;
+  async reserveFailedCheck(tenant: Tenant, to: string, kind: NumberKind): Promise<CheckReservation> {
+    if (tenant.mode === 'test' && !kind.testNumber) return NO_RESERVATION;
     const service = tenant.service;
     return this.#failClosed('check', async () => {
       const { limiter, clock } = this.#deps;

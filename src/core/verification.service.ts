@@ -302,7 +302,7 @@ export class VerificationService {
     // B2: one failed check of the number's daily budget is reserved before comparing, and given
     // back when the code was right or the check was not counted. Test numbers too (T3): a fixed
     // code is exactly what brute force wants.
-    const reservation = await guard.reserveFailedCheck(tenant, current.to);
+    const reservation = await guard.reserveFailedCheck(tenant, current.to, { testNumber: current.isTest });
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
     let updated: VerificationRecord | null;
     try {

@@ -137,6 +137,8 @@ describe('a test key never reaches live data (T1)', () => {
     expect(check.json()).toMatchObject({ status: 'approved', valid: true });
     const liveStart = await inject({ method: 'POST', url: `/v2/Services/${t.sid}/Verifications`, headers: { ...t.liveBasic, ...FORM }, payload: form({ To: TO, Channel: 'sms' }) });
     expect(liveStart.json().account_sid).not.toBe(check.json().account_sid);
+    // The service as the test credentials see it names the test account too.
+    expect((await inject({ url: `/v2/Services/${t.sid}`, headers: t.testBasic })).json().account_sid).toBe(check.json().account_sid);
     // Admin-level credentials have no test mode.
     const refused = await inject({ method: 'POST', url: '/v1/basic-credentials', headers: admin, payload: { type: 'api_key', mode: 'test' } });
     expect(refused.json()).toMatchObject({ status: 400, code: 'invalid_request' });
@@ -239,6 +241,29 @@ describe('budgets hold for every number (T3)', () => {
     expect(right.json()).toMatchObject({ status: 429, code: 'rate_limited' });
   });
 
+  it('a test key cannot guess a test number\'s fixed code either: its budget holds in the test world, and the live one is untouched', async () => {
+    const fixed = '+15005550008';
+    const t = await tenant({ test_numbers: { [fixed]: '654321' }, failed_checks_per_phone_per_day: 20, resend_cooldown_seconds: 0 });
+    let evaluated = 0;
+    for (let v = 0; v < 8; v++) {
+      const started = await inject({ method: 'POST', url: '/v1/verifications', headers: t.test, payload: { to: fixed } });
+      if (started.statusCode !== 201) break;
+      for (let i = 0; i < 5; i++) {
+        const res = await inject({ method: 'POST', url: '/v1/verifications/check', headers: t.test, payload: { id: started.json().id, code: '000000' } });
+        if (res.statusCode === 200) evaluated++;
+      }
+      await inject({ method: 'POST', url: `/v1/verifications/${started.json().id}/cancel`, headers: t.test });
+    }
+    expect(evaluated).toBe(20);
+    // /v2 with test credentials: the same budget, already spent.
+    const v2 = await inject({ method: 'POST', url: `/v2/Services/${t.sid}/VerificationCheck`, headers: { ...t.testBasic, ...FORM }, payload: form({ To: fixed, Code: '111111' }) });
+    expect(v2.json()).toMatchObject({ status: 429 });
+    // The reviewer signing in to production is not locked out by it.
+    const live = await inject({ method: 'POST', url: '/v1/verifications', headers: t.live, payload: { to: fixed } });
+    const right = await inject({ method: 'POST', url: '/v1/verifications/check', headers: t.live, payload: { id: live.json().id, code: '654321' } });
+    expect(right.json()).toMatchObject({ status: 'approved', valid: true });
+  });
+
   it('counts starts to a test number against the per-number send budget, though nothing is sent', async () => {
     const fixed = '+15005550007';
     const t = await tenant({ test_numbers: { [fixed]: '123456' }, velocity_limits: { sends_per_phone: { limit: 2, window_seconds: 3600 } } });
@@ -284,5 +309,31 @@ describe('/v2 counts where a request comes from (T4)', () => {
     expect(bad.json()).toMatchObject({ status: 400, code: 60200 });
     const badNative = await inject({ method: 'POST', url: '/v1/verifications', headers: t.live, payload: { to: '+14155550308', client_ip: '1.2.3' } });
     expect(badNative.json()).toMatchObject({ status: 400, code: 'invalid_request' });
+  });
+
+  it('counts DeviceIp on a /v2 check too (an otpgate extension), against the same budget as /v1\'s client_ip', async () => {
+    const t = await tenant({ velocity_limits: { checks_per_client_ip: { limit: 2, window_seconds: 3600 } } });
+    const check = (ip: string) => inject({
+      method: 'POST', url: `/v2/Services/${t.sid}/VerificationCheck`, headers: { ...t.liveBasic, ...FORM }, payload: form({ To: TO, Code: '000000', DeviceIp: ip }),
+    });
+    expect((await check('192.0.2.50')).statusCode).toBe(404);
+    expect((await inject({ method: 'POST', url: '/v1/verifications/check', headers: t.live, payload: { to: TO, code: '000000', client_ip: '192.0.2.50' } })).statusCode).toBe(404);
+    expect((await check('192.0.2.50')).json()).toMatchObject({ status: 429 });
+    expect((await check('garbage')).json()).toMatchObject({ status: 400, code: 60200 });
+  });
+
+  it('a forwarded entry that is not an address counts as the connecting peer, never as a new address', async () => {
+    const h2 = await createHarness({ env: { OTPGATE_TRUST_PROXY: '1' } });
+    try {
+      const svc = await h2.service({ velocity_limits: { requests_per_source_ip: { limit: 2, window_seconds: 60 } } });
+      const start = (forwarded: string, n: number) => h2.app.inject({
+        method: 'POST', url: '/v1/verifications', headers: { ...svc.auth, 'x-forwarded-for': forwarded }, remoteAddress: '10.0.0.5', payload: { to: `+1415555040${n}` },
+      });
+      expect((await start('garbage', 1)).statusCode).toBe(201);
+      expect((await start('other-garbage', 2)).statusCode).toBe(201);
+      expect((await start('more-garbage', 3)).json()).toMatchObject({ status: 429, limit: 'requests_per_source_ip' });
+    } finally {
+      await h2.close();
+    }
   });
 });

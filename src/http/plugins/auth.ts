@@ -53,5 +53,8 @@ export function originOf(request: FastifyRequest, endUserIp: string | undefined,
     clientIp = normalizeIp(endUserIp);
     if (clientIp === null) throw new AppError('invalid_request', `${field} must be an IPv4 or IPv6 address.`);
   }
-  return { sourceIp: normalizeIp(request.ip) ?? request.ip, clientIp };
+  // request.ip comes from X-Forwarded-For when a proxy is trusted; should the entry a trusted
+  // proxy wrote not be an address, the socket's own peer counts instead of a made-up string.
+  const sourceIp = normalizeIp(request.ip) ?? normalizeIp(request.socket.remoteAddress ?? '') ?? 'unknown';
+  return { sourceIp, clientIp };
 }

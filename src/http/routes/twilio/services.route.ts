@@ -47,7 +47,7 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
     const size = request.query.PageSize ?? 50;
     const base = baseUrl(request);
     if (principal.tenant) {
-      return twilioPage(request, 'services', [serviceResource(base, principal.tenant.service)], { number: 0, size, nextCursor: null, query: {} });
+      return twilioPage(request, 'services', [serviceResource(base, principal.tenant.service, principal.tenant.mode)], { number: 0, size, nextCursor: null, query: {} });
     }
     const page = await c.tenancy.listServices(request.query.PageToken, size);
     return twilioPage(request, 'services', page.data.map((s) => serviceResource(base, s)), {
@@ -60,7 +60,10 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       tags, security, summary: 'Fetch a service (Twilio)', params: ServiceSidParam,
       response: { 200: Type.Ref('TwilioService'), ...twilioErrors(401, 404) },
     },
-  }, async (request) => serviceResource(baseUrl(request), (await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid)).service));
+  }, async (request) => {
+    const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
+    return serviceResource(baseUrl(request), tenant.service, tenant.mode);
+  });
 
   app.post('/Services/:ServiceSid', {
     schema: {

@@ -132,6 +132,11 @@ export const VerificationCheckBody = Type.Object(
     VerificationSid: Type.Optional(Type.String({ maxLength: 64, description: 'Verification SID (or give To)' })),
     Amount: Type.Optional(Type.String({ maxLength: 256, description: 'Repeat the Amount of the start', examples: ['€49.90'] })),
     Payee: Type.Optional(Type.String({ maxLength: 256, description: 'Repeat the Payee of the start', examples: ['ACME Ltd'] })),
+    DeviceIp: Type.Optional(Type.String({
+      maxLength: 45,
+      description: 'otpgate extension (Twilio has none here, and its SDKs do not send it): the end user\'s IP address, counted by checks_per_client_ip as on /v1',
+      examples: ['203.0.113.7'],
+    })),
   },
   { additionalProperties: true },
 );

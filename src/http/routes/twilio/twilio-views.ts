@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AttemptRecord, BucketRecord, MessageRecord, RateLimitRecord, ServiceRecord, VerificationRecord } from '../../../core/model.js';
+import type { AttemptRecord, BucketRecord, MessageRecord, Mode, RateLimitRecord, ServiceRecord, VerificationRecord } from '../../../core/model.js';
 import { accountSidFor } from '../../../core/tenancy.service.js';
 import { sidOf } from './sids.js';
 
@@ -11,12 +11,13 @@ export function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}/v2`;
 }
 
-export function serviceResource(base: string, service: ServiceRecord) {
+/** The service as the caller's credentials see it: test credentials see the test account's SID. */
+export function serviceResource(base: string, service: ServiceRecord, mode: Mode = 'live') {
   const sid = sidOf('VA', service.id);
   const url = `${base}/Services/${sid}`;
   return {
     sid,
-    account_sid: accountSidFor(service.id),
+    account_sid: accountSidFor(service.id, mode),
     friendly_name: service.settings.name,
     code_length: service.settings.code_length,
     lookup_enabled: false,

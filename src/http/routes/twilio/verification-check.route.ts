@@ -30,8 +30,8 @@ export const twilioVerificationCheckRoutes = (c: Container): FastifyPluginAsyncT
       to: body.VerificationSid === undefined ? body.To : undefined,
       code: body.Code,
       context,
-      // Twilio's VerificationCheck has no end-user IP; the connecting address still counts.
-      origin: originOf(request, undefined, 'DeviceIp'),
+      // Twilio's VerificationCheck has no end-user IP (DeviceIp here is ours); the connecting address always counts.
+      origin: originOf(request, body.DeviceIp, 'DeviceIp'),
     });
     return verificationCheckResource(result.verification, result.valid, binding);
   });
