@@ -32,6 +32,7 @@ export const ERROR_CATALOG = {
   webhook_endpoint_disabled: { status: 409, title: 'Webhook endpoint disabled' },
   webhook_delivery_in_flight: { status: 409, title: 'This delivery is being sent right now' },
   last_admin_key: { status: 409, title: 'The last active admin key cannot be revoked' },
+  too_many_webhook_endpoints: { status: 409, title: 'The service has as many webhook endpoints as it may' },
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },

@@ -78,6 +78,14 @@ export interface DeliveryOutcome {
   disableEndpoint?: string;
 }
 
+/** How many deliveries each service may have in flight in the claiming worker. */
+export interface DeliveryShare {
+  /** Deliveries in flight per service now. */
+  inFlight: ReadonlyMap<string, number>;
+  /** At most this many per service (in flight and claimed now together). */
+  cap: number;
+}
+
 export interface EventListOptions {
   limit: number;
   type?: EventType | undefined;
@@ -142,9 +150,11 @@ export interface WebhookStore {
   deleteWebhookEndpoint(scope: Scope, id: string): Promise<boolean>;
   /**
    * Leases up to `limit` due deliveries (pending and due, or delivering with a lease that ran
-   * out because its worker died) to `owner`, so one instance at a time sends each.
+   * out because its worker died) to `owner`, so one instance at a time sends each, oldest due
+   * first; with `share`, no service gets more than its room (`cap` less what it has in flight),
+   * so one tenant's backlog cannot take every slot (rule T8).
    */
-  claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]>;
+  claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]>;
   /** Records an attempt and its consequence in one transaction; false when `owner` lost the lease. */
   completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean>;
   /** The endpoint's delivery log, newest first, in cursor pages. */

@@ -59,6 +59,12 @@ export interface ServiceSettings extends AbuseSettings {
    * our CSPRNG; such verifications may then be approved by the integrator. Default false.
    */
   custom_code_enabled: boolean;
+  /**
+   * Webhook endpoints the service may register in each mode. Every event is written with one
+   * delivery per matching endpoint, in its own transaction, so this bounds what one event costs.
+   * Default 10, at most 100.
+   */
+  webhook_endpoints_max: number;
 }
 
 export interface ServiceRecord {

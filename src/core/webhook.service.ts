@@ -52,6 +52,11 @@ export class WebhookService {
 
   async create(tenant: Tenant, input: EndpointInput): Promise<IssuedEndpoint> {
     const { store, vault, clock, random } = this.#deps;
+    // Each event is written with a delivery per matching endpoint, in its transaction (T8).
+    const max = tenant.service.settings.webhook_endpoints_max;
+    if ((await store.listWebhookEndpoints(tenant)).length >= max) {
+      throw new AppError('too_many_webhook_endpoints', `This service has ${max} webhook endpoints in this mode, its maximum (webhook_endpoints_max); delete one or ask for a higher limit.`);
+    }
     const now = clock.now();
     const id = newId('whe', clock, random);
     const secret = generateWebhookSecret(random);

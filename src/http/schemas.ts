@@ -105,6 +105,11 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
     examples: [false],
   }),
+  webhook_endpoints_max: Type.Integer({
+    minimum: 1, maximum: 100,
+    description: 'Webhook endpoints the service may register in each mode (each event is written with one delivery per matching endpoint). Default 10',
+    examples: [10],
+  }),
   velocity_limits: VelocityLimitsSchema,
   failed_checks_per_phone_per_day: Type.Integer({ minimum: 1, maximum: 100, description: 'Wrong codes for one number across verifications in any 24 h (rule B2). Default 20', examples: [20] }),
   allowed_countries: Nullable(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { maxItems: 250 }), { description: 'Countries SMS may go to (ISO 3166-1 alpha-2); null allows all. Others get 403 country_not_allowed. Default null', examples: [['US', 'CA', 'GB']] }),

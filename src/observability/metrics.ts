@@ -48,6 +48,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const webhookDelay = new Histogram({
+    name: 'otpgate_webhook_delivery_delay_seconds',
+    help: 'How late webhook attempts start after they are due (a busy worker or a slow neighbour shows here)',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [registry],
+  });
   const http = new Histogram({
     name: 'otpgate_http_request_duration_seconds',
     help: 'HTTP request latency by route template',
@@ -75,6 +81,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     webhookAttempt(outcome) {
       webhooks.inc({ outcome });
+    },
+    webhookDelay(seconds) {
+      webhookDelay.observe(seconds);
     },
     observeHttp(method, route, statusCode, seconds) {
       http.observe({ method, route, status_code: String(statusCode) }, seconds);

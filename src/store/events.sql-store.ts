@@ -1,5 +1,7 @@
 import type { EventRecord } from '../core/events.js';
 import type {
+  DeliveryJob,
+  DeliveryShare,
   EventListOptions,
   EventStore,
   WebhookAttemptRecord,
@@ -33,6 +35,7 @@ export type EventQueries = Pick<
   | 'findDelivery'
   | 'requeueDelivery'
   | 'nextDeliveryDueAt'
+  | 'claimDueDeliveries'
 >;
 
 /**
@@ -156,6 +159,52 @@ class SqlEventQueries implements EventQueries {
     return changed > 0;
   }
 
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]> {
+    if (limit <= 0) return [];
+    const room = (serviceId: string) => (share ? share.cap - (share.inFlight.get(serviceId) ?? 0) : Infinity);
+    const full = share ? [...share.inFlight.keys()].filter((serviceId) => room(serviceId) <= 0) : [];
+    // Candidates oldest due first, skipping services that have no room; a few more than needed,
+    // so a service that fills its room leaves others to take the rest of the slots.
+    const candidates = await this.#sql.all(
+      `SELECT id, service_id FROM webhook_deliveries
+       WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ? AND (status = 'pending' OR lease_until <= ?)
+       ${full.length > 0 ? `AND service_id NOT IN (${full.map(() => '?').join(', ')})` : ''}
+       ORDER BY next_attempt_at LIMIT ?`,
+      [now, now, ...full, limit * 4],
+    );
+    const taken = new Map<string, number>();
+    const chosen: string[] = [];
+    for (const row of candidates) {
+      const serviceId = row.service_id as string;
+      if ((taken.get(serviceId) ?? 0) >= room(serviceId)) continue;
+      taken.set(serviceId, (taken.get(serviceId) ?? 0) + 1);
+      chosen.push(row.id as string);
+      if (chosen.length === limit) break;
+    }
+    if (chosen.length === 0) return [];
+    // The lease is one conditional UPDATE that re-checks each row: of two instances that chose the
+    // same candidate, only one leases it (SQLite's write lock; PostgreSQL re-evaluates the WHERE
+    // clause on the locked row), and the other simply gets fewer jobs this time.
+    const leased = (await this.#sql.all(
+      `UPDATE webhook_deliveries SET status = 'delivering', lease_until = ?, lease_owner = ?, updated_at = ?
+       WHERE id IN (${chosen.map(() => '?').join(', ')}) AND status IN ('pending', 'delivering') AND next_attempt_at <= ?
+         AND (status = 'pending' OR lease_until <= ?)
+       RETURNING *`,
+      [now + leaseMs, owner, now, ...chosen, now, now],
+    )).map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    if (leased.length === 0) return [];
+    const list = (ids: string[]) => ids.map(() => '?').join(', ');
+    const eventIds = [...new Set(leased.map((d) => d.eventId))];
+    const endpointIds = [...new Set(leased.map((d) => d.endpointId))];
+    const events = new Map((await this.#sql.all(`SELECT * FROM events WHERE id IN (${list(eventIds)})`, eventIds)).map((r) => [r.id as string, toEvent(r)]));
+    const endpoints = new Map((await this.#sql.all(`SELECT * FROM webhook_endpoints WHERE id IN (${list(endpointIds)})`, endpointIds)).map((r) => [r.id as string, toEndpoint(r)]));
+    return leased.flatMap((delivery) => {
+      const event = events.get(delivery.eventId);
+      const endpoint = endpoints.get(delivery.endpointId);
+      return event && endpoint ? [{ delivery, event, endpoint }] : [];
+    });
+  }
+
   async nextDeliveryDueAt(): Promise<number | null> {
     const row = await this.#sql.get("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status IN ('pending', 'delivering')", []);
     return (row?.at as number | null | undefined) ?? null;
@@ -166,6 +215,6 @@ class SqlEventQueries implements EventQueries {
 export function sqlEventQueries(executor: SqlExecutor, catchUp: CatchUpOrder): EventQueries {
   return sharedMethods(new SqlEventQueries(executor, catchUp), [
     'getEvent', 'listEvents', 'createWebhookEndpoint', 'getWebhookEndpoint', 'listWebhookEndpoints', 'rotateWebhookSecret',
-    'deleteWebhookEndpoint', 'listWebhookAttempts', 'findDelivery', 'requeueDelivery', 'nextDeliveryDueAt',
+    'deleteWebhookEndpoint', 'listWebhookAttempts', 'findDelivery', 'requeueDelivery', 'nextDeliveryDueAt', 'claimDueDeliveries',
   ]);
 }

@@ -26,7 +26,7 @@ export interface WebhookWorkerOptions {
 }
 
 export interface WebhookWorkerDeps {
-  store: Store;
+  store: Pick<Store, 'claimDueDeliveries' | 'completeDeliveryAttempt'>;
   webhooks: WebhookService;
   clock: Clock;
   random: RandomSource;
@@ -38,6 +38,8 @@ export interface WebhookWorkerDeps {
 
 export interface WebhookMetrics {
   webhookAttempt(outcome: 'succeeded' | 'retry' | 'failed'): void;
+  /** How late an attempt started after it was due, in seconds: what a slow or busy neighbour costs. */
+  webhookDelay(seconds: number): void;
 }
 
 /** The JSON body of a delivery: Standard Webhooks' `type`, `timestamp`, `data`, plus our ids. */
@@ -57,11 +59,23 @@ export function webhookBody(event: EventRecord): string {
  * it at a time) and its outcome is written with a check that the lease is still ours. A process
  * that dies mid-request leaves a lease that runs out; the delivery is then sent again under the
  * same `webhook-id`, which is what lets receivers drop duplicates.
+ *
+ * One tenant cannot slow another (rule T8): up to `batchSize` requests are in flight, each service
+ * gets at most a quarter of them while others have deliveries due (its fair share), and a service
+ * alone may use the rest but never the last quarter, which stays free for the next tenant's event.
+ * A round only claims and starts requests; each one that ends frees its slot and claims again, so
+ * a receiver that hangs for its whole time-out holds one slot of its own service, nothing more.
  */
 export class WebhookWorker extends PolledWorker {
   readonly #deps: WebhookWorkerDeps;
   readonly #options: Required<Omit<WebhookWorkerOptions, 'pollMs'>>;
   readonly #leaseMs: number;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Requests in flight per service. */
+  readonly #perService = new Map<string, number>();
+  readonly #fairShare: number;
+  /** What one service may use when nobody else is waiting: all but a quarter, kept for the next tenant. */
+  readonly #aloneCap: number;
 
   constructor(deps: WebhookWorkerDeps, options: WebhookWorkerOptions = {}) {
     super('webhook', options.pollMs ?? 1000, deps.logger);
@@ -73,34 +87,61 @@ export class WebhookWorker extends PolledWorker {
     };
     // Longer than any request can take, so a live worker never loses its lease mid-request.
     this.#leaseMs = this.#options.timeoutMs * 2 + 5_000;
+    this.#fairShare = Math.max(1, Math.floor(this.#options.batchSize / 4));
+    this.#aloneCap = this.#options.batchSize - Math.floor(this.#options.batchSize / 4);
   }
 
   /** Waits (up to `timeoutMs`) for requests in flight; what is left keeps its lease and is retried after a restart. */
   stop(timeoutMs: number): Promise<void> {
-    return this.stopPolling(timeoutMs, false);
+    return this.stopPolling(timeoutMs, false, () => this.#settled());
   }
 
-  /**
-   * Keeps up to `batchSize` requests in flight and claims more as each one ends, so one slow
-   * receiver holds one slot, not the whole round. Ends when nothing is due or in flight.
-   */
+  /** Delivers everything due now and waits for the requests to end (tests, the CLI). */
+  override async drainOnce(): Promise<void> {
+    for (;;) {
+      await super.drainOnce();
+      if (this.#inFlight.size === 0) return;
+      // Each request that ends claims again for its slot; wait for one, then for that round.
+      await Promise.race(this.#inFlight);
+    }
+  }
+
+  async #settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  /** Claims what fits in the free slots, fairly across services, and starts it; requests that end claim again. */
   protected async round(): Promise<void> {
     const { store, clock, random } = this.#deps;
-    const owner = random.bytes(12).toString('base64url');
-    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const free = this.#options.batchSize - inFlight.size;
-      const jobs = free > 0 ? await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner) : [];
-      for (const job of jobs) {
-        // Never rejects: a store error on one delivery leaves its lease to run out and be retried.
-        const request: Promise<void> = this.#deliver(job, owner)
-          .catch((error: unknown) => this.#deps.logger.error({ err: error, event_id: job.event.id }, 'webhook delivery failed to record'))
-          .finally(() => inFlight.delete(request));
-        inFlight.add(request);
+      const free = this.#options.batchSize - this.#inFlight.size;
+      if (free <= 0) return;
+      const owner = random.bytes(12).toString('base64url');
+      let jobs = await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner, { inFlight: this.#perService, cap: this.#fairShare });
+      // Nobody else is waiting: a service past its fair share may go on, up to all but a fair share.
+      if (jobs.length === 0 && [...this.#perService.values()].some((n) => n >= this.#fairShare)) {
+        jobs = await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner, { inFlight: this.#perService, cap: this.#aloneCap });
       }
-      if (inFlight.size === 0) return;
-      if (jobs.length === 0 || inFlight.size >= this.#options.batchSize) await Promise.race(inFlight);
+      if (jobs.length === 0) return;
+      for (const job of jobs) this.#start(job, owner);
     }
+  }
+
+  #start(job: DeliveryJob, owner: string): void {
+    const serviceId = job.delivery.serviceId;
+    this.#perService.set(serviceId, (this.#perService.get(serviceId) ?? 0) + 1);
+    // Never rejects: a store error on one delivery leaves its lease to run out and be retried.
+    const request: Promise<void> = this.#deliver(job, owner)
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, event_id: job.event.id }, 'webhook delivery failed to record'))
+      .finally(() => {
+        this.#inFlight.delete(request);
+        const left = (this.#perService.get(serviceId) ?? 1) - 1;
+        if (left > 0) this.#perService.set(serviceId, left);
+        else this.#perService.delete(serviceId);
+        // Its slot is free: claim again (a no-op once the worker stopped).
+        this.notify();
+      });
+    this.#inFlight.add(request);
   }
 
   async #deliver(job: DeliveryJob, owner: string): Promise<void> {
@@ -108,6 +149,7 @@ export class WebhookWorker extends PolledWorker {
     const { delivery, event, endpoint } = job;
     const attemptNumber = delivery.attempts + 1;
     const started = clock.now();
+    this.#deps.metrics?.webhookDelay(Math.max(0, started - delivery.nextAttemptAt) / 1000);
     let statusCode: number | null = null;
     let error: string | null = null;
     const t0 = performance.now();

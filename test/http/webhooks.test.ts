@@ -449,3 +449,47 @@ describe("a receiver's answer", () => {
     }
   });
 });
+
+describe('one tenant cannot slow another (T8)', () => {
+  it('twenty hanging endpoints of one service hold a quarter of the slots; another service is delivered at once', async () => {
+    await h.close();
+    h = await createHarness({ now: Date.now(), env: { ...LOCAL_RECEIVERS, OTPGATE_WEBHOOK_TIMEOUT_MS: '4000' } });
+    // A receiver that never answers: every request to it waits out the whole time-out.
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    try {
+      const slowTenant = await h.service({ webhook_endpoints_max: 25 });
+      for (let i = 0; i < 20; i++) {
+        const res = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: slowTenant.auth, payload: { url: `${slowUrl}/hook/${i}` } });
+        expect(res.statusCode).toBe(201);
+      }
+      svc = await h.service();
+      await register();
+      h.c.webhookWorker.start();
+      await h.c.events.publish(live(slowTenant.id), 'quota.warning', { n: 1 });
+      await new Promise((r) => setTimeout(r, 300)); // the slow tenant's twenty requests are under way
+      const published = Date.now();
+      await h.c.events.publish(live(svc.id), 'quota.warning', { n: 2 });
+      const [arrived] = await receiver.waitFor(1, 3_000);
+      expect(arrived!.at - published).toBeLessThan(1_000);
+      const metrics = await h.app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(/otpgate_webhook_delivery_delay_seconds_count \d+/);
+    } finally {
+      await h.c.webhookWorker.stop(100);
+      hanging.closeAllConnections();
+      hanging.close();
+    }
+  });
+
+  it('caps the endpoints of a service per mode (webhook_endpoints_max)', async () => {
+    svc = await h.service({ webhook_endpoints_max: 2 });
+    for (let i = 0; i < 2; i++) expect((await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: `https://hooks.example.com/${i}` } })).statusCode).toBe(201);
+    const refused = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: svc.auth, payload: { url: 'https://hooks.example.com/3' } });
+    expect(refused.json()).toMatchObject({ status: 409, code: 'too_many_webhook_endpoints' });
+    // The test world has a cap of its own: a test key cannot use up the live one, nor the reverse.
+    const testKey = (await h.app.inject({ method: 'POST', url: `/v1/services/${svc.id}/keys`, headers: { authorization: `Bearer ${h.adminKey}` }, payload: { mode: 'test' } })).json().key;
+    const inTest = await h.app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${testKey}` }, payload: { url: 'https://hooks.example.com/t' } });
+    expect(inTest.statusCode).toBe(201);
+  });
+});

@@ -1,6 +1,5 @@
 import type { EventRecord, EventsOf } from '../../core/events.js';
 import type {
-  DeliveryJob,
   EventStore,
   DeliveryOutcome,
   WebhookEndpointPatch,
@@ -9,7 +8,7 @@ import type {
 } from '../../core/events.ports.js';
 import type { Scope, VerificationRecord } from '../../core/model.js';
 import type { EventQueries } from '../events.sql-store.js';
-import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import { toEndpoint } from '../event-rows.js';
 import { toVerification } from '../rows.js';
 import type { PgDatabase, Queryable } from './postgres.pool.js';
 
@@ -104,34 +103,7 @@ export abstract class PostgresEventStore implements Omit<EventStore & WebhookSto
     );
   }
 
-  // ── deliveries ──────────────────────────────────────────────────────────────────────────
-  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
-    // SKIP LOCKED: instances claiming at once take disjoint rows; a row just leased by another
-    // is re-checked after its lock is released and no longer qualifies (its lease is in the future).
-    const { rows } = await this.#db.query(
-      `WITH due AS (
-         SELECT id FROM webhook_deliveries
-         WHERE status IN ('pending', 'delivering') AND next_attempt_at <= $1 AND (status = 'pending' OR lease_until <= $1)
-         ORDER BY next_attempt_at LIMIT $2
-         FOR UPDATE SKIP LOCKED)
-       UPDATE webhook_deliveries d SET status = 'delivering', lease_until = $3, lease_owner = $4, updated_at = $1
-       FROM due WHERE d.id = due.id
-       RETURNING d.*`,
-      [now, limit, now + leaseMs, owner],
-    );
-    if (rows.length === 0) return [];
-    const deliveries = rows.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
-    const events = await this.#db.query('SELECT * FROM events WHERE id = ANY($1::text[])', [deliveries.map((d) => d.eventId)]);
-    const endpoints = await this.#db.query('SELECT * FROM webhook_endpoints WHERE id = ANY($1::text[])', [deliveries.map((d) => d.endpointId)]);
-    const eventById = new Map(events.rows.map((r) => [r.id as string, toEvent(r)]));
-    const endpointById = new Map(endpoints.rows.map((r) => [r.id as string, toEndpoint(r)]));
-    return deliveries.flatMap((delivery) => {
-      const event = eventById.get(delivery.eventId);
-      const endpoint = endpointById.get(delivery.endpointId);
-      return event && endpoint ? [{ delivery, event, endpoint }] : [];
-    });
-  }
-
+  // ── deliveries (claims: store/events.sql-store.ts) ──────────────────────────────────────
   async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#db.tx(async (client) => {
       const a = outcome.attempt;

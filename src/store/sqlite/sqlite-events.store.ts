@@ -1,7 +1,6 @@
 import type { Database as SqliteDb, Statement } from 'better-sqlite3';
 import type { EventRecord, EventsOf } from '../../core/events.js';
 import type {
-  DeliveryJob,
   EventStore,
   DeliveryOutcome,
   WebhookEndpointPatch,
@@ -12,7 +11,7 @@ import { newId } from '../../core/ids.js';
 import type { Scope, VerificationRecord } from '../../core/model.js';
 import { cryptoRandom, systemClock } from '../../core/random.js';
 import type { EventQueries } from '../events.sql-store.js';
-import { toDelivery, toEndpoint, toEvent } from '../event-rows.js';
+import { toEndpoint } from '../event-rows.js';
 import { toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 
@@ -125,23 +124,7 @@ export abstract class SqliteEventStore implements Omit<EventStore & WebhookStore
       WHERE endpoint_id = ? AND status = 'pending'`).run(reason, now, endpointId);
   }
 
-  // ── deliveries ──────────────────────────────────────────────────────────────────────────
-  async claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string): Promise<DeliveryJob[]> {
-    // One UPDATE … RETURNING under the write lock: two instances can never lease the same row.
-    const rows = this.#stmt(`UPDATE webhook_deliveries SET status = 'delivering', lease_until = ?, lease_owner = ?, updated_at = ?
-      WHERE id IN (SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ?
-                   AND (status = 'pending' OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
-      RETURNING *`).all(now + leaseMs, owner, now, now, now, limit) as Row[];
-    const jobs: DeliveryJob[] = [];
-    for (const row of rows) {
-      const delivery = toDelivery(row);
-      const event = this.#stmt('SELECT * FROM events WHERE id = ?').get(delivery.eventId) as Row | undefined;
-      const endpoint = this.#stmt('SELECT * FROM webhook_endpoints WHERE id = ?').get(delivery.endpointId) as Row | undefined;
-      if (event && endpoint) jobs.push({ delivery, event: toEvent(event), endpoint: toEndpoint(endpoint) });
-    }
-    return jobs;
-  }
-
+  // ── deliveries (claims: store/events.sql-store.ts) ──────────────────────────────────────
   async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#db.transaction(() => {
       const a = outcome.attempt;

@@ -25,6 +25,7 @@ const TWILIO_CODES: Record<ErrorCode, { code: number; status: number; message?: 
   webhook_delivery_in_flight: { code: 20409, status: 409 },
   outbox_unavailable: { code: 20409, status: 409 },
   last_admin_key: { code: 20409, status: 409 },
+  too_many_webhook_endpoints: { code: 20409, status: 409 },
   request_timeout: { code: 20408, status: 408 },
   headers_too_large: { code: 20431, status: 431 },
   internal_error: { code: 20500, status: 500, message: 'Internal Server Error' },
