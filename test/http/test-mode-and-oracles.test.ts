@@ -255,8 +255,11 @@ describe('budgets hold for every number (T3)', () => {
       await inject({ method: 'POST', url: `/v1/verifications/${started.json().id}/cancel`, headers: t.test });
     }
     expect(evaluated).toBe(20);
-    // /v2 with test credentials: the same budget, already spent.
-    const v2 = await inject({ method: 'POST', url: `/v2/Services/${t.sid}/VerificationCheck`, headers: { ...t.testBasic, ...FORM }, payload: form({ To: fixed, Code: '111111' }) });
+    // /v2 with test credentials: the same budget, already spent, even for the right code.
+    const again = await inject({ method: 'POST', url: `/v2/Services/${t.sid}/Verifications`, headers: { ...t.testBasic, ...FORM }, payload: form({ To: fixed, Channel: 'sms' }) });
+    const v2 = await inject({
+      method: 'POST', url: `/v2/Services/${t.sid}/VerificationCheck`, headers: { ...t.testBasic, ...FORM }, payload: form({ VerificationSid: again.json().sid, Code: '654321' }),
+    });
     expect(v2.json()).toMatchObject({ status: 429 });
     // The reviewer signing in to production is not locked out by it.
     const live = await inject({ method: 'POST', url: '/v1/verifications', headers: t.live, payload: { to: fixed } });
