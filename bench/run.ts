@@ -22,6 +22,7 @@ import type { Proc } from './lib/processes.js';
 import { markdownTable, writeReport } from './lib/report.js';
 import type { Report, Row } from './lib/report.js';
 import { seededDataDir } from './lib/seed.js';
+import Database from 'better-sqlite3';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -30,7 +31,7 @@ const profile = argv.includes('--profile');
 // out of the list runs in full.
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? [];
 const TARGETS = ['sqlite', 'postgres', 'growth'];
-const SCENARIOS = ['start', 'check-wrong', 'check-right', 'mix'];
+const SCENARIOS = ['start', 'check-wrong', 'check-right', 'mix', 'queries'];
 const onlyTargets = only.filter((o) => TARGETS.includes(o));
 const onlyScenarios = only.filter((o) => SCENARIOS.includes(o));
 const unknown = only.filter((o) => !TARGETS.includes(o) && !SCENARIOS.includes(o));
@@ -250,6 +251,7 @@ async function growthTarget(empty: Map<string, number>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-growth-'));
   try {
     const seeded = await seededDataDir(GROWTH_COUNT, dir);
+    if (onlyScenarios.length === 0 || onlyScenarios.includes('queries')) summaryQueryCost(join(dir, 'otpgate.db'));
     const server = await startOtpgate(
       { OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: seeded.adminKey, OTPGATE_SECRET: seeded.secret },
       'growth',
@@ -257,11 +259,81 @@ async function growthTarget(empty: Map<string, number>): Promise<void> {
     try {
       const label = `sqlite, ${GROWTH_COUNT >= 1e6 ? `${GROWTH_COUNT / 1e6}M` : `${GROWTH_COUNT / 1e3}k`} stored`;
       await runScenarios({ store: label, server, key: seeded.serviceKey, numbers: new NumberSequence(7_000_000) }, () => 0, empty);
+      if (onlyScenarios.length === 0 || onlyScenarios.includes('queries')) await tenantQueries(label, server, seeded.adminKey);
     } finally {
       await server.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The attempts summary's SQL, before and after the counters, on the same seeded file: the old
+ * statement counted every message of the service; the new one sums the hourly counter rows.
+ */
+function summaryQueryCost(file: string): void {
+  const db = new Database(file, { readonly: true });
+  try {
+    const serviceId = (db.prepare('SELECT id FROM services ORDER BY id DESC LIMIT 1').get() as { id: string }).id;
+    const time = (sql: string) => {
+      const statement = db.prepare(sql);
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        statement.get(serviceId);
+        runs.push(performance.now() - t0);
+      }
+      return runs.sort((a, b) => a - b)[2]!;
+    };
+    const scan = time(`SELECT COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END) FROM messages m JOIN verifications v ON v.id = m.verification_id
+      WHERE m.service_id = ? AND m.mode = 'live' AND m.status <> 'suppressed'`);
+    const counters = time("SELECT SUM(attempts), SUM(converted) FROM attempt_counts WHERE service_id = ? AND mode = 'live'");
+    const line = `attempts summary SQL on ${GROWTH_COUNT.toLocaleString('en')} stored sends, median of 5: scanning the sends (before) ${scan.toFixed(1)} ms, summing the hourly counters (now) ${counters.toFixed(2)} ms.`;
+    notes.push(line);
+    log(`  ${line}`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What one tenant's reporting costs everyone else (rule T8), on the seeded store: the attempts
+ * summary and a filtered attempts list that matches nothing (the worst case for a scan) under
+ * load, then the liveness probe paced at 100/s while those requests run flat out. Before the
+ * counters the summary scanned every message on the event loop and /healthz waited behind it.
+ */
+async function tenantQueries(store: string, server: Proc, adminKey: string): Promise<void> {
+  const admin = { authorization: `Bearer ${adminKey}` };
+  const services = (await (await fetch(`${server.url}/v1/services`, { headers: admin })).json()) as { data: Array<{ id: string }> };
+  const serviceId = services.data.at(-1)!.id;
+  const issued = await fetch(`${server.url}/v1/services/${serviceId}/basic-credentials`, {
+    method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'api_key' }),
+  });
+  const credential = (await issued.json()) as { sid: string; secret: string; service_sid: string };
+  const basic = { authorization: `Basic ${Buffer.from(`${credential.sid}:${credential.secret}`).toString('base64')}` };
+  const summary: CannonRequest = { method: 'GET', path: `/v2/Attempts/Summary?VerifyServiceSid=${credential.service_sid}` };
+  const filtered: CannonRequest = { method: 'GET', path: `/v2/Attempts?VerifyServiceSid=${credential.service_sid}&Country=GB&PageSize=50` };
+  const querySettings = { ...settings, connections: 8 };
+  for (const [scenario, request] of [['attempts summary', summary], ['attempts, rare filter', filtered]] as const) {
+    const m = await measure(server, { url: server.url, requests: [request], settings: querySettings, headers: basic });
+    const row: Row = { store, scenario, m, ratioToCeiling: 0 };
+    rows.push(row);
+    logRow(row, `  RSS ${Math.round(m.peakRssBytes / 1048576)} MB${m.failures ? `  FAILED ${m.failures}` : ''}`);
+  }
+  // The probe, paced at 100/s, behind one tenant's queries back to back (1 connection: what one
+  // request can hold the event loop for), then behind 8 connections of them (a flood that
+  // saturates the process, where any request waits its turn).
+  for (const connections of [1, 8]) {
+    const load = measure(server, { url: server.url, requests: [summary, filtered], settings: { ...querySettings, connections, warmupS: 0 }, headers: basic });
+    await new Promise((r) => setTimeout(r, 500));
+    const probe = await paced(server.url, [{ method: 'GET', path: '/healthz' }], {}, 100, Math.max(2, querySettings.durationS - 2), 4);
+    const under = await load;
+    const line = `${store}: /healthz paced at 100/s while the attempts summary and a rare-filter list ran back to back on ${connections} connection${connections > 1 ? 's' : ''} ` +
+      `(${Math.round(under.rps)} req/s): p50 ${probe.p50Ms.toFixed(1)} ms, p99 ${probe.p99Ms.toFixed(1)} ms, ${probe.failures} failed.`;
+    notes.push(line);
+    log(`  ${line}`);
+    if (probe.failures > 0) rows.push({ store, scenario: `/healthz under queries (${connections})`, m: { ...under, failures: probe.failures }, ratioToCeiling: 0 });
   }
 }
 

@@ -7,7 +7,7 @@ import { ROOT, startProcess } from './processes.js';
 import { createService } from './otpgate-client.js';
 
 /** Bump when the seeded rows change shape, so cached files are rebuilt. */
-const SEED_VERSION = 4;
+const SEED_VERSION = 5;
 /** Rows are seeded 20 days old; a cache older than this is rebuilt so the 30-day retention never purges it mid-run. */
 const MAX_CACHE_AGE_MS = 7 * 86_400_000;
 
@@ -92,6 +92,13 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
         provider, provider_message_id, error_code, created_at, updated_at)
       SELECT 'msg_' || substr(id, 5), id, service_id, to_number, 'sent', 1, created_at, NULL, 'console', NULL, NULL, created_at, created_at
       FROM verifications WHERE service_id = ?`).run(service.id);
+    // The attempts summary's counters, as otpgate keeps them with each send and approval.
+    db.prepare(`
+      INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted)
+      SELECT m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5),
+        COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
+      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE m.service_id = ?
+      GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5)`).run(service.id);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

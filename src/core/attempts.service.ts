@@ -1,7 +1,7 @@
 import { AppError } from './errors.js';
 import type { AttemptRecord, AttemptSummary, Page, ReadScope } from './model.js';
 import { normalizePhone } from './phone.js';
-import type { AttemptFilter, AttemptStore } from './ports.js';
+import type { AttemptFilter, AttemptStore, AttemptSummaryFilter } from './ports.js';
 
 /** What a caller may filter the attempts log by; numbers and prefixes are validated here. */
 export type AttemptQuery = AttemptFilter;
@@ -27,8 +27,14 @@ export class AttemptsService {
     return attempt;
   }
 
-  async summary(scope: ReadScope, query: AttemptQuery): Promise<AttemptSummary & { conversionRate: number }> {
-    const summary = await this.#store.summarizeAttempts(scope, toFilter(query));
+  /** From hourly counters: the hours that hold the period's ends count in full (docs/twilio-migration.md). */
+  async summary(scope: ReadScope, query: AttemptSummaryFilter): Promise<AttemptSummary & { conversionRate: number }> {
+    const { country, createdAfter, createdBefore } = toFilter({ country: query.country, createdAfter: query.createdAfter, createdBefore: query.createdBefore });
+    const prefix = query.destinationPrefix;
+    if (prefix !== undefined && !/^\+[1-9]\d{0,3}$/.test(prefix)) {
+      throw new AppError('invalid_request', 'A destination prefix is "+" and 1 to 4 digits (the summary counts sends by their first 4 digits).');
+    }
+    const summary = await this.#store.summarizeAttempts(scope, { country, createdAfter, createdBefore, destinationPrefix: prefix });
     return { ...summary, conversionRate: summary.total === 0 ? 0 : (summary.converted / summary.total) * 100 };
   }
 }
@@ -36,9 +42,6 @@ export class AttemptsService {
 function toFilter(query: AttemptQuery): AttemptFilter {
   if (query.country !== undefined && !/^[A-Za-z]{2}$/.test(query.country)) {
     throw new AppError('invalid_request', 'country must be an ISO 3166-1 alpha-2 code.');
-  }
-  if (query.destinationPrefix !== undefined && !/^\+[1-9]\d{0,14}$/.test(query.destinationPrefix)) {
-    throw new AppError('invalid_request', 'A destination prefix is "+" and 1 to 15 digits.');
   }
   return {
     ...query,

@@ -204,7 +204,15 @@ export interface AttemptFilter {
   createdBefore?: number | undefined;
   /** true: only sends of approved verifications; false: only the others. */
   converted?: boolean | undefined;
-  /** E.164 prefix such as "+1415". */
+}
+
+/** What the attempts summary may be narrowed by: what its counters hold (hours, country, prefix). */
+export interface AttemptSummaryFilter {
+  country?: string | undefined;
+  /** Epoch ms; the hour that holds it counts in full. */
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  /** E.164 prefix such as "+1415": `+` and 1 to 4 digits. */
   destinationPrefix?: string | undefined;
 }
 
@@ -216,7 +224,7 @@ export interface AttemptFilter {
 export interface AttemptStore {
   listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
   getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null>;
-  summarizeAttempts(scope: ReadScope, filter: AttemptFilter): Promise<AttemptSummary>;
+  summarizeAttempts(scope: ReadScope, filter: AttemptSummaryFilter): Promise<AttemptSummary>;
 }
 
 /** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
@@ -296,6 +304,8 @@ export interface PurgeCounts {
   prefixBlocks: number;
   /** Audit records. */
   auditRecords: number;
+  /** Hourly attempt counters (the attempts summary) of hours before the cutoff. */
+  attemptCounts: number;
 }
 
 /** Retention: forgetting old personal data (phone numbers, message bodies, cached responses). */

@@ -4,7 +4,7 @@ import type { Clock, PurgeCounts, RetentionStore } from '../core/ports.js';
 const DAY_MS = 86_400_000;
 
 /** What a batch deletes by itself, at most `batchSize` of each; messages go with their verifications. */
-const BATCHED: ReadonlyArray<Exclude<keyof PurgeCounts, 'messages'>> = ['verifications', 'devOutbox', 'idempotencyKeys', 'events', 'prefixBlocks', 'auditRecords'];
+const BATCHED: ReadonlyArray<Exclude<keyof PurgeCounts, 'messages'>> = ['verifications', 'devOutbox', 'idempotencyKeys', 'events', 'prefixBlocks', 'auditRecords', 'attemptCounts'];
 
 export interface RetentionJobOptions {
   /** Rows older than this many days are purged; 0 keeps everything. Default 30. */
@@ -50,7 +50,7 @@ export class RetentionJob {
   /** Purges everything that is due, batch after batch, until a batch comes back short. */
   async runOnce(): Promise<PurgeReport> {
     const before = this.#deps.clock.now() - this.#retentionMs;
-    const total: PurgeReport = { verifications: 0, messages: 0, devOutbox: 0, idempotencyKeys: 0, events: 0, prefixBlocks: 0, auditRecords: 0, batches: 0, before };
+    const total: PurgeReport = { verifications: 0, messages: 0, devOutbox: 0, idempotencyKeys: 0, events: 0, prefixBlocks: 0, auditRecords: 0, attemptCounts: 0, batches: 0, before };
     if (!this.enabled) return total;
     for (;;) {
       const batch = await this.#deps.store.purgeBatch(before, this.#batchSize);

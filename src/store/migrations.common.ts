@@ -175,3 +175,31 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_service ON audit_log(service_id, id);
 `;
 }
+
+/**
+ * Version 102: attempt counters, so the attempts summary (`/v2/Attempts/Summary`) is a sum over
+ * small rows instead of a scan of every message (rule T8). One row per service, mode, hour,
+ * country and destination prefix (`+` and up to 4 digits); kept in the transaction of each send
+ * and each approval; filled here from the messages already stored.
+ */
+export function attemptCountsSql(dialect: 'sqlite' | 'postgres'): string {
+  const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
+  return `
+CREATE TABLE attempt_counts (
+  service_id ${t.id} NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  mode ${t.text} NOT NULL,
+  hour ${t.int} NOT NULL,
+  country ${t.text} NOT NULL,
+  prefix ${t.text} NOT NULL,
+  attempts ${t.int} NOT NULL,
+  converted ${t.int} NOT NULL,
+  PRIMARY KEY (service_id, mode, hour, country, prefix)
+);
+INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted)
+SELECT m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5),
+  COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
+FROM messages m JOIN verifications v ON v.id = m.verification_id
+WHERE m.status <> 'suppressed'
+GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5);
+`;
+}

@@ -17,9 +17,9 @@ export interface SqlExecutor {
   run(sql: string, params: unknown[]): Promise<number>;
 }
 
-/** `?` placeholders → PostgreSQL's `$1, $2…`. */
-export function numberPlaceholders(sql: string): string {
-  let n = 0;
+/** `?` placeholders → PostgreSQL's `$first, $first+1…` (from `$1` by default). */
+export function numberPlaceholders(sql: string, first = 1): string {
+  let n = first - 1;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/core/ports.js';
+import { SCAN_WINDOW } from '../../src/store/attempts.sql-store.js';
 import { live } from './store.records.js';
 import type { FakeClock, recordFactory } from './store.records.js';
 import type { StoreFixture } from './store.contract.js';
@@ -28,9 +29,10 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     const other = make.service('Other');
     await store.createService(service);
     await store.createService(other);
-    const approved = make.verification(service.id, { status: 'approved', country: 'GB', to: '+447400123456' });
+    const approved = make.verification(service.id, { country: 'GB', to: '+447400123456' });
     const m1 = make.message(approved, { to: approved.to });
     await store.createVerification(approved, m1);
+    expect((await store.recordCheck(approved.id, true, clock.now()))?.status).toBe('approved');
     clock.advance(1000);
     const pending = make.verification(service.id);
     const m2 = make.message(pending);
@@ -52,8 +54,61 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     expect((await store.getAttempt(live(null), m1.id))?.verification.status).toBe('approved');
     expect(await store.summarizeAttempts(live(service.id), {})).toEqual({ total: 2, converted: 1 });
     expect(await store.summarizeAttempts(live(service.id), { destinationPrefix: '+44' })).toEqual({ total: 1, converted: 1 });
-    expect(await store.summarizeAttempts(live(other.id), { converted: true })).toEqual({ total: 0, converted: 0 });
+    expect(await store.summarizeAttempts(live(other.id), { country: 'GB' })).toEqual({ total: 0, converted: 0 });
   });
+
+  it('keeps the attempt counters with every send, resend and approval, by hour, country and prefix', async () => {
+    const { store, make, clock } = ctx();
+    const HOUR = 3_600_000;
+    clock.advance(HOUR - (clock.now() % HOUR)); // on the hour
+    const service = make.service();
+    await store.createService(service);
+    const v = make.verification(service.id, { country: 'US', to: '+14155550123', resendCooldownMs: 0, expiresAt: clock.now() + 3 * HOUR });
+    await store.createVerification(v, make.message(v));
+    clock.advance(HOUR + 10); // the resend lands in the next hour
+    expect(await store.recordResend(v.id, 1, make.message(v, { createdAt: clock.now() }), clock.now())).toBe(true);
+    const gb = make.verification(service.id, { country: 'GB', to: '+447400123456' });
+    await store.createVerification(gb, make.message(gb, { to: gb.to, createdAt: clock.now() }));
+    const testNumber = make.verification(service.id, { isTest: true, to: '+15005550006' });
+    await store.createVerification(testNumber, make.message(testNumber, { status: 'suppressed' }));
+    await store.recordCheck(v.id, true, clock.now());
+    const scope = live(service.id);
+    const start = clock.now() - HOUR - 10;
+    expect(await store.summarizeAttempts(scope, {})).toEqual({ total: 3, converted: 2 });
+    expect(await store.summarizeAttempts(scope, { country: 'US' })).toEqual({ total: 2, converted: 2 });
+    expect(await store.summarizeAttempts(scope, { destinationPrefix: '+1415' })).toEqual({ total: 2, converted: 2 });
+    expect(await store.summarizeAttempts(scope, { destinationPrefix: '+44' })).toEqual({ total: 1, converted: 0 });
+    // Whole hours: the first hour alone, then the second alone.
+    expect(await store.summarizeAttempts(scope, { createdBefore: start + HOUR })).toEqual({ total: 1, converted: 1 });
+    expect(await store.summarizeAttempts(scope, { createdAfter: start + HOUR + 5 })).toEqual({ total: 2, converted: 1 });
+    expect(await store.summarizeAttempts({ serviceId: service.id, mode: 'test' }, {})).toEqual({ total: 0, converted: 0 });
+    // Counters go with the retention period, like the sends they count.
+    const purged = await store.purgeBatch(clock.now(), 100);
+    expect(purged.attemptCounts).toBe(1); // the first hour's row
+    expect(await store.summarizeAttempts(scope, {})).toEqual({ total: 2, converted: 1 });
+  });
+
+  it('bounds an attempts page: rare filters give short pages that go on below the window', async () => {
+    const { store, make, clock } = ctx();
+    const service = make.service();
+    await store.createService(service);
+    const rare = make.verification(service.id, { country: 'GB', to: '+447400123456' });
+    await store.createVerification(rare, make.message(rare, { to: rare.to }));
+    clock.advance(1);
+    // More sends than one window, none matching.
+    for (let i = 0; i < SCAN_WINDOW + 10; i++) {
+      const v = make.verification(service.id, { to: `+1415555${String(i).padStart(4, '0')}` });
+      await store.createVerification(v, make.message(v, { to: v.to }));
+      if (i % 1000 === 0) clock.advance(1);
+    }
+    const scope = live(service.id);
+    const first = await store.listAttempts(scope, { country: 'GB' }, { limit: 20 });
+    expect(first.data).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await store.listAttempts(scope, { country: 'GB' }, { limit: 20, cursor: first.nextCursor! });
+    expect(second.data.map((a) => a.message.to)).toEqual([rare.to]);
+    expect(second.nextCursor).toBeNull();
+  }, 60_000);
 
   it('keeps rate limits and buckets per service, unique by name, and deletes buckets with their limit', async () => {
     const { store, make, clock } = ctx();

@@ -386,7 +386,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.appendAudit(kept);
 
       const first = await store.purgeBatch(clock.now() - 30 * DAY, 2);
-      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0, prefixBlocks: 1, auditRecords: 2 });
+      expect(first).toEqual({ verifications: 2, messages: 2, devOutbox: 2, idempotencyKeys: 2, events: 0, prefixBlocks: 1, auditRecords: 2, attemptCounts: 1 });
       // The block that ended a month ago is gone (looked up as of its own time); the one in force stays.
       expect(await store.findPrefixBlock(service.id, '+23276', t0)).toBeNull();
       expect((await store.listPrefixBlocks(service.id, clock.now())).map((b) => b.prefix)).toEqual(['+23277']);

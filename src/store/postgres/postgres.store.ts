@@ -26,6 +26,7 @@ import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { idBefore } from '../../core/ids.js';
+import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from '../attempt-counts.sql.js';
 
 export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Seals dev-outbox bodies at rest. */
@@ -185,6 +186,11 @@ export class PostgresStore extends PostgresEventStore implements Store {
       const first = params.length + 1;
       params.push(m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt);
       ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${placeholders(first, 14)}))`);
+      if (counted(m)) {
+        const count = countNewAttempt(v, m);
+        ctes.push(`attempt_count AS (${numberPlaceholders(count.sql, params.length + 1)})`);
+        params.push(...count.params);
+      }
     }
     let select = 'SELECT 0 AS deliveries';
     if (events.length > 0) {
@@ -226,7 +232,13 @@ export class PostgresStore extends PostgresEventStore implements Store {
         client,
       );
       if ((result.rowCount ?? 0) === 0) return false;
-      if (message) await this.#insertMessage(message, client);
+      if (message) {
+        await this.#insertMessage(message, client);
+        if (counted(message)) {
+          const count = countResend(message);
+          await this.#db.query(numberPlaceholders(count.sql), count.params, client);
+        }
+      }
       return true;
     });
   }
@@ -278,6 +290,10 @@ export class PostgresStore extends PostgresEventStore implements Store {
       const { rows } = await this.#db.query(sql, [now, verificationId], client);
       if (!rows[0]) return null;
       const updated = toVerification(rows[0]);
+      if (updated.status === 'approved') {
+        const conversion = countConversion(updated.id);
+        await this.#db.query(numberPlaceholders(conversion.sql), conversion.params, client);
+      }
       await this.insertEvents(events(updated), client);
       return updated;
     });
@@ -464,6 +480,11 @@ export class PostgresStore extends PostgresEventStore implements Store {
          (SELECT service_id, prefix FROM prefix_blocks WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [before, batchSize],
     );
+    const attemptCounts = await this.#db.query(
+      `DELETE FROM attempt_counts WHERE (service_id, mode, hour, country, prefix) IN
+         (SELECT service_id, mode, hour, country, prefix FROM attempt_counts WHERE hour < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [Math.floor(before / HOUR_MS), batchSize],
+    );
     const auditRecords = await this.#db.query(
       'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)',
       [idBefore('aud', before), batchSize],
@@ -471,6 +492,7 @@ export class PostgresStore extends PostgresEventStore implements Store {
     return {
       ...verifications,
       auditRecords: auditRecords.rowCount ?? 0,
+      attemptCounts: attemptCounts.rowCount ?? 0,
       devOutbox: devOutbox.rowCount ?? 0,
       idempotencyKeys: idempotencyKeys.rowCount ?? 0,
       events: events.rowCount ?? 0,

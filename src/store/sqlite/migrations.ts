@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { DROP_CREATED_INDEXES_SQL, auditSql, modesSql, RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
+import { DROP_CREATED_INDEXES_SQL, attemptCountsSql, auditSql, modesSql, RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -255,5 +255,10 @@ CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE sta
     version: 101,
     name: 'audit log and admin key sources',
     sql: auditSql('sqlite'),
+  },
+  {
+    version: 102,
+    name: 'attempt counters',
+    sql: attemptCountsSql('sqlite'),
   },
 ];

@@ -42,6 +42,7 @@ import type { SqlExecutor } from '../sql-executor.js';
 import { sqlSmsDelivery } from '../sms.sql-store.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from '../attempt-counts.sql.js';
 
 /**
  * Methods that only read: they join the open write batch's commit instead of opening one. (A
@@ -262,17 +263,21 @@ export class SqliteStore extends SqliteEventStore implements Store {
         v.attempts, v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt,
         v.updatedAt, v.isTest ? 1 : 0, v.clientIp, v.customCode ? 1 : 0, v.friendlyName, v.appHash, v.mode,
       );
-      if (message) this.#insertMessage(message);
+      if (message) this.#insertMessage(message, v);
       this.insertEvents(events);
     })();
   }
 
-  #insertMessage(m: MessageRecord): void {
+  /** A new message, counted as an attempt (unless suppressed) in the same transaction. */
+  #insertMessage(m: MessageRecord, verification?: VerificationRecord): void {
     this.#stmt(`INSERT INTO messages (id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until,
       provider, provider_message_id, error_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider,
       m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt,
     );
+    if (!counted(m)) return;
+    const count = verification ? countNewAttempt(verification, m) : countResend(m);
+    this.#stmt(count.sql).run(...count.params);
   }
 
   async findResendable(scope: Scope, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
@@ -341,6 +346,10 @@ export class SqliteStore extends SqliteEventStore implements Store {
       const row = this.#stmt(sql).get(now, verificationId, now) as Row | undefined;
       if (!row) return null;
       const updated = toVerification(row);
+      if (updated.status === 'approved') {
+        const conversion = countConversion(updated.id);
+        this.#stmt(conversion.sql).run(...conversion.params);
+      }
       this.insertEvents(events(updated));
       return updated;
     })();
@@ -521,7 +530,9 @@ export class SqliteStore extends SqliteEventStore implements Store {
         (SELECT rowid FROM prefix_blocks WHERE expires_at < ? LIMIT ?)`).run(before, batchSize).changes;
       const auditRecords = this.#stmt('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ? ORDER BY id LIMIT ?)')
         .run(idBefore('aud', before), batchSize).changes;
-      return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks, auditRecords };
+      const attemptCounts = this.#stmt('DELETE FROM attempt_counts WHERE rowid IN (SELECT rowid FROM attempt_counts WHERE hour < ? LIMIT ?)')
+        .run(Math.floor(before / HOUR_MS), batchSize).changes;
+      return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks, auditRecords, attemptCounts };
     })();
   }
 }
