@@ -166,7 +166,14 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   // down, start anyway: requests follow OTPGATE_REDIS_FAILURE_MODE until it comes back.
   if (redis && !(await redis.ready(3000))) logger.error({ mode: config.redisFailureMode }, 'redis is not reachable at start; rate limits follow OTPGATE_REDIS_FAILURE_MODE until it is');
   const limiter: RateLimiter = overrides.limiter ?? redis?.limiter ?? storeLimiter;
-  const guard = new AbuseGuard({ limiter, blocks: store, clock, events: abuseEvents, pseudonym: (value) => vault.pseudonym(value) });
+  const guard = new AbuseGuard({
+    limiter,
+    blocks: store,
+    clock,
+    events: abuseEvents,
+    pseudonym: (value) => vault.pseudonym(value),
+    proven: (serviceId, since) => store.provenTraffic(serviceId, since),
+  });
   const tenancy = new TenancyService(store, clock, random);
   // The embedded store doubles as the bucket limiter; a shared limiter can replace it here.
   // Twilio-style buckets count where the other limits do: in Redis when it is configured.

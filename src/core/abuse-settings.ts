@@ -62,6 +62,14 @@ export interface AbuseSettings {
   sms_prices: Record<string, number>;
   /** Spend per UTC day, in the currency of `sms_prices`; null for no cap. Default null. */
   daily_spend_cap: number | null;
+  /**
+   * Let proven traffic raise `sends_per_service` and `daily_message_cap`: each becomes at least 15×
+   * the sends of approved verifications in the busiest hour (resp. day) of the last 7 days, so a
+   * growing app's surge is not refused by a default sized for a small one. Unapproved traffic
+   * (pumping) proves nothing, so attacks meet the configured values. Turn off to make both hard
+   * ceilings. Default true.
+   */
+  adaptive_limits: boolean;
   pumping_guard: PumpingGuardSettings;
 }
 
@@ -100,6 +108,7 @@ export function defaultAbuseSettings(): AbuseSettings {
     daily_message_cap: 10_000,
     sms_prices: {},
     daily_spend_cap: null,
+    adaptive_limits: true,
     pumping_guard: { ...DEFAULT_PUMPING_GUARD },
   };
 }
@@ -155,6 +164,7 @@ export function applyAbuseSettings(base: AbuseSettings, patch: AbuseSettingsPatc
   if (next.daily_spend_cap !== null && (typeof next.daily_spend_cap !== 'number' || !(next.daily_spend_cap > 0) || next.daily_spend_cap > 1e9)) {
     throw invalidSetting('daily_spend_cap must be a positive number (at most 1e9) or null');
   }
+  if (typeof next.adaptive_limits !== 'boolean') throw invalidSetting('adaptive_limits must be true or false');
   const g = next.pumping_guard;
   if (!['enforce', 'monitor', 'off'].includes(g.mode)) throw invalidSetting('pumping_guard.mode must be enforce, monitor or off');
   requireInt('pumping_guard.window_minutes', g.window_minutes, 6, 24 * 60);

@@ -5,7 +5,8 @@ import { addressPartition } from './ip.js';
 import type { Origin, Scope, ServiceRecord, Tenant } from './model.js';
 import { assertSmsCapable } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
-import type { AbuseEvents, Clock, ConsumeItem, PrefixBlock, PrefixBlockStore, RateLimitDecision, RateLimiter } from './ports.js';
+import { LRUCache } from 'lru-cache';
+import type { AbuseEvents, Clock, ConsumeItem, PrefixBlock, PrefixBlockStore, ProvenTraffic, RateLimitDecision, RateLimiter } from './ports.js';
 import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
 import { counterScope } from './scope.js';
 import { SlidingWindow } from './sliding-window.js';
@@ -29,11 +30,25 @@ export interface NumberKind {
   testNumber: boolean;
 }
 
+/** Each approval in a prefix's recent window (the pumping guard's) adds this many sends to its `sends_per_prefix` budget. */
+export const APPROVAL_CREDIT = 2;
+/** With `adaptive_limits`, `sends_per_service` and `daily_message_cap` are at least this many times the proven peak. */
+export const ADAPTIVE_HEADROOM = 15;
+/** How far back proven traffic reaches, and how long an instance keeps what it read. */
+const PROVEN_DAYS = 7;
+const PROVEN_CACHE_MS = 300_000;
+/** A send budget warns the operator once its window passes this share of its limit. */
+const WARN_SHARE = 0.8;
+/** A daily cap warns at each of these shares. */
+const QUOTA_WARN_SHARES = [0.5, 0.8];
+
 /** Budgets counted per address: IPv6 addresses count with their /64 (see addressPartition). */
 const ADDRESS_BUDGETS: ReadonlySet<keyof RateLimitSettings> = new Set(['requests_per_source_ip', 'sends_per_client_ip', 'checks_per_client_ip']);
 
 export interface AbuseGuardDeps {
   limiter: RateLimiter;
+  /** What each service has proven (approved sends per busiest hour and day), for `adaptive_limits`. None: the settings as they are. */
+  proven?: (serviceId: string, since: number) => Promise<ProvenTraffic>;
   /** Turns phone numbers and IPs into the opaque ids used in counter keys. Default: as they are. */
   pseudonym?: (value: string) => string;
   blocks: PrefixBlockStore;
@@ -62,10 +77,35 @@ export interface AbuseGuardDeps {
 export class AbuseGuard {
   readonly #deps: AbuseGuardDeps;
   readonly pumping: PumpingGuard;
+  /** Proven traffic per service and when it was read (the core's clock, so tests can move it). */
+  readonly #proven = new LRUCache<string, { traffic: ProvenTraffic; at: number }>({ max: 10_000 });
 
   constructor(deps: AbuseGuardDeps) {
     this.#deps = deps;
     this.pumping = new PumpingGuard(deps.limiter, deps.blocks, deps.clock, deps.events);
+  }
+
+  /**
+   * The service's limits as they stand: with `adaptive_limits`, `sends_per_service` and
+   * `daily_message_cap` raised to ADAPTIVE_HEADROOM × the sends of approved verifications in
+   * its busiest hour and day of the last week (read at most every 5 minutes per instance).
+   */
+  async limitsOf(service: ServiceRecord): Promise<{ velocity: RateLimitSettings; dailyMessageCap: number | null }> {
+    const s = service.settings;
+    if (!s.adaptive_limits || !this.#deps.proven) return { velocity: s.velocity_limits, dailyMessageCap: s.daily_message_cap };
+    const now = this.#deps.clock.now();
+    let cached = this.#proven.get(service.id);
+    if (!cached || now - cached.at >= PROVEN_CACHE_MS) {
+      cached = { traffic: await this.#deps.proven(service.id, now - PROVEN_DAYS * DAY), at: now };
+      this.#proven.set(service.id, cached);
+    }
+    const proven = cached.traffic;
+    const perService = s.velocity_limits.sends_per_service;
+    const hourly = Math.ceil((ADAPTIVE_HEADROOM * proven.peakHour * perService.window_seconds) / 3600);
+    return {
+      velocity: { ...s.velocity_limits, sends_per_service: { ...perService, limit: Math.max(perService.limit, hourly) } },
+      dailyMessageCap: s.daily_message_cap === null ? null : Math.max(s.daily_message_cap, ADAPTIVE_HEADROOM * proven.peakDay),
+    };
   }
 
   /** Line type and geo permission: pure, so the caller can run them before any lookup. */
@@ -99,14 +139,20 @@ export class AbuseGuard {
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
-      await this.#take(tenant, s.velocity_limits, [
+      const limits = await this.limitsOf(service);
+      // The prefix budget counts last: a prefix whose codes are being approved earns more sends
+      // (APPROVAL_CREDIT per approval in the pumping guard's window), so real users of one busy
+      // range are not refused; a range nobody verifies (pumping) keeps the plain limit.
+      const prefixLimit = async () => limits.velocity.sends_per_prefix.limit + APPROVAL_CREDIT * (await this.pumping.recentApprovals(service.id, prefix, s.pumping_guard));
+      const taken = await this.#take(tenant, limits.velocity, [
         ['requests_per_source_ip', origin.sourceIp],
         ['sends_per_client_ip', origin.clientIp],
         ['sends_per_phone', phone.e164],
-        ['sends_per_prefix', safe ? undefined : prefix],
         ['sends_per_service', ''],
-      ]);
-      await this.#takeQuota(service, phone);
+        ['sends_per_prefix', safe ? undefined : prefix],
+      ], { allowance: { sends_per_prefix: prefixLimit } });
+      await this.#warnOnSendBudgets(service.id, prefix, taken, prefixLimit);
+      await this.#takeQuota(service, phone, limits.dailyMessageCap);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.recordSend(service.id, prefix, s.pumping_guard));
     });
   }
@@ -153,7 +199,7 @@ export class AbuseGuard {
       // when the budget refuses). The increment's own answer counts this bucket (atomic, so
       // concurrent checks each see a different count); earlier buckets no longer change.
       const [[current], earlier] = await Promise.all([
-        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to]], [window.addition(series, now)]),
+        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to]], { extra: [window.addition(series, now)] }).then((t) => t.extra),
         window.total(series, now, B2_BUCKETS - 1, 1),
       ]);
       const total = current!.count + earlier;
@@ -203,16 +249,40 @@ export class AbuseGuard {
   }
 
   /**
+   * The operator hears (event, metric, log) when a window of `sends_per_service` or of a
+   * prefix's budget passes 80 % of what it allows, once per window: well before anyone is refused.
+   */
+  async #warnOnSendBudgets(serviceId: string, prefix: string, taken: TakenBudget[], prefixLimit: () => Promise<number>): Promise<void> {
+    for (const t of taken) {
+      if (t.name !== 'sends_per_service' && t.name !== 'sends_per_prefix') continue;
+      // Cheap test first: the prefix's own allowance needs a read, and only near the limit.
+      if (t.decision.count < Math.ceil(WARN_SHARE * t.budget.limit)) continue;
+      const max = t.name === 'sends_per_prefix' ? await prefixLimit() : t.budget.limit;
+      if (t.decision.count !== Math.ceil(WARN_SHARE * max)) continue;
+      await this.#deps.events.limitWarning(serviceId, {
+        limit: t.name,
+        prefix: t.name === 'sends_per_prefix' ? prefix : null,
+        used: t.decision.count,
+        max,
+        windowSeconds: t.budget.window_seconds,
+        resetsAt: (t.index + 1) * t.windowMs,
+      });
+    }
+  }
+
+  /**
    * Counts the request against each budget that has a partition (in this order, all in one
    * limiter call, followed by `extra` counters that never refuse) and throws the first refusal;
-   * nothing after a refused budget is counted. Answers the decisions of `extra`.
+   * nothing after a refused budget is counted. An `allowance` may raise the limit of the last
+   * budget of the list (computed only when it refuses). Answers what was taken and the decisions of `extra`.
    */
   async #take(
     scope: Scope,
     limits: RateLimitSettings,
     budgets: Array<[keyof RateLimitSettings, string | null | undefined]>,
-    extra: ConsumeItem[] = [],
-  ): Promise<RateLimitDecision[]> {
+    options: { extra?: ConsumeItem[]; allowance?: Partial<Record<keyof RateLimitSettings, () => Promise<number>>> } = {},
+  ): Promise<TakenBudget[] & { extra: RateLimitDecision[] }> {
+    const extra = options.extra ?? [];
     const now = this.#deps.clock.now();
     const serviceId = scope.serviceId;
     const counters = counterScope(scope);
@@ -229,16 +299,24 @@ export class AbuseGuard {
       return [{ name, budget, index, windowMs, key: `rl:${name}:${counters}:${id}:${index}` }];
     });
     const decisions = await this.#deps.limiter.consumeAll([...taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })), ...extra]);
+    const answer = () => Object.assign(taken.map((t, i) => ({ ...t, decision: decisions[i]! })), { extra: decisions.slice(taken.length) });
     const refused = decisions.findIndex((d) => !d.allowed);
-    if (refused < 0) return decisions.slice(taken.length);
+    if (refused < 0) return answer();
     const { name, budget, index, windowMs } = taken[refused]!;
+    const allowance = options.allowance?.[name];
+    let limit = budget.limit;
+    if (allowance && refused === taken.length - 1) {
+      limit = Math.max(limit, await allowance());
+      // Nothing was skipped after it (it is last), so within its allowance it simply passes.
+      if (decisions[refused]!.count <= limit) return answer();
+    }
     const resetSeconds = Math.max(1, Math.ceil(((index + 1) * windowMs - now) / 1000));
-    this.#deps.events.refused(serviceId, name, { limit: budget.limit, window_seconds: budget.window_seconds });
-    throw rateLimited(name, { policy: name, limit: budget.limit, windowSeconds: budget.window_seconds, remaining: 0, resetSeconds });
+    this.#deps.events.refused(serviceId, name, { limit, window_seconds: budget.window_seconds });
+    throw rateLimited(name, { policy: name, limit, windowSeconds: budget.window_seconds, remaining: 0, resetSeconds });
   }
 
   /** Daily message and spend caps (S4). Refused sends are given back, so a cap is not eaten by refusals. */
-  async #takeQuota(service: ServiceRecord, phone: NormalizedPhone): Promise<void> {
+  async #takeQuota(service: ServiceRecord, phone: NormalizedPhone, dailyMessageCap: number | null): Promise<void> {
     const s = service.settings;
     const { limiter, clock, events } = this.#deps;
     const now = clock.now();
@@ -248,7 +326,7 @@ export class AbuseGuard {
     const giveBack = () => Promise.all(taken.map((t) => limiter.refund(t.key, DAY, t.cost)));
 
     const quotas: Array<{ quota: 'messages' | 'spend'; cap: number; cost: number; scale: number }> = [];
-    if (s.daily_message_cap !== null) quotas.push({ quota: 'messages', cap: s.daily_message_cap, cost: 1, scale: 1 });
+    if (dailyMessageCap !== null) quotas.push({ quota: 'messages', cap: dailyMessageCap, cost: 1, scale: 1 });
     const price = s.sms_prices[phone.country ?? ''] ?? s.sms_prices['*'] ?? 0;
     if (s.daily_spend_cap !== null && price > 0) {
       quotas.push({ quota: 'spend', cap: Math.round(s.daily_spend_cap * MICRO), cost: Math.round(price * MICRO), scale: MICRO });
@@ -266,9 +344,11 @@ export class AbuseGuard {
           extra: { quota: q.quota },
         });
       }
-      const warnAt = 0.8 * q.cap;
-      if (decision.count >= warnAt && decision.count - q.cost < warnAt) {
-        await events.quotaWarning(service.id, { quota: q.quota, used: decision.count / q.scale, cap: q.cap / q.scale, resetsAt: (day + 1) * DAY });
+      for (const share of QUOTA_WARN_SHARES) {
+        const warnAt = share * q.cap;
+        if (decision.count >= warnAt && decision.count - q.cost < warnAt) {
+          await events.quotaWarning(service.id, { quota: q.quota, percent: share * 100, used: decision.count / q.scale, cap: q.cap / q.scale, resetsAt: (day + 1) * DAY });
+        }
       }
     }
   }
@@ -289,6 +369,16 @@ export class AbuseGuard {
       });
     }
   }
+}
+
+/** One budget a request was counted against, with the limiter's answer. */
+interface TakenBudget {
+  name: keyof RateLimitSettings;
+  budget: Budget;
+  index: number;
+  windowMs: number;
+  key: string;
+  decision: RateLimitDecision;
 }
 
 /** What each budget counts, for the problem's `detail`. */

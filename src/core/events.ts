@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'message.failed',
   'fraud.prefix_blocked',
   'quota.warning',
+  'limit.warning',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -98,9 +99,11 @@ export function prefixBlockEventData(b: PrefixBlock) {
   };
 }
 
-/** A daily cap passed its warning threshold (`quota.warning`). */
+/** A daily cap passed one of its warning thresholds, 50 % or 80 % (`quota.warning`). */
 export interface QuotaWarning {
   quota: 'messages' | 'spend';
+  /** The threshold crossed, in percent of the cap: 50 or 80. */
+  percent: number;
   /** Messages, or spend in the currency of the service's `sms_prices`, used today (UTC). */
   used: number;
   cap: number;
@@ -109,7 +112,24 @@ export interface QuotaWarning {
 }
 
 export function quotaWarningEventData(w: QuotaWarning): Record<string, unknown> {
-  return { quota: w.quota, used: w.used, cap: w.cap, resets_at: iso(w.resetsAt) };
+  return { quota: w.quota, percent: w.percent, used: w.used, cap: w.cap, resets_at: iso(w.resetsAt) };
+}
+
+/** A velocity budget (`sends_per_service`, `sends_per_prefix`) passed 80 % of its limit in a window (`limit.warning`). */
+export interface LimitWarning {
+  limit: 'sends_per_service' | 'sends_per_prefix';
+  /** The prefix, for `sends_per_prefix`. */
+  prefix: string | null;
+  used: number;
+  /** The limit in force for this window (the setting, raised by proven traffic and approvals). */
+  max: number;
+  windowSeconds: number;
+  /** When the window ends. */
+  resetsAt: number;
+}
+
+export function limitWarningEventData(w: LimitWarning): Record<string, unknown> {
+  return { limit: w.limit, prefix: w.prefix, used: w.used, max: w.max, window_seconds: w.windowSeconds, resets_at: iso(w.resetsAt) };
 }
 
 const FINAL_VERIFICATION_EVENTS = {

@@ -20,7 +20,7 @@ import type {
   VerificationRecord,
   VerificationStatus,
 } from './model.js';
-import type { EventRecord, EventsOf, QuotaWarning } from './events.js';
+import type { EventRecord, EventsOf, LimitWarning, QuotaWarning } from './events.js';
 import type { EventStore, WebhookStore } from './events.ports.js';
 import type { AuditStore } from './audit.js';
 
@@ -222,9 +222,20 @@ export interface AttemptSummaryFilter {
  * are left out.
  */
 export interface AttemptStore {
+  /**
+   * The most sends of approved verifications in any one hour, and in any one UTC day, of the live
+   * world of a service since `since` (epoch ms): the traffic it has proven, from the counters.
+   */
+  provenTraffic(serviceId: string, since: number): Promise<ProvenTraffic>;
   listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>>;
   getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null>;
   summarizeAttempts(scope: ReadScope, filter: AttemptSummaryFilter): Promise<AttemptSummary>;
+}
+
+/** Sends of approved verifications in the busiest hour and UTC day (see AttemptStore.provenTraffic). */
+export interface ProvenTraffic {
+  peakHour: number;
+  peakDay: number;
 }
 
 /** Rate limits and their buckets, per service. Every read is scoped by service (rule H3). */
@@ -478,8 +489,10 @@ export interface PrefixBlockStore {
 /** What the abuse controls report; the adapter turns it into log lines and Prometheus metrics. */
 export interface AbuseEvents {
   refused(serviceId: string, rule: string, detail: Record<string, unknown>): void;
-  /** A daily cap passed 80 %: once per crossing. Resolves when the `quota.warning` event is written (never rejects). */
+  /** A daily cap passed 50 % or 80 %: once per crossing. Resolves when the `quota.warning` event is written (never rejects). */
   quotaWarning(serviceId: string, warning: QuotaWarning): void | Promise<void>;
+  /** A velocity budget passed 80 % in its window: once per crossing. Resolves when the `limit.warning` event is written (never rejects). */
+  limitWarning(serviceId: string, warning: LimitWarning): void | Promise<void>;
   /** A new block (or monitor record): resolves when the `fraud.prefix_blocked` event is written (never rejects). */
   prefixBlocked(block: PrefixBlock): void | Promise<void>;
   limiterUnavailable(operation: string, error: unknown): void;
@@ -488,6 +501,7 @@ export interface AbuseEvents {
 export const noopAbuseEvents: AbuseEvents = {
   refused() {},
   quotaWarning() {},
+  limitWarning() {},
   prefixBlocked() {},
   limiterUnavailable() {},
 };

@@ -119,6 +119,12 @@ export class PumpingGuard {
     return lifted;
   }
 
+  /** Approvals of the prefix in the recent window (zero when the guard is off: it counts none). */
+  async recentApprovals(serviceId: string, prefix: string, settings: PumpingGuardSettings): Promise<number> {
+    if (settings.mode === 'off') return 0;
+    return this.#recent(settings).total(`a:${serviceId}:${prefix}`, this.clock.now());
+  }
+
   /** Counts one approval (a code that was typed): what tells real users from pumping. */
   async recordApproval(serviceId: string, prefix: string, settings: PumpingGuardSettings): Promise<void> {
     if (settings.mode === 'off') return;

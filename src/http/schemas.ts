@@ -118,6 +118,10 @@ export const ServiceSettingsSchema = Type.Object({
   daily_message_cap: NullableNumber({ integer: true, minimum: 1, maximum: 100_000_000, description: 'SMS per UTC day; null for none. 429 quota_exceeded beyond, a warning at 80 %. Default 10000', examples: [10000] }),
   sms_prices: Type.Record(Type.String({ pattern: '^([A-Z]{2}|\\*)$' }), Type.Number({ minimum: 0, maximum: 100 }), { description: 'Price of one SMS per country ("*" for the rest), for daily_spend_cap. Default {}', examples: [{ US: 0.0079, GB: 0.04, '*': 0.1 }] }),
   daily_spend_cap: NullableNumber({ exclusiveMinimum: 0, maximum: 1e9, description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
+  adaptive_limits: Type.Boolean({
+    description: 'Let proven traffic raise sends_per_service and daily_message_cap to 15× the approved sends of the busiest hour / day of the last 7 days; false makes both hard ceilings. Default true',
+    examples: [true],
+  }),
   pumping_guard: PumpingGuardSchema,
 });
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { prefixBlockEventData, quotaWarningEventData } from '../core/events.js';
+import { limitWarningEventData, prefixBlockEventData, quotaWarningEventData } from '../core/events.js';
 import type { EventService } from '../core/event.service.js';
 import type { EventType } from '../core/events.js';
 import type { AbuseEvents, PrefixBlock } from '../core/ports.js';
@@ -30,8 +30,14 @@ export function createAbuseEvents(logger: Logger, registry: Registry, publish?: 
   });
   const quota = new Counter({
     name: 'otpgate_quota_warnings_total',
-    help: 'A daily message or spend cap passed 80 %',
-    labelNames: ['quota'] as const,
+    help: 'A daily message or spend cap passed 50 % or 80 %',
+    labelNames: ['quota', 'percent'] as const,
+    registers: [registry],
+  });
+  const limits = new Counter({
+    name: 'otpgate_limit_warnings_total',
+    help: 'A velocity budget (sends_per_service, sends_per_prefix) passed 80 % of its limit in a window',
+    labelNames: ['limit'] as const,
     registers: [registry],
   });
   const limiterUp = new Gauge({
@@ -63,9 +69,14 @@ export function createAbuseEvents(logger: Logger, registry: Registry, publish?: 
       log.info({ service_id: serviceId, rule, ...detail }, 'request refused by an abuse control');
     },
     quotaWarning(serviceId, warning) {
-      quota.inc({ quota: warning.quota });
-      log.warn({ service_id: serviceId, quota: warning.quota, used: warning.used, cap: warning.cap }, 'daily cap is 80 % used');
+      quota.inc({ quota: warning.quota, percent: String(warning.percent) });
+      log.warn({ service_id: serviceId, quota: warning.quota, used: warning.used, cap: warning.cap }, `daily cap is ${warning.percent} % used`);
       return emit(serviceId, 'quota.warning', quotaWarningEventData(warning));
+    },
+    limitWarning(serviceId, warning) {
+      limits.inc({ limit: warning.limit });
+      log.warn({ service_id: serviceId, limit: warning.limit, prefix: warning.prefix, used: warning.used, max: warning.max, window_seconds: warning.windowSeconds }, 'a send budget is 80 % used');
+      return emit(serviceId, 'limit.warning', limitWarningEventData(warning));
     },
     prefixBlocked(block: PrefixBlock) {
       blocks.inc({ mode: block.mode });

@@ -1,5 +1,5 @@
 import type { AttemptRecord, AttemptSummary, Page, ReadScope, VerificationStatus } from '../core/model.js';
-import type { AttemptFilter, AttemptStore, AttemptSummaryFilter, ListOptions } from '../core/ports.js';
+import type { AttemptFilter, AttemptStore, AttemptSummaryFilter, ListOptions, ProvenTraffic } from '../core/ports.js';
 import { HOUR_MS, PREFIX_LENGTH } from './attempt-counts.sql.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toMessage } from './rows.js';
@@ -68,6 +68,20 @@ export class SqlAttemptStore implements AttemptStore {
     const row = await this.#sql.get(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
       FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`, params);
     return row ? toAttempt(row) : null;
+  }
+
+  async provenTraffic(serviceId: string, since: number): Promise<ProvenTraffic> {
+    const rows = await this.#sql.all(`SELECT hour, SUM(converted) AS converted FROM attempt_counts
+      WHERE service_id = ? AND mode = 'live' AND hour >= ? GROUP BY hour`, [serviceId, Math.floor(since / HOUR_MS)]);
+    let peakHour = 0;
+    const days = new Map<number, number>();
+    for (const row of rows) {
+      const converted = Number(row.converted);
+      peakHour = Math.max(peakHour, converted);
+      const day = Math.floor(Number(row.hour) / 24);
+      days.set(day, (days.get(day) ?? 0) + converted);
+    }
+    return { peakHour, peakDay: Math.max(0, ...days.values()) };
   }
 
   /**

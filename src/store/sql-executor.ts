@@ -44,7 +44,7 @@ export function sharedMethods<T extends object, K extends keyof T>(target: T, na
 export function sqlAttemptsAndLimits(executor: SqlExecutor): AttemptStore & RateLimitStore & BucketLimiter & AuditStore {
   return {
     ...sharedMethods(new SqlAuditStore(executor), ['appendAudit', 'listAudit']),
-    ...sharedMethods(new SqlAttemptStore(executor), ['listAttempts', 'getAttempt', 'summarizeAttempts']),
+    ...sharedMethods(new SqlAttemptStore(executor), ['listAttempts', 'getAttempt', 'summarizeAttempts', 'provenTraffic']),
     ...sharedMethods(new SqlRateLimitStore(executor), [
       'createRateLimit', 'getRateLimit', 'listRateLimits', 'updateRateLimit', 'deleteRateLimit', 'createBucket', 'getBucket',
       'listBuckets', 'updateBucket', 'deleteBucket', 'findRateLimitsByName', 'consumeBucket',

@@ -6,6 +6,12 @@ export class FakeClock implements Clock {
   now(): number {
     return this.current;
   }
+  /** Moves the clock to `at` (never backwards). */
+  set(at: number): void {
+    if (at < this.now()) throw new Error('a FakeClock does not go back');
+    this.advance(at - this.now());
+  }
+
   advance(ms: number): void {
     this.current += ms;
   }

@@ -116,7 +116,7 @@ for (const [backend, skip] of backends) {
       expect(await sent()).toBe(2);
     });
 
-    it('S4: the daily message cap fails closed with 429 quota_exceeded, warns at 80 %, and resets the next UTC day', async () => {
+    it('S4: the daily message cap fails closed with 429 quota_exceeded, warns at 50 % and 80 %, and resets the next UTC day', async () => {
       await patch({ daily_message_cap: 5 });
       for (let i = 0; i < 5; i++) expect((await start({ to: `+3361234560${i}` })).statusCode).toBe(201);
       const refused = await start({ to: '+33612345699' });
@@ -125,10 +125,14 @@ for (const [backend, skip] of backends) {
       expect(Number(refused.headers['retry-after'])).toBe(12 * 3600);
       expect(await sent()).toBe(5);
       expect(h.logs.filter((l) => l.msg === 'daily cap is 80 % used' && l.quota === 'messages')).toHaveLength(1);
-      // The fourth of five sends crossed 80 %: one quota.warning event, naming when the cap resets.
+      // The third of five sends crossed 50 %, the fourth 80 %: one quota.warning event each, naming when the cap resets.
       const warnings = await h.app.inject({ method: 'GET', url: '/v1/events?type=quota.warning', headers: svc.auth });
       const resetsAt = new Date((Math.floor(h.clock.now() / 86_400_000) + 1) * 86_400_000).toISOString();
-      expect(warnings.json().data.map((e: { data: unknown }) => e.data)).toEqual([{ quota: 'messages', used: 4, cap: 5, resets_at: resetsAt }]);
+      const byPercent = warnings.json().data.map((e: { data: { percent: number } }) => e.data).sort((a: { percent: number }, b: { percent: number }) => a.percent - b.percent);
+      expect(byPercent).toEqual([
+        { quota: 'messages', percent: 50, used: 3, cap: 5, resets_at: resetsAt },
+        { quota: 'messages', percent: 80, used: 4, cap: 5, resets_at: resetsAt },
+      ]);
       h.clock.advanceSeconds(12 * 3600);
       expect((await start({ to: '+33612345699' })).statusCode).toBe(201);
     });
@@ -140,7 +144,7 @@ for (const [backend, skip] of backends) {
       expectRefusal(await start({ to: '+447400000003' }), 429, 'quota_exceeded');
       // 0.10 of 0.12 crossed 80 %.
       const warnings = await h.app.inject({ method: 'GET', url: '/v1/events?type=quota.warning', headers: svc.auth });
-      expect(warnings.json().data.map((e: { data: { quota: string; used: number; cap: number } }) => [e.data.quota, e.data.used, e.data.cap])).toEqual([['spend', 0.1, 0.12]]);
+      expect(warnings.json().data.map((e: { data: { quota: string; used: number; cap: number } }) => [e.data.quota, e.data.used, e.data.cap])).toEqual([['spend', 0.1, 0.12], ['spend', 0.1, 0.12]]);
       // Free destinations do not spend.
       expect((await start({ to: '+14155550123' })).statusCode).toBe(201);
       expect(await sent()).toBe(3);

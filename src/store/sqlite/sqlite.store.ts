@@ -51,7 +51,7 @@ import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from 
 const READ_METHODS: ReadonlySet<string> = new Set([
   'ping', 'getMeta', 'getService', 'listServices', 'listAudit', 'findApiKeyByHash', 'listApiKeys', 'countActiveAdminKeys', 'findResendable',
   'getVerification', 'findLatestVerification', 'listVerifications', 'listMessages', 'nextDueAt', 'listDevOutbox',
-  'listAttempts', 'getAttempt', 'summarizeAttempts', 'getRateLimit', 'listRateLimits', 'findRateLimitsByName', 'getBucket',
+  'listAttempts', 'getAttempt', 'summarizeAttempts', 'provenTraffic', 'getRateLimit', 'listRateLimits', 'findRateLimitsByName', 'getBucket',
   'listBuckets', 'getEvent', 'listEvents', 'getWebhookEndpoint', 'listWebhookEndpoints', 'listWebhookAttempts', 'findDelivery',
   'nextDeliveryDueAt', 'getMessage', 'findMessageByProviderId', 'getSmsConfig', 'getTemplate', 'listTemplates',
 ]);
