@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import { createContainer } from './container.js';
-import { printFirstAdminKey, registerConfiguredAdminKey } from './main.js';
+import { registerConfiguredAdminKey, settleAdminKeys } from './main.js';
 
 /** More crashes than this within a minute means something is wrong for good: stop re-forking. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -22,10 +22,10 @@ export async function runPrimary(config: Readonly<Config>, workers: number): Pro
     await setup.close();
     throw error;
   }
-  // A first start's admin key is made and printed once a worker listens (see printFirstAdminKey).
+  // Keys the variable held before are revoked, and a first start's key made and printed, once a worker listens (see settleAdminKeys).
   cluster.once('listening', () => {
-    void printFirstAdminKey(setup)
-      .catch((error: unknown) => process.stderr.write(`otpgate: could not make the first admin key: ${error instanceof Error ? error.message : String(error)}\n`))
+    void settleAdminKeys(setup)
+      .catch((error: unknown) => process.stderr.write(`otpgate: could not settle the admin keys: ${error instanceof Error ? error.message : String(error)}\n`))
       .finally(() => setup.close());
   });
   const log = (message: string) => process.stderr.write(`otpgate primary ${process.pid}: ${message}\n`);

@@ -36,6 +36,14 @@ describe('config', () => {
     ['OTPGATE_SMS_PROVIDER', 'pigeon'],
     ['OTPGATE_TRUST_PROXY', 'maybe'],
     ['OTPGATE_ADMIN_KEY', 'short'],
+    ['OTPGATE_ADMIN_KEY', 'aaaa aaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['OTPGATE_ADMIN_KEY', 'ä'.repeat(24)],
+    ['OTPGATE_ADMIN_KEY', 'og_live_aaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['OTPGATE_ADMIN_KEY', 'og_test_aaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['OTPGATE_ADMIN_KEY', 'SK0123:aaaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['OTPGATE_TRUST_PROXY', '1.5'],
+    ['OTPGATE_TRUST_PROXY', '0.0.0.0/0'],
+    ['OTPGATE_TRUST_PROXY', '::/0'],
     ['OTPGATE_SECRET', 'too-short'],
     ['OTPGATE_DATABASE_URL', 'mysql://localhost/otp'],
     ['OTPGATE_BODY_LIMIT_BYTES', '10'],
@@ -115,6 +123,9 @@ describe('store selection', () => {
     fails({ OTPGATE_TRUST_PROXY: 'true' }, 'OTPGATE_TRUST_PROXY', /leftmost X-Forwarded-For address, which the client writes itself/);
     fails({ OTPGATE_TRUST_PROXY: '11' }, 'OTPGATE_TRUST_PROXY', /1 to 10/);
     fails({ OTPGATE_TRUST_PROXY: '10.0.0.0/33' }, 'OTPGATE_TRUST_PROXY', /CIDR/);
+    fails({ OTPGATE_TRUST_PROXY: '1.5' }, 'OTPGATE_TRUST_PROXY', /neither a number of proxies/);
+    fails({ OTPGATE_TRUST_PROXY: '10.0.0.0/8,0.0.0.0/0' }, 'OTPGATE_TRUST_PROXY', /trusts every peer/);
+    expect(loadConfig({ OTPGATE_ADMIN_KEY: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Lw+/=' }, '/srv').adminKey).toBe('Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Lw+/=');
     expect(loadConfig({}, '/srv').maxConnectionsPerAddress).toBe(256);
   });
 

@@ -174,7 +174,19 @@ function trustProxy(env: Env): Config['trustProxy'] {
     if (hops > 10) throw new ConfigError(name, `must be from 1 to 10 proxies, got ${hops}`);
     return hops;
   }
-  return Object.freeze(networks(env, name, raw));
+  // Only dotted quads and IPv6: "1.5" is no hop count, and no address either (not 1.0.0.5).
+  const list = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const part of list) {
+    const address = part.split('/')[0]!;
+    if (!address.includes(':') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+      throw new ConfigError(name, `"${part}" is neither a number of proxies (1 to 10) nor an address or CIDR like 10.0.0.0/8`);
+    }
+  }
+  const cidrs = networks(env, name, raw);
+  if (cidrs.some((cidr) => cidr.endsWith('/0'))) {
+    throw new ConfigError(name, 'a /0 network trusts every peer, as true would: give the number of proxies or their own addresses');
+  }
+  return Object.freeze(cidrs);
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -185,8 +197,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const store = storeOf(databaseUrl);
 
   const adminKey = read(env, 'OTPGATE_ADMIN_KEY') ?? null;
-  if (adminKey !== null && adminKey.length < 24) {
-    throw new ConfigError('OTPGATE_ADMIN_KEY', 'must be at least 24 characters (use `openssl rand -base64 32`)');
+  if (adminKey !== null) {
+    if (adminKey.length < 24 || adminKey.length > 200) throw new ConfigError('OTPGATE_ADMIN_KEY', 'must be 24 to 200 characters (use `openssl rand -base64 32`)');
+    // What `Authorization: Bearer` can carry (RFC 6750's b64token), so the key it registers can be sent.
+    if (!/^[A-Za-z0-9._~+/-]+=*$/.test(adminKey)) {
+      throw new ConfigError('OTPGATE_ADMIN_KEY', 'may hold only A-Z a-z 0-9 . _ ~ + / - (and = at the end): no spaces, quotes or other characters (use `openssl rand -base64 32`)');
+    }
+    if (/^og_(live|test)_/.test(adminKey)) throw new ConfigError('OTPGATE_ADMIN_KEY', 'holds a service key (og_live_… / og_test_…); an admin key needs a value of its own (use `openssl rand -base64 32`)');
   }
   const secret = read(env, 'OTPGATE_SECRET') ?? null;
   if (secret !== null && Buffer.byteLength(secret) < 32) {

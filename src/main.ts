@@ -43,20 +43,16 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
 }
 
 const SYSTEM: AuditActor = { kind: 'system', keyId: null, mode: null };
+const SYSTEM_AUDIT = { actor: SYSTEM, serviceId: null, requestId: null, sourceIp: null };
 
 /**
- * Before serving: the key OTPGATE_ADMIN_KEY holds works, and the ones it held before no longer
- * do (TenancyService.bootstrapAdminKey); each change is logged and audited.
+ * Before serving: the key OTPGATE_ADMIN_KEY holds works from the first request
+ * (TenancyService.registerConfiguredAdminKey); logged and audited.
  */
 export async function registerConfiguredAdminKey(c: Container): Promise<void> {
-  const report = await c.tenancy.bootstrapAdminKey(c.config.adminKey);
-  const audit = { actor: SYSTEM, serviceId: null, requestId: null, sourceIp: null };
+  const report = await c.tenancy.registerConfiguredAdminKey(c.config.adminKey);
   if (report.registered) {
-    await c.audit.record({ ...audit, action: 'admin_key.created', targetId: report.registered.id, before: null, after: apiKeyView(report.registered) });
-  }
-  for (const id of report.revoked) {
-    c.logger.warn({ key_id: id }, 'revoked the admin key OTPGATE_ADMIN_KEY held before: it no longer holds it');
-    await c.audit.record({ ...audit, action: 'admin_key.revoked', targetId: id, before: null, after: null });
+    await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.created', targetId: report.registered.id, before: null, after: apiKeyView(report.registered) });
   }
   if (report.configuredWasRevoked) {
     c.logger.error('OTPGATE_ADMIN_KEY holds a key that was revoked, so it does not work; set a new value (openssl rand -base64 32) or make a key with `otpgate admin-keys create`');
@@ -64,14 +60,19 @@ export async function registerConfiguredAdminKey(c: Container): Promise<void> {
 }
 
 /**
- * Once the server listens: on a first start (no active admin key) one is generated and printed,
- * once, to the terminal. Not before listening, so a start that fails (a port in use) cannot
- * swallow it; should every key ever be lost, `otpgate admin-keys create` makes a new one.
+ * Once the server listens, never before, so a start that fails changes nothing and swallows no
+ * key: the keys OTPGATE_ADMIN_KEY held before are revoked (each logged and audited), and on a
+ * first start (no active bearer admin key) one is generated and printed, once, to the terminal.
+ * Should every key ever be lost, `otpgate admin-keys create` makes a new one.
  */
-export async function printFirstAdminKey(c: Container): Promise<void> {
+export async function settleAdminKeys(c: Container): Promise<void> {
+  for (const id of await c.tenancy.retireEnvAdminKeys(c.config.adminKey)) {
+    c.logger.warn({ key_id: id }, 'revoked the admin key OTPGATE_ADMIN_KEY held before: it no longer holds it');
+    await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.revoked', targetId: id, before: null, after: null });
+  }
   const issued = await c.tenancy.ensureAdminKey();
   if (!issued) return;
-  await c.audit.record({ actor: SYSTEM, action: 'admin_key.created', serviceId: null, targetId: issued.record.id, before: null, after: apiKeyView(issued.record), requestId: null, sourceIp: null });
+  await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.created', targetId: issued.record.id, before: null, after: apiKeyView(issued.record) });
   // Stored hashed: it cannot be shown again.
   process.stdout.write(
     `\n  otpgate: generated an admin key (shown once, store it now):\n\n    ${issued.secret}\n\n` +
@@ -85,7 +86,13 @@ async function serveOne(config: Readonly<Config>): Promise<void> {
   if (!cluster.isWorker) await registerConfiguredAdminKey(container);
   const app = await buildApp(container);
   await app.listen({ port: config.port, host: config.host });
-  if (!cluster.isWorker) await printFirstAdminKey(container);
+  if (typeof config.trustProxy === 'number' && !cluster.isWorker) {
+    container.logger.info(
+      `OTPGATE_TRUST_PROXY=${config.trustProxy} takes every peer for a proxy, so OTPGATE_MAX_CONNECTIONS_PER_ADDRESS applies to nobody: ` +
+        'cap connections per client in the proxy (deploy/nginx.conf has limit_conn), or list the proxies\' addresses instead to keep the cap for everyone else',
+    );
+  }
+  if (!cluster.isWorker) await settleAdminKeys(container);
   container.startWorkers();
 
   let stopping = false;

@@ -121,11 +121,14 @@ export interface Origin {
  * variable no longer holds it), `generated` the one printed at first start, `issued` any other.
  */
 export type ApiKeySource = 'env' | 'generated' | 'issued';
+/** How a key is presented: `Authorization: Bearer <key>`, or HTTP Basic `SID:secret` (the /v2 surface). Neither works as the other. */
+export type ApiKeyScheme = 'bearer' | 'basic';
 
 export interface ApiKeyRecord {
   id: string;
   kind: ApiKeyKind;
   source: ApiKeySource;
+  scheme: ApiKeyScheme;
   /** `test` (sandbox) keys send only to the dev outbox, never to a real provider. Admin keys are `live`. */
   mode: ApiKeyMode;
   /** null for admin keys. */

@@ -54,7 +54,14 @@ export interface ApiKeyStore {
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]>;
-  revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean>;
+  /** Revokes a service's key; false when it has no such active key. */
+  revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean>;
+  /**
+   * Revokes an admin key unless it is the last active bearer one (`last`), atomically: of two
+   * concurrent revocations of the last two, one answers `last` (the active keys are locked).
+   */
+  revokeAdminKey(id: string, now: number): Promise<ApiKeyRecord | 'last' | null>;
+  /** Active admin keys usable as `Authorization: Bearer` (Basic credentials do not count). */
   countActiveAdminKeys(): Promise<number>;
   /** Revokes the active admin keys from OTPGATE_ADMIN_KEY (`source` env) but the one with `keepHash`; answers their ids. */
   revokeEnvAdminKeys(keepHash: string | null, now: number): Promise<string[]>;

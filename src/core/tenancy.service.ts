@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from './errors.js';
 import { newId } from './ids.js';
-import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, ApiKeySource, Page, ServiceRecord, Tenant } from './model.js';
+import type { ApiKeyKind, ApiKeyMode, ApiKeyRecord, ApiKeyScheme, ApiKeySource, Page, ServiceRecord, Tenant } from './model.js';
 import type { Clock, RandomSource, Store } from './ports.js';
 import { tenantOf } from './scope.js';
 import { applySettings, newSettings } from './service-settings.js';
@@ -82,16 +82,31 @@ export class TenancyService {
 
   /** The principal behind a bearer key, or an `unauthorized` error that says nothing more. */
   async authenticate(secret: string | undefined): Promise<Principal> {
-    if (secret === undefined || secret.length < 16 || secret.length > 200) throw unauthorized();
-    const keyHash = hashKey(secret);
-    const cached = this.#cache.get(keyHash);
-    if (cached !== undefined) {
-      if (cached === false) throw unauthorized();
-      return cached;
+    // A bearer key never holds ':' (Basic credentials are stored as `sid:secret`): by construction
+    // no Basic credential is accepted as a bearer key, nor a bearer key as Basic.
+    if (secret === undefined || secret.length < 16 || secret.length > 200 || secret.includes(':')) throw unauthorized();
+    return this.#principal(secret, 'bearer');
+  }
+
+  /**
+   * The principal behind HTTP Basic credentials. The pair must have been issued as Basic
+   * credentials (its SID is the stored prefix), so a bearer key cannot be replayed as Basic.
+   */
+  async authenticateBasic(username: string, password: string): Promise<Principal> {
+    if (!/^(AC|SK)[0-9a-f]{32}$/.test(username) || password.length === 0 || password.length > 128) throw unauthorized();
+    const principal = await this.#principal(`${username}:${password}`, 'basic');
+    if (principal.key.prefix !== username) throw unauthorized();
+    return principal;
+  }
+
+  async #principal(presented: string, scheme: ApiKeyScheme): Promise<Principal> {
+    const keyHash = hashKey(presented);
+    let principal = this.#cache.get(keyHash);
+    if (principal === undefined) {
+      principal = (await this.#lookup(keyHash)) ?? false;
+      this.#cache.set(keyHash, principal);
     }
-    const principal = await this.#lookup(keyHash);
-    this.#cache.set(keyHash, principal ?? false);
-    if (!principal) throw unauthorized();
+    if (principal === false || principal.key.scheme !== scheme) throw unauthorized();
     return principal;
   }
 
@@ -143,6 +158,7 @@ export class TenancyService {
     const { name = null, secret, mode = 'live', source = 'issued' } = options;
     if (kind === 'service') await this.getService(serviceId ?? '');
     if (kind === 'admin' && mode !== 'live') throw new AppError('invalid_request', 'Admin keys have no test mode.');
+    assertPrintableName(name);
     const prefix = mode === 'test' ? TEST_KEY_PREFIX : KEY_PREFIX[kind];
     const value = secret ?? `${prefix}${this.#random.bytes(24).toString('base64url')}`;
     const record: ApiKeyRecord = {
@@ -150,9 +166,11 @@ export class TenancyService {
       kind,
       serviceId: kind === 'service' ? serviceId : null,
       keyHash: hashKey(value),
-      prefix: value.slice(0, prefix.length + 4),
+      // Ours: the fixed prefix and 4 random characters. A key of the operator's own: 4 characters.
+      prefix: value.slice(0, secret === undefined ? prefix.length + 4 : 4),
       mode,
       source: kind === 'admin' ? source : 'issued',
+      scheme: 'bearer',
       name,
       createdAt: this.#clock.now(),
       revokedAt: null,
@@ -181,22 +199,12 @@ export class TenancyService {
       name: type === 'account' ? 'basic: account token' : 'basic: api key',
       mode,
       source: 'issued',
+      scheme: 'basic',
       createdAt: this.#clock.now(),
       revokedAt: null,
     };
     await this.#store.createApiKey(record);
     return { record, sid, secret, accountSid };
-  }
-
-  /**
-   * The principal behind HTTP Basic credentials. The pair must have been issued as Basic
-   * credentials (its SID is the stored prefix), so a bearer key cannot be replayed as Basic.
-   */
-  async authenticateBasic(username: string, password: string): Promise<Principal> {
-    if (!/^(AC|SK)[0-9a-f]{32}$/.test(username) || password.length === 0 || password.length > 128) throw unauthorized();
-    const principal = await this.authenticate(`${username}:${password}`);
-    if (principal.key.prefix !== username) throw unauthorized();
-    return principal;
   }
 
   async listKeys(serviceId: string): Promise<ApiKeyRecord[]> {
@@ -222,45 +230,52 @@ export class TenancyService {
    * `otpgate admin-keys create` on the server makes a new one.
    */
   async revokeAdminKey(id: string): Promise<ApiKeyRecord> {
-    const key = (await this.#store.listApiKeys(null)).find((k) => k.id === id && k.revokedAt === null);
-    if (!key) throw new AppError('not_found', `No active admin key ${id}.`);
-    if ((await this.#store.countActiveAdminKeys()) <= 1) {
+    const revoked = await this.#store.revokeAdminKey(id, this.#clock.now());
+    if (revoked === null) throw new AppError('not_found', `No active admin key ${id}.`);
+    if (revoked === 'last') {
       throw new AppError('last_admin_key', 'This is the last active admin key; create another (POST /v1/admin-keys) before revoking it.');
     }
-    const now = this.#clock.now();
-    if (!(await this.#store.revokeApiKey(id, null, now))) throw new AppError('not_found', `No active admin key ${id}.`);
     this.#cache.clear();
-    return { ...key, revokedAt: now };
+    return revoked;
   }
 
   /**
-   * At start, before serving: the admin key OTPGATE_ADMIN_KEY holds is registered (hashed), and
-   * any it held before is revoked, so a key works only while the variable holds it (rule T7).
-   * With no variable, every key it once held is revoked. A configured key that was revoked
-   * through the API stays revoked, and then nothing else changes either: this process may be a
-   * stale instance of a rolling update, and must not revoke the key the new ones hold.
+   * At start, before serving: the admin key OTPGATE_ADMIN_KEY holds is registered (hashed), so
+   * it works from the first request (rule T7). A value that is already some other credential (a
+   * service key, a Basic secret) stops the start. A configured key that was revoked through the
+   * API stays revoked.
    */
-  async bootstrapAdminKey(configured: string | null): Promise<AdminKeyBootstrap> {
-    const now = this.#clock.now();
-    if (configured === null) return { registered: null, revoked: await this.#revokeEnvKeys(null, now), configuredWasRevoked: false };
+  async registerConfiguredAdminKey(configured: string | null): Promise<AdminKeyRegistration> {
+    if (configured === null) return { registered: null, configuredWasRevoked: false };
     const hash = hashKey(configured);
     let existing = await this.#store.findApiKeyByHash(hash);
-    if (existing?.revokedAt != null) return { registered: null, revoked: [], configuredWasRevoked: true };
-    let registered: ApiKeyRecord | null = null;
+    if (existing?.revokedAt != null) return { registered: null, configuredWasRevoked: true };
     if (!existing) {
       try {
-        registered = (await this.createKey('admin', null, { name: 'OTPGATE_ADMIN_KEY', secret: configured, source: 'env' })).record;
+        return { registered: (await this.createKey('admin', null, { name: 'OTPGATE_ADMIN_KEY', secret: configured, source: 'env' })).record, configuredWasRevoked: false };
       } catch (error) {
         // Instances starting together on one database race here; the loser finds the winner's row.
         existing = await this.#store.findApiKeyByHash(hash);
         if (!existing) throw error;
       }
     }
-    return { registered, revoked: await this.#revokeEnvKeys(hash, now), configuredWasRevoked: false };
+    if (existing.kind !== 'admin' || existing.scheme !== 'bearer') {
+      throw new AppError('invalid_request', `OTPGATE_ADMIN_KEY holds the value of an existing ${existing.kind} key (${existing.id}); give it a value of its own (openssl rand -base64 32)`);
+    }
+    return { registered: null, configuredWasRevoked: false };
   }
 
-  async #revokeEnvKeys(keepHash: string | null, now: number): Promise<string[]> {
-    const revoked = await this.#store.revokeEnvAdminKeys(keepHash, now);
+  /**
+   * Once serving: the keys OTPGATE_ADMIN_KEY held before are revoked, so a key works only while
+   * the variable holds it (T7); with no variable, every key it once held. Not before listening:
+   * a start that fails (a port in use, a laptop pointed at the wrong database) changes nothing.
+   * Nor when the configured key was revoked through the API: this process may be a stale
+   * instance of a rolling update, and must not revoke the key the new ones hold.
+   */
+  async retireEnvAdminKeys(configured: string | null): Promise<string[]> {
+    const keep = configured === null ? null : hashKey(configured);
+    if (keep !== null && (await this.#store.findApiKeyByHash(keep))?.revokedAt != null) return [];
+    const revoked = await this.#store.revokeEnvAdminKeys(keep, this.#clock.now());
     if (revoked.length > 0) this.#cache.clear();
     return revoked;
   }
@@ -287,13 +302,16 @@ export interface KeyOptions {
 }
 
 /** What the start-up registration of OTPGATE_ADMIN_KEY did. */
-export interface AdminKeyBootstrap {
+export interface AdminKeyRegistration {
   /** The key registered now (first start with this value), or null when it was already there. */
   registered: ApiKeyRecord | null;
-  /** Ids of keys the variable held before, revoked now. */
-  revoked: string[];
   /** The configured key was revoked through the API: it does not work, and nothing else was changed. */
   configuredWasRevoked: boolean;
+}
+
+/** Names are shown in lists and the audit log: no control or format characters (NUL, bidi overrides). */
+function assertPrintableName(name: string | null): void {
+  if (name !== null && /[\p{Cc}\p{Cf}]/u.test(name)) throw new AppError('invalid_request', 'name must not hold control or format characters.');
 }
 
 function unauthorized(): AppError {

@@ -174,8 +174,12 @@ export const ApiKey = Type.Object(
       description: 'env: the admin key OTPGATE_ADMIN_KEY holds (revoked at start once the variable no longer holds it); generated: printed at first start; issued: made through the API or the CLI',
       examples: ['issued'],
     }),
+    scheme: Type.Union([Type.Literal('bearer'), Type.Literal('basic')], {
+      description: 'bearer: sent as Authorization: Bearer <key>; basic: Basic credentials (SID and secret) of the Twilio-compatible surface. Neither is accepted as the other',
+      examples: ['bearer'],
+    }),
     name: Nullable(Type.String(), { description: 'A label given at creation', examples: ['backend-prod'] }),
-    prefix: Type.String({ description: 'First characters of the key, to recognise it', examples: ['og_live_Ab3x'] }),
+    prefix: Type.String({ description: 'First characters of the key, to recognise it (4 of a key set through OTPGATE_ADMIN_KEY)', examples: ['og_live_Ab3x'] }),
     created_at: IsoTime('Creation time'),
     revoked_at: Nullable(Type.String({ format: 'date-time' }), { description: 'When it was revoked; null while active' }),
   },

@@ -38,6 +38,7 @@ export function apiKeyView(key: ApiKeyRecord) {
     kind: key.kind,
     mode: key.mode,
     source: key.source,
+    scheme: key.scheme,
     name: key.name,
     prefix: key.prefix,
     created_at: iso(key.createdAt),

@@ -147,9 +147,10 @@ DELETE FROM idempotency_keys;
 }
 
 /**
- * Version 101: the audit log (rule T7) and where an admin key came from. `source` tells the key
- * that OTPGATE_ADMIN_KEY holds (`env`: revoked when the variable changes or goes) from generated
- * and issued ones. The log has no foreign key: it outlives a deleted service until retention.
+ * Version 101: the audit log (rule T7), where an admin key came from and how it is presented.
+ * `source` tells the key that OTPGATE_ADMIN_KEY holds (`env`: revoked when the variable changes or
+ * goes) from generated and issued ones; `scheme` tells Basic credentials (the /v2 surface) from
+ * bearer keys, so neither is accepted as the other and the last bearer admin key is kept. The log has no foreign key: it outlives a deleted service until retention.
  */
 export function auditSql(dialect: 'sqlite' | 'postgres'): string {
   const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
@@ -157,6 +158,8 @@ export function auditSql(dialect: 'sqlite' | 'postgres'): string {
 ALTER TABLE api_keys ADD COLUMN source ${t.text} NOT NULL DEFAULT 'issued' CHECK (source IN ('env', 'generated', 'issued'));
 UPDATE api_keys SET source = 'env' WHERE kind = 'admin' AND name = 'OTPGATE_ADMIN_KEY';
 UPDATE api_keys SET source = 'generated' WHERE kind = 'admin' AND name = 'bootstrap';
+ALTER TABLE api_keys ADD COLUMN scheme ${t.text} NOT NULL DEFAULT 'bearer' CHECK (scheme IN ('bearer', 'basic'));
+UPDATE api_keys SET scheme = 'basic' WHERE name IN ('basic: account token', 'basic: api key') AND length(prefix) = 34;
 
 CREATE TABLE audit_log (
   id ${t.id} PRIMARY KEY,

@@ -36,11 +36,23 @@ export function toService(row: Row): ServiceRecord {
   };
 }
 
+/**
+ * The rule both stores apply inside their lock: of the active admin keys, `id` may be revoked
+ * unless it is the last bearer one (Basic credentials cannot reach /v1, so they keep nobody in).
+ */
+export function adminKeyToRevoke(active: ApiKeyRecord[], id: string): ApiKeyRecord | 'last' | null {
+  const key = active.find((k) => k.id === id);
+  if (!key) return null;
+  if (key.scheme === 'bearer' && active.filter((k) => k.scheme === 'bearer').length <= 1) return 'last';
+  return key;
+}
+
 export function toApiKey(row: Row): ApiKeyRecord {
   return {
     id: row.id as string,
     kind: row.kind as ApiKeyRecord['kind'],
     source: (row.source as ApiKeyRecord['source'] | undefined) ?? 'issued',
+    scheme: row.scheme === 'basic' ? 'basic' : 'bearer',
     serviceId: (row.service_id as string | null) ?? null,
     keyHash: row.key_hash as string,
     prefix: row.prefix as string,

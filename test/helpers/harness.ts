@@ -57,7 +57,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   });
   const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const c = await createContainer(config, { clock, logger, defaultMetrics: false, ...options.overrides });
-  await c.tenancy.bootstrapAdminKey(adminKey);
+  await c.tenancy.registerConfiguredAdminKey(adminKey);
   const app = await buildApp(c, { docs: false });
   await app.ready();
 

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createContainer } from '../../src/container.js';
-import { registerConfiguredAdminKey } from '../../src/main.js';
+import { registerConfiguredAdminKey, settleAdminKeys } from '../../src/main.js';
 import { sidOf } from '../../src/http/routes/twilio/sids.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -184,18 +184,34 @@ describe('admin keys (T7)', () => {
     for (const key of (await call({ url: '/v1/admin-keys', headers: admin }, 200)).json().data as Array<{ id: string; revoked_at: string | null }>) {
       if (key.revoked_at === null && key.id !== adminKeyId) await call({ method: 'DELETE', url: `/v1/admin-keys/${key.id}`, headers: admin }, 204);
     }
+    // Admin-level Basic credentials cannot reach /v1, so they keep nobody in: the bearer key stays.
+    const basic = (await call({ method: 'POST', url: '/v1/basic-credentials', headers: admin, payload: { type: 'api_key' } }, 201)).json();
     const last = await call({ method: 'DELETE', url: `/v1/admin-keys/${adminKeyId}`, headers: admin }, 409);
     expect(last.json().code).toBe('last_admin_key');
+    // Neither scheme passes as the other: `sid:secret` is no bearer key.
+    await call({ url: '/v1/services', headers: { authorization: `Bearer ${basic.sid}:${basic.secret}` } }, 401);
+    const after = (await call({ url: '/v1/admin-keys', headers: admin }, 200)).json().data as Array<Record<string, unknown>>;
+    expect(after.find((k) => k.prefix === basic.sid)).toMatchObject({ scheme: 'basic', revoked_at: null });
+    expect(after.find((k) => k.id === adminKeyId)).toMatchObject({ scheme: 'bearer' });
+  });
+
+  it('names hold no control or format characters', async () => {
+    for (const name of ['x\u202eevil', 'nul\u0000', 'bell\u0007', 'zero\u200bwidth']) {
+      const res = await call({ method: 'POST', url: '/v1/admin-keys', headers: admin, payload: { name } }, 400);
+      expect(res.json().code).toBe('invalid_request');
+    }
   });
 
   it('the key OTPGATE_ADMIN_KEY holds works while it holds it, and stops when it changes or goes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-adminkey-'));
     const secret = randomBytes(32).toString('hex');
-    const boot = async (adminKey: string | undefined) => {
+    /** A start: the key is registered before listening; the old ones retire only once it listens. */
+    const boot = async (adminKey: string | undefined, listens = true) => {
       const env: Record<string, string> = { OTPGATE_DATABASE_URL: `sqlite:${join(dir, 'otpgate.db')}`, OTPGATE_SECRET: secret };
       if (adminKey) env.OTPGATE_ADMIN_KEY = adminKey;
       const c = await createContainer(loadConfig(env), { logger: pino({ level: 'silent' }), defaultMetrics: false });
       await registerConfiguredAdminKey(c);
+      if (listens) await settleAdminKeys(c);
       return c;
     };
     const works = async (c: Awaited<ReturnType<typeof boot>>, key: string) => c.tenancy.authenticate(key).then(() => true, () => false);
@@ -203,7 +219,14 @@ describe('admin keys (T7)', () => {
     try {
       let c = await boot(first);
       expect(await works(c, first)).toBe(true);
+      // Its own value: 4 characters are shown, not a third of the key.
+      expect((await c.tenancy.listAdminKeys())[0]!.prefix).toBe(first.slice(0, 4));
       const spare = await c.tenancy.createKey('admin', null, { name: 'spare' });
+      await c.close();
+
+      // A start that fails before listening (a port in use) revokes nothing.
+      c = await boot(undefined, false);
+      expect(await works(c, first)).toBe(true);
       await c.close();
 
       c = await boot(second);
@@ -211,8 +234,8 @@ describe('admin keys (T7)', () => {
       expect(await works(c, second)).toBe(true);
       expect(await works(c, spare.secret)).toBe(true);
       const actions = (await c.audit.list({}, undefined, 10)).data.map((r) => [r.action, r.actor.kind]);
-      // Made in the same millisecond, so in either order.
-      expect(actions.slice(0, 2).sort()).toEqual([['admin_key.created', 'system'], ['admin_key.revoked', 'system']]);
+      expect(actions.slice(0, 2)).toEqual([['admin_key.revoked', 'system'], ['admin_key.created', 'system']]);
+      const serviceKey = await c.tenancy.createKey('service', (await c.tenancy.createService({ name: 'shop' })).id);
       await c.close();
 
       c = await boot(undefined);
@@ -225,8 +248,12 @@ describe('admin keys (T7)', () => {
       expect(await works(c, second)).toBe(false);
       expect(await works(c, spare.secret)).toBe(true);
       await c.close();
+
+      // A service key's value is no admin key: the start stops and says so.
+      await expect(boot(serviceKey.secret)).rejects.toThrow(/OTPGATE_ADMIN_KEY.*service key/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
 });

@@ -111,8 +111,29 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.revokeApiKey(key.id, a.id, 5)).toBe(true);
       expect(await store.revokeApiKey(key.id, a.id, 6)).toBe(false);
       expect((await store.findApiKeyByHash(key.keyHash))?.revokedAt).toBe(5);
-      expect(await store.revokeApiKey(admin.id, null, 7)).toBe(true);
-      expect(await store.countActiveAdminKeys()).toBe(0);
+      expect(await store.revokeAdminKey(admin.id, 7)).toBe('last');
+      const other = make.key(null);
+      await store.createApiKey(other);
+      expect(await store.countActiveAdminKeys()).toBe(2);
+      expect(await store.revokeAdminKey(admin.id, 7)).toEqual({ ...admin, revokedAt: 7 });
+      expect(await store.revokeAdminKey(admin.id, 8)).toBeNull();
+      expect(await store.countActiveAdminKeys()).toBe(1);
+    });
+
+    it('keeps the last bearer admin key however revocations race; Basic credentials keep nobody in', async () => {
+      for (let round = 0; round < 10; round++) {
+        const [a, b] = [make.key(null), make.key(null)];
+        await store.createApiKey(a);
+        await store.createApiKey(b);
+        const basic = { ...make.key(null), scheme: 'basic' as const };
+        await store.createApiKey(basic);
+        // Whatever else is active: revoke everything but a and b first.
+        for (const k of await store.listApiKeys(null)) if (k.revokedAt === null && k.scheme === 'bearer' && k.id !== a.id && k.id !== b.id) await store.revokeAdminKey(k.id, 1);
+        const results = await Promise.all([store.revokeAdminKey(a.id, 2), store.revokeAdminKey(b.id, 2)]);
+        expect(results.filter((r) => r === 'last')).toHaveLength(1);
+        expect(await store.countActiveAdminKeys()).toBe(1);
+        expect(await store.revokeAdminKey(basic.id, 3)).toMatchObject({ id: basic.id, revokedAt: 3 });
+      }
     });
 
     it('writes a verification with its message and reads it back exactly, only within its service', async () => {

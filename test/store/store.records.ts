@@ -27,7 +27,7 @@ export function recordFactory(clock: FakeClock) {
     key(serviceId: string | null, kind: ApiKeyRecord['kind'] = serviceId ? 'service' : 'admin'): ApiKeyRecord {
       return {
         id: id('key'), kind, serviceId, keyHash: cryptoRandom.bytes(32).toString('hex'), prefix: 'og_live_abcd',
-        name: null, createdAt: clock.now(), revokedAt: null, mode: 'live', source: 'issued',
+        name: null, createdAt: clock.now(), revokedAt: null, mode: 'live', source: 'issued', scheme: 'bearer',
       };
     },
     verification(serviceId: string, overrides: Partial<VerificationRecord> = {}): VerificationRecord {

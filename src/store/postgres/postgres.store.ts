@@ -20,7 +20,7 @@ import type { SqlExecutor } from '../sql-executor.js';
 import { sqlSmsDelivery } from '../sms.sql-store.js';
 import type { SmsDeliveryStore } from '../sms.sql-store.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
+import { page, adminKeyToRevoke, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import { PostgresEventStore, eventsFragment } from './postgres-events.store.js';
 import { PgDatabase } from './postgres.pool.js';
 import type { PgDatabaseOptions, Queryable } from './postgres.pool.js';
@@ -133,8 +133,8 @@ export class PostgresStore extends PostgresEventStore implements Store {
 
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source,
+    await this.#db.query('INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source, scheme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source, key.scheme,
     ]);
   }
 
@@ -151,16 +151,25 @@ export class PostgresStore extends PostgresEventStore implements Store {
     return rows.map(toApiKey);
   }
 
-  async revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean> {
-    const result =
-      serviceId === null
-        ? await this.#db.query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND kind = 'admin' AND revoked_at IS NULL", [now, id])
-        : await this.#db.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND service_id = $3 AND revoked_at IS NULL', [now, id, serviceId]);
+  async revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean> {
+    const result = await this.#db.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND service_id = $3 AND revoked_at IS NULL', [now, id, serviceId]);
     return (result.rowCount ?? 0) > 0;
   }
 
+  async revokeAdminKey(id: string, now: number): Promise<ApiKeyRecord | 'last' | null> {
+    // The active admin keys are locked first: a concurrent revocation waits, then (READ
+    // COMMITTED) re-reads them and no longer counts the key this one revoked.
+    return this.#db.tx(async (client) => {
+      const { rows } = await this.#db.query("SELECT * FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL ORDER BY id FOR UPDATE", [], client);
+      const key = adminKeyToRevoke(rows.map(toApiKey), id);
+      if (key === null || key === 'last') return key;
+      await this.#db.query('UPDATE api_keys SET revoked_at = $1 WHERE id = $2', [now, id], client);
+      return { ...key, revokedAt: now };
+    });
+  }
+
   async countActiveAdminKeys(): Promise<number> {
-    const { rows } = await this.#db.query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL");
+    const { rows } = await this.#db.query<{ n: number }>("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND scheme = 'bearer' AND revoked_at IS NULL");
     return rows[0]!.n;
   }
 

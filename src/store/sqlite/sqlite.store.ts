@@ -30,7 +30,7 @@ import type { AuditStore } from '../../core/audit.js';
 import type { CodeVault } from '../../core/code-vault.js';
 import { idBefore } from '../../core/ids.js';
 import { decodeCursor } from '../cursor.js';
-import { page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
+import { page, adminKeyToRevoke, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from '../rows.js';
 import type { Row } from '../rows.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit, groupCommitMethods } from './group-commit.js';
@@ -214,8 +214,8 @@ export class SqliteStore extends SqliteEventStore implements Store {
   // ── API keys ────────────────────────────────────────────────────────────────────────────
   async createApiKey(key: ApiKeyRecord): Promise<void> {
     this.#stmt(
-      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source);
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source, key.scheme);
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -232,16 +232,23 @@ export class SqliteStore extends SqliteEventStore implements Store {
     return rows.map(toApiKey);
   }
 
-  async revokeApiKey(id: string, serviceId: string | null, now: number): Promise<boolean> {
-    const result =
-      serviceId === null
-        ? this.#stmt("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND kind = 'admin' AND revoked_at IS NULL").run(now, id)
-        : this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL').run(now, id, serviceId);
-    return result.changes > 0;
+  async revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean> {
+    return this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL').run(now, id, serviceId).changes > 0;
+  }
+
+  async revokeAdminKey(id: string, now: number): Promise<ApiKeyRecord | 'last' | null> {
+    // One transaction under SQLite's write lock: no other revocation runs in between.
+    return this.#db.transaction(() => {
+      const active = (this.#stmt("SELECT * FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL").all() as Row[]).map(toApiKey);
+      const key = adminKeyToRevoke(active, id);
+      if (key === null || key === 'last') return key;
+      this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(now, id);
+      return { ...key, revokedAt: now };
+    })();
   }
 
   async countActiveAdminKeys(): Promise<number> {
-    const row = this.#stmt("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL").get() as Row;
+    const row = this.#stmt("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND scheme = 'bearer' AND revoked_at IS NULL").get() as Row;
     return row.n as number;
   }
 
