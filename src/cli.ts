@@ -9,7 +9,7 @@ import type { Origin } from './core/model.js';
 import { normalizePhone } from './core/phone.js';
 import { tenantOf } from './core/scope.js';
 import type { AuditAction } from './core/audit.js';
-import { apiKeyView, auditView, checkView, outboxView, serviceView, verificationView } from './http/views.js';
+import { ADMIN, AUDITED, apiKeyView, auditView, checkView, outboxView, serviceView, verificationView } from './http/views.js';
 
 /**
  * `otpgate <command>`: thin over the same services the HTTP API uses, against the store that
@@ -77,15 +77,15 @@ services
   .option('--ttl <seconds>', 'code lifetime (default 300)', positiveInt)
   .action(async (options: { name: string; codeLength?: number; ttl?: number }) =>
     withContainer(async (c) => {
-      const view = serviceView(await c.tenancy.createService({ name: options.name, code_length: options.codeLength, ttl_seconds: options.ttl }));
-      await audited(c, 'service.created', view.id, view.id, view);
-      return view;
+      const created = await c.tenancy.createService({ name: options.name, code_length: options.codeLength, ttl_seconds: options.ttl });
+      await audited(c, 'service.created', created.id, created.id, serviceView(created, AUDITED));
+      return serviceView(created, ADMIN);
     }),
   );
 services
   .command('list')
   .description('List services')
-  .action(async () => withContainer(async (c) => (await c.tenancy.listServices(undefined, 100)).data.map((s) => serviceView(s))));
+  .action(async () => withContainer(async (c) => (await c.tenancy.listServices(undefined, 100)).data.map((s) => serviceView(s, ADMIN))));
 
 const keys = program.command('keys').description('Manage API keys');
 keys

@@ -63,11 +63,12 @@ export interface AbuseSettings {
   /** Spend per UTC day, in the currency of `sms_prices`; null for no cap. Default null. */
   daily_spend_cap: number | null;
   /**
-   * Let proven traffic raise `sends_per_service` and `daily_message_cap`: each becomes at least 15×
-   * the sends of approved verifications in the busiest hour (resp. day) of the last 7 days, so a
-   * growing app's surge is not refused by a default sized for a small one. Unapproved traffic
-   * (pumping) proves nothing, so attacks meet the configured values. Turn off to make both hard
-   * ceilings. Default true.
+   * Let proven traffic raise `sends_per_service` and `daily_message_cap` while they hold their
+   * defaults: each becomes at least 15× the sends of verifications approved with a code otpgate
+   * made (not a custom code) in the busiest hour (resp. day) of the last 7 days, up to 15× the
+   * default, so a growing app's surge is not refused by a default sized for a small one.
+   * Unapproved traffic (pumping) proves nothing, so attacks meet the defaults. A value you set
+   * is a hard ceiling; turn this off to make the defaults hard ceilings too. Default true.
    */
   adaptive_limits: boolean;
   pumping_guard: PumpingGuardSettings;
@@ -84,6 +85,9 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitSettings> = Object.freeze({
   checks_per_service: { limit: 1200, window_seconds: 60 },
   requests_per_source_ip: { limit: 1200, window_seconds: 60 },
 });
+
+/** The daily message cap a service starts with (raised by `adaptive_limits` while it is kept). */
+export const DEFAULT_DAILY_MESSAGE_CAP = 10_000;
 
 export const DEFAULT_PUMPING_GUARD: Readonly<PumpingGuardSettings> = Object.freeze({
   mode: 'enforce',
@@ -105,7 +109,7 @@ export function defaultAbuseSettings(): AbuseSettings {
     allowed_countries: null,
     safelist: [],
     refuse_voip: false,
-    daily_message_cap: 10_000,
+    daily_message_cap: DEFAULT_DAILY_MESSAGE_CAP,
     sms_prices: {},
     daily_spend_cap: null,
     adaptive_limits: true,

@@ -1,3 +1,4 @@
+import { DEFAULT_DAILY_MESSAGE_CAP, DEFAULT_RATE_LIMITS } from './abuse-settings.js';
 import type { Budget, RateLimitSettings } from './abuse-settings.js';
 import { AppError, isAppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
@@ -30,9 +31,9 @@ export interface NumberKind {
   testNumber: boolean;
 }
 
-/** Each approval in a prefix's recent window (the pumping guard's) adds this many sends to its `sends_per_prefix` budget. */
+/** Each approval in a prefix's recent window (the pumping guard's) adds this many sends to its `sends_per_prefix` budget (up to ADAPTIVE_HEADROOM × it). */
 export const APPROVAL_CREDIT = 2;
-/** With `adaptive_limits`, `sends_per_service` and `daily_message_cap` are at least this many times the proven peak. */
+/** With `adaptive_limits`, default `sends_per_service` and `daily_message_cap` are at least this many times the proven peak, and at most this many times the default; approvals raise a prefix's budget to at most this many times its limit. */
 export const ADAPTIVE_HEADROOM = 15;
 /** How far back proven traffic reaches, and how long an instance keeps what it read. */
 const PROVEN_DAYS = 7;
@@ -87,12 +88,18 @@ export class AbuseGuard {
 
   /**
    * The service's limits as they stand: with `adaptive_limits`, `sends_per_service` and
-   * `daily_message_cap` raised to ADAPTIVE_HEADROOM × the sends of approved verifications in
-   * its busiest hour and day of the last week (read at most every 5 minutes per instance).
+   * `daily_message_cap` — each only while it holds its default, since a value the operator set is
+   * a ceiling they chose — raised to ADAPTIVE_HEADROOM × the sends of verifications approved
+   * with a code otpgate made in the busiest hour and day of the last week (read at most every 5
+   * minutes per instance), and never beyond ADAPTIVE_HEADROOM × the default.
    */
   async limitsOf(service: ServiceRecord): Promise<{ velocity: RateLimitSettings; dailyMessageCap: number | null }> {
     const s = service.settings;
-    if (!s.adaptive_limits || !this.#deps.proven) return { velocity: s.velocity_limits, dailyMessageCap: s.daily_message_cap };
+    const configured = { velocity: s.velocity_limits, dailyMessageCap: s.daily_message_cap };
+    const perService = s.velocity_limits.sends_per_service;
+    const adaptService = perService.limit === DEFAULT_RATE_LIMITS.sends_per_service.limit && perService.window_seconds === DEFAULT_RATE_LIMITS.sends_per_service.window_seconds;
+    const adaptCap = s.daily_message_cap === DEFAULT_DAILY_MESSAGE_CAP;
+    if (!s.adaptive_limits || !this.#deps.proven || !(adaptService || adaptCap)) return configured;
     const now = this.#deps.clock.now();
     let cached = this.#proven.get(service.id);
     if (!cached || now - cached.at >= PROVEN_CACHE_MS) {
@@ -100,11 +107,11 @@ export class AbuseGuard {
       this.#proven.set(service.id, cached);
     }
     const proven = cached.traffic;
-    const perService = s.velocity_limits.sends_per_service;
+    const raised = (value: number, wanted: number) => Math.min(ADAPTIVE_HEADROOM * value, Math.max(value, wanted));
     const hourly = Math.ceil((ADAPTIVE_HEADROOM * proven.peakHour * perService.window_seconds) / 3600);
     return {
-      velocity: { ...s.velocity_limits, sends_per_service: { ...perService, limit: Math.max(perService.limit, hourly) } },
-      dailyMessageCap: s.daily_message_cap === null ? null : Math.max(s.daily_message_cap, ADAPTIVE_HEADROOM * proven.peakDay),
+      velocity: adaptService ? { ...s.velocity_limits, sends_per_service: { ...perService, limit: raised(perService.limit, hourly) } } : s.velocity_limits,
+      dailyMessageCap: adaptCap ? raised(DEFAULT_DAILY_MESSAGE_CAP, ADAPTIVE_HEADROOM * proven.peakDay) : s.daily_message_cap,
     };
   }
 
@@ -141,9 +148,13 @@ export class AbuseGuard {
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
       const limits = await this.limitsOf(service);
       // The prefix budget counts last: a prefix whose codes are being approved earns more sends
-      // (APPROVAL_CREDIT per approval in the pumping guard's window), so real users of one busy
-      // range are not refused; a range nobody verifies (pumping) keeps the plain limit.
-      const prefixLimit = async () => limits.velocity.sends_per_prefix.limit + APPROVAL_CREDIT * (await this.pumping.recentApprovals(service.id, prefix, s.pumping_guard));
+      // (APPROVAL_CREDIT per approval in the pumping guard's window, up to ADAPTIVE_HEADROOM × its
+      // limit), so real users of one busy range are not refused; a range nobody verifies
+      // (pumping) keeps the plain limit, and one whose codes are read by whoever pumps it grows
+      // no further than that.
+      const perPrefix = limits.velocity.sends_per_prefix.limit;
+      const prefixLimit = async () =>
+        Math.min(ADAPTIVE_HEADROOM * perPrefix, perPrefix + APPROVAL_CREDIT * (await this.pumping.recentApprovals(service.id, prefix, s.pumping_guard)));
       const taken = await this.#take(tenant, limits.velocity, [
         ['requests_per_source_ip', origin.sourceIp],
         ['sends_per_client_ip', origin.clientIp],

@@ -147,6 +147,16 @@ describe('abuse defaults against a growing app (simulation)', () => {
     console.info(`abuse simulation: ${busy!.sent + other!.sent + rest!.sent} healthy sends, none refused; the attack sent ${pumping!.sent} of 720`);
   }, 120_000);
 
+  it('a pumper who reads every code grows a prefix\'s budget no further than 15× its limit', async () => {
+    // Four sends a second for half an hour into one range, every code approved (numbers whose
+    // texts the pumper reads): 7,200 sends wanted; the budget stops at 600 per 10 minutes.
+    const reader: Stream = { name: 'reading pumper', digits: '232761', perHour: (hour) => (hour === 0 ? 7200 : 0), conversion: 1 };
+    const [out] = await simulate([{ ...reader, perHour: (hour) => (hour === 0 ? 7200 : 0) }], 1);
+    expect(out!.refused).toHaveProperty('sends_per_prefix');
+    expect(out!.sent).toBeLessThanOrEqual(7 * 15 * 40);
+    console.info(`abuse simulation: a pumper approving every code sent ${out!.sent} of 7200 in an hour`);
+  }, 120_000);
+
   it('with the old fixed limits, the same launch day would have been refused', async () => {
     // No credit for approvals (the pumping guard counts none when off) and no adaptive caps: the
     // limits as they stood before issue 15.
@@ -155,4 +165,25 @@ describe('abuse defaults against a growing app (simulation)', () => {
     expect(refused[0]).toHaveProperty('sends_per_prefix');
     expect(refused.some((r) => (r.quota_exceeded ?? 0) > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('adaptive limits (issue 15)', () => {
+  const clock = new FakeClock(Date.UTC(2026, 10, 2));
+  const peak = { peakHour: 20_000, peakDay: 40_000 };
+  const guard = new AbuseGuard({ limiter: createMemoryLimiter(), blocks: new MemoryBlocks(), clock, events: noopAbuseEvents, proven: async () => peak });
+  const service = (settings: Partial<AbuseSettings>, id = 'svc_a'): ServiceRecord => ({
+    id, settings: { ...DEFAULT_SETTINGS, name: 'A', ...defaultAbuseSettings(), ...settings }, createdAt: 0, updatedAt: 0,
+  });
+
+  it('raise the defaults with proven traffic, up to 15× the default', async () => {
+    const limits = await guard.limitsOf(service({}));
+    expect(limits.dailyMessageCap).toBe(150_000);
+    expect(limits.velocity.sends_per_service).toEqual({ limit: 4_500, window_seconds: 60 });
+  });
+
+  it('keep a value the operator set as it is', async () => {
+    const limits = await guard.limitsOf(service({ daily_message_cap: 3, velocity_limits: { ...defaultAbuseSettings().velocity_limits, sends_per_service: { limit: 50, window_seconds: 60 } } }, 'svc_b'));
+    expect(limits.dailyMessageCap).toBe(3);
+    expect(limits.velocity.sends_per_service).toEqual({ limit: 50, window_seconds: 60 });
+  });
 });

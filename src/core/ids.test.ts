@@ -12,6 +12,13 @@ describe('ids', () => {
     for (const id of ids) expect(isId(id, 'ver')).toBe(true);
   });
 
+  it('made in one millisecond, sort in the order they were made, and stay distinct', () => {
+    const ids = Array.from({ length: 1000 }, () => newId('aud', at(1_764_000_000_000), cryptoRandom));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+    expect(newId('aud', at(1_764_000_000_001), cryptoRandom) > ids.at(-1)!).toBe(true);
+  });
+
   it('idBefore(t) is above every id made before t and at or below every id made at or after t', () => {
     const t = 1_764_115_200_123;
     const boundary = idBefore('ver', t);

@@ -5,14 +5,21 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha' | 'aud';
 
+/** The last id's time and random part: ids made in one millisecond count up from it (see newId). */
+let last: { time: number; bytes: Buffer } = { time: -1, bytes: Buffer.alloc(10) };
+
 /**
  * `<prefix>_` + 26 characters: 48 bits of milliseconds then 80 random bits (the ULID layout).
  * Ids sort by creation time, so lists page by id alone and inserts land at the end of indexes.
+ * Within one millisecond a process's ids count up from the first one's random part (ULID's
+ * monotonic mode), so "newest first" is the order things happened in, not a coin toss.
  */
 export function newId(prefix: IdPrefix, clock: Clock, random: RandomSource): string {
   const chars = new Array<string>(26);
-  encodeTime(clock.now(), chars);
-  const bytes = random.bytes(10);
+  const time = clock.now();
+  encodeTime(time, chars);
+  const bytes = time === last.time ? increment(last.bytes) : random.bytes(10);
+  last = { time, bytes };
   // 80 bits → 16 base32 characters, 5 bits at a time.
   let buffer = 0;
   let bits = 0;
@@ -27,6 +34,16 @@ export function newId(prefix: IdPrefix, clock: Clock, random: RandomSource): str
     buffer &= (1 << bits) - 1;
   }
   return `${prefix}_${chars.join('')}`;
+}
+
+/** The 80-bit number one higher (wrapping to a fresh random start is 2^80 ids away: not a concern). */
+function increment(previous: Buffer): Buffer {
+  const next = Buffer.from(previous);
+  for (let i = next.length - 1; i >= 0; i--) {
+    next[i] = (next[i]! + 1) & 0xff;
+    if (next[i] !== 0) break;
+  }
+  return next;
 }
 
 /**

@@ -230,7 +230,7 @@ export interface AttemptSummaryFilter {
  */
 export interface AttemptStore {
   /**
-   * The most sends of approved verifications in any one hour, and in any one UTC day, of the live
+   * The most sends of verifications approved with a code otpgate made (no custom code) in any one hour, and in any one UTC day, of the live
    * world of a service since `since` (epoch ms): the traffic it has proven, from the counters.
    */
   provenTraffic(serviceId: string, since: number): Promise<ProvenTraffic>;
@@ -239,7 +239,7 @@ export interface AttemptStore {
   summarizeAttempts(scope: ReadScope, filter: AttemptSummaryFilter): Promise<AttemptSummary>;
 }
 
-/** Sends of approved verifications in the busiest hour and UTC day (see AttemptStore.provenTraffic). */
+/** Sends of verifications approved with a code otpgate made, in the busiest hour and UTC day (see AttemptStore.provenTraffic). */
 export interface ProvenTraffic {
   peakHour: number;
   peakDay: number;

@@ -323,7 +323,8 @@ export class VerificationService {
     }
     if (updated.status !== 'pending') this.#deps.onEventsWritten?.();
     if (updated.status === 'approved') {
-      if (!updated.isTest) await guard.recordApproval(tenant, updated.to);
+      // A custom code proves no person (the integrator knows it): it earns the prefix nothing.
+      if (!updated.isTest && !updated.customCode) await guard.recordApproval(tenant, updated.to);
       metrics.checkEvaluated('approved');
       metrics.verificationFinished('sms', updated.country, 'approved');
       return { verification: updated, valid: true };

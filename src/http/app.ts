@@ -1,3 +1,4 @@
+import AjvCompiler from '@fastify/ajv-compiler';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -63,6 +64,18 @@ function fastifyTrustProxy(trust: Config['trustProxy']): string[] | false | ((ad
   return [...trust];
 }
 
+/**
+ * Query strings, path parameters and the Twilio surface's form bodies are text, so their values
+ * are coerced to the schema's types ("5" → 5, "true" → true). A JSON body already has types:
+ * `{"adaptive_limits": null}` or `"false"` where a boolean belongs is a 400, not a silent false.
+ */
+const jsonBodiesStrict: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options) => {
+  const custom = options?.mode === 'JTD' ? {} : (options?.customOptions ?? {});
+  const coercing = AjvCompiler()(externalSchemas, options);
+  const strict = AjvCompiler()(externalSchemas, { plugins: options?.plugins ?? [], customOptions: { ...custom, coerceTypes: false } });
+  return (route) => (route.httpPart === 'body' && route.url?.startsWith('/v1/') ? strict : coercing)(route);
+};
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
@@ -89,6 +102,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     frameworkErrors: (error, request, reply) =>
       sendProblem(request, reply, error.statusCode === 414 ? new AppError('uri_too_long', 'A path parameter is too long.') : new AppError('invalid_request', 'The URL is malformed.')),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: jsonBodiesStrict } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app.server, {

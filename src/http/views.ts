@@ -13,10 +13,14 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /**
  * A service as the API shows it. The fixed codes of test numbers are credentials (an app-store
- * reviewer signs in with one), so only admin keys see them; `revealTestCodes: false` shows each
- * as asterisks.
+ * reviewer signs in with one), so only admin keys see them, and the audit log keeps none;
+ * `revealTestCodes: false` shows each as asterisks. Every caller says which it is.
  */
-export function serviceView(service: ServiceRecord, options: { revealTestCodes: boolean } = { revealTestCodes: true }) {
+/** How an admin key's answer shows a service, and how the audit log keeps one. */
+export const ADMIN = { revealTestCodes: true } as const;
+export const AUDITED = { revealTestCodes: false } as const;
+
+export function serviceView(service: ServiceRecord, options: { revealTestCodes: boolean }) {
   const testNumbers = options.revealTestCodes
     ? service.settings.test_numbers
     : Object.fromEntries(Object.entries(service.settings.test_numbers).map(([number, code]) => [number, '*'.repeat(code.length)]));

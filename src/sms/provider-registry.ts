@@ -77,11 +77,84 @@ export function validateDefinition(definition: ProviderDefinition, pathOf: (key:
 /** Settings with every credential replaced by a mask: what the API shows. */
 export const SECRET_MASK = '********';
 
+/**
+ * Credentials also hide inside settings that are not credentials themselves, so every shown value
+ * is masked by its shape as well: a URL's password and query values, and in a JSON object every
+ * string under a name that sounds like a credential (key, token, secret, password, auth,
+ * signature). A part sent back as shown keeps its stored value (`unmaskSetting`).
+ */
+const CREDENTIAL_NAME = /key|token|secret|pass|auth|sig|credential/i;
+
 export function maskSecrets(definition: ProviderDefinition): ProviderDefinition {
   const module = providerModule(definition.type);
   const secret = new Set(module?.fields.filter((f) => f.secret).map((f) => f.key));
   return {
     ...definition,
-    settings: Object.fromEntries(Object.entries(definition.settings).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : v])),
+    settings: Object.fromEntries(Object.entries(definition.settings).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : maskSetting(v)])),
   };
+}
+
+/** A setting as shown: a whole secret is SECRET_MASK; otherwise the credentials in it (see above). */
+export function maskSetting(value: string): string {
+  const url = httpUrl(value);
+  if (url) {
+    if (url.password) url.password = SECRET_MASK;
+    for (const name of new Set(url.searchParams.keys())) url.searchParams.set(name, SECRET_MASK);
+    return url.toString();
+  }
+  const json = jsonObjectOf(value);
+  return json ? JSON.stringify(maskJson(json)) : value;
+}
+
+/** What to store for a setting sent as `sent`: the parts sent masked (a whole value, a URL's, a JSON string) keep their stored value. */
+export function unmaskSetting(sent: string, stored: string | undefined): string {
+  if (stored === undefined) return sent === SECRET_MASK ? '' : sent;
+  if (sent === SECRET_MASK) return stored;
+  if (!sent.includes(SECRET_MASK)) return sent;
+  const [url, before] = [httpUrl(sent), httpUrl(stored)];
+  if (url && before) {
+    if (url.password === SECRET_MASK) url.password = before.password;
+    for (const name of new Set(url.searchParams.keys())) {
+      if (url.searchParams.get(name) === SECRET_MASK) url.searchParams.set(name, before.searchParams.get(name) ?? '');
+    }
+    return url.toString();
+  }
+  const [json, previous] = [jsonObjectOf(sent), jsonObjectOf(stored)];
+  return json && previous ? JSON.stringify(unmaskJson(json, previous)) : sent;
+}
+
+function maskJson(value: unknown, name = ''): unknown {
+  if (typeof value === 'string') return CREDENTIAL_NAME.test(name) ? SECRET_MASK : value;
+  if (Array.isArray(value)) return value.map((item) => maskJson(item, name));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v, k)]));
+  return value;
+}
+
+function unmaskJson(sent: unknown, stored: unknown): unknown {
+  if (sent === SECRET_MASK) return typeof stored === 'string' ? stored : sent;
+  if (Array.isArray(sent)) return sent.map((item, i) => unmaskJson(item, Array.isArray(stored) ? stored[i] : undefined));
+  if (sent !== null && typeof sent === 'object') {
+    const before = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+    return Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, unmaskJson(v, before[k])]));
+  }
+  return sent;
+}
+
+function httpUrl(value: string): URL | null {
+  if (!/^https?:\/\//i.test(value)) return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+function jsonObjectOf(value: string): Record<string, unknown> | null {
+  if (!value.trimStart().startsWith('{')) return null;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import type { CodeVault } from '../core/code-vault.js';
 import { AppError } from '../core/errors.js';
 import type { Clock, SmsConfigStore, SmsSender } from '../core/ports.js';
-import { maskSecrets, providerModule, SECRET_MASK, SmsConfigError } from './provider-registry.js';
+import { maskSecrets, providerModule, SmsConfigError, unmaskSetting } from './provider-registry.js';
 import type { ProviderContext, ProviderDefinition } from './provider-types.js';
 import { chooseSender } from './sender-id.js';
 import { parseRouting, routeFor, routingToJson } from './sms-routing.js';
@@ -50,7 +50,7 @@ export class SmsRouter {
     return parseRouting(input, this.#instanceNames());
   }
 
-  /** Validates and stores a service's routing. A masked secret keeps the stored value of that provider. */
+  /** Validates and stores a service's routing. A masked secret (or masked part of a setting) keeps the stored value of that provider. */
   async putServiceRouting(serviceId: string, input: SmsRoutingInput): Promise<SmsRouting> {
     const current = await this.serviceRouting(serviceId);
     const merged: SmsRoutingInput = {
@@ -58,7 +58,7 @@ export class SmsRouter {
       providers: (input.providers ?? []).map((p) => {
         const previous = current?.providers.find((q) => q.name === p.name && q.type === p.type);
         const settings = Object.fromEntries(
-          Object.entries(p.settings ?? {}).map(([k, v]) => [k, v === SECRET_MASK ? (previous?.settings[k] ?? '') : v]),
+          Object.entries(p.settings ?? {}).map(([k, v]) => [k, typeof v === 'string' ? unmaskSetting(v, previous?.settings[k]) : v]),
         );
         return { ...p, settings };
       }),

@@ -71,15 +71,15 @@ export class SqlAttemptStore implements AttemptStore {
   }
 
   async provenTraffic(serviceId: string, since: number): Promise<ProvenTraffic> {
-    const rows = await this.#sql.all(`SELECT hour, SUM(converted) AS converted FROM attempt_counts
+    const rows = await this.#sql.all(`SELECT hour, SUM(proven) AS proven FROM attempt_counts
       WHERE service_id = ? AND mode = 'live' AND hour >= ? GROUP BY hour`, [serviceId, Math.floor(since / HOUR_MS)]);
     let peakHour = 0;
     const days = new Map<number, number>();
     for (const row of rows) {
-      const converted = Number(row.converted);
-      peakHour = Math.max(peakHour, converted);
+      const proven = Number(row.proven);
+      peakHour = Math.max(peakHour, proven);
       const day = Math.floor(Number(row.hour) / 24);
-      days.set(day, (days.get(day) ?? 0) + converted);
+      days.set(day, (days.get(day) ?? 0) + proven);
     }
     return { peakHour, peakDay: Math.max(0, ...days.values()) };
   }

@@ -183,7 +183,9 @@ CREATE INDEX audit_log_service ON audit_log(service_id, id);
  * Version 102: attempt counters, so the attempts summary (`/v2/Attempts/Summary`) is a sum over
  * small rows instead of a scan of every message (rule T8). One row per service, mode, hour,
  * country and destination prefix (`+` and up to 4 digits); kept in the transaction of each send
- * and each approval; filled here from the messages already stored.
+ * and each approval; filled here from the messages already stored. `proven` counts the
+ * conversions that prove a person: approvals of a code otpgate made (not a custom code, which
+ * the integrator knows), what `adaptive_limits` follows.
  */
 export function attemptCountsSql(dialect: 'sqlite' | 'postgres'): string {
   const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
@@ -196,11 +198,12 @@ CREATE TABLE attempt_counts (
   prefix ${t.text} NOT NULL,
   attempts ${t.int} NOT NULL,
   converted ${t.int} NOT NULL,
+  proven ${t.int} NOT NULL,
   PRIMARY KEY (service_id, mode, hour, country, prefix)
 );
-INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted)
+INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted, proven)
 SELECT m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5),
-  COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
+  COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), SUM(CASE WHEN v.status = 'approved' AND NOT v.custom_code THEN 1 ELSE 0 END)
 FROM messages m JOIN verifications v ON v.id = m.verification_id
 WHERE m.status <> 'suppressed'
 GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5);

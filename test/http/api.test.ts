@@ -77,12 +77,19 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
     ['a bad method', { method: 'DELETE', url: '/v1/verifications' }, 404, 'not_found'],
     ['a very long id', { method: 'GET', url: `/v1/verifications/${'v'.repeat(5000)}` }, 414, 'uri_too_long'],
     ['a bad limit', { method: 'GET', url: '/v1/verifications?limit=-5' }, 400, 'invalid_request'],
-    ['a webhook URL that is a number', { method: 'POST', url: '/v1/webhooks', payload: { url: 5 } }, 400, 'invalid_webhook_url'],
+    ['a webhook URL that is a number', { method: 'POST', url: '/v1/webhooks', payload: { url: 5 } }, 400, 'invalid_request'],
+    ['a code as a JSON number (its leading zeros would be lost)', { method: 'POST', url: '/v1/verifications/check', payload: { to: '+14155550123', code: 12345 } }, 400, 'invalid_request'],
     ['an empty webhook patch', { method: 'PATCH', url: '/v1/webhooks/whe_00000000000000000000000000', payload: {} }, 400, 'invalid_request'],
     ['a garbage event cursor', { method: 'GET', url: '/v1/events?after=%00%ff' }, 400, 'invalid_cursor'],
     ['a negative rotation overlap', { method: 'POST', url: '/v1/webhooks/whe_00000000000000000000000000/rotate-secret', payload: { overlap_seconds: -1 } }, 400, 'invalid_request'],
     ['a number as code', { method: 'POST', url: '/v1/verifications/check', payload: { to: '+14155550123', code: { $gt: '' } } }, 400, 'invalid_request'],
   ];
+
+  it.each([null, 'false', 0, 1])('a JSON body is not coerced: adaptive_limits %j is refused, not read as a boolean', async (value) => {
+    const res = await h.app.inject({ method: 'PATCH', url: `/v1/services/${svc.id}`, headers: { authorization: `Bearer ${h.adminKey}` }, payload: { adaptive_limits: value } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'invalid_request' });
+  });
 
   it.each(cases)('%s', async (_name, request, status, code) => {
     const res = await h.app.inject({ ...request, headers: { ...svc.auth, ...(request.headers ?? {}) } });

@@ -216,6 +216,24 @@ describe('a start answers nothing about a pending code (T2)', () => {
   });
 });
 
+describe('a custom code proves no person (issue 15 review)', () => {
+  it('its approvals earn a prefix no sends, where approvals of codes otpgate made do', async () => {
+    const budget = { velocity_limits: { sends_per_prefix: { limit: 2, window_seconds: 600 } }, custom_code_enabled: true };
+    const sendsBeforeRefusal = async (custom: boolean) => {
+      const t = await tenant(budget);
+      for (let i = 0; ; i++) {
+        const to = `+1310555${String(1000 + i)}`;
+        const started = await inject({ method: 'POST', url: '/v1/verifications', headers: t.live, payload: custom ? { to, custom_code: '246810' } : { to } });
+        if (started.statusCode !== 201 || i >= 6) return i;
+        const code = custom ? '246810' : await h.lastCode(t.liveKey, to);
+        expect((await inject({ method: 'POST', url: '/v1/verifications/check', headers: t.live, payload: { id: started.json().id, code } })).json().valid).toBe(true);
+      }
+    };
+    expect(await sendsBeforeRefusal(true)).toBe(2);
+    expect(await sendsBeforeRefusal(false)).toBeGreaterThan(2);
+  });
+});
+
 describe('budgets hold for every number (T3)', () => {
   it('counts wrong checks of a test number against its daily budget across verifications', async () => {
     const fixed = '+15005550006';

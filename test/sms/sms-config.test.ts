@@ -91,6 +91,31 @@ describe('per-service SMS settings through the API', () => {
     expect(stored?.providers[0]?.settings.password).toBe(password);
   });
 
+  it('masks credentials inside other settings too: a URL\'s password and query, a template\'s credential fields; sent back, they keep their value', async () => {
+    const url = 'https://user:URLPASS-9@sms.example.com/send?apikey=QUERYKEY-9&from=Acme';
+    const template = JSON.stringify({ auth: { api_key: 'BODYKEY-9' }, to: '{{to}}', text: '{{body}}' });
+    const http = { providers: [{ name: 'web', type: 'http', settings: { url, body_template: template } }], route: ['web'] };
+    const put = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: http });
+    expect(put.statusCode, put.body).toBe(200);
+    const shown = put.json<{ providers: Array<{ settings: Record<string, string> }> }>().providers[0]!.settings;
+    expect(shown.url).toBe('https://user:********@sms.example.com/send?apikey=********&from=********');
+    expect(JSON.parse(shown.body_template!)).toEqual({ auth: { api_key: '********' }, to: '{{to}}', text: '{{body}}' });
+    const audit = await h.app.inject({ url: `/v1/audit-log?service_id=${svc.id}`, headers: admin() });
+    expect(audit.json().data.map((r: { action: string }) => r.action)).toContain('sms_settings.updated');
+    expect(audit.body).toContain('sms.example.com');
+    for (const secret of ['URLPASS-9', 'QUERYKEY-9', 'BODYKEY-9']) {
+      expect(put.body).not.toContain(secret);
+      expect(audit.body).not.toContain(secret);
+    }
+    // Sent back as shown, with one part edited: the masked parts keep their stored values.
+    const edited = { ...shown, body_template: JSON.stringify({ ...JSON.parse(shown.body_template!), text: 'SMS: {{body}}' }) };
+    const again = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...http, providers: [{ ...http.providers[0], settings: edited }] } });
+    expect(again.statusCode, again.body).toBe(200);
+    const stored = (await h.c.router.serviceRouting(svc.id))!.providers[0]!.settings;
+    expect(stored.url).toBe(url);
+    expect(JSON.parse(stored.body_template!)).toEqual({ auth: { api_key: 'BODYKEY-9' }, to: '{{to}}', text: 'SMS: {{body}}' });
+  });
+
   it('falls back to the instance settings when none are set, and after DELETE', async () => {
     const get = await h.app.inject({ method: 'GET', url: `/v1/services/${svc.id}/sms`, headers: admin() });
     expect(get.json()).toMatchObject({ source: 'instance', route: ['console'] });

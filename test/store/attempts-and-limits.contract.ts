@@ -88,6 +88,21 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     expect(await store.summarizeAttempts(scope, {})).toEqual({ total: 2, converted: 1 });
   });
 
+  it('counts as proven only approvals of codes otpgate made: a custom code converts but proves no person', async () => {
+    const { store, make, clock } = ctx();
+    const service = make.service();
+    await store.createService(service);
+    const since = clock.now() - 1;
+    const ours = make.verification(service.id, { to: '+14155550101' });
+    const custom = make.verification(service.id, { to: '+14155550102', customCode: true });
+    for (const v of [ours, custom]) {
+      await store.createVerification(v, make.message(v, { to: v.to }));
+      await store.recordCheck(v.id, true, clock.now());
+    }
+    expect(await store.summarizeAttempts(live(service.id), {})).toEqual({ total: 2, converted: 2 });
+    expect(await store.provenTraffic(service.id, since)).toEqual({ peakHour: 1, peakDay: 1 });
+  });
+
   it('bounds an attempts page: rare filters give short pages that go on below the window', async () => {
     const { store, make, clock } = ctx();
     const service = make.service();

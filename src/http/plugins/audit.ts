@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditAction, AuditActor, AuditService } from '../../core/audit.js';
 import type { Logger } from 'pino';
 import { idOf } from '../routes/twilio/sids.js';
+import { originOf } from './auth.js';
 
 /** What a route that changes configuration tells the audit log, beyond who and when. */
 export interface AuditChange {
@@ -59,7 +60,8 @@ export function registerAudit(app: FastifyInstance, audit: AuditService, logger:
         before: change.before ?? null,
         after: change.after ?? null,
         requestId: request.id,
-        sourceIp: request.ip,
+        // The one derivation every surface uses (T4): never a forwarded entry that is no address.
+        sourceIp: originOf(request, undefined, '').sourceIp,
       });
     } catch (error) {
       // The change itself stands; the operator hears that its record is missing.

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceSettings } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
 import { auditChange } from '../../plugins/audit.js';
-import { serviceView } from '../../views.js';
+import { AUDITED, serviceView } from '../../views.js';
 import { requireAdminCredential, tenantFor } from './twilio-auth.js';
 import { PageOf, PageQuery, ServiceCreateBody, ServiceSidParam, ServiceUpdateBody, twilioErrors } from './twilio-schemas.js';
 import { baseUrl, serviceResource, twilioPage } from './twilio-views.js';
@@ -32,7 +32,7 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
   }, async (request, reply) => {
     requireAdminCredential(request.principal!);
     const created = await c.tenancy.createService({ ...settingsFrom(request.body), name: request.body.FriendlyName });
-    auditChange(request, { serviceId: created.id, targetId: created.id, after: serviceView(created) });
+    auditChange(request, { serviceId: created.id, targetId: created.id, after: serviceView(created, AUDITED) });
     return reply.code(201).send(serviceResource(baseUrl(request), created));
   });
 
@@ -77,7 +77,7 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
     const updated = await c.tenancy.updateService(tenant.serviceId, settingsFrom(request.body ?? {}));
-    auditChange(request, { before: serviceView(tenant.service), after: serviceView(updated) });
+    auditChange(request, { before: serviceView(tenant.service, AUDITED), after: serviceView(updated, AUDITED) });
     return serviceResource(baseUrl(request), updated);
   });
 
@@ -92,7 +92,7 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
     await c.tenancy.deleteService(tenant.serviceId);
-    auditChange(request, { before: serviceView(tenant.service) });
+    auditChange(request, { before: serviceView(tenant.service, AUDITED) });
     return reply.code(204).send(null);
   });
 };

@@ -6,7 +6,7 @@ import { adminOnly, authenticate } from '../../plugins/auth.js';
 import { idempotent } from '../../plugins/idempotency.js';
 import { auditChange } from '../../plugins/audit.js';
 import { IdParam, IssuedKey, ListQuery, PageOf, ServiceCreateBody, ServicePatchBody, problemResponses } from '../../schemas.js';
-import { apiKeyView, serviceView } from '../../views.js';
+import { ADMIN, AUDITED, apiKeyView, serviceView } from '../../views.js';
 
 const tags = ['Services'];
 const security = [{ bearer: [] }];
@@ -25,9 +25,9 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     config: { audit: 'service.created' },
   }, async (request, reply) =>
     idempotent(request, reply, c, { serviceId: null, mode: 'live' }, 'services', async () => {
-      const view = serviceView(await c.tenancy.createService(request.body));
-      auditChange(request, { serviceId: view.id, targetId: view.id, after: view });
-      return { statusCode: 201, body: view };
+      const created = await c.tenancy.createService(request.body);
+      auditChange(request, { serviceId: created.id, targetId: created.id, after: serviceView(created, AUDITED) });
+      return { statusCode: 201, body: serviceView(created, ADMIN) };
     }),
   );
 
@@ -39,7 +39,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     },
   }, async (request) => {
     const page = await c.tenancy.listServices(request.query.cursor, request.query.limit ?? 20);
-    return { data: page.data.map((s) => serviceView(s)), next_cursor: page.nextCursor };
+    return { data: page.data.map((s) => serviceView(s, ADMIN)), next_cursor: page.nextCursor };
   });
 
   app.get('/v1/services/:id', {
@@ -64,10 +64,10 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     },
     config: { audit: 'service.updated' },
   }, async (request) => {
-    const before = serviceView(await c.tenancy.getService(request.params.id));
-    const after = serviceView(await c.tenancy.updateService(request.params.id, request.body));
-    auditChange(request, { before, after });
-    return after;
+    const before = await c.tenancy.getService(request.params.id);
+    const after = await c.tenancy.updateService(request.params.id, request.body);
+    auditChange(request, { before: serviceView(before, AUDITED), after: serviceView(after, AUDITED) });
+    return serviceView(after, ADMIN);
   });
 
   app.delete('/v1/services/:id', {
@@ -78,7 +78,7 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     },
     config: { audit: 'service.deleted' },
   }, async (request, reply) => {
-    const before = serviceView(await c.tenancy.getService(request.params.id));
+    const before = serviceView(await c.tenancy.getService(request.params.id), AUDITED);
     await c.tenancy.deleteService(request.params.id);
     auditChange(request, { before });
     return reply.code(204).send(null);
