@@ -119,7 +119,7 @@ export const ServiceSettingsSchema = Type.Object({
   sms_prices: Type.Record(Type.String({ pattern: '^([A-Z]{2}|\\*)$' }), Type.Number({ minimum: 0, maximum: 100 }), { description: 'Price of one SMS per country ("*" for the rest), for daily_spend_cap. Default {}', examples: [{ US: 0.0079, GB: 0.04, '*': 0.1 }] }),
   daily_spend_cap: NullableNumber({ exclusiveMinimum: 0, maximum: 1e9, description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
   adaptive_limits: Type.Boolean({
-    description: 'Let proven traffic raise sends_per_service and daily_message_cap to 15× the approved sends of the busiest hour / day of the last 7 days; false makes both hard ceilings. Default true',
+    description: 'While sends_per_service and daily_message_cap hold their defaults, let proven traffic (approvals of codes otpgate made) raise them to 15× the approved sends of the busiest hour / day of the last 7 days, up to 15× the default. A value you set is always a ceiling; false makes the defaults ceilings too. Default true',
     examples: [true],
   }),
   pumping_guard: PumpingGuardSchema,

@@ -148,6 +148,17 @@ describe('the audit log (T7)', () => {
     expect(everything).not.toContain(basic.secret);
   });
 
+  it('keeps no test-number code: the numbers are there, their codes masked', async () => {
+    const svc = (await call({ method: 'POST', url: '/v1/services', headers: admin, payload: { name: 'Reviewed', test_numbers: { '+14155550199': '424242' } } }, 201)).json();
+    expect(svc.test_numbers).toEqual({ '+14155550199': '424242' });
+    await call({ method: 'PATCH', url: `/v1/services/${svc.id}`, headers: admin, payload: { test_numbers: { '+14155550199': '111111' } } }, 200);
+    const records = (await call({ url: `/v1/audit-log?service_id=${svc.id}`, headers: admin }, 200)).json().data as Array<Record<string, any>>;
+    expect(records.map((r) => r.action)).toEqual(['service.updated', 'service.created']);
+    expect(records[0]!.before.test_numbers).toEqual({ '+14155550199': '******' });
+    expect(records[0]!.after.test_numbers).toEqual({ '+14155550199': '******' });
+    expect(JSON.stringify(records)).not.toMatch(/424242|111111/);
+  });
+
   it('is for admin keys only', async () => {
     const svc = await h.service();
     await call({ url: '/v1/audit-log', headers: svc.auth }, 403);
