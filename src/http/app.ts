@@ -69,10 +69,13 @@ function fastifyTrustProxy(trust: Config['trustProxy']): string[] | false | ((ad
  * are coerced to the schema's types ("5" → 5, "true" → true). A JSON body already has types:
  * `{"adaptive_limits": null}` or `"false"` where a boolean belongs is a 400, not a silent false.
  */
+const coercingPool = AjvCompiler();
+const strictPool = AjvCompiler();
 const jsonBodiesStrict: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options) => {
   const custom = options?.mode === 'JTD' ? {} : (options?.customOptions ?? {});
-  const coercing = AjvCompiler()(externalSchemas, options);
-  const strict = AjvCompiler()(externalSchemas, { plugins: options?.plugins ?? [], customOptions: { ...custom, coerceTypes: false } });
+  // The pools keep one Ajv per set of schemas and options, as Fastify's own default does.
+  const coercing = coercingPool(externalSchemas, options);
+  const strict = strictPool(externalSchemas, { plugins: options?.plugins ?? [], customOptions: { ...custom, coerceTypes: false } });
   return (route) => (route.httpPart === 'body' && route.url?.startsWith('/v1/') ? strict : coercing)(route);
 };
 
