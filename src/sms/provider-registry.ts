@@ -123,6 +123,21 @@ export function unmaskSetting(sent: string, stored: string | undefined): string 
   return json && previous ? JSON.stringify(unmaskJson(json, previous)) : sent;
 }
 
+/**
+ * Where a provider's settings send things: each URL setting's origin. A masked secret keeps its
+ * stored value only while these stay the same, so a masked credential cannot be redirected to a
+ * host of someone who could not read it.
+ */
+export function destinationsOf(settings: Readonly<Record<string, unknown>>): string {
+  return Object.entries(settings)
+    .flatMap(([key, value]) => {
+      const url = typeof value === 'string' ? httpUrl(value) : null;
+      return url ? [`${key}=${url.origin}`] : [];
+    })
+    .sort()
+    .join(' ');
+}
+
 function maskJson(value: unknown, name = ''): unknown {
   if (typeof value === 'string') return CREDENTIAL_NAME.test(name) ? SECRET_MASK : value;
   if (Array.isArray(value)) return value.map((item) => maskJson(item, name));

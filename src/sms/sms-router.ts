@@ -1,7 +1,7 @@
 import type { CodeVault } from '../core/code-vault.js';
 import { AppError } from '../core/errors.js';
 import type { Clock, SmsConfigStore, SmsSender } from '../core/ports.js';
-import { maskSecrets, providerModule, SmsConfigError, unmaskSetting } from './provider-registry.js';
+import { destinationsOf, maskSecrets, providerModule, SECRET_MASK, SmsConfigError, unmaskSetting } from './provider-registry.js';
 import type { ProviderContext, ProviderDefinition } from './provider-types.js';
 import { chooseSender } from './sender-id.js';
 import { parseRouting, routeFor, routingToJson } from './sms-routing.js';
@@ -57,9 +57,12 @@ export class SmsRouter {
       ...input,
       providers: (input.providers ?? []).map((p) => {
         const previous = current?.providers.find((q) => q.name === p.name && q.type === p.type);
-        const settings = Object.fromEntries(
-          Object.entries(p.settings ?? {}).map(([k, v]) => [k, typeof v === 'string' ? unmaskSetting(v, previous?.settings[k]) : v]),
-        );
+        const sent = p.settings ?? {};
+        const masked = Object.values(sent).some((v) => typeof v === 'string' && v.includes(SECRET_MASK));
+        if (masked && previous && destinationsOf(sent) !== destinationsOf(previous.settings)) {
+          throw new AppError('invalid_request', `providers: "${p.name}" now sends to another host: give its credentials again rather than "${SECRET_MASK}".`);
+        }
+        const settings = Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, typeof v === 'string' ? unmaskSetting(v, previous?.settings[k]) : v]));
         return { ...p, settings };
       }),
     };

@@ -116,6 +116,27 @@ describe('per-service SMS settings through the API', () => {
     expect(JSON.parse(stored.body_template!)).toEqual({ auth: { api_key: 'BODYKEY-9' }, to: '{{to}}', text: 'SMS: {{body}}' });
   });
 
+  it('keeps a masked secret only while the provider sends to the same hosts', async () => {
+    expect((await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: body })).statusCode).toBe(200);
+    const masked = { ...body.providers[0]!.settings, password: '********', dlr_secret: '********' };
+    const put = (settings: Record<string, string>) =>
+      h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...body, providers: [{ ...body.providers[0], settings }] } });
+    // Moved to a host of the caller's choosing: the stored password must not follow.
+    const moved = await put({ ...masked, url: 'http://198.51.100.7:13013' });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().detail).toContain('give its credentials again');
+    expect((await h.c.router.serviceRouting(svc.id))!.providers[0]!.settings.url).toBe('http://127.0.0.1:13013');
+    // Same host: kept. A new host with the credentials given again: fine.
+    expect((await put({ ...masked, username: 'otp2' })).statusCode).toBe(200);
+    expect((await put({ ...masked, url: 'http://198.51.100.7:13013', password: 'new-password', dlr_secret: 'new-dlr-secret-1234' })).statusCode).toBe(200);
+    expect((await h.c.router.serviceRouting(svc.id))!.providers[0]!.settings.password).toBe('new-password');
+    // A provider whose API URL is optional: setting one moves the credentials too.
+    const twilio = { providers: [{ name: 'tw', type: 'twilio', settings: { account_sid: 'AC' + '0'.repeat(32), auth_token: 'tw-token-secret', from: '+14155550100' } }], route: ['tw'] };
+    expect((await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: twilio })).statusCode).toBe(200);
+    const redirected = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...twilio, providers: [{ ...twilio.providers[0], settings: { ...twilio.providers[0]!.settings, auth_token: '********', api_url: 'https://evil.example' } }] } });
+    expect(redirected.statusCode).toBe(400);
+  });
+
   it('falls back to the instance settings when none are set, and after DELETE', async () => {
     const get = await h.app.inject({ method: 'GET', url: `/v1/services/${svc.id}/sms`, headers: admin() });
     expect(get.json()).toMatchObject({ source: 'instance', route: ['console'] });
