@@ -51,7 +51,7 @@ export function markdown(report: Report): string {
     '',
     `Node ${report.machine.node}, ${report.machine.cpus} CPUs, load average at start ${report.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}. ` +
       `${s.connections} connections, ${s.warmupS} s warm-up + ${s.durationS} s per scenario (one-use-code scenarios run a fixed number of requests). ` +
-      `Ceiling (Fastify hello world, same settings): ${Math.round(report.ceilingRps)} req/s.`,
+      `Ceiling (Fastify POST hello world, same settings): ${Math.round(report.ceilingRps)} req/s.`,
     '',
     markdownTable(report),
     '',
