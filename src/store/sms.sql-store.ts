@@ -1,7 +1,6 @@
 import type { MessageRecord } from '../core/model.js';
 import type { DeliveryReceiptStore, SmsConfigStore, TemplateStore } from '../core/ports.js';
 import { toMessage } from './rows.js';
-import { sharedMethods } from './sql-executor.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 /** What the shared SQL holds: all of the SMS-delivery store but `applyDeliveryReceipt` (it writes events in its transaction). */
@@ -11,7 +10,7 @@ export type SmsDeliveryStore = Omit<DeliveryReceiptStore, 'applyDeliveryReceipt'
  * The SMS-delivery part of both SQL stores (issue 4): delivery receipts, per-service SMS settings
  * (sealed) and templates, in SQL that SQLite and PostgreSQL read alike.
  */
-class SqlSmsStore implements SmsDeliveryStore {
+export class SqlSmsStore implements SmsDeliveryStore {
   constructor(private readonly sql: SqlExecutor) {}
 
   async getMessage(id: string): Promise<MessageRecord | null> {
@@ -68,12 +67,4 @@ class SqlSmsStore implements SmsDeliveryStore {
   async deleteTemplate(serviceId: string, locale: string): Promise<boolean> {
     return (await this.sql.run('DELETE FROM service_templates WHERE service_id = ? AND locale = ?', [serviceId, locale])) > 0;
   }
-}
-
-/** The same, as bound functions a store copies onto itself (like `sqlAttemptsAndLimits`). */
-export function sqlSmsDelivery(executor: SqlExecutor): SmsDeliveryStore {
-  return sharedMethods(new SqlSmsStore(executor), [
-    'getMessage', 'findMessageByProviderId', 'getSmsConfig', 'putSmsConfig', 'deleteSmsConfig', 'putTemplate', 'getTemplate',
-    'listTemplates', 'deleteTemplate',
-  ]);
 }

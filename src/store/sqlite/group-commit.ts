@@ -115,28 +115,3 @@ function runNow<T>(fn: () => T): T | Promise<never> {
   if (result instanceof Promise) result.catch(() => {});
   return result;
 }
-
-/**
- * Routes every public method of a store instance through `group` — its class's, its base
- * classes' and async functions copied onto the instance: names in `reads` as reads, all others as
- * writes (so a write method added later is batched without further ado; a read left off the
- * list is merely slower). Methods in `direct` (lifecycle) are left alone.
- */
-export function groupCommitMethods(store: object, group: GroupCommit, reads: ReadonlySet<string>, direct: ReadonlySet<string>): void {
-  const names = new Set(Object.getOwnPropertyNames(store));
-  for (let p = Object.getPrototypeOf(store) as object | null; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
-    for (const name of Object.getOwnPropertyNames(p)) names.add(name);
-  }
-  const target = store as Record<string, unknown>;
-  for (const name of names) {
-    const method = target[name];
-    // Only async members: synchronous helpers (e.g. an insert used inside a transaction) stay as they are.
-    if (name === 'constructor' || direct.has(name) || typeof method !== 'function' || method.constructor.name !== 'AsyncFunction') continue;
-    const run = reads.has(name) ? group.read.bind(group) : group.write.bind(group);
-    Object.defineProperty(store, name, {
-      value: (...args: unknown[]) => run(() => (method as (...a: unknown[]) => unknown).apply(store, args)),
-      writable: true,
-      configurable: true,
-    });
-  }
-}

@@ -1,0 +1,684 @@
+import type { AuditFilter, AuditRecord } from '../core/audit.js';
+import type { CodeVault } from '../core/code-vault.js';
+import { noEvents } from '../core/events.js';
+import type { EventRecord, EventsOf } from '../core/events.js';
+import type {
+  DeliveryJob,
+  DeliveryOutcome,
+  DeliveryShare,
+  EventListOptions,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+} from '../core/events.ports.js';
+import { idBefore } from '../core/ids.js';
+import type {
+  ApiKeyRecord,
+  AttemptRecord,
+  DevOutboxEntry,
+  MessageRecord,
+  Page,
+  ReadScope,
+  Scope,
+  ServiceRecord,
+  ServiceSettings,
+  VerificationRecord,
+  VerificationStatus,
+} from '../core/model.js';
+import type {
+  AttemptFilter,
+  IdempotencyBegin,
+  ListOptions,
+  MessageUpdate,
+  PrefixBlock,
+  ProvenTraffic,
+  PurgeCounts,
+  ReceiptUpdate,
+  Store,
+  VerificationFilter,
+} from '../core/ports.js';
+import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from './attempt-counts.sql.js';
+import { SqlAttemptStore } from './attempts.sql-store.js';
+import { SqlAuditStore } from './audit.sql-store.js';
+import { decodeCursor } from './cursor.js';
+import { SqlEvents, eventsCte, insertEvents } from './events.sql-store.js';
+import { SqlRateLimitStore } from './rate-limits.sql-store.js';
+import { adminKeyToRevoke, page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from './rows.js';
+import { SqlSmsStore } from './sms.sql-store.js';
+import { q } from './sql/driver.js';
+import type { SqlDriver, Work } from './sql/driver.js';
+
+const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
+  attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
+  custom_code, friendly_name, app_hash, mode`;
+const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, provider,
+  provider_message_id, error_code, created_at, updated_at`;
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+const verificationValues = (v: VerificationRecord): unknown[] => [
+  v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
+  v.maxAttempts, v.sendCount, v.maxSends, v.resendCooldownMs, v.lastSendAt, v.expiresAt, v.createdAt, v.updatedAt, v.isTest, v.clientIp,
+  v.customCode, v.friendlyName, v.appHash, v.mode,
+];
+const messageValues = (m: MessageRecord): unknown[] => [
+  m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId,
+  m.errorCode, m.createdAt, m.updatedAt,
+];
+
+/** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
+function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Work<void> {
+  yield* q.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(14)})`, messageValues(m));
+  if (!counted(m)) return;
+  const count = verification ? countNewAttempt(verification, m) : countResend(m);
+  yield* q.run(count.sql, count.params);
+}
+
+export interface SqlStoreOptions {
+  /** Seals dev-outbox bodies at rest. */
+  vault: CodeVault;
+  /** Applies the dialect's migrations (each driver's own locking). */
+  migrate: () => Promise<number>;
+  /** Runs before the driver closes (the SQLite checkpointer stops here). */
+  beforeClose?: () => Promise<void>;
+}
+
+/**
+ * The store, one implementation for SQLite and PostgreSQL: every statement is written once with
+ * `?` placeholders and run through a driver (sql/driver.ts), which also runs each multi-statement
+ * change as one transaction. What the two databases do differently is asked of the driver's
+ * dialect in the few places it matters: row locks (`forUpdate`, `skipLocked`), arrays of ids,
+ * events written as one CTE statement on PostgreSQL, and a start written as one statement there.
+ *
+ * Every guarantee comes from conditional statements: a check, a resend, a claim or a receipt
+ * counts only through an UPDATE whose WHERE clause re-checks the row (SQLite's single writer;
+ * PostgreSQL's row lock and READ COMMITTED re-evaluation), so concurrent requests, on one
+ * instance or many, cannot both win.
+ */
+export class SqlStore implements Store {
+  readonly #sql: SqlDriver;
+  readonly #options: SqlStoreOptions;
+  readonly #events: SqlEvents;
+  readonly #attempts: SqlAttemptStore;
+  readonly #audit: SqlAuditStore;
+  readonly #limits: SqlRateLimitStore;
+  readonly #sms: SqlSmsStore;
+
+  constructor(driver: SqlDriver, options: SqlStoreOptions) {
+    this.#sql = driver;
+    this.#options = options;
+    this.#events = new SqlEvents(driver);
+    this.#attempts = new SqlAttemptStore(driver);
+    this.#audit = new SqlAuditStore(driver);
+    this.#limits = new SqlRateLimitStore(driver);
+    this.#sms = new SqlSmsStore(driver);
+  }
+
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.#sql.dialect.name;
+  }
+
+  migrate(): Promise<number> {
+    return this.#options.migrate();
+  }
+
+  async ping(): Promise<void> {
+    await this.#sql.get('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.#options.beforeClose?.();
+    await this.#sql.close();
+  }
+
+  /** A change and its events in one transaction; the worker is told when deliveries were queued. */
+  async #withEvents<T>(work: () => Work<[T, EventRecord[]]>): Promise<T> {
+    const d = this.#sql.dialect;
+    const [result, deliveries] = await this.#sql.transaction(function* () {
+      const [value, events] = yield* work();
+      return [value, yield* insertEvents(d, events)] as const;
+    });
+    this.#events.note(deliveries);
+    return result;
+  }
+
+  // ── meta ────────────────────────────────────────────────────────────────────────────────
+  async getMeta(key: string): Promise<string | null> {
+    return ((await this.#sql.get('SELECT value FROM meta WHERE key = ?', [key]))?.value as string | undefined) ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#sql.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  // ── services ────────────────────────────────────────────────────────────────────────────
+  async createService(service: ServiceRecord): Promise<void> {
+    await this.#sql.run('INSERT INTO services (id, settings, created_at, updated_at) VALUES (?, ?, ?, ?)', [
+      service.id, JSON.stringify(service.settings), service.createdAt, service.updatedAt,
+    ]);
+  }
+
+  async getService(id: string): Promise<ServiceRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM services WHERE id = ?', [id]);
+    return row ? toService(row) : null;
+  }
+
+  async listServices(options: ListOptions): Promise<Page<ServiceRecord>> {
+    const after = decodeCursor(options.cursor);
+    const rows = after === null
+      ? await this.#sql.all('SELECT * FROM services ORDER BY id DESC LIMIT ?', [options.limit + 1])
+      : await this.#sql.all('SELECT * FROM services WHERE id < ? ORDER BY id DESC LIMIT ?', [after, options.limit + 1]);
+    return page(rows.map(toService), options.limit);
+  }
+
+  async updateServiceSettings(id: string, settings: ServiceSettings, now: number): Promise<ServiceRecord | null> {
+    const row = await this.#sql.get('UPDATE services SET settings = ?, updated_at = ? WHERE id = ? RETURNING *', [JSON.stringify(settings), now, id]);
+    return row ? toService(row) : null;
+  }
+
+  async deleteService(id: string): Promise<boolean> {
+    // Foreign keys cascade to keys, verifications, messages and the dev outbox.
+    return (await this.#sql.run('DELETE FROM services WHERE id = ?', [id])) > 0;
+  }
+
+  // ── API keys ────────────────────────────────────────────────────────────────────────────
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.#sql.run(
+      'INSERT INTO api_keys (id, kind, service_id, key_hash, prefix, name, created_at, revoked_at, mode, source, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [key.id, key.kind, key.serviceId, key.keyHash, key.prefix, key.name, key.createdAt, key.revokedAt, key.mode, key.source, key.scheme],
+    );
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM api_keys WHERE key_hash = ?', [keyHash]);
+    return row ? toApiKey(row) : null;
+  }
+
+  async listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]> {
+    const rows = serviceId === null
+      ? await this.#sql.all("SELECT * FROM api_keys WHERE kind = 'admin' ORDER BY id")
+      : await this.#sql.all('SELECT * FROM api_keys WHERE service_id = ? ORDER BY id', [serviceId]);
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean> {
+    return (await this.#sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL', [now, id, serviceId])) > 0;
+  }
+
+  async revokeAdminKey(id: string, now: number): Promise<ApiKeyRecord | 'last' | null> {
+    // The active admin keys are locked first (SQLite: its write lock): a concurrent revocation
+    // waits, then re-reads them and no longer counts the key this one revoked.
+    const d = this.#sql.dialect;
+    return this.#sql.transaction(function* () {
+      const active = (yield* q.all(`SELECT * FROM api_keys WHERE kind = 'admin' AND revoked_at IS NULL ORDER BY id${d.forUpdate}`)).map(toApiKey);
+      const key = adminKeyToRevoke(active, id);
+      if (key === null || key === 'last') return key;
+      yield* q.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', [now, id]);
+      return { ...key, revokedAt: now };
+    });
+  }
+
+  async countActiveAdminKeys(): Promise<number> {
+    const row = await this.#sql.get("SELECT COUNT(*) AS n FROM api_keys WHERE kind = 'admin' AND scheme = 'bearer' AND revoked_at IS NULL");
+    return Number(row?.n ?? 0);
+  }
+
+  async revokeEnvAdminKeys(keepHash: string | null, now: number): Promise<string[]> {
+    const rows = await this.#sql.all(
+      `UPDATE api_keys SET revoked_at = ? WHERE kind = 'admin' AND source = 'env' AND revoked_at IS NULL AND key_hash <> ? RETURNING id`,
+      [now, keepHash ?? ''],
+    );
+    return rows.map((r) => r.id as string);
+  }
+
+  // ── verifications ───────────────────────────────────────────────────────────────────────
+  async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
+    if (this.#sql.dialect.name === 'postgres') return this.#createVerificationInOneStatement(v, message, events);
+    await this.#withEvents(function* () {
+      yield* q.run(`INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)})`, verificationValues(v));
+      if (message) yield* insertMessage(message, v);
+      return [undefined, events];
+    });
+  }
+
+  /** PostgreSQL: the verification, its message, its count and its events as one statement (data-modifying CTEs), one round trip. */
+  async #createVerificationInOneStatement(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[]): Promise<void> {
+    const params = verificationValues(v);
+    const ctes = [`verification AS (INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)}))`];
+    if (message) {
+      params.push(...messageValues(message));
+      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(14)}))`);
+      if (counted(message)) {
+        const count = countNewAttempt(v, message);
+        ctes.push(`attempt_count AS (${count.sql})`);
+        params.push(...count.params);
+      }
+    }
+    let select = 'SELECT 0 AS deliveries';
+    if (events.length > 0) {
+      const cte = eventsCte(events);
+      ctes.push(cte.sql);
+      params.push(...cte.params);
+      select = 'SELECT count(*)::int AS deliveries FROM deliveries';
+    }
+    const row = await this.#sql.get(`WITH ${ctes.join(', ')} ${select}`, params);
+    this.#events.note(Number(row?.deliveries ?? 0));
+  }
+
+  async findResendable(scope: Scope, to: string, contextDigest: string, now: number): Promise<VerificationRecord | null> {
+    const row = await this.#sql.get(
+      `SELECT * FROM verifications WHERE service_id = ? AND mode = ? AND to_number = ? AND context_digest = ?
+       AND status = 'pending' AND expires_at > ? ORDER BY id DESC LIMIT 1`,
+      [scope.serviceId, scope.mode, to, contextDigest, now],
+    );
+    return row ? toVerification(row) : null;
+  }
+
+  async recordResend(verificationId: string, expectedSendCount: number, message: MessageRecord | null, now: number): Promise<boolean> {
+    return this.#sql.transaction(function* () {
+      // Conditional on the send count read by the caller: of two concurrent resends the second
+      // finds the count moved (SQLite: after the first; PostgreSQL: re-reading the row once the
+      // first's lock is released) and does nothing.
+      const changed = yield* q.run(
+        `UPDATE verifications SET send_count = send_count + 1, last_send_at = ?, updated_at = ?
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND send_count = ? AND send_count < max_sends
+         AND last_send_at + resend_cooldown_ms <= ?`,
+        [now, now, verificationId, now, expectedSendCount, now],
+      );
+      if (changed === 0) return false;
+      if (message) yield* insertMessage(message);
+      return true;
+    });
+  }
+
+  async getVerification(scope: Scope, id: string): Promise<VerificationRecord | null> {
+    const row = await this.#sql.get('SELECT * FROM verifications WHERE id = ? AND service_id = ? AND mode = ?', [id, scope.serviceId, scope.mode]);
+    return row ? toVerification(row) : null;
+  }
+
+  async findLatestVerification(scope: Scope, to: string, contextDigest: string): Promise<VerificationRecord | null> {
+    const row = await this.#sql.get(
+      'SELECT * FROM verifications WHERE service_id = ? AND mode = ? AND to_number = ? AND context_digest = ? ORDER BY id DESC LIMIT 1',
+      [scope.serviceId, scope.mode, to, contextDigest],
+    );
+    return row ? toVerification(row) : null;
+  }
+
+  async listVerifications(scope: Scope, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
+    const where = ['service_id = ?', 'mode = ?'];
+    const params: unknown[] = [scope.serviceId, scope.mode];
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.to !== undefined) add('to_number = ?', filter.to);
+    const after = decodeCursor(options.cursor);
+    if (after !== null) add('id < ?', after);
+    const rows = await this.#sql.all(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, options.limit + 1]);
+    return page(rows.map(toVerification), options.limit);
+  }
+
+  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
+    // The race rule (B3): a check counts only through this one conditional UPDATE, which applies
+    // only while the row is still pending, unexpired and under its attempt budget. SQLite runs it
+    // under the write lock; PostgreSQL takes the row lock, and a concurrent check re-evaluates the
+    // WHERE clause against the row as the first one left it (READ COMMITTED), never a stale
+    // snapshot. So of N concurrent checks, on any number of instances, at most
+    // `max_attempts - attempts` are counted, and two right codes never both approve.
+    const sql = matched
+      ? `UPDATE verifications SET attempts = attempts + 1, status = 'approved', updated_at = ?
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`
+      : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
+           status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
+    // Its events ride in the same transaction, written only when the update applied.
+    return this.#withEvents(function* () {
+      const row = yield* q.get(sql, [now, verificationId, now]);
+      if (!row) return [null, []];
+      const updated = toVerification(row);
+      if (updated.status === 'approved') {
+        const conversion = countConversion(updated.id);
+        yield* q.run(conversion.sql, conversion.params);
+      }
+      return [updated, events(updated)];
+    });
+  }
+
+  async finishVerification(
+    verificationId: string,
+    status: Exclude<VerificationStatus, 'pending' | 'approved'>,
+    now: number,
+    events: EventsOf<VerificationRecord> = noEvents,
+  ): Promise<boolean> {
+    return this.#withEvents(function* () {
+      const row = yield* q.get("UPDATE verifications SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending' RETURNING *", [status, now, verificationId]);
+      if (!row) return [false, []];
+      // Nothing still queued for a finished verification may go out.
+      yield* q.run("UPDATE messages SET status = 'expired', updated_at = ? WHERE verification_id = ? AND status = 'queued'", [now, verificationId]);
+      return [true, events(toVerification(row))];
+    });
+  }
+
+  async listMessages(verificationId: string): Promise<MessageRecord[]> {
+    return (await this.#sql.all('SELECT * FROM messages WHERE verification_id = ? ORDER BY id', [verificationId])).map(toMessage);
+  }
+
+  // ── message queue ───────────────────────────────────────────────────────────────────────
+  async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+    // Several workers (on several instances) claim at once: the rows are chosen and leased in
+    // one statement, under SQLite's write lock, or with SKIP LOCKED on PostgreSQL (each claimer
+    // takes rows no other holds; a row another has just leased no longer qualifies once its lock
+    // is released). So no message is leased twice; a lease that ran out (its worker died)
+    // qualifies again. The choice is a MATERIALIZED CTE, run once: PostgreSQL may run an
+    // `IN (SELECT … LIMIT n SKIP LOCKED)` subquery more than once and lease more than n.
+    const rows = await this.#sql.all(
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
+           AND (status = 'queued' OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?${this.#sql.dialect.skipLocked})
+       UPDATE messages SET status = 'sending', lease_until = ?, updated_at = ? FROM due WHERE messages.id = due.due_id
+       RETURNING *`,
+      [now, now, limit, now + leaseMs, now],
+    );
+    return rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+  }
+
+  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
+    await this.#withEvents(function* () {
+      // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
+      const row = yield* q.get(
+        `UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
+           attempts = attempts + ?, provider = COALESCE(?, provider),
+           provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+           lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`,
+        [update.status, update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null,
+          update.nextAttemptAt ?? null, now, id],
+      );
+      return [undefined, row ? events(toMessage(row)) : []];
+    });
+  }
+
+  async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<MessageRecord | null> {
+    // One conditional UPDATE: a final state is never overwritten, so a late or replayed receipt
+    // cannot undo a newer one; its events are written in the same transaction, only when it applied.
+    return this.#withEvents(function* () {
+      const row = yield* q.get(
+        `UPDATE messages SET status = ?, error_code = COALESCE(?, error_code), provider_message_id = COALESCE(provider_message_id, ?), updated_at = ?
+         WHERE id = ? AND status IN ('sending', 'sent') AND NOT (status = 'sent' AND ? = 'sent') RETURNING *`,
+        [update.status, update.errorCode, update.providerMessageId ?? null, now, messageId, update.status],
+      );
+      if (!row) return [null, []];
+      const message = toMessage(row);
+      return [message, events(message)];
+    });
+  }
+
+  async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
+    return this.#withEvents(function* () {
+      const row = yield* q.get(
+        `UPDATE verifications SET status = 'failed', updated_at = ? WHERE id = ? AND status = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM messages WHERE verification_id = ? AND status IN ('queued', 'sending', 'sent', 'delivered', 'suppressed'))
+         RETURNING *`,
+        [now, verificationId, verificationId],
+      );
+      return row ? [true, events(toVerification(row))] : [false, []];
+    });
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.#sql.get("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status IN ('queued', 'sending')");
+    return (row?.at as number | null | undefined) ?? null;
+  }
+
+  // ── dev outbox ──────────────────────────────────────────────────────────────────────────
+  async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
+    await this.#sql.run(
+      'INSERT INTO dev_outbox (id, service_id, mode, verification_id, message_id, to_number, body_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [entry.id, entry.serviceId, entry.mode, entry.verificationId, entry.messageId, entry.to, this.#options.vault.seal(entry.id, entry.body), entry.createdAt],
+    );
+  }
+
+  async listDevOutbox(scope: ReadScope, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
+    const where = ['mode = ?'];
+    const params: unknown[] = [scope.mode];
+    if (scope.serviceId !== null) {
+      where.push('service_id = ?');
+      params.push(scope.serviceId);
+    }
+    if (to !== undefined) {
+      where.push('to_number = ?');
+      params.push(to);
+    }
+    const rows = await this.#sql.all(`SELECT * FROM dev_outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, limit]);
+    return rows.map((row) => toDevOutboxEntry(row, this.#options.vault));
+  }
+
+  // ── idempotency ─────────────────────────────────────────────────────────────────────────
+  async beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin> {
+    // Race-free across instances without a transaction: the INSERT claims a new key atomically
+    // (the primary key decides who was first), the UPDATE takes over a stale claim atomically
+    // (the second taker re-reads the refreshed created_at and does nothing). A key released by
+    // abandonIdempotent between our steps is simply claimed again on the next loop.
+    for (let round = 0; round < 3; round++) {
+      const inserted = await this.#sql.run(
+        'INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING',
+        [scope, key, requestHash, now],
+      );
+      if (inserted > 0) return { state: 'new' };
+      const takenOver = await this.#sql.run(
+        `UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ? AND request_hash = ? AND status_code IS NULL AND created_at <= ?`,
+        [now, scope, key, requestHash, now - staleAfterMs],
+      );
+      if (takenOver > 0) return { state: 'new' };
+      const row = await this.#sql.get('SELECT request_hash, status_code, body FROM idempotency_keys WHERE scope = ? AND key = ?', [scope, key]);
+      if (!row) continue;
+      if (row.request_hash !== requestHash) return { state: 'mismatch' };
+      if (row.status_code !== null) return { state: 'done', statusCode: Number(row.status_code), body: row.body as string };
+      return { state: 'in_flight' };
+    }
+    return { state: 'in_flight' };
+  }
+
+  async completeIdempotent(scope: string, key: string, statusCode: number, body: string, now: number): Promise<void> {
+    await this.#sql.run('UPDATE idempotency_keys SET status_code = ?, body = ?, created_at = ? WHERE scope = ? AND key = ?', [statusCode, body, now, scope, key]);
+  }
+
+  async abandonIdempotent(scope: string, key: string): Promise<void> {
+    await this.#sql.run('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL', [scope, key]);
+  }
+
+  // ── prefix blocks (SMS-pumping guard) ───────────────────────────────────────────────────
+  async savePrefixBlock(b: PrefixBlock): Promise<void> {
+    await this.#sql.run(
+      `INSERT INTO prefix_blocks (service_id, prefix, mode, reason, sends, approvals, baseline_per_window, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (service_id, prefix) DO UPDATE SET mode = excluded.mode, reason = excluded.reason, sends = excluded.sends,
+         approvals = excluded.approvals, baseline_per_window = excluded.baseline_per_window, created_at = excluded.created_at,
+         expires_at = excluded.expires_at`,
+      [b.serviceId, b.prefix, b.mode, b.reason, b.sends, b.approvals, b.baselinePerWindow, b.createdAt, b.expiresAt],
+    );
+  }
+
+  async findPrefixBlock(serviceId: string, prefix: string, now: number): Promise<PrefixBlock | null> {
+    const row = await this.#sql.get('SELECT * FROM prefix_blocks WHERE service_id = ? AND prefix = ? AND expires_at > ?', [serviceId, prefix, now]);
+    return row ? toPrefixBlock(row) : null;
+  }
+
+  async listPrefixBlocks(serviceId: string, now: number): Promise<PrefixBlock[]> {
+    return (await this.#sql.all('SELECT * FROM prefix_blocks WHERE service_id = ? AND expires_at > ? ORDER BY created_at DESC', [serviceId, now])).map(toPrefixBlock);
+  }
+
+  async deletePrefixBlock(serviceId: string, prefix: string): Promise<boolean> {
+    return (await this.#sql.run('DELETE FROM prefix_blocks WHERE service_id = ? AND prefix = ?', [serviceId, prefix])) > 0;
+  }
+
+  // ── retention ───────────────────────────────────────────────────────────────────────────
+  async purgeBatch(before: number, batchSize: number): Promise<PurgeCounts> {
+    // "Created before" is an id range: ids sort by creation time (see idBefore). SKIP LOCKED on
+    // PostgreSQL: instances purging at the same time split the work instead of waiting.
+    const d = this.#sql.dialect;
+    const { verifications, messages } = await this.#sql.transaction(function* () {
+      const ids = (yield* q.all(`SELECT id FROM verifications WHERE id < ? AND (status <> 'pending' OR expires_at <= ?)
+        ORDER BY id LIMIT ?${d.skipLocked}`, [idBefore('ver', before), before, batchSize])).map((r) => r.id as string);
+      if (ids.length === 0) return { verifications: 0, messages: 0 };
+      const list = d.textArray(ids);
+      const messages = yield* q.run(`DELETE FROM messages WHERE ${d.inTextArray('verification_id')}`, [list]);
+      return { verifications: yield* q.run(`DELETE FROM verifications WHERE ${d.inTextArray('id')}`, [list]), messages };
+    });
+    // Each batch is chosen once (a MATERIALIZED CTE: see claimDueMessages) and then deleted.
+    const del = (table: string, key: string, choose: string, params: unknown[]) =>
+      this.#sql.run(`WITH doomed AS MATERIALIZED (SELECT ${key} FROM ${table} ${choose} LIMIT ?${d.skipLocked})
+        DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM doomed)`, [...params, batchSize]);
+    const devOutbox = await del('dev_outbox', 'id', 'WHERE id < ? ORDER BY id', [idBefore('obx', before)]);
+    const idempotencyKeys = await del('idempotency_keys', 'scope, key', 'WHERE created_at < ? ORDER BY created_at', [before]);
+    // An event still being delivered stays until its deliveries are done.
+    const events = await del('events', 'seq', `WHERE id < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries w
+      WHERE w.event_id = events.id AND w.status IN ('pending', 'delivering')) ORDER BY id`, [idBefore('evt', before)]);
+    const prefixBlocks = await del('prefix_blocks', 'service_id, prefix', 'WHERE expires_at < ?', [before]);
+    const attemptCounts = await del('attempt_counts', 'service_id, mode, hour, country, prefix', 'WHERE hour < ?', [Math.floor(before / HOUR_MS)]);
+    const auditRecords = await del('audit_log', 'id', 'WHERE id < ? ORDER BY id', [idBefore('aud', before)]);
+    return { verifications, messages, devOutbox, idempotencyKeys, events, prefixBlocks, auditRecords, attemptCounts };
+  }
+
+  // ── events and webhooks (events.sql-store.ts) ───────────────────────────────────────────
+  appendEvents(events: EventRecord[]): Promise<void> {
+    return this.#events.appendEvents(events);
+  }
+  takeQueuedDeliveries(): boolean {
+    return this.#events.takeQueuedDeliveries();
+  }
+  getEvent(scope: Scope, id: string): Promise<EventRecord | null> {
+    return this.#events.getEvent(scope, id);
+  }
+  listEvents(scope: Scope, options: EventListOptions): Promise<EventRecord[] | null> {
+    return this.#events.listEvents(scope, options);
+  }
+  expireDueVerifications(now: number, limit: number, events: EventsOf<VerificationRecord>): Promise<VerificationRecord[]> {
+    return this.#events.expireDueVerifications(now, limit, events);
+  }
+  createWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+    return this.#events.createWebhookEndpoint(endpoint);
+  }
+  getWebhookEndpoint(scope: Scope, id: string): Promise<WebhookEndpointRecord | null> {
+    return this.#events.getWebhookEndpoint(scope, id);
+  }
+  listWebhookEndpoints(scope: Scope): Promise<WebhookEndpointRecord[]> {
+    return this.#events.listWebhookEndpoints(scope);
+  }
+  updateWebhookEndpoint(scope: Scope, id: string, patch: WebhookEndpointPatch, now: number): Promise<WebhookEndpointRecord | null> {
+    return this.#events.updateWebhookEndpoint(scope, id, patch, now);
+  }
+  rotateWebhookSecret(scope: Scope, id: string, secretSealed: Buffer, previousSealed: Buffer | null, previousExpiresAt: number | null, now: number): Promise<WebhookEndpointRecord | null> {
+    return this.#events.rotateWebhookSecret(scope, id, secretSealed, previousSealed, previousExpiresAt, now);
+  }
+  deleteWebhookEndpoint(scope: Scope, id: string): Promise<boolean> {
+    return this.#events.deleteWebhookEndpoint(scope, id);
+  }
+  claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]> {
+    return this.#events.claimDueDeliveries(now, limit, leaseMs, owner, share);
+  }
+  completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
+    return this.#events.completeDeliveryAttempt(deliveryId, owner, outcome, now);
+  }
+  listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
+    return this.#events.listWebhookAttempts(scope, endpointId, options);
+  }
+  requeueDelivery(delivery: WebhookDeliveryRecord, now: number): Promise<boolean> {
+    return this.#events.requeueDelivery(delivery, now);
+  }
+  findDelivery(eventId: string, endpointId: string): Promise<WebhookDeliveryRecord | null> {
+    return this.#events.findDelivery(eventId, endpointId);
+  }
+  nextDeliveryDueAt(): Promise<number | null> {
+    return this.#events.nextDeliveryDueAt();
+  }
+
+  // ── attempts log (attempts.sql-store.ts) ────────────────────────────────────────────────
+  listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
+    return this.#attempts.listAttempts(scope, filter, options);
+  }
+  getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null> {
+    return this.#attempts.getAttempt(scope, messageId);
+  }
+  summarizeAttempts(...args: Parameters<Store['summarizeAttempts']>): ReturnType<Store['summarizeAttempts']> {
+    return this.#attempts.summarizeAttempts(...args);
+  }
+  provenTraffic(serviceId: string, since: number): Promise<ProvenTraffic> {
+    return this.#attempts.provenTraffic(serviceId, since);
+  }
+
+  // ── audit log (audit.sql-store.ts) ──────────────────────────────────────────────────────
+  appendAudit(record: AuditRecord): Promise<void> {
+    return this.#audit.appendAudit(record);
+  }
+  listAudit(filter: AuditFilter, options: ListOptions): Promise<Page<AuditRecord>> {
+    return this.#audit.listAudit(filter, options);
+  }
+
+  // ── rate limits and buckets (rate-limits.sql-store.ts) ──────────────────────────────────
+  createRateLimit(...args: Parameters<Store['createRateLimit']>): ReturnType<Store['createRateLimit']> {
+    return this.#limits.createRateLimit(...args);
+  }
+  getRateLimit(...args: Parameters<Store['getRateLimit']>): ReturnType<Store['getRateLimit']> {
+    return this.#limits.getRateLimit(...args);
+  }
+  listRateLimits(...args: Parameters<Store['listRateLimits']>): ReturnType<Store['listRateLimits']> {
+    return this.#limits.listRateLimits(...args);
+  }
+  updateRateLimit(...args: Parameters<Store['updateRateLimit']>): ReturnType<Store['updateRateLimit']> {
+    return this.#limits.updateRateLimit(...args);
+  }
+  deleteRateLimit(...args: Parameters<Store['deleteRateLimit']>): ReturnType<Store['deleteRateLimit']> {
+    return this.#limits.deleteRateLimit(...args);
+  }
+  createBucket(...args: Parameters<Store['createBucket']>): ReturnType<Store['createBucket']> {
+    return this.#limits.createBucket(...args);
+  }
+  getBucket(...args: Parameters<Store['getBucket']>): ReturnType<Store['getBucket']> {
+    return this.#limits.getBucket(...args);
+  }
+  listBuckets(...args: Parameters<Store['listBuckets']>): ReturnType<Store['listBuckets']> {
+    return this.#limits.listBuckets(...args);
+  }
+  updateBucket(...args: Parameters<Store['updateBucket']>): ReturnType<Store['updateBucket']> {
+    return this.#limits.updateBucket(...args);
+  }
+  deleteBucket(...args: Parameters<Store['deleteBucket']>): ReturnType<Store['deleteBucket']> {
+    return this.#limits.deleteBucket(...args);
+  }
+  findRateLimitsByName(...args: Parameters<Store['findRateLimitsByName']>): ReturnType<Store['findRateLimitsByName']> {
+    return this.#limits.findRateLimitsByName(...args);
+  }
+  consumeBucket(...args: Parameters<Store['consumeBucket']>): ReturnType<Store['consumeBucket']> {
+    return this.#limits.consumeBucket(...args);
+  }
+
+  // ── SMS delivery: receipts, per-service settings, templates (sms.sql-store.ts) ───────────
+  getMessage(id: string): Promise<MessageRecord | null> {
+    return this.#sms.getMessage(id);
+  }
+  findMessageByProviderId(provider: string, providerMessageId: string): Promise<MessageRecord | null> {
+    return this.#sms.findMessageByProviderId(provider, providerMessageId);
+  }
+  getSmsConfig(serviceId: string): Promise<Buffer | null> {
+    return this.#sms.getSmsConfig(serviceId);
+  }
+  putSmsConfig(serviceId: string, sealed: Buffer, now: number): Promise<void> {
+    return this.#sms.putSmsConfig(serviceId, sealed, now);
+  }
+  deleteSmsConfig(serviceId: string): Promise<boolean> {
+    return this.#sms.deleteSmsConfig(serviceId);
+  }
+  putTemplate(serviceId: string, locale: string, text: string, now: number): Promise<void> {
+    return this.#sms.putTemplate(serviceId, locale, text, now);
+  }
+  getTemplate(serviceId: string, locale: string): Promise<string | null> {
+    return this.#sms.getTemplate(serviceId, locale);
+  }
+  listTemplates(serviceId: string): Promise<Record<string, string>> {
+    return this.#sms.listTemplates(serviceId);
+  }
+  deleteTemplate(serviceId: string, locale: string): Promise<boolean> {
+    return this.#sms.deleteTemplate(serviceId, locale);
+  }
+}
