@@ -41,8 +41,8 @@ eventStoreContract('SQLite', open);
  * write copied onto the SQLite store from the shared SQL modules must resolve after the batch
  * it joined has committed, never while it is still open.
  */
-describe('SQLite group commit covers the shared statements', () => {
-  it('a shared write made in an open batch resolves only after that batch commits', async () => {
+describe('SQLite group commit, decided per statement', () => {
+  it('a write made in an open batch resolves only after that batch commits; a read opens none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-store-'));
     const store = new SqliteStore({ path: join(dir, 'otpgate.db'), vault: testVault() });
     try {
@@ -65,6 +65,20 @@ describe('SQLite group commit covers the shared statements', () => {
         expect(store.database.inTransaction, name).toBe(false);
         await opener;
       }
+      // A read opens no write batch, whatever method runs it (it used to depend on a list of names).
+      const reads = [
+        store.findPrefixBlock(service.id, '+1415', now),
+        store.getService(service.id),
+        store.listAttempts({ serviceId: service.id, mode: 'live' }, {}, { limit: 5 }),
+        store.getTemplate(service.id, 'en'),
+      ];
+      expect(store.database.inTransaction).toBe(false);
+      await Promise.all(reads);
+      // A write does, and commits at the end of the turn.
+      const write = store.setMeta('after-reads', 'v');
+      expect(store.database.inTransaction).toBe(true);
+      await write;
+      expect(store.database.inTransaction).toBe(false);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
