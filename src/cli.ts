@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { createLogger } from './observability/logger.js';
 import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 import type { Container } from './container.js';
 import { createContainer } from './container.js';
@@ -22,7 +24,8 @@ const program = new Command()
 
 async function withContainer<T>(run: (c: Container) => Promise<T>): Promise<void> {
   const config = loadConfig();
-  const c = await createContainer(config, { defaultMetrics: false });
+  // Logs go to stderr: stdout holds only the JSON answer, so `| jq` reads it.
+  const c = await createContainer(config, { defaultMetrics: false, logger: createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })) });
   try {
     const result = await run(c);
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

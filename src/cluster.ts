@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import { createContainer } from './container.js';
-import { registerConfiguredAdminKey, settleAdminKeys } from './main.js';
+import { READY, settleAdminKeys } from './main.js';
 
 /** More crashes than this within a minute means something is wrong for good: stop re-forking. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -16,21 +16,30 @@ const MAX_RESTARTS_PER_MINUTE = 10;
  */
 export async function runPrimary(config: Readonly<Config>, workers: number): Promise<void> {
   const setup = await createContainer(config, { defaultMetrics: false });
-  try {
-    await registerConfiguredAdminKey(setup);
-  } catch (error) {
-    await setup.close();
-    throw error;
-  }
-  // Keys the variable held before are revoked, and a first start's key made and printed, once a worker listens (see settleAdminKeys).
+  const log = (message: string) => process.stderr.write(`otpgate primary ${process.pid}: ${message}\n`);
+  let stopping = false;
+  // The admin keys are settled once a worker listens (see settleAdminKeys); a value that cannot
+  // be an admin key stops every worker, as it stops a single process.
+  let settled = false;
+  cluster.on('listening', (worker) => {
+    // A worker waits for this before it says it listens; one forked later is told at once.
+    if (settled) worker.send(READY);
+  });
   cluster.once('listening', () => {
     void settleAdminKeys(setup)
-      .catch((error: unknown) => process.stderr.write(`otpgate: could not settle the admin keys: ${error instanceof Error ? error.message : String(error)}\n`))
+      .then(() => {
+        settled = true;
+        for (const w of alive) if (w.isConnected()) w.send(READY);
+      })
+      .catch((error: unknown) => {
+        log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+        stopping = true;
+        process.exitCode = 1;
+        for (const w of alive) w.process.kill('SIGTERM');
+      })
       .finally(() => setup.close());
   });
-  const log = (message: string) => process.stderr.write(`otpgate primary ${process.pid}: ${message}\n`);
 
-  let stopping = false;
   const restarts: number[] = [];
   const alive = new Set<Worker>();
   const fork = () => alive.add(cluster.fork());

@@ -36,6 +36,9 @@ describe('config', () => {
     ['OTPGATE_SMS_PROVIDER', 'pigeon'],
     ['OTPGATE_TRUST_PROXY', 'maybe'],
     ['OTPGATE_ADMIN_KEY', 'short'],
+    ['OTPGATE_ADMIN_KEY', '-'.repeat(24)],
+    ['OTPGATE_ADMIN_KEY', `A${'='.repeat(23)}`],
+    ['OTPGATE_ADMIN_KEY', 'abababababababababababababababab'],
     ['OTPGATE_ADMIN_KEY', 'aaaa aaaaaaaaaaaaaaaaaaaaaaaa'],
     ['OTPGATE_ADMIN_KEY', 'ä'.repeat(24)],
     ['OTPGATE_ADMIN_KEY', 'og_live_aaaaaaaaaaaaaaaaaaaaaaaa'],
@@ -44,6 +47,11 @@ describe('config', () => {
     ['OTPGATE_TRUST_PROXY', '1.5'],
     ['OTPGATE_TRUST_PROXY', '0.0.0.0/0'],
     ['OTPGATE_TRUST_PROXY', '::/0'],
+    ['OTPGATE_TRUST_PROXY', '::ffff:0:0/96'],
+    ['OTPGATE_TRUST_PROXY', '::ffff:0:0/95'],
+    ['OTPGATE_TRUST_PROXY', '0.0.0.0/1,128.0.0.0/1'],
+    ['OTPGATE_TRUST_PROXY', '2000::/3'],
+    ['OTPGATE_TRUST_PROXY', Array.from({ length: 8 }, (_, i) => `${i + 1}.0.0.0/8`).join(',')],
     ['OTPGATE_SECRET', 'too-short'],
     ['OTPGATE_DATABASE_URL', 'mysql://localhost/otp'],
     ['OTPGATE_BODY_LIMIT_BYTES', '10'],
@@ -124,6 +132,10 @@ describe('store selection', () => {
     fails({ OTPGATE_TRUST_PROXY: '11' }, 'OTPGATE_TRUST_PROXY', /1 to 10/);
     fails({ OTPGATE_TRUST_PROXY: '10.0.0.0/33' }, 'OTPGATE_TRUST_PROXY', /CIDR/);
     fails({ OTPGATE_TRUST_PROXY: '1.5' }, 'OTPGATE_TRUST_PROXY', /neither a number of proxies/);
+    // Mapped IPv4 ranges read as the IPv4 ranges they are; private ranges of any width are fine.
+    expect(loadConfig({ OTPGATE_TRUST_PROXY: '::ffff:10.0.0.0/104,::ffff:127.0.0.1,fc00::/7,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16' }, '/srv').trustProxy)
+      .toEqual(['10.0.0.0/8', '127.0.0.1/32', 'fc00::/7', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    expect(loadConfig({ OTPGATE_TRUST_PROXY: '00' }, '/srv').trustProxy).toBe(false);
     fails({ OTPGATE_TRUST_PROXY: '10.0.0.0/8,0.0.0.0/0' }, 'OTPGATE_TRUST_PROXY', /trusts every peer/);
     expect(loadConfig({ OTPGATE_ADMIN_KEY: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Lw+/=' }, '/srv').adminKey).toBe('Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Lw+/=');
     expect(loadConfig({}, '/srv').maxConnectionsPerAddress).toBe(256);

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
 import { parseRouting } from './sms/sms-routing.js';
+import ipaddr from 'ipaddr.js';
 import { toCidr } from './webhooks/destinations.js';
 import type { SmsRouting } from './sms/sms-routing.js';
 
@@ -171,6 +172,7 @@ function trustProxy(env: Env): Config['trustProxy'] {
   }
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw);
+    if (hops === 0) return false;
     if (hops > 10) throw new ConfigError(name, `must be from 1 to 10 proxies, got ${hops}`);
     return hops;
   }
@@ -182,11 +184,34 @@ function trustProxy(env: Env): Config['trustProxy'] {
       throw new ConfigError(name, `"${part}" is neither a number of proxies (1 to 10) nor an address or CIDR like 10.0.0.0/8`);
     }
   }
-  const cidrs = networks(env, name, raw);
-  if (cidrs.some((cidr) => cidr.endsWith('/0'))) {
-    throw new ConfigError(name, 'a /0 network trusts every peer, as true would: give the number of proxies or their own addresses');
+  // IPv4-mapped IPv6 ranges are IPv4 ranges: a peer is compared in one spelling everywhere.
+  const cidrs = networks(env, name, raw).map(unmapCidr);
+  // Proxies are a few addresses of your own: a range this wide trusts strangers, as true would.
+  let ipv4Addresses = 0;
+  for (const cidr of cidrs) {
+    const bits = Number(cidr.split('/')[1]);
+    const ipv6 = cidr.includes(':');
+    if (ipv6 ? bits < 32 && !PRIVATE_IPV6.some((range) => ipaddr.parse(cidr.split('/')[0]!).match(ipaddr.parseCIDR(range))) : bits < 8) {
+      throw new ConfigError(name, `${cidr} trusts every peer in a range that wide (at least /8 for IPv4, /32 for public IPv6): give the number of proxies or their own addresses`);
+    }
+    // An IPv6 range holding the IPv4-mapped block (::ffff:0:0/96) trusts every IPv4 peer.
+    if (ipv6 && bits <= 96 && ipaddr.parse('::ffff:0.0.0.0').match(ipaddr.parseCIDR(cidr))) {
+      throw new ConfigError(name, `${cidr} holds every IPv4-mapped address, so it trusts every IPv4 peer: give the number of proxies or their own addresses`);
+    }
+    if (!ipv6) ipv4Addresses += 2 ** (32 - bits);
   }
+  if (ipv4Addresses > 2 ** 26) throw new ConfigError(name, 'these ranges hold more IPv4 addresses than any set of proxies (over 2^26): give the number of proxies or their own addresses');
   return Object.freeze(cidrs);
+}
+
+/** Unique-local, link-local and loopback IPv6: private to your network, however wide. */
+const PRIVATE_IPV6 = ['fc00::/7', 'fe80::/10', '::1/128'];
+
+/** `::ffff:a.b.c.d/n` (n ≥ 96) → `a.b.c.d/(n - 96)`; anything else as it is. */
+function unmapCidr(cidr: string): string {
+  const [network, bits] = ipaddr.parseCIDR(cidr);
+  if (network.kind() !== 'ipv6' || !(network as ipaddr.IPv6).isIPv4MappedAddress() || bits < 96) return cidr;
+  return `${(network as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -204,6 +229,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       throw new ConfigError('OTPGATE_ADMIN_KEY', 'may hold only A-Z a-z 0-9 . _ ~ + / - (and = at the end): no spaces, quotes or other characters (use `openssl rand -base64 32`)');
     }
     if (/^og_(live|test)_/.test(adminKey)) throw new ConfigError('OTPGATE_ADMIN_KEY', 'holds a service key (og_live_… / og_test_…); an admin key needs a value of its own (use `openssl rand -base64 32`)');
+    // A rough floor on guessability: length × log2(distinct characters). A random key of 24
+    // base64 characters scores about 100; 24 dashes, or "A" and 23 "=", score under 30.
+    if (adminKey.length * Math.log2(new Set(adminKey).size) < 96) {
+      throw new ConfigError('OTPGATE_ADMIN_KEY', 'is too easy to guess (too few different characters for its length); use a random value: `openssl rand -base64 32`');
+    }
   }
   const secret = read(env, 'OTPGATE_SECRET') ?? null;
   if (secret !== null && Buffer.byteLength(secret) < 32) {

@@ -21,7 +21,6 @@ import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
 import { limiterBuckets } from './limits/bucket.limiter.js';
-import type { FlexibleLimiter } from './limits/flexible.limiter.js';
 import { createSqliteLimiter } from './limits/sqlite.limiter.js';
 import { createAbuseEvents } from './observability/abuse-events.js';
 import { WebhookDestinations } from './webhooks/destinations.js';
@@ -244,16 +243,21 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await retention.stop();
       await redis?.close();
       await smpp.close();
+      // Counters held in memory reach the store before it closes.
+      await storeLimiter.close?.();
       await store.close();
     },
   };
 }
 
+/** The limiter that counts in the store; `close` writes what it still holds in memory. */
+type StoreLimiter = RateLimiter & { close?(): Promise<void> };
+
 /**
  * The store that OTPGATE_DATABASE_URL names, and how to make the limiter that counts in it (call
  * after migrating). PostgreSQL's driver is loaded only when a postgres:// URL is configured.
  */
-async function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Promise<{ store: Store; storeLimiter: () => Promise<FlexibleLimiter> }> {
+async function createStore(config: Readonly<Config>, vault: CodeVault, logger: Logger): Promise<{ store: Store; storeLimiter: () => Promise<StoreLimiter> }> {
   if (config.store === 'postgres') {
     const [{ PostgresStore }, { createPostgresLimiter }] = await Promise.all([import('./store/postgres/postgres.store.js'), import('./limits/postgres.limiter.js')]);
     const store = new PostgresStore({

@@ -46,10 +46,13 @@ const SYSTEM: AuditActor = { kind: 'system', keyId: null, mode: null };
 const SYSTEM_AUDIT = { actor: SYSTEM, serviceId: null, requestId: null, sourceIp: null };
 
 /**
- * Before serving: the key OTPGATE_ADMIN_KEY holds works from the first request
- * (TenancyService.registerConfiguredAdminKey); logged and audited.
+ * Once the server listens, never before, so a start that fails (a port in use, a laptop pointed
+ * at the wrong database) changes nothing and swallows no key: the key OTPGATE_ADMIN_KEY holds is
+ * registered, the keys it held before are revoked (each logged and audited), and on a first
+ * start (no active bearer admin key) one is generated and printed, once, to the terminal. Should
+ * every key ever be lost, `otpgate admin-keys create` makes a new one.
  */
-export async function registerConfiguredAdminKey(c: Container): Promise<void> {
+export async function settleAdminKeys(c: Container): Promise<void> {
   const report = await c.tenancy.registerConfiguredAdminKey(c.config.adminKey);
   if (report.registered) {
     await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.created', targetId: report.registered.id, before: null, after: apiKeyView(report.registered) });
@@ -57,15 +60,6 @@ export async function registerConfiguredAdminKey(c: Container): Promise<void> {
   if (report.configuredWasRevoked) {
     c.logger.error('OTPGATE_ADMIN_KEY holds a key that was revoked, so it does not work; set a new value (openssl rand -base64 32) or make a key with `otpgate admin-keys create`');
   }
-}
-
-/**
- * Once the server listens, never before, so a start that fails changes nothing and swallows no
- * key: the keys OTPGATE_ADMIN_KEY held before are revoked (each logged and audited), and on a
- * first start (no active bearer admin key) one is generated and printed, once, to the terminal.
- * Should every key ever be lost, `otpgate admin-keys create` makes a new one.
- */
-export async function settleAdminKeys(c: Container): Promise<void> {
   for (const id of await c.tenancy.retireEnvAdminKeys(c.config.adminKey)) {
     c.logger.warn({ key_id: id }, 'revoked the admin key OTPGATE_ADMIN_KEY held before: it no longer holds it');
     await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.revoked', targetId: id, before: null, after: null });
@@ -80,19 +74,31 @@ export async function settleAdminKeys(c: Container): Promise<void> {
   );
 }
 
+/** A worker's wait for the primary to have settled the admin keys (cluster.ts sends READY). */
+export const READY = 'otpgate:admin-keys-settled';
+let markReady: () => void = () => {};
+const primaryReady = new Promise<void>((resolve) => (markReady = resolve));
+function onPrimaryMessage(message: unknown): void {
+  if (message === READY) markReady();
+}
+
 async function serveOne(config: Readonly<Config>): Promise<void> {
   const container = await createContainer(config);
-  // Under --workers the primary registers and prints the admin key once, for all workers.
-  if (!cluster.isWorker) await registerConfiguredAdminKey(container);
   const app = await buildApp(container);
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify's own line says the port is bound; "listening" is said below, once the admin keys
+  // are settled, so whoever waits for it (a deploy script, a test) can use the key at once.
+  if (cluster.isWorker) process.on('message', onPrimaryMessage);
+  const address = await app.listen({ port: config.port, host: config.host, listenTextResolver: (bound) => `bound to ${bound}` });
   if (typeof config.trustProxy === 'number' && !cluster.isWorker) {
     container.logger.info(
       `OTPGATE_TRUST_PROXY=${config.trustProxy} takes every peer for a proxy, so OTPGATE_MAX_CONNECTIONS_PER_ADDRESS applies to nobody: ` +
         'cap connections per client in the proxy (deploy/nginx.conf has limit_conn), or list the proxies\' addresses instead to keep the cap for everyone else',
     );
   }
-  if (!cluster.isWorker) await settleAdminKeys(container);
+  // Under --workers the primary settles the admin keys once, for all workers (cluster.ts).
+  if (cluster.isWorker) await primaryReady;
+  else await settleAdminKeys(container);
+  container.logger.info(`Server listening at ${address}`);
   container.startWorkers();
 
   let stopping = false;

@@ -71,8 +71,20 @@ export interface AbuseSettings {
    * is a hard ceiling; turn this off to make the defaults hard ceilings too. Default true.
    */
   adaptive_limits: boolean;
+  /**
+   * The adaptive budgets the operator set (`sends_per_service`, `sends_per_prefix`,
+   * `daily_message_cap`): each stays exactly as set, whatever `adaptive_limits` says. A budget
+   * joins this list when a create or PATCH gives it (even at the default value), unless that
+   * request gives the list itself; a PATCH of the list takes one out again, letting it adapt.
+   * Default [].
+   */
+  fixed_limits: AdaptiveLimit[];
   pumping_guard: PumpingGuardSettings;
 }
+
+/** The budgets that `adaptive_limits` may raise. */
+export const ADAPTIVE_LIMITS = ['daily_message_cap', 'sends_per_prefix', 'sends_per_service'] as const;
+export type AdaptiveLimit = (typeof ADAPTIVE_LIMITS)[number];
 
 const hour = 3600;
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitSettings> = Object.freeze({
@@ -113,19 +125,29 @@ export function defaultAbuseSettings(): AbuseSettings {
     sms_prices: {},
     daily_spend_cap: null,
     adaptive_limits: true,
+    fixed_limits: [],
     pumping_guard: { ...DEFAULT_PUMPING_GUARD },
   };
 }
 
-/** Settings stored before these existed get the defaults, so old rows keep working. */
+/**
+ * Settings stored before these existed get the defaults, so old rows keep working. A row from
+ * before `fixed_limits` counts the adaptive budgets that differ from their defaults as set.
+ */
 export function withAbuseDefaults<T extends Partial<AbuseSettings>>(settings: T): T & AbuseSettings {
   const defaults = defaultAbuseSettings();
-  return {
+  const merged = {
     ...defaults,
     ...settings,
     velocity_limits: { ...defaults.velocity_limits, ...settings.velocity_limits },
     pumping_guard: { ...defaults.pumping_guard, ...settings.pumping_guard },
   };
+  if (settings.fixed_limits === undefined) {
+    const differs = (a: Budget, b: Budget) => a.limit !== b.limit || a.window_seconds !== b.window_seconds;
+    merged.fixed_limits = ADAPTIVE_LIMITS.filter((name) =>
+      name === 'daily_message_cap' ? merged.daily_message_cap !== DEFAULT_DAILY_MESSAGE_CAP : differs(merged.velocity_limits[name], DEFAULT_RATE_LIMITS[name]));
+  }
+  return merged;
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
@@ -169,6 +191,16 @@ export function applyAbuseSettings(base: AbuseSettings, patch: AbuseSettingsPatc
     throw invalidSetting('daily_spend_cap must be a positive number (at most 1e9) or null');
   }
   if (typeof next.adaptive_limits !== 'boolean') throw invalidSetting('adaptive_limits must be true or false');
+  // A budget given now is one the operator set: it stays as set (see fixed_limits), unless the
+  // same request says which are fixed itself.
+  const fixed = new Set(patch.fixed_limits ?? base.fixed_limits);
+  for (const name of fixed) if (!(ADAPTIVE_LIMITS as readonly string[]).includes(name)) throw invalidSetting(`fixed_limits: "${name}" is not one of ${ADAPTIVE_LIMITS.join(', ')}`);
+  if (patch.fixed_limits === undefined) {
+    if (patch.daily_message_cap !== undefined) fixed.add('daily_message_cap');
+    if (patch.velocity_limits?.sends_per_service !== undefined) fixed.add('sends_per_service');
+    if (patch.velocity_limits?.sends_per_prefix !== undefined) fixed.add('sends_per_prefix');
+  }
+  next.fixed_limits = [...fixed].sort();
   const g = next.pumping_guard;
   if (!['enforce', 'monitor', 'off'].includes(g.mode)) throw invalidSetting('pumping_guard.mode must be enforce, monitor or off');
   requireInt('pumping_guard.window_minutes', g.window_minutes, 6, 24 * 60);

@@ -1,5 +1,4 @@
-import { DEFAULT_DAILY_MESSAGE_CAP, DEFAULT_RATE_LIMITS } from './abuse-settings.js';
-import type { Budget, RateLimitSettings } from './abuse-settings.js';
+import type { AdaptiveLimit, Budget, RateLimitSettings } from './abuse-settings.js';
 import { AppError, isAppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { addressPartition } from './ip.js';
@@ -42,6 +41,11 @@ const PROVEN_CACHE_MS = 300_000;
 const WARN_SHARE = 0.8;
 /** A daily cap warns at each of these shares. */
 const QUOTA_WARN_SHARES = [0.5, 0.8];
+
+/** Whether `adaptive_limits` may raise a budget: on, and not one the operator set (fixed_limits). */
+function adapts(settings: ServiceRecord['settings'], name: AdaptiveLimit): boolean {
+  return settings.adaptive_limits && !settings.fixed_limits.includes(name);
+}
 
 /** Budgets counted per address: IPv6 addresses count with their /64 (see addressPartition). */
 const ADDRESS_BUDGETS: ReadonlySet<keyof RateLimitSettings> = new Set(['requests_per_source_ip', 'sends_per_client_ip', 'checks_per_client_ip']);
@@ -96,10 +100,9 @@ export class AbuseGuard {
   async limitsOf(service: ServiceRecord): Promise<{ velocity: RateLimitSettings; dailyMessageCap: number | null }> {
     const s = service.settings;
     const configured = { velocity: s.velocity_limits, dailyMessageCap: s.daily_message_cap };
-    const perService = s.velocity_limits.sends_per_service;
-    const adaptService = perService.limit === DEFAULT_RATE_LIMITS.sends_per_service.limit && perService.window_seconds === DEFAULT_RATE_LIMITS.sends_per_service.window_seconds;
-    const adaptCap = s.daily_message_cap === DEFAULT_DAILY_MESSAGE_CAP;
-    if (!s.adaptive_limits || !this.#deps.proven || !(adaptService || adaptCap)) return configured;
+    const adaptService = adapts(s, 'sends_per_service');
+    const adaptCap = adapts(s, 'daily_message_cap') && s.daily_message_cap !== null;
+    if (!this.#deps.proven || !(adaptService || adaptCap)) return configured;
     const now = this.#deps.clock.now();
     let cached = this.#proven.get(service.id);
     if (!cached || now - cached.at >= PROVEN_CACHE_MS) {
@@ -108,10 +111,11 @@ export class AbuseGuard {
     }
     const proven = cached.traffic;
     const raised = (value: number, wanted: number) => Math.min(ADAPTIVE_HEADROOM * value, Math.max(value, wanted));
+    const perService = s.velocity_limits.sends_per_service;
     const hourly = Math.ceil((ADAPTIVE_HEADROOM * proven.peakHour * perService.window_seconds) / 3600);
     return {
       velocity: adaptService ? { ...s.velocity_limits, sends_per_service: { ...perService, limit: raised(perService.limit, hourly) } } : s.velocity_limits,
-      dailyMessageCap: adaptCap ? raised(DEFAULT_DAILY_MESSAGE_CAP, ADAPTIVE_HEADROOM * proven.peakDay) : s.daily_message_cap,
+      dailyMessageCap: adaptCap ? raised(s.daily_message_cap!, ADAPTIVE_HEADROOM * proven.peakDay) : s.daily_message_cap,
     };
   }
 
@@ -154,7 +158,9 @@ export class AbuseGuard {
       // no further than that.
       const perPrefix = limits.velocity.sends_per_prefix.limit;
       const prefixLimit = async () =>
-        Math.min(ADAPTIVE_HEADROOM * perPrefix, perPrefix + APPROVAL_CREDIT * (await this.pumping.recentApprovals(service.id, prefix, s.pumping_guard)));
+        adapts(s, 'sends_per_prefix')
+          ? Math.min(ADAPTIVE_HEADROOM * perPrefix, perPrefix + APPROVAL_CREDIT * (await this.pumping.recentApprovals(service.id, prefix, s.pumping_guard)))
+          : perPrefix;
       const taken = await this.#take(tenant, limits.velocity, [
         ['requests_per_source_ip', origin.sourceIp],
         ['sends_per_client_ip', origin.clientIp],

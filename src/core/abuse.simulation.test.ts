@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { createMemoryLimiter } from '../limits/memory.limiter.js';
-import { defaultAbuseSettings } from './abuse-settings.js';
+import { defaultAbuseSettings, withAbuseDefaults } from './abuse-settings.js';
 import type { AbuseSettings } from './abuse-settings.js';
 import { AbuseGuard } from './abuse.guard.js';
 import { isAppError } from './errors.js';
 import type { ServiceRecord, Tenant } from './model.js';
 import type { PrefixBlock, PrefixBlockStore, ProvenTraffic } from './ports.js';
 import { noopAbuseEvents } from './ports.js';
-import { DEFAULT_SETTINGS } from './service-settings.js';
+import { applySettings, DEFAULT_SETTINGS, newSettings } from './service-settings.js';
 
 /**
  * The abuse defaults against a growing app (issue 15): a week of healthy traffic, then a launch
@@ -181,9 +181,21 @@ describe('adaptive limits (issue 15)', () => {
     expect(limits.velocity.sends_per_service).toEqual({ limit: 4_500, window_seconds: 60 });
   });
 
-  it('keep a value the operator set as it is', async () => {
-    const limits = await guard.limitsOf(service({ daily_message_cap: 3, velocity_limits: { ...defaultAbuseSettings().velocity_limits, sends_per_service: { limit: 50, window_seconds: 60 } } }, 'svc_b'));
-    expect(limits.dailyMessageCap).toBe(3);
-    expect(limits.velocity.sends_per_service).toEqual({ limit: 50, window_seconds: 60 });
+  it('keep a value the operator set as it is, even one equal to the default', async () => {
+    const set = (patch: Parameters<typeof newSettings>[0], id: string): ServiceRecord => ({ id, settings: newSettings(patch), createdAt: 0, updatedAt: 0 });
+    const small = await guard.limitsOf(set({ name: 'B', daily_message_cap: 3, velocity_limits: { sends_per_service: { limit: 50, window_seconds: 60 } } }, 'svc_b'));
+    expect(small.dailyMessageCap).toBe(3);
+    expect(small.velocity.sends_per_service).toEqual({ limit: 50, window_seconds: 60 });
+    const atDefault = set({ name: 'C', daily_message_cap: 10_000, velocity_limits: { sends_per_service: { limit: 300, window_seconds: 60 } } }, 'svc_c');
+    expect(atDefault.settings.fixed_limits).toEqual(['daily_message_cap', 'sends_per_service']);
+    expect(await guard.limitsOf(atDefault)).toMatchObject({ dailyMessageCap: 10_000, velocity: { sends_per_service: { limit: 300 } } });
+    // Taken off the list, it adapts again.
+    const released = { ...atDefault, id: 'svc_d', settings: applySettings(atDefault.settings, { fixed_limits: ['daily_message_cap'] }) };
+    expect(await guard.limitsOf(released)).toMatchObject({ dailyMessageCap: 10_000, velocity: { sends_per_service: { limit: 4_500 } } });
+  });
+
+  it('read a service stored before fixed_limits: budgets that differ from the defaults count as set', () => {
+    const old = withAbuseDefaults({ daily_message_cap: 3, velocity_limits: { ...defaultAbuseSettings().velocity_limits, sends_per_prefix: { limit: 5, window_seconds: 600 } } });
+    expect(old.fixed_limits).toEqual(['daily_message_cap', 'sends_per_prefix']);
   });
 });

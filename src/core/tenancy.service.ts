@@ -240,10 +240,10 @@ export class TenancyService {
   }
 
   /**
-   * At start, before serving: the admin key OTPGATE_ADMIN_KEY holds is registered (hashed), so
-   * it works from the first request (rule T7). A value that is already some other credential (a
-   * service key, a Basic secret) stops the start. A configured key that was revoked through the
-   * API stays revoked.
+   * Once serving (see settleAdminKeys in main.ts): the admin key OTPGATE_ADMIN_KEY holds is
+   * registered (hashed) (rule T7). A value that is already some other key (a service key, an
+   * admin key made at first start or through the API) stops the start. A configured key that was
+   * revoked through the API stays revoked.
    */
   async registerConfiguredAdminKey(configured: string | null): Promise<AdminKeyRegistration> {
     if (configured === null) return { registered: null, configuredWasRevoked: false };
@@ -259,8 +259,11 @@ export class TenancyService {
         if (!existing) throw error;
       }
     }
-    if (existing.kind !== 'admin' || existing.scheme !== 'bearer') {
-      throw new AppError('invalid_request', `OTPGATE_ADMIN_KEY holds the value of an existing ${existing.kind} key (${existing.id}); give it a value of its own (openssl rand -base64 32)`);
+    // Only a key the variable itself registered: a value already issued or generated would
+    // otherwise live on after the variable moves on, since only its own keys are retired.
+    if (existing.kind !== 'admin' || existing.scheme !== 'bearer' || existing.source !== 'env') {
+      const what = existing.kind === 'admin' ? `admin key made ${existing.source === 'generated' ? 'at first start' : 'through the API or the CLI'}` : `${existing.kind} key`;
+      throw new AppError('invalid_request', `OTPGATE_ADMIN_KEY holds the value of an existing ${what} (${existing.id}); give it a value of its own (openssl rand -base64 32)`);
     }
     return { registered: null, configuredWasRevoked: false };
   }
@@ -309,9 +312,14 @@ export interface AdminKeyRegistration {
   configuredWasRevoked: boolean;
 }
 
-/** Names are shown in lists and the audit log: no control or format characters (NUL, bidi overrides). */
+/**
+ * Names are shown in lists and the audit log: 1–64 characters with something visible, and no
+ * control, format or separator characters (NUL, bidi overrides, U+2028).
+ */
 function assertPrintableName(name: string | null): void {
-  if (name !== null && /[\p{Cc}\p{Cf}]/u.test(name)) throw new AppError('invalid_request', 'name must not hold control or format characters.');
+  if (name === null) return;
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) throw new AppError('invalid_request', 'name must not hold control, format or line-separator characters.');
+  if (name.trim() === '' || name.length > 64) throw new AppError('invalid_request', 'name must be 1 to 64 characters, not only spaces.');
 }
 
 function unauthorized(): AppError {

@@ -79,6 +79,20 @@ const jsonBodiesStrict: AjvCompiler.BuildCompilerFromPool = (externalSchemas, op
   return (route) => (route.httpPart === 'body' && route.url?.startsWith('/v1/') ? strict : coercing)(route);
 };
 
+/** What makes a value unstorable text: a NUL, or a lone UTF-16 surrogate (not Unicode at all). Null when none. */
+function unstorableText(value: unknown, depth = 0): string | null {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'a NUL character (\\u0000)';
+    return (value as string & { isWellFormed(): boolean }).isWellFormed() ? null : 'an unpaired surrogate (not Unicode text)';
+  }
+  if (value === null || typeof value !== 'object' || depth > 32) return null;
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const bad = (typeof key === 'string' ? unstorableText(key, depth + 1) : null) ?? unstorableText(item, depth + 1);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
@@ -126,6 +140,14 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Text no database can store (PostgreSQL refuses NUL and unpaired surrogates) is refused as
+  // input, in one place for every route and surface, rather than failing later as a 500.
+  app.addHook('preValidation', async (request) => {
+    for (const part of ['params', 'query', 'body'] as const) {
+      const bad = unstorableText(request[part]);
+      if (bad !== null) throw new AppError('invalid_request', `${part === 'body' ? 'The body' : part === 'query' ? 'The query string' : 'The path'} holds ${bad}, which cannot be stored.`);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -125,8 +125,10 @@ export function trustedProxyMatcher(trust: false | number | readonly string[]): 
   if (trust === false) return () => false;
   if (typeof trust === 'number') return () => true;
   const networks = trust.map((cidr) => ipaddr.parseCIDR(cidr));
-  return (address) => {
-    if (!ipaddr.isValid(address)) return false;
+  return (peer) => {
+    // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d: compared as the IPv4 address it is.
+    const address = normalizeIp(peer);
+    if (address === null) return false;
     const parsed = ipaddr.parse(address);
     return networks.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits));
   };

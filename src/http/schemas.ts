@@ -119,8 +119,13 @@ export const ServiceSettingsSchema = Type.Object({
   sms_prices: Type.Record(Type.String({ pattern: '^([A-Z]{2}|\\*)$' }), Type.Number({ minimum: 0, maximum: 100 }), { description: 'Price of one SMS per country ("*" for the rest), for daily_spend_cap. Default {}', examples: [{ US: 0.0079, GB: 0.04, '*': 0.1 }] }),
   daily_spend_cap: NullableNumber({ exclusiveMinimum: 0, maximum: 1e9, description: 'Spend per UTC day in the currency of sms_prices; null for none. Default null', examples: [50] }),
   adaptive_limits: Type.Boolean({
-    description: 'While sends_per_service and daily_message_cap hold their defaults, let proven traffic (approvals of codes otpgate made) raise them to 15× the approved sends of the busiest hour / day of the last 7 days, up to 15× the default. A value you set is always a ceiling; false makes the defaults ceilings too. Default true',
+    description: 'Let approved traffic raise the budgets you have not set yourself (see fixed_limits): sends_per_service and daily_message_cap to 15× the sends of codes otpgate made and people approved in the busiest hour / day of the last 7 days, sends_per_prefix by 2 per approval of the prefix in the last hour; each up to 15× its value. false keeps every budget as it is. Default true',
     examples: [true],
+  }),
+  fixed_limits: Type.Array(Type.Union([Type.Literal('daily_message_cap'), Type.Literal('sends_per_prefix'), Type.Literal('sends_per_service')]), {
+    uniqueItems: true,
+    description: 'The adaptive budgets you set yourself: each stays exactly as set, whatever adaptive_limits says. A budget joins the list when a create or PATCH gives it (even at its default value), unless that request gives fixed_limits too; PATCH the list to let one adapt again. Default []',
+    examples: [['daily_message_cap']],
   }),
   pumping_guard: PumpingGuardSchema,
 });

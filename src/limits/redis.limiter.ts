@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { ConsumeItem, RateLimitDecision, RateLimiter } from '../core/ports.js';
 import { FlexibleLimiter } from './flexible.limiter.js';
+import type { BatchBackend, CounterRow } from './flexible.limiter.js';
 
 export interface RedisLimiterOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -12,14 +14,14 @@ export interface RedisLimiterOptions {
    * instances, but sends keep flowing. Either way every call tries Redis first, so recovery
    * needs no restart.
    */
-  fallback?: FlexibleLimiter;
+  fallback?: RateLimiter;
   /** Key prefix, so several deployments (or test runs) can share one Redis. Default `otpgate`. */
   keyPrefix?: string;
   onStateChange?: (up: boolean, error?: unknown) => void;
 }
 
 export interface RedisLimiter {
-  limiter: FlexibleLimiter;
+  limiter: RateLimiter;
   client: Redis;
   /** Resolves true once connected, or false after `timeoutMs` (the client keeps trying). */
   ready(timeoutMs: number): Promise<boolean>;
@@ -55,19 +57,12 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   client.on('close', () => report(false));
 
   const keyPrefix = options.keyPrefix ?? 'otpgate';
-  const limiter = new FlexibleLimiter(
-    (duration, points) =>
-      new RateLimiterRedis({
-        storeClient: client,
-        rejectIfRedisNotReady: true,
-        points,
-        duration,
-        keyPrefix,
-        ...(options.fallback ? { insuranceLimiter: options.fallback.instanceFor(duration * 1000) } : {}),
-      }),
+  const redisLimiter = new FlexibleLimiter(
+    (duration, points) => new RateLimiterRedis({ storeClient: client, rejectIfRedisNotReady: true, points, duration, keyPrefix }),
+    redisBatch(client),
   );
   return {
-    limiter,
+    limiter: options.fallback ? withFallback(redisLimiter, options.fallback) : redisLimiter,
     client,
     ready(timeoutMs) {
       if (client.status === 'ready') return Promise.resolve(true);
@@ -86,5 +81,53 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     async close() {
       client.disconnect();
     },
+  };
+}
+
+/**
+ * The library's own consume script (SET NX with the window, INCRBY, PTTL), for every counter of
+ * a request in one script call: one round trip instead of one per budget. Keys come prefixed
+ * (the library's `getKey`), so single and batched calls count the same counters.
+ */
+const CONSUME_MANY = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local cost = tonumber(ARGV[2 * i - 1])
+  local ms = tonumber(ARGV[2 * i])
+  redis.call('SET', key, 0, 'PX', ms, 'NX')
+  local points = redis.call('INCRBY', key, cost)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, ms); ttl = ms end
+  out[2 * i - 1] = points
+  out[2 * i] = ttl
+end
+return out`;
+
+function redisBatch(client: Redis): BatchBackend {
+  return {
+    async upsertMany(items) {
+      const now = Date.now();
+      const args = items.flatMap((i) => [String(i.cost), String(i.windowMs)]);
+      const flat = (await client.eval(CONSUME_MANY, items.length, ...items.map((i) => i.key), ...args)) as number[];
+      return items.map((_, i): CounterRow => ({ points: Number(flat[2 * i]), expire: now + Number(flat[2 * i + 1]) }));
+    },
+    async pointsOf(keys) {
+      const values = await client.mget(...keys);
+      return values.map((v) => (v === null ? 0 : Number(v)));
+    },
+  };
+}
+
+/** Redis first, the fallback when Redis does not answer (OTPGATE_REDIS_FAILURE_MODE=fallback). */
+function withFallback(primary: RateLimiter, fallback: RateLimiter): RateLimiter {
+  const either = <A extends unknown[], T>(run: (limiter: RateLimiter, ...args: A) => Promise<T>) =>
+    (...args: A): Promise<T> => run(primary, ...args).catch(() => run(fallback, ...args));
+  return {
+    consume: either((l, key: string, limit: number, windowMs: number, cost?: number) => l.consume(key, limit, windowMs, cost)),
+    refund: either((l, key: string, windowMs: number, amount?: number) => l.refund(key, windowMs, amount)),
+    count: either((l, key: string, windowMs: number) => l.count(key, windowMs)),
+    reset: either((l, key: string, windowMs: number) => l.reset(key, windowMs)),
+    consumeAll: either((l, items: readonly ConsumeItem[]): Promise<RateLimitDecision[]> => l.consumeAll(items)),
+    countMany: either((l, keys: readonly string[], windowMs: number) => l.countMany(keys, windowMs)),
   };
 }

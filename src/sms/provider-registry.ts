@@ -79,11 +79,13 @@ export const SECRET_MASK = '********';
 
 /**
  * Credentials also hide inside settings that are not credentials themselves, so every shown value
- * is masked by its shape as well: a URL's password and query values, and in a JSON object every
- * string under a name that sounds like a credential (key, token, secret, password, auth,
- * signature). A part sent back as shown keeps its stored value (`unmaskSetting`).
+ * is masked by its shape as well: a URL's user, password, query values and fragment (its host and
+ * path stay readable), and in a JSON object every string that is not purely `{{placeholders}}`
+ * (a vendor's body template holds its keys under any name). A part sent back as shown keeps its
+ * stored value (`unmaskSetting`), but only while the provider still sends to the same place
+ * (`destinationsOf`).
  */
-const CREDENTIAL_NAME = /key|token|secret|pass|auth|sig|credential/i;
+const ONLY_PLACEHOLDERS = /^(\s*\{\{\s*[a-z_]+\s*\}\}\s*)*$/;
 
 export function maskSecrets(definition: ProviderDefinition): ProviderDefinition {
   const module = providerModule(definition.type);
@@ -98,8 +100,10 @@ export function maskSecrets(definition: ProviderDefinition): ProviderDefinition 
 export function maskSetting(value: string): string {
   const url = httpUrl(value);
   if (url) {
+    if (url.username) url.username = SECRET_MASK;
     if (url.password) url.password = SECRET_MASK;
     for (const name of new Set(url.searchParams.keys())) url.searchParams.set(name, SECRET_MASK);
+    if (url.hash) url.hash = SECRET_MASK;
     return url.toString();
   }
   const json = jsonObjectOf(value);
@@ -113,10 +117,12 @@ export function unmaskSetting(sent: string, stored: string | undefined): string 
   if (!sent.includes(SECRET_MASK)) return sent;
   const [url, before] = [httpUrl(sent), httpUrl(stored)];
   if (url && before) {
+    if (url.username === SECRET_MASK) url.username = before.username;
     if (url.password === SECRET_MASK) url.password = before.password;
     for (const name of new Set(url.searchParams.keys())) {
       if (url.searchParams.get(name) === SECRET_MASK) url.searchParams.set(name, before.searchParams.get(name) ?? '');
     }
+    if (url.hash === `#${SECRET_MASK}`) url.hash = before.hash;
     return url.toString();
   }
   const [json, previous] = [jsonObjectOf(sent), jsonObjectOf(stored)];
@@ -124,24 +130,28 @@ export function unmaskSetting(sent: string, stored: string | undefined): string 
 }
 
 /**
- * Where a provider's settings send things: each URL setting's origin. A masked secret keeps its
- * stored value only while these stay the same, so a masked credential cannot be redirected to a
- * host of someone who could not read it.
+ * Where a provider's settings send things: each URL setting's origin, and the value of each
+ * field marked `destination` (an SMPP host and port). A masked credential keeps its stored value
+ * only while these stay the same, so it cannot be redirected to a host of someone who could not
+ * read it.
  */
-export function destinationsOf(settings: Readonly<Record<string, unknown>>): string {
+export function destinationsOf(type: string, settings: Readonly<Record<string, unknown>>): string {
+  const fields = new Set(providerModule(type)?.fields.filter((f) => f.destination).map((f) => f.key));
   return Object.entries(settings)
     .flatMap(([key, value]) => {
-      const url = typeof value === 'string' ? httpUrl(value) : null;
+      if (typeof value !== 'string') return [];
+      if (fields.has(key)) return [`${key}=${value.trim().toLowerCase()}`];
+      const url = httpUrl(value);
       return url ? [`${key}=${url.origin}`] : [];
     })
     .sort()
     .join(' ');
 }
 
-function maskJson(value: unknown, name = ''): unknown {
-  if (typeof value === 'string') return CREDENTIAL_NAME.test(name) ? SECRET_MASK : value;
-  if (Array.isArray(value)) return value.map((item) => maskJson(item, name));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v, k)]));
+function maskJson(value: unknown): unknown {
+  if (typeof value === 'string') return ONLY_PLACEHOLDERS.test(value) ? value : SECRET_MASK;
+  if (Array.isArray(value)) return value.map((item) => maskJson(item));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v)]));
   return value;
 }
 
@@ -156,9 +166,9 @@ function unmaskJson(sent: unknown, stored: unknown): unknown {
 }
 
 function httpUrl(value: string): URL | null {
-  if (!/^https?:\/\//i.test(value)) return null;
+  if (!/^\s*https?:\/\//i.test(value)) return null;
   try {
-    return new URL(value);
+    return new URL(value.trim());
   } catch {
     return null;
   }

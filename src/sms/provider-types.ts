@@ -12,6 +12,12 @@ export interface ProviderField {
   required: boolean;
   /** Credentials: sealed at rest, never shown by the API, never logged. */
   secret: boolean;
+  /**
+   * Decides where the provider connects, though it is not a URL (an SMPP host and port): a
+   * masked credential is kept through a change of it only when given again. URL settings count
+   * by their shape, without this.
+   */
+  destination?: boolean;
   description: string;
   /** Extra check beyond "present"; returns a reason when the value is bad. */
   validate?: (value: string) => string | null;

@@ -59,7 +59,7 @@ export class SmsRouter {
         const previous = current?.providers.find((q) => q.name === p.name && q.type === p.type);
         const sent = p.settings ?? {};
         const masked = Object.values(sent).some((v) => typeof v === 'string' && v.includes(SECRET_MASK));
-        if (masked && previous && destinationsOf(sent) !== destinationsOf(previous.settings)) {
+        if (masked && previous && destinationsOf(p.type, sent) !== destinationsOf(p.type, previous.settings)) {
           throw new AppError('invalid_request', `providers: "${p.name}" now sends to another host: give its credentials again rather than "${SECRET_MASK}".`);
         }
         const settings = Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, typeof v === 'string' ? unmaskSetting(v, previous?.settings[k]) : v]));

@@ -68,7 +68,8 @@ describe('the first admin key (T7)', () => {
       const server = await startServer({}, { dataDir: dir });
       try {
         const printed = (await server.waitFor(/generated an admin key[^\n]*\n\n\s+(og_admin_[A-Za-z0-9_-]{32})/))[1]!;
-        expect(server.output().indexOf('listening')).toBeLessThan(server.output().indexOf(printed));
+        expect(server.output().indexOf('bound to')).toBeLessThan(server.output().indexOf(printed));
+        expect(server.output().indexOf(printed)).toBeLessThan(server.output().lastIndexOf('listening at'));
         const made = await cli('admin-keys', 'create', '--name', 'ops');
         for (const key of [printed, made.key as string]) {
           const res = await fetch(`${server.url}/v1/services`, { headers: { authorization: `Bearer ${key}` } });

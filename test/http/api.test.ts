@@ -82,6 +82,9 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
     ['an empty webhook patch', { method: 'PATCH', url: '/v1/webhooks/whe_00000000000000000000000000', payload: {} }, 400, 'invalid_request'],
     ['a garbage event cursor', { method: 'GET', url: '/v1/events?after=%00%ff' }, 400, 'invalid_cursor'],
     ['a negative rotation overlap', { method: 'POST', url: '/v1/webhooks/whe_00000000000000000000000000/rotate-secret', payload: { overlap_seconds: -1 } }, 400, 'invalid_request'],
+    ['a NUL in a text field (PostgreSQL cannot store it)', { method: 'POST', url: '/v1/verifications', payload: { to: '+14155550123', friendly_name: 'ab\u0000' } }, 400, 'invalid_request'],
+    ['an unpaired surrogate in a text field', { method: 'POST', url: '/v1/webhooks', payload: '{"url":"https://example.com/h","description":"d\\ud800"}', headers: { 'content-type': 'application/json' } }, 400, 'invalid_request'],
+    ['a NUL in a path parameter', { method: 'GET', url: '/v1/verifications/ver_%00' }, 400, 'invalid_request'],
     ['a number as code', { method: 'POST', url: '/v1/verifications/check', payload: { to: '+14155550123', code: { $gt: '' } } }, 400, 'invalid_request'],
   ];
 
@@ -89,6 +92,16 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
     const res = await h.app.inject({ method: 'PATCH', url: `/v1/services/${svc.id}`, headers: { authorization: `Bearer ${h.adminKey}` }, payload: { adaptive_limits: value } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('a NUL in a /v2 form body is a 400 in Twilio\'s shape, not a 500', async () => {
+    const basic = (await h.app.inject({ method: 'POST', url: '/v1/basic-credentials', headers: { authorization: `Bearer ${h.adminKey}` }, payload: { type: 'api_key' } })).json();
+    const res = await h.app.inject({
+      method: 'POST', url: '/v2/Services', payload: 'FriendlyName=a%00b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${basic.sid}:${basic.secret}`).toString('base64')}` },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400 });
   });
 
   it.each(cases)('%s', async (_name, request, status, code) => {

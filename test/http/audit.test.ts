@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createContainer } from '../../src/container.js';
-import { registerConfiguredAdminKey, settleAdminKeys } from '../../src/main.js';
+import { settleAdminKeys } from '../../src/main.js';
 import { sidOf } from '../../src/http/routes/twilio/sids.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -122,6 +122,8 @@ describe('the audit log (T7)', () => {
       expect(record!.action).toBe(s.action);
       expect(record!.request_id).toMatch(/^req_/);
       expect(record!.source_ip).toBe('127.0.0.1');
+      // What a deletion took away is in its record.
+      if (s.action.endsWith('.deleted')) expect(record!.before, s.action).not.toBeNull();
       audited.add(s.action);
     }
     // Every action the API can record was seen here.
@@ -207,7 +209,7 @@ describe('admin keys (T7)', () => {
   });
 
   it('names hold no control or format characters', async () => {
-    for (const name of ['x\u202eevil', 'nul\u0000', 'bell\u0007', 'zero\u200bwidth']) {
+    for (const name of ['x\u202eevil', 'nul\u0000', 'bell\u0007', 'zero\u200bwidth', 'line\u2028sep', '', '   ', 'x'.repeat(65)]) {
       const res = await call({ method: 'POST', url: '/v1/admin-keys', headers: admin, payload: { name } }, 400);
       expect(res.json().code).toBe('invalid_request');
     }
@@ -216,13 +218,19 @@ describe('admin keys (T7)', () => {
   it('the key OTPGATE_ADMIN_KEY holds works while it holds it, and stops when it changes or goes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-adminkey-'));
     const secret = randomBytes(32).toString('hex');
-    /** A start: the key is registered before listening; the old ones retire only once it listens. */
+    /** A start: the admin keys are settled only once it listens. */
     const boot = async (adminKey: string | undefined, listens = true) => {
       const env: Record<string, string> = { OTPGATE_DATABASE_URL: `sqlite:${join(dir, 'otpgate.db')}`, OTPGATE_SECRET: secret };
       if (adminKey) env.OTPGATE_ADMIN_KEY = adminKey;
       const c = await createContainer(loadConfig(env), { logger: pino({ level: 'silent' }), defaultMetrics: false });
-      await registerConfiguredAdminKey(c);
-      if (listens) await settleAdminKeys(c);
+      if (listens) {
+        try {
+          await settleAdminKeys(c);
+        } catch (error) {
+          await c.close();
+          throw error;
+        }
+      }
       return c;
     };
     const works = async (c: Awaited<ReturnType<typeof boot>>, key: string) => c.tenancy.authenticate(key).then(() => true, () => false);
@@ -235,8 +243,13 @@ describe('admin keys (T7)', () => {
       const spare = await c.tenancy.createKey('admin', null, { name: 'spare' });
       await c.close();
 
-      // A start that fails before listening (a port in use) revokes nothing.
+      // A start that fails before listening (a port in use) changes nothing: it neither revokes
+      // the key the variable held nor registers the one it holds now.
       c = await boot(undefined, false);
+      expect(await works(c, first)).toBe(true);
+      await c.close();
+      c = await boot(second, false);
+      expect(await works(c, second)).toBe(false);
       expect(await works(c, first)).toBe(true);
       await c.close();
 
@@ -260,8 +273,9 @@ describe('admin keys (T7)', () => {
       expect(await works(c, spare.secret)).toBe(true);
       await c.close();
 
-      // A service key's value is no admin key: the start stops and says so.
+      // A service key's value is no admin key, nor is one made through the API: the start stops and says so.
       await expect(boot(serviceKey.secret)).rejects.toThrow(/OTPGATE_ADMIN_KEY.*service key/);
+      await expect(boot(spare.secret)).rejects.toThrow(/OTPGATE_ADMIN_KEY holds the value of an existing admin key made through the API/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

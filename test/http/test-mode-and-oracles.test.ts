@@ -218,7 +218,8 @@ describe('a start answers nothing about a pending code (T2)', () => {
 
 describe('a custom code proves no person (issue 15 review)', () => {
   it('its approvals earn a prefix no sends, where approvals of codes otpgate made do', async () => {
-    const budget = { velocity_limits: { sends_per_prefix: { limit: 2, window_seconds: 600 } }, custom_code_enabled: true };
+    // A small prefix budget that may still adapt (left off fixed_limits).
+    const budget = { velocity_limits: { sends_per_prefix: { limit: 2, window_seconds: 600 } }, fixed_limits: [], custom_code_enabled: true };
     const sendsBeforeRefusal = async (custom: boolean) => {
       const t = await tenant(budget);
       for (let i = 0; ; i++) {
@@ -231,6 +232,21 @@ describe('a custom code proves no person (issue 15 review)', () => {
     };
     expect(await sendsBeforeRefusal(true)).toBe(2);
     expect(await sendsBeforeRefusal(false)).toBeGreaterThan(2);
+  });
+
+  it('a budget the operator set stays as set however many codes are approved (fixed_limits)', async () => {
+    for (const settings of [{ velocity_limits: { sends_per_prefix: { limit: 2, window_seconds: 600 } } }, { adaptive_limits: false, velocity_limits: { sends_per_prefix: { limit: 2, window_seconds: 600 } }, fixed_limits: [] }]) {
+      const t = await tenant(settings);
+      let sent = 0;
+      for (let i = 0; i < 6; i++) {
+        const to = `+1310556${String(1000 + i)}`;
+        const started = await inject({ method: 'POST', url: '/v1/verifications', headers: t.live, payload: { to } });
+        if (started.statusCode !== 201) break;
+        sent++;
+        await inject({ method: 'POST', url: '/v1/verifications/check', headers: t.live, payload: { id: started.json().id, code: await h.lastCode(t.liveKey, to) } });
+      }
+      expect([settings, sent]).toEqual([settings, 2]);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../src/core/ports.js';
 import { createMemoryLimiter } from '../../src/limits/memory.limiter.js';
 import { createPostgresLimiter } from '../../src/limits/postgres.limiter.js';
@@ -32,6 +32,34 @@ describe('SQLite limiter sharing the store\'s group commit', () => {
   const limiter = createSqliteLimiter(db, new GroupCommit(db));
   afterAll(() => db.close());
   limiterContract(() => limiter);
+});
+
+describe('SQLite limiter: counters in memory, written at most a second apart', () => {
+  it('keeps counts across a restart (written at close), and a crash forgets at most the last second', async () => {
+    const db = new Database(':memory:');
+    for (const m of SQLITE_MIGRATIONS) db.exec(m.sql);
+    const group = new GroupCommit(db);
+    const first = createSqliteLimiter(db, group, 200);
+    await first.consume('a', 10, 60_000, 3);
+    await first.consume('b', 10, 60_000, 1);
+    await first.reset('b', 60_000);
+    await first.close();
+    const rows = db.prepare('SELECT key, points FROM limit_counters ORDER BY key').all();
+    expect(rows).toEqual([{ key: 'otpgate:a', points: 3 }]);
+    const second = createSqliteLimiter(db, group, 200);
+    expect(await second.count('a', 60_000)).toBe(3);
+    expect(await second.consume('a', 4, 60_000)).toMatchObject({ allowed: true, count: 4 });
+    // Written by the timer, not only at close.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(db.prepare("SELECT points FROM limit_counters WHERE key = 'otpgate:a'").get()).toEqual({ points: 4 });
+    // A "crash": counts made after the last write and never flushed are gone from the file.
+    await second.consume('a', 10, 60_000);
+    const afterCrash = createSqliteLimiter(db, group, 60_000);
+    expect(await afterCrash.count('a', 60_000)).toBe(4);
+    await second.close();
+    await afterCrash.close();
+    db.close();
+  });
 });
 
 const redisUp = await tcpReachable(6379);

@@ -92,18 +92,19 @@ describe('per-service SMS settings through the API', () => {
   });
 
   it('masks credentials inside other settings too: a URL\'s password and query, a template\'s credential fields; sent back, they keep their value', async () => {
-    const url = 'https://user:URLPASS-9@sms.example.com/send?apikey=QUERYKEY-9&from=Acme';
-    const template = JSON.stringify({ auth: { api_key: 'BODYKEY-9' }, to: '{{to}}', text: '{{body}}' });
+    const url = 'https://USERNAME-9:URLPASS-9@sms.example.com/send?apikey=QUERYKEY-9&from=Acme#FRAGTOKEN-9';
+    // A vendor's key under any name, nested or in a list: every literal string is masked, placeholders stay.
+    const template = JSON.stringify({ auth: { api_key: 'BODYKEY-9' }, login: { pwd: 'PWD-9' }, creds: ['LISTED-9'], to: '{{to}}', text: '{{body}}' });
     const http = { providers: [{ name: 'web', type: 'http', settings: { url, body_template: template } }], route: ['web'] };
     const put = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: http });
     expect(put.statusCode, put.body).toBe(200);
     const shown = put.json<{ providers: Array<{ settings: Record<string, string> }> }>().providers[0]!.settings;
-    expect(shown.url).toBe('https://user:********@sms.example.com/send?apikey=********&from=********');
-    expect(JSON.parse(shown.body_template!)).toEqual({ auth: { api_key: '********' }, to: '{{to}}', text: '{{body}}' });
+    expect(shown.url).toBe('https://********:********@sms.example.com/send?apikey=********&from=********#********');
+    expect(JSON.parse(shown.body_template!)).toEqual({ auth: { api_key: '********' }, login: { pwd: '********' }, creds: ['********'], to: '{{to}}', text: '{{body}}' });
     const audit = await h.app.inject({ url: `/v1/audit-log?service_id=${svc.id}`, headers: admin() });
     expect(audit.json().data.map((r: { action: string }) => r.action)).toContain('sms_settings.updated');
     expect(audit.body).toContain('sms.example.com');
-    for (const secret of ['URLPASS-9', 'QUERYKEY-9', 'BODYKEY-9']) {
+    for (const secret of ['USERNAME-9', 'URLPASS-9', 'QUERYKEY-9', 'FRAGTOKEN-9', 'BODYKEY-9', 'PWD-9', 'LISTED-9']) {
       expect(put.body).not.toContain(secret);
       expect(audit.body).not.toContain(secret);
     }
@@ -113,7 +114,10 @@ describe('per-service SMS settings through the API', () => {
     expect(again.statusCode, again.body).toBe(200);
     const stored = (await h.c.router.serviceRouting(svc.id))!.providers[0]!.settings;
     expect(stored.url).toBe(url);
-    expect(JSON.parse(stored.body_template!)).toEqual({ auth: { api_key: 'BODYKEY-9' }, to: '{{to}}', text: 'SMS: {{body}}' });
+    expect(JSON.parse(stored.body_template!)).toEqual({ auth: { api_key: 'BODYKEY-9' }, login: { pwd: 'PWD-9' }, creds: ['LISTED-9'], to: '{{to}}', text: 'SMS: {{body}}' });
+    // A URL with spaces around it is refused, rather than stored where masking by shape misses it.
+    const spaced = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...http, providers: [{ ...http.providers[0], settings: { ...http.providers[0]!.settings, url: ` ${url}` } }] } });
+    expect(spaced.statusCode).toBe(400);
   });
 
   it('keeps a masked secret only while the provider sends to the same hosts', async () => {
@@ -135,6 +139,15 @@ describe('per-service SMS settings through the API', () => {
     expect((await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: twilio })).statusCode).toBe(200);
     const redirected = await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...twilio, providers: [{ ...twilio.providers[0], settings: { ...twilio.providers[0]!.settings, auth_token: '********', api_url: 'https://evil.example' } }] } });
     expect(redirected.statusCode).toBe(400);
+    // An SMPP host is a destination too, though it is no URL.
+    const smpp = { providers: [{ name: 'sm', type: 'smpp', settings: { host: 'smsc.example.net', system_id: 'otp', password: 'smpp-secret' } }], route: ['sm'] };
+    expect((await h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: smpp })).statusCode).toBe(200);
+    const moveSmpp = (settings: Record<string, string>) =>
+      h.app.inject({ method: 'PUT', url: `/v1/services/${svc.id}/sms`, headers: admin(), payload: { ...smpp, providers: [{ ...smpp.providers[0], settings: { ...smpp.providers[0]!.settings, password: '********', ...settings } }] } });
+    expect((await moveSmpp({ host: '198.51.100.7' })).statusCode).toBe(400);
+    expect((await moveSmpp({ port: '2776' })).statusCode).toBe(400);
+    expect((await moveSmpp({ system_type: 'otp' })).statusCode).toBe(200);
+    expect((await h.c.router.serviceRouting(svc.id))!.providers[0]!.settings.password).toBe('smpp-secret');
   });
 
   it('falls back to the instance settings when none are set, and after DELETE', async () => {

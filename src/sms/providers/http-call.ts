@@ -70,6 +70,7 @@ export function field(value: unknown, ...path: Array<string | number>): unknown 
 }
 
 export function requireHttpUrl(value: string): string | null {
+  if (value !== value.trim()) return 'must be an http(s) URL without surrounding spaces';
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? null : 'must be an http(s) URL';

@@ -66,8 +66,8 @@ const positiveInt = (v: string) => (/^\d+$/.test(v) && Number(v) > 0 ? null : 'm
 export const smppProvider: ProviderModule = {
   type: 'smpp',
   fields: [
-    { key: 'host', required: true, secret: false, description: 'SMSC host', example: 'smsc.example.net' },
-    { key: 'port', required: false, secret: false, description: 'SMSC port. Default 2775', validate: positiveInt },
+    { key: 'host', required: true, secret: false, destination: true, description: 'SMSC host', example: 'smsc.example.net' },
+    { key: 'port', required: false, secret: false, destination: true, description: 'SMSC port. Default 2775', validate: positiveInt },
     { key: 'system_id', required: true, secret: false, description: 'ESME account (system_id)' },
     { key: 'password', required: true, secret: true, description: 'ESME password' },
     { key: 'system_type', required: false, secret: false, description: 'system_type, if the SMSC wants one' },

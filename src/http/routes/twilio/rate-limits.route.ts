@@ -88,8 +88,10 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
     config: { audit: 'rate_limit.deleted' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    await c.rateLimits.remove(requireLive(tenant), localId('RK', request.params.Sid));
-    auditChange(request, { targetId: localId('RK', request.params.Sid) });
+    const id = localId('RK', request.params.Sid);
+    const before = rateLimitResource(baseUrl(request), await c.rateLimits.get(tenant, id));
+    await c.rateLimits.remove(requireLive(tenant), id);
+    auditChange(request, { targetId: id, before });
     return reply.code(204).send(null);
   });
 
@@ -152,8 +154,10 @@ export const twilioRateLimitsRoutes = (c: Container): FastifyPluginAsyncTypebox 
     config: { audit: 'rate_limit_bucket.deleted' },
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
-    await c.rateLimits.removeBucket(requireLive(tenant), localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid));
-    auditChange(request, { targetId: localId('BL', request.params.Sid) });
+    const [rateLimitId, bucketId] = [localId('RK', request.params.RateLimitSid), localId('BL', request.params.Sid)];
+    const before = bucketResource(baseUrl(request), await c.rateLimits.getBucket(tenant, rateLimitId, bucketId));
+    await c.rateLimits.removeBucket(requireLive(tenant), rateLimitId, bucketId);
+    auditChange(request, { targetId: bucketId, before });
     return reply.code(204).send(null);
   });
 };

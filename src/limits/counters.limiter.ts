@@ -1,0 +1,144 @@
+import type { ConsumeItem, RateLimitDecision, RateLimiter } from '../core/ports.js';
+
+/** One counter: its points and when its window ends (epoch ms). */
+export interface Counter {
+  points: number;
+  expire: number;
+}
+
+/** Where counters are kept between restarts; changes are written at most `flushMs` apart. */
+export interface CounterPersistence {
+  /** Every counter whose window has not ended. */
+  load(now: number): Iterable<[string, Counter]>;
+  /** Writes these counters (null: forget the key), all at once. */
+  save(changes: ReadonlyArray<[string, Counter | null]>): Promise<void>;
+}
+
+export interface CounterLimiterOptions {
+  persistence?: CounterPersistence;
+  /** How far apart changes are written (ms). Default 1000. */
+  flushMs?: number;
+  now?: () => number;
+}
+
+const SWEEP_MS = 60_000;
+
+/**
+ * Rate-limit counters in this process's memory: a request's budgets cost no I/O at all. Each
+ * counter is a fixed window that starts at its first point (rate-limiter-flexible's semantics,
+ * which the other backends keep): `points` grow with every consumption, refused ones included,
+ * until `expire`, then start again. JavaScript runs one consumption at a time, so concurrent
+ * requests can never both slip under a limit.
+ *
+ * With `persistence` (the embedded store's SQLite file), changes are written at most `flushMs`
+ * apart and at `close`, and read back at start: a crash forgets at most that last second of
+ * counts — the same promise as Redis with `appendfsync everysec` (docs/security.md). One
+ * process owns the counters of its file; the single-node store has one serving process.
+ */
+export class CounterLimiter implements RateLimiter {
+  readonly #counters = new Map<string, Counter>();
+  readonly #changed = new Set<string>();
+  readonly #persistence: CounterPersistence | undefined;
+  readonly #now: () => number;
+  readonly #flushTimer: NodeJS.Timeout | null;
+  readonly #sweepTimer: NodeJS.Timeout;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(options: CounterLimiterOptions = {}) {
+    this.#persistence = options.persistence;
+    this.#now = options.now ?? Date.now;
+    if (this.#persistence) for (const [key, counter] of this.#persistence.load(this.#now())) this.#counters.set(key, counter);
+    this.#flushTimer = this.#persistence ? setInterval(() => void this.flush().catch(() => {}), options.flushMs ?? 1000) : null;
+    this.#flushTimer?.unref();
+    this.#sweepTimer = setInterval(() => this.#sweep(), SWEEP_MS);
+    this.#sweepTimer.unref();
+  }
+
+  async consume(key: string, limit: number, windowMs: number, cost = 1): Promise<RateLimitDecision> {
+    return this.#consume(key, limit, windowMs, cost);
+  }
+
+  async refund(key: string, windowMs: number, amount = 1): Promise<void> {
+    checkWindow(windowMs);
+    const counter = this.#live(key);
+    if (!counter) return;
+    counter.points -= amount;
+    this.#changed.add(key);
+  }
+
+  async count(key: string, windowMs: number): Promise<number> {
+    checkWindow(windowMs);
+    return Math.max(0, this.#live(key)?.points ?? 0);
+  }
+
+  async reset(key: string, windowMs: number): Promise<void> {
+    checkWindow(windowMs);
+    if (this.#counters.delete(key)) this.#changed.add(key);
+  }
+
+  async consumeAll(items: readonly ConsumeItem[]): Promise<RateLimitDecision[]> {
+    const decisions: RateLimitDecision[] = [];
+    for (const item of items) {
+      const decision = this.#consume(item.key, item.limit, item.windowMs, item.cost ?? 1);
+      decisions.push(decision);
+      if (!decision.allowed) break;
+    }
+    return decisions;
+  }
+
+  async countMany(keys: readonly string[], windowMs: number): Promise<number[]> {
+    checkWindow(windowMs);
+    return keys.map((key) => Math.max(0, this.#live(key)?.points ?? 0));
+  }
+
+  /** Writes what changed since the last flush (one at a time; a failed write is tried again next time). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (!this.#persistence || this.#changed.size === 0) return;
+      const keys = [...this.#changed];
+      this.#changed.clear();
+      try {
+        await this.#persistence.save(keys.map((key) => [key, this.#counters.get(key) ?? null]));
+      } catch (error) {
+        for (const key of keys) this.#changed.add(key);
+        throw error;
+      }
+    });
+    return this.#flushing;
+  }
+
+  /** Stops the timers and writes the last changes. */
+  async close(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    clearInterval(this.#sweepTimer);
+    await this.flush();
+  }
+
+  #consume(key: string, limit: number, windowMs: number, cost: number): RateLimitDecision {
+    checkWindow(windowMs);
+    const now = this.#now();
+    let counter = this.#live(key, now);
+    if (!counter) {
+      counter = { points: 0, expire: now + windowMs };
+      this.#counters.set(key, counter);
+    }
+    counter.points += cost;
+    this.#changed.add(key);
+    return { allowed: counter.points <= limit, count: counter.points, remaining: Math.max(0, limit - counter.points), resetAfterMs: counter.expire - now };
+  }
+
+  #live(key: string, now = this.#now()): Counter | undefined {
+    const counter = this.#counters.get(key);
+    return counter && counter.expire > now ? counter : undefined;
+  }
+
+  /** Forgets counters whose window ended (their rows are left to the store's own sweep). */
+  #sweep(): void {
+    const now = this.#now();
+    for (const [key, counter] of this.#counters) if (counter.expire <= now) this.#counters.delete(key);
+  }
+}
+
+function checkWindow(windowMs: number): void {
+  if (!Number.isInteger(windowMs) || windowMs < 1000 || windowMs % 1000 !== 0) throw new RangeError(`windowMs must be whole seconds, got ${windowMs}`);
+}
