@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --profile]`: drives a real otpgate process (console provider,
+ * `npm run bench [-- --quick] [-- --profile] [-- --baseline=<built checkout>]`: drives a real otpgate process (console provider,
  * `node dist/main.js`, its own temp data dir) with autocannon from this process, and a minimal
  * Fastify POST hello world (a start's HTTP work, nothing else) with the same settings in the same run. Every figure is reported as a
  * ratio to that ceiling, because absolute numbers on a shared machine mean little.
@@ -27,6 +27,16 @@ import Database from 'better-sqlite3';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
+// --baseline=<dir>: another checkout of otpgate, built (its dist/ and node_modules/), measured in
+// the same run with the same ceiling: before/after figures that share one machine and minute.
+const baselineDir = argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+const baselineLabel = baselineDir ? (() => {
+  try {
+    return execFileSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'baseline';
+  }
+})() : '';
 // --only=<targets and/or scenarios>, e.g. --only=postgres or --only=sqlite,start; a group left
 // out of the list runs in full.
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? [];
@@ -160,8 +170,9 @@ function logRow(row: Row, extra = ''): void {
 }
 
 // ── servers ───────────────────────────────────────────────────────────────────────────────
-async function startOtpgate(env: Record<string, string>, label: string): Promise<Proc> {
+async function startOtpgate(env: Record<string, string>, label: string, cwd = ROOT): Promise<Proc> {
   return startProcess({
+    cwd,
     args: ['dist/main.js'],
     // A secret of its own per server (PostgreSQL requires one to be given; SQLite would make one).
     env: { OTPGATE_PORT: '0', OTPGATE_LOG_LEVEL: 'info', OTPGATE_SHUTDOWN_TIMEOUT_MS: '20000', OTPGATE_SECRET: randomBytes(32).toString('base64url'), ...env },
@@ -194,21 +205,21 @@ async function ceiling(): Promise<number> {
   }
 }
 
-async function sqliteTarget(): Promise<{ dir: string; measured: Map<string, number> }> {
+async function sqliteTarget(root = ROOT, store = 'sqlite'): Promise<{ dir: string; measured: Map<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
   const adminKey = `og_admin_${randomBytes(24).toString('base64url')}`;
-  const server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey }, 'sqlite');
+  const server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey }, store.replace(/\W+/g, '-'), root);
   try {
     const service = await createService(server.url, adminKey, 'Bench');
-    await runScenarios({ store: 'sqlite', server, key: service.key, numbers: new NumberSequence(2_000_000) }, () => 0);
+    await runScenarios({ store, server, key: service.key, numbers: new NumberSequence(2_000_000) }, () => 0);
   } finally {
     await server.stop();
   }
-  const measured = new Map(rows.filter((r) => r.store === 'sqlite').map((r) => [r.scenario, r.m.rps]));
+  const measured = new Map(rows.filter((r) => r.store === store).map((r) => [r.scenario, r.m.rps]));
   return { dir, measured };
 }
 
-async function postgresTarget(): Promise<void> {
+async function postgresTarget(root = ROOT, store = 'postgres'): Promise<void> {
   const base = process.env.OTPGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
   const name = `otpgate_bench_${randomBytes(4).toString('hex')}`;
   const psql = (sql: string) => execFileSync('psql', [`${base}/postgres`, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: 'pipe' });
@@ -224,7 +235,7 @@ async function postgresTarget(): Promise<void> {
   try {
     let server: Proc;
     try {
-      server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey, OTPGATE_DATABASE_URL: `${base}/${name}` }, 'postgres');
+      server = await startOtpgate({ OTPGATE_DATA_DIR: dir, OTPGATE_ADMIN_KEY: adminKey, OTPGATE_DATABASE_URL: `${base}/${name}` }, store.replace(/\W+/g, '-'), root);
     } catch (error) {
       if (!(error instanceof ProcessExitError)) throw error;
       const reason = /invalid configuration: (.*)/.exec(error.output)?.[1] ?? error.output.trim().split('\n').pop();
@@ -234,7 +245,7 @@ async function postgresTarget(): Promise<void> {
     }
     try {
       const service = await createService(server.url, adminKey, 'Bench');
-      await runScenarios({ store: 'postgres', server, key: service.key, numbers: new NumberSequence(5_000_000) }, () => 0);
+      await runScenarios({ store, server, key: service.key, numbers: new NumberSequence(5_000_000) }, () => 0);
     } finally {
       await server.stop();
     }
@@ -343,12 +354,17 @@ async function main(): Promise<void> {
   log(`otpgate bench (${quick ? 'quick' : 'full'}): ${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s per scenario`);
   const ceilingBefore = await ceiling();
   let measured = new Map<string, number>();
+  // The baseline first, then this build, each store in turn: before and after side by side.
   if (wantTarget('sqlite')) {
+    if (baselineDir) rmSync((await sqliteTarget(baselineDir, `sqlite (${baselineLabel})`)).dir, { recursive: true, force: true });
     const sqlite = await sqliteTarget();
     rmSync(sqlite.dir, { recursive: true, force: true });
     measured = sqlite.measured;
   }
-  if (wantTarget('postgres')) await postgresTarget();
+  if (wantTarget('postgres')) {
+    if (baselineDir) await postgresTarget(baselineDir, `postgres (${baselineLabel})`);
+    await postgresTarget();
+  }
   if (wantTarget('growth')) await growthTarget(measured);
   // On a shared machine the ceiling drifts; measuring it at both ends and using the mean keeps
   // the ratios honest about the conditions the scenarios actually ran in.

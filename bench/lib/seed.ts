@@ -94,9 +94,9 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
       FROM verifications WHERE service_id = ?`).run(service.id);
     // The attempts summary's counters, as otpgate keeps them with each send and approval.
     db.prepare(`
-      INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted)
+      INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted, proven)
       SELECT m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5),
-        COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
+        COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
       FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE m.service_id = ?
       GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5)`).run(service.id);
   })();

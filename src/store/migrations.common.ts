@@ -20,6 +20,14 @@ DROP INDEX IF EXISTS dev_outbox_created;
 DROP INDEX IF EXISTS events_created;
 `;
 
+/**
+ * Version 103: a start writes one index entry fewer, and an approval or expiry moves one fewer.
+ * The status filter of a verification list is bounded by a scan window instead (as attempts are).
+ */
+export const DROP_STATUS_INDEX_SQL = `
+DROP INDEX IF EXISTS verifications_status;
+`;
+
 /** Column types that differ between the dialects, for the migrations written once below. */
 export interface DialectTypes {
   /** Ids: byte-ordered text (PostgreSQL needs `COLLATE "C"` for that). */

@@ -39,9 +39,9 @@ import type {
   VerificationFilter,
 } from '../core/ports.js';
 import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from './attempt-counts.sql.js';
-import { SqlAttemptStore } from './attempts.sql-store.js';
+import { SCAN_WINDOW, SqlAttemptStore } from './attempts.sql-store.js';
 import { SqlAuditStore } from './audit.sql-store.js';
-import { decodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { SqlEvents, eventsCte, insertEvents } from './events.sql-store.js';
 import { SqlRateLimitStore } from './rate-limits.sql-store.js';
 import { adminKeyToRevoke, page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from './rows.js';
@@ -315,8 +315,21 @@ export class SqlStore implements Store {
     if (filter.to !== undefined) add('to_number = ?', filter.to);
     const after = decodeCursor(options.cursor);
     if (after !== null) add('id < ?', after);
+    // A status alone has no index of its own: a page looks at most SCAN_WINDOW verifications
+    // below the cursor, and when it finds fewer than `limit` it goes on below that window, so a
+    // rare status costs more pages, never one long scan (rule T8). A number has its index.
+    let windowEnd: string | null = null;
+    if (filter.status !== undefined && filter.to === undefined) {
+      const end = await this.#sql.get(
+        `SELECT id FROM verifications WHERE service_id = ? AND mode = ?${after !== null ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT 1 OFFSET ?`,
+        [scope.serviceId, scope.mode, ...(after !== null ? [after] : []), SCAN_WINDOW - 1],
+      );
+      windowEnd = (end?.id as string | undefined) ?? null;
+      if (windowEnd !== null) add('id >= ?', windowEnd);
+    }
     const rows = await this.#sql.all(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, options.limit + 1]);
-    return page(rows.map(toVerification), options.limit);
+    const listed = page(rows.map(toVerification), options.limit);
+    return listed.nextCursor === null && windowEnd !== null ? { ...listed, nextCursor: encodeCursor(windowEnd) } : listed;
   }
 
   async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {

@@ -1,3 +1,4 @@
+import { SCAN_WINDOW } from '../../src/store/attempts.sql-store.js';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
 import { newId } from '../../src/core/ids.js';
@@ -300,6 +301,23 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect((await store.listVerifications(live(service.id), { status: 'approved' }, { limit: 10 })).data.map((v) => v.id)).toEqual([made[4]!.id]);
       expect((await store.listVerifications(live('svc_00000000000000000000000000'), {}, { limit: 10 })).data).toEqual([]);
     });
+
+    it('bounds a status-filtered list: a rare status gives short pages that go on below the window', async () => {
+      const service = make.service();
+      await store.createService(service);
+      const rare = make.verification(service.id, { status: 'canceled' });
+      await store.createVerification(rare, null);
+      clock.advance(1);
+      for (let i = 0; i < SCAN_WINDOW + 10; i++) {
+        await store.createVerification(make.verification(service.id, { to: `+1415556${String(i).padStart(4, '0')}` }), null);
+        if (i % 500 === 0) clock.advance(1);
+      }
+      const first = await store.listVerifications(live(service.id), { status: 'canceled' }, { limit: 20 });
+      expect(first.data).toEqual([]);
+      expect(first.nextCursor).not.toBeNull();
+      const second = await store.listVerifications(live(service.id), { status: 'canceled' }, { limit: 20, cursor: first.nextCursor! });
+      expect(second).toEqual({ data: [rare], nextCursor: null });
+    }, 60_000);
 
     it('leases due messages once, and hands an expired lease to the next claimer', async () => {
       const { v, m } = await seed();
