@@ -18,6 +18,7 @@ import { VerificationService } from './core/verification.service.js';
 import { WebhookService } from './core/webhook.service.js';
 import { ExpirySweeper } from './delivery/expiry-sweeper.js';
 import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
+import { Instance } from './delivery/instance.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { OutboxWorkerOptions } from './delivery/outbox-worker.js';
 import { limiterBuckets } from './limits/bucket.limiter.js';
@@ -65,8 +66,11 @@ export interface Container {
   webhooks: WebhookService;
   webhookWorker: WebhookWorker;
   expirySweeper: ExpirySweeper;
-  /** Starts the background work: SMS outbox, webhooks, expiry sweep, retention purge. */
-  startWorkers(): void;
+  /**
+   * Registers this process as an instance (taking over the leases of dead predecessors on this
+   * host) and starts the background work: SMS outbox, webhooks, expiry sweep, retention purge.
+   */
+  startWorkers(): Promise<void>;
   /** True when the dev outbox (`GET /v1/outbox`) holds what was "sent". */
   devOutbox: boolean;
   close(): Promise<void>;
@@ -136,8 +140,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
   receipts = receiptService;
   const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
+  // This process as an instance: the owner of the leases its workers take (see Instance).
+  const thisInstance = new Instance({ store, clock, random, logger });
   const worker = new OutboxWorker(
-    { store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten },
+    {
+      store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten,
+      owner: thisInstance.id,
+    },
     {
       pollMs: config.workerPollMs,
       leaseMs: config.workerLeaseMs,
@@ -195,7 +204,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     store, vault, clock, random, refuseDestination: (url) => destinations.refusal(url), onDeliveryQueued: () => webhookWorker.notify(),
   });
   const webhookWorker = new WebhookWorker(
-    { store, webhooks, clock, random, logger, metrics, destinations },
+    { store, webhooks, clock, random, logger, metrics, destinations, owner: thisInstance.id },
     { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
   );
   const expirySweeper = new ExpirySweeper(
@@ -227,7 +236,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     webhooks,
     webhookWorker,
     expirySweeper,
-    startWorkers() {
+    async startWorkers() {
+      await thisInstance.start();
       worker.start();
       webhookWorker.start();
       expirySweeper.start();
@@ -239,6 +249,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await worker.stop(config.shutdownTimeoutMs);
       // Unfinished webhook requests keep their lease and are retried after a restart.
       await webhookWorker.stop(config.shutdownTimeoutMs);
+      // What is still leased (a drain that ran out of time) is free for other instances at once.
+      await thisInstance.stop();
       destinations.close();
       await retention.stop();
       await redis?.close();

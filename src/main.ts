@@ -98,8 +98,8 @@ async function serveOne(config: Readonly<Config>): Promise<void> {
   // Under --workers the primary settles the admin keys once, for all workers (cluster.ts).
   if (cluster.isWorker) await primaryReady;
   else await settleAdminKeys(container);
+  await container.startWorkers();
   container.logger.info(`Server listening at ${address}`);
-  container.startWorkers();
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -3,7 +3,7 @@ import type { Clock, RandomSource } from './ports.js';
 /** Crockford base32, lower case: sortable, unambiguous, URL-safe. */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha' | 'aud';
+export type IdPrefix = 'svc' | 'ver' | 'msg' | 'key' | 'evt' | 'obx' | 'rlk' | 'bkt' | 'whe' | 'whd' | 'wha' | 'aud' | 'ins';
 
 /** The last id's time and random part: ids made in one millisecond count up from it (see newId). */
 let last: { time: number; bytes: Buffer } = { time: -1, bytes: Buffer.alloc(10) };

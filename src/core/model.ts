@@ -191,6 +191,8 @@ export interface MessageRecord {
   attempts: number;
   nextAttemptAt: number;
   leaseUntil: number | null;
+  /** The instance that holds the lease (see InstanceStore); null when not leased. */
+  leaseOwner: string | null;
   provider: string | null;
   providerMessageId: string | null;
   errorCode: string | null;

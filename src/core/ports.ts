@@ -125,15 +125,18 @@ export interface MessageUpdate {
 /** The durable send queue (outbox). */
 export interface MessageQueue {
   /**
-   * Leases up to `limit` messages that are due (`queued` with `nextAttemptAt ≤ now`, or
-   * `sending` whose lease ran out because a worker died), so only one worker sends each.
+   * Leases up to `limit` messages that are due to `owner` (an instance id): `queued` with
+   * `nextAttemptAt ≤ now`, or `sending` whose lease ran out or whose owner is no longer alive
+   * (see InstanceStore), so only one worker sends each.
    */
-  claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]>;
+  claimDueMessages(now: number, limit: number, leaseMs: number, owner: string): Promise<MessageRecord[]>;
   /**
-   * Applies the outcome of a send attempt; `attempts` is incremented when `countAttempt`.
-   * `events` of the updated message are written in the same transaction.
+   * Applies the outcome of a send attempt, only while `message.leaseOwner` still holds its lease
+   * (false otherwise: another instance took it over and records the outcome itself);
+   * `attempts` is incremented when `countAttempt`. `events` of the updated message are written
+   * in the same transaction.
    */
-  updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<void>;
+  updateMessage(message: Pick<MessageRecord, 'id' | 'leaseOwner'>, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<boolean>;
   /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
   failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
   /** When the next queued message is due, or null when none is queued. */
@@ -150,6 +153,8 @@ export interface MessageQueue {
  */
 export interface SendReservation {
   leaseUntil: number;
+  /** The instance that sends it (the message's lease owner). */
+  owner: string;
   /** After the commit: send it now. */
   send(job: HandedSend): void;
   /** The insert failed: nothing to send. */
@@ -337,8 +342,38 @@ export interface RetentionStore {
   purgeBatch(before: number, batchSize: number): Promise<PurgeCounts>;
 }
 
+/** A running otpgate process (one per cluster worker), as its liveness record holds it. */
+export interface InstanceRecord {
+  /** `ins_…`: lease owner of the messages and webhook deliveries it is sending. */
+  id: string;
+  /** Host name, boot and process namespace: on one host key, pids name processes (see src/delivery/instance.ts). */
+  host: string;
+  pid: number;
+  startedAt: number;
+}
+
+/**
+ * Liveness of instances, on the database's clock. An instance refreshes its record every
+ * second; one unseen for INSTANCE_DEAD_AFTER_MS is dead, and the leases it held are taken over
+ * by the next claim of any other instance.
+ */
+export interface InstanceStore {
+  listInstances(host: string): Promise<InstanceRecord[]>;
+  /** Writes `instance`'s record, after removing those of `dead` instances (their leases free at once) and long-gone ones. */
+  registerInstance(instance: InstanceRecord, dead: readonly string[]): Promise<void>;
+  /** Marks `instance` alive now (writes its record again if another instance removed it). */
+  beatInstance(instance: InstanceRecord): Promise<void>;
+  /** At shutdown: what it still holds is free for others at once. */
+  removeInstance(id: string): Promise<void>;
+}
+
+/** How often an instance marks itself alive, and after how long without that it counts as dead. */
+export const INSTANCE_BEAT_MS = 1000;
+export const INSTANCE_DEAD_AFTER_MS = 3000;
+
 export interface Store
   extends ServiceStore,
+    InstanceStore,
     AuditStore,
     ApiKeyStore,
     VerificationStore,

@@ -242,6 +242,7 @@ export class VerificationService {
     if (handoff) {
       message.status = 'sending';
       message.leaseUntil = handoff.leaseUntil;
+      message.leaseOwner = handoff.owner;
     }
     return handoff;
   }
@@ -264,6 +265,7 @@ export class VerificationService {
       attempts: 0,
       nextAttemptAt: now,
       leaseUntil: null,
+      leaseOwner: null,
       provider: null,
       providerMessageId: null,
       errorCode: null,

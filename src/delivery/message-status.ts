@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, MessageStatus } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
-import type { ReceiptUpdate, Store, VerificationMetrics } from '../core/ports.js';
+import type { MessageUpdate, ReceiptUpdate, Store, VerificationMetrics } from '../core/ports.js';
 
 export interface MessageStatusChange {
   message: MessageRecord;
@@ -51,25 +51,41 @@ export class MessageStatusTracker {
     this.#listeners.push(listener);
   }
 
-  async sent(message: MessageRecord, provider: string, providerMessageId: string | null, country: string | null, now: number): Promise<void> {
-    await this.store.updateMessage(message.id, { status: 'sent', provider, providerMessageId }, true, now, this.events.message('message.sent'));
-    this.notify();
+  /**
+   * The outcomes of a send, recorded by the lease's holder. False when the lease was lost (this
+   * instance was taken for dead and another took the message over): nothing changed, and the
+   * new holder records its own outcome.
+   */
+  async sent(message: MessageRecord, provider: string, providerMessageId: string | null, country: string | null, now: number): Promise<boolean> {
+    if (!(await this.#update(message, { status: 'sent', provider, providerMessageId }, true, now, 'message.sent'))) return false;
     this.#emit(message, 'sent', provider, null, country, now);
+    return true;
   }
 
-  async retry(message: MessageRecord, provider: string | null, errorCode: string, nextAttemptAt: number, now: number): Promise<void> {
-    await this.store.updateMessage(message.id, { status: 'queued', provider, errorCode, nextAttemptAt }, true, now);
+  async retry(message: MessageRecord, provider: string | null, errorCode: string, nextAttemptAt: number, now: number): Promise<boolean> {
+    return this.#update(message, { status: 'queued', provider, errorCode, nextAttemptAt }, true, now, null);
   }
 
-  async failed(message: MessageRecord, provider: string | null, errorCode: string, country: string | null, countAttempt: boolean, now: number): Promise<void> {
-    await this.store.updateMessage(message.id, { status: 'failed', provider, errorCode }, countAttempt, now, this.events.message('message.failed'));
-    this.notify();
+  async failed(message: MessageRecord, provider: string | null, errorCode: string, country: string | null, countAttempt: boolean, now: number): Promise<boolean> {
+    if (!(await this.#update(message, { status: 'failed', provider, errorCode }, countAttempt, now, 'message.failed'))) return false;
     this.#emit(message, 'failed', provider, errorCode, country, now);
+    return true;
   }
 
-  async expired(message: MessageRecord, country: string | null, now: number): Promise<void> {
-    await this.store.updateMessage(message.id, { status: 'expired' }, false, now);
+  async expired(message: MessageRecord, country: string | null, now: number): Promise<boolean> {
+    if (!(await this.#update(message, { status: 'expired' }, false, now, null))) return false;
     this.#emit(message, 'expired', message.provider, null, country, now);
+    return true;
+  }
+
+  async #update(message: MessageRecord, update: MessageUpdate, countAttempt: boolean, now: number, event: 'message.sent' | 'message.failed' | null): Promise<boolean> {
+    const kept = await this.store.updateMessage(message, update, countAttempt, now, event ? this.events.message(event) : undefined);
+    if (!kept) {
+      this.logger.warn({ message_id: message.id, status: update.status }, 'outcome not recorded: another instance took this message over (this one was thought dead)');
+      return false;
+    }
+    if (event) this.notify();
+    return true;
   }
 
   /** Applies a receipt if it moves the message forward; returns the updated message or null. */

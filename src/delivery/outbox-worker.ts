@@ -75,6 +75,8 @@ export interface OutboxWorkerDeps {
   publicUrl?: string | null;
   /** For jitter; Math.random is fine here, nothing secret depends on it. */
   jitter?: () => number;
+  /** This instance's id: the owner of the messages it leases (taken over at once if it dies, see Instance). */
+  owner: string;
 }
 
 /**
@@ -133,6 +135,7 @@ export class OutboxWorker extends PolledWorker {
     };
     return {
       leaseUntil: now + this.#options.leaseMs,
+      owner: this.#deps.owner,
       cancel: release,
       send: (job) => {
         this.#sendHanded(job).finally(release);
@@ -162,7 +165,7 @@ export class OutboxWorker extends PolledWorker {
   protected async round(): Promise<void> {
     const { store, clock } = this.#deps;
     for (;;) {
-      const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs);
+      const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs, this.#deps.owner);
       if (batch.length === 0) return;
       // One batch often holds many messages of one service: read its settings, route and
       // template once per batch rather than once per message (fresh again next batch).

@@ -16,6 +16,7 @@ import type { Page, Scope, VerificationRecord } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
 import { cryptoRandom, systemClock } from '../core/random.js';
 import { decodeCursor } from './cursor.js';
+import { leaseOwnerGone } from './instances.sql-store.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
 import { page, toVerification } from './rows.js';
 import { q } from './sql/driver.js';
@@ -297,10 +298,11 @@ export class SqlEvents implements EventStore, WebhookStore {
       // needed, so a service that fills its room leaves others to take the rest of the slots.
       const candidates = yield* q.all(
         `SELECT id, service_id FROM webhook_deliveries
-         WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ? AND (status = 'pending' OR lease_until <= ?)
+         WHERE status IN ('pending', 'delivering') AND next_attempt_at <= ?
+           AND (status = 'pending' OR lease_until <= ? OR (lease_owner <> ? AND ${leaseOwnerGone(d, 'lease_owner')}))
          ${full.length > 0 ? `AND service_id NOT IN (${marks(full.length)})` : ''}
          ORDER BY next_attempt_at LIMIT ?${d.skipLocked}`,
-        [now, now, ...full, limit * 4],
+        [now, now, owner, ...full, limit * 4],
       );
       const taken = new Map<string, number>();
       const chosen: string[] = [];

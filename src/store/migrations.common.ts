@@ -217,3 +217,24 @@ WHERE m.status <> 'suppressed'
 GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5);
 `;
 }
+
+/**
+ * Version 104: recovery in seconds. Each running process is an instance with a liveness record
+ * (`seen_at`, refreshed every second, in the database's own clock); a message lease names the
+ * instance that holds it, so a survivor takes over a dead instance's sends once its record goes
+ * stale, and a restarted process at once (see src/delivery/instance.ts). Webhook deliveries
+ * already name their owner.
+ */
+export function instancesSql(dialect: 'sqlite' | 'postgres'): string {
+  const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
+  return `
+CREATE TABLE instances (
+  id ${t.id} PRIMARY KEY,
+  host ${t.text} NOT NULL,
+  pid ${t.int} NOT NULL,
+  started_at ${t.time} NOT NULL,
+  seen_at ${t.time} NOT NULL
+);
+ALTER TABLE messages ADD COLUMN lease_owner ${t.text};
+`;
+}

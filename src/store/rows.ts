@@ -104,6 +104,7 @@ export function toMessage(row: Row): MessageRecord {
     attempts: row.attempts as number,
     nextAttemptAt: row.next_attempt_at as number,
     leaseUntil: (row.lease_until as number | null) ?? null,
+    leaseOwner: (row.lease_owner as string | null) ?? null,
     provider: (row.provider as string | null) ?? null,
     providerMessageId: (row.provider_message_id as string | null) ?? null,
     errorCode: (row.error_code as string | null) ?? null,

@@ -29,6 +29,7 @@ import type {
 import type {
   AttemptFilter,
   IdempotencyBegin,
+  InstanceRecord,
   ListOptions,
   MessageUpdate,
   PrefixBlock,
@@ -43,6 +44,7 @@ import { SCAN_WINDOW, SqlAttemptStore } from './attempts.sql-store.js';
 import { SqlAuditStore } from './audit.sql-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { SqlEvents, eventsCte, insertEvents } from './events.sql-store.js';
+import { SqlInstances, leaseOwnerGone } from './instances.sql-store.js';
 import { SqlRateLimitStore } from './rate-limits.sql-store.js';
 import { adminKeyToRevoke, page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from './rows.js';
 import { SqlSmsStore } from './sms.sql-store.js';
@@ -52,8 +54,8 @@ import type { SqlDriver, Work } from './sql/driver.js';
 const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, status, locale, code_digest, code_sealed, context_digest,
   attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
   custom_code, friendly_name, app_hash, mode`;
-const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, provider,
-  provider_message_id, error_code, created_at, updated_at`;
+const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, lease_owner,
+  provider, provider_message_id, error_code, created_at, updated_at`;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 const verificationValues = (v: VerificationRecord): unknown[] => [
@@ -62,13 +64,13 @@ const verificationValues = (v: VerificationRecord): unknown[] => [
   v.customCode, v.friendlyName, v.appHash, v.mode,
 ];
 const messageValues = (m: MessageRecord): unknown[] => [
-  m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.provider, m.providerMessageId,
-  m.errorCode, m.createdAt, m.updatedAt,
+  m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.leaseOwner, m.provider,
+  m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt,
 ];
 
 /** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
 function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Work<void> {
-  yield* q.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(14)})`, messageValues(m));
+  yield* q.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)})`, messageValues(m));
   if (!counted(m)) return;
   const count = verification ? countNewAttempt(verification, m) : countResend(m);
   yield* q.run(count.sql, count.params);
@@ -103,6 +105,7 @@ export class SqlStore implements Store {
   readonly #audit: SqlAuditStore;
   readonly #limits: SqlRateLimitStore;
   readonly #sms: SqlSmsStore;
+  readonly #instances: SqlInstances;
 
   constructor(driver: SqlDriver, options: SqlStoreOptions) {
     this.#sql = driver;
@@ -112,6 +115,7 @@ export class SqlStore implements Store {
     this.#audit = new SqlAuditStore(driver);
     this.#limits = new SqlRateLimitStore(driver);
     this.#sms = new SqlSmsStore(driver);
+    this.#instances = new SqlInstances(driver);
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -120,6 +124,23 @@ export class SqlStore implements Store {
 
   migrate(): Promise<number> {
     return this.#options.migrate();
+  }
+
+  // ── instances ───────────────────────────────────────────────────────────────────────────
+  listInstances(host: string): Promise<InstanceRecord[]> {
+    return this.#instances.listInstances(host);
+  }
+
+  registerInstance(instance: InstanceRecord, dead: readonly string[]): Promise<void> {
+    return this.#instances.registerInstance(instance, dead);
+  }
+
+  beatInstance(instance: InstanceRecord): Promise<void> {
+    return this.#instances.beatInstance(instance);
+  }
+
+  removeInstance(id: string): Promise<void> {
+    return this.#instances.removeInstance(id);
   }
 
   async ping(): Promise<void> {
@@ -247,7 +268,7 @@ export class SqlStore implements Store {
     const ctes = [`verification AS (INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)}))`];
     if (message) {
       params.push(...messageValues(message));
-      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(14)}))`);
+      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)}))`);
       if (counted(message)) {
         const count = countNewAttempt(v, message);
         ctes.push(`attempt_count AS (${count.sql})`);
@@ -378,36 +399,43 @@ export class SqlStore implements Store {
   }
 
   // ── message queue ───────────────────────────────────────────────────────────────────────
-  async claimDueMessages(now: number, limit: number, leaseMs: number): Promise<MessageRecord[]> {
+  async claimDueMessages(now: number, limit: number, leaseMs: number, owner: string): Promise<MessageRecord[]> {
     // Several workers (on several instances) claim at once: the rows are chosen and leased in
     // one statement, under SQLite's write lock, or with SKIP LOCKED on PostgreSQL (each claimer
     // takes rows no other holds; a row another has just leased no longer qualifies once its lock
-    // is released). So no message is leased twice; a lease that ran out (its worker died)
-    // qualifies again. The choice is a MATERIALIZED CTE, run once: PostgreSQL may run an
+    // is released). So no message is leased twice; a lease that ran out, or whose owner died
+    // (another instance's record went stale, or was removed by its successor), qualifies again.
+    // The choice is a MATERIALIZED CTE, run once: PostgreSQL may run an
     // `IN (SELECT … LIMIT n SKIP LOCKED)` subquery more than once and lease more than n.
+    const d = this.#sql.dialect;
     const rows = await this.#sql.all(
       `WITH due AS MATERIALIZED (
          SELECT id AS due_id FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
-           AND (status = 'queued' OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?${this.#sql.dialect.skipLocked})
-       UPDATE messages SET status = 'sending', lease_until = ?, updated_at = ? FROM due WHERE messages.id = due.due_id
+           AND (status = 'queued' OR lease_until <= ? OR (lease_owner <> ? AND ${leaseOwnerGone(d, 'lease_owner')}))
+           ORDER BY next_attempt_at LIMIT ?${d.skipLocked})
+       UPDATE messages SET status = 'sending', lease_until = ?, lease_owner = ?, updated_at = ? FROM due WHERE messages.id = due.due_id
        RETURNING *`,
-      [now, now, limit, now + leaseMs, now],
+      [now, now, owner, limit, now + leaseMs, owner, now],
     );
     return rows.map(toMessage).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
-  async updateMessage(id: string, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<void> {
-    await this.#withEvents(function* () {
+  async updateMessage(
+    message: Pick<MessageRecord, 'id' | 'leaseOwner'>, update: MessageUpdate, countAttempt: boolean, now: number, events: EventsOf<MessageRecord> = noEvents,
+  ): Promise<boolean> {
+    return this.#withEvents(function* () {
+      // Only the lease's holder records an outcome: a slow original whose lease another instance
+      // took over (it was thought dead) changes nothing, so the two never both record one.
       // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
       const row = yield* q.get(
         `UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
            attempts = attempts + ?, provider = COALESCE(?, provider),
            provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-           lease_until = NULL, updated_at = ? WHERE id = ? RETURNING *`,
+           lease_until = NULL, lease_owner = NULL, updated_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ? RETURNING *`,
         [update.status, update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null,
-          update.nextAttemptAt ?? null, now, id],
+          update.nextAttemptAt ?? null, now, message.id, message.leaseOwner ?? ''],
       );
-      return [undefined, row ? events(toMessage(row)) : []];
+      return row ? [true, events(toMessage(row))] : [false, []];
     });
   }
 

@@ -34,6 +34,8 @@ export interface WebhookWorkerDeps {
   /** Which addresses webhooks may reach, and the connections to them. */
   destinations: WebhookDestinations;
   metrics?: WebhookMetrics;
+  /** This instance's id: the owner of the deliveries it leases (taken over at once if it dies, see Instance). */
+  owner: string;
 }
 
 export interface WebhookMetrics {
@@ -112,11 +114,10 @@ export class WebhookWorker extends PolledWorker {
 
   /** Claims what fits in the free slots, fairly across services, and starts it; requests that end claim again. */
   protected async round(): Promise<void> {
-    const { store, clock, random } = this.#deps;
+    const { store, clock, owner } = this.#deps;
     for (;;) {
       const free = this.#options.batchSize - this.#inFlight.size;
       if (free <= 0) return;
-      const owner = random.bytes(12).toString('base64url');
       let jobs = await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner, { inFlight: this.#perService, cap: this.#fairShare });
       // Nobody else is waiting: a service past its fair share may go on, up to all but a fair share.
       if (jobs.length === 0 && [...this.#perService.values()].some((n) => n >= this.#fairShare)) {

@@ -114,6 +114,8 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       await store.createWebhookEndpoint(endpoint({ eventTypes: ['verification.approved'] }));
       await store.createWebhookEndpoint(endpoint({ enabled: false }));
       await store.appendEvents(Array.from({ length: 10 }, () => factory.create(live(serviceId), 'quota.warning', { used: 90 })));
+      // Live instances: a lease whose owner has no record is taken over at once (see the last step).
+      for (const id of ['owner-a', 'owner-b', 'owner-b2', 'owner-c']) await store.registerInstance({ id, host: 'test-host', pid: 1, startedAt: clock.now() }, []);
       const [fromA, fromB] = await Promise.all([
         store.claimDueDeliveries(clock.now(), 6, 30_000, 'owner-a'),
         peer.claimDueDeliveries(clock.now(), 6, 120_000, 'owner-b'),
@@ -139,6 +141,10 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       expect(disabled).toMatchObject({ enabled: false, disabledReason: 'gone' });
       const log = await store.listWebhookAttempts(live(serviceId), job.endpoint.id, { limit: 10 });
       expect(log.data.map((a) => a.statusCode)).toEqual([410, 200]);
+      // B's leases run for another minute, but B died and its successor removed its record: C takes them now.
+      await store.removeInstance('owner-b');
+      const fromDeadB = await store.claimDueDeliveries(clock.now(), 10, 30_000, 'owner-c');
+      expect(fromDeadB.map((j) => j.delivery.id).sort()).toEqual(fromB.map((j) => j.delivery.id).sort());
     });
 
     it('keeps events and endpoints in their mode (T1): lists, lookups, cursors, fan-out and the delivery log', async () => {

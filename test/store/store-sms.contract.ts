@@ -25,7 +25,7 @@ export function smsDeliveryCases(ctx: () => Context): void {
   const sent = async () => {
     const { store, clock } = ctx();
     const seeded = await queued();
-    await store.updateMessage(seeded.m.id, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, true, clock.now());
+    await store.updateMessage(seeded.m, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, true, clock.now());
     return seeded;
   };
 
@@ -49,14 +49,14 @@ export function smsDeliveryCases(ctx: () => Context): void {
     expect(undelivered).toMatchObject({ status: 'undelivered', errorCode: 'twilio_30003' });
     expect(await store.applyDeliveryReceipt(m.id, { status: 'delivered', errorCode: null }, clock.now())).toBeNull();
     // The worker's own late "sent" does not undo a receipt that came first.
-    await store.updateMessage(m.id, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, false, clock.now());
+    await store.updateMessage(m, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, false, clock.now());
     expect((await store.getMessage(m.id))?.status).toBe('undelivered');
   });
 
   it('keeps a receipt that arrives while the message is still being sent', async () => {
     const { store, clock } = ctx();
     const { m } = await queued();
-    await store.claimDueMessages(clock.now(), 10, 30_000);
+    await store.claimDueMessages(clock.now(), 10, 30_000, 'ins_a');
     expect(await store.applyDeliveryReceipt(m.id, { status: 'delivered', errorCode: null, providerMessageId: 'K1' }, clock.now())).toMatchObject({ status: 'delivered', providerMessageId: 'K1' });
   });
 

@@ -4,6 +4,7 @@ import type { AuditRecord } from '../../src/core/audit.js';
 import { newId } from '../../src/core/ids.js';
 import type { VerificationRecord } from '../../src/core/model.js';
 import { cryptoRandom } from '../../src/core/random.js';
+import { INSTANCE_DEAD_AFTER_MS } from '../../src/core/ports.js';
 import type { Store } from '../../src/core/ports.js';
 import { RetentionJob } from '../../src/maintenance/retention.job.js';
 import pino from 'pino';
@@ -324,19 +325,54 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       const later = make.message(v, { nextAttemptAt: clock.now() + 5000 });
       await store.recordResend(v.id, 1, later, clock.now() + 30_000); // queued for later
       expect(await store.nextDueAt()).toBe(m.nextAttemptAt);
-      const claimed = await store.claimDueMessages(clock.now(), 10, 1000);
-      expect(claimed).toEqual([expect.objectContaining({ id: m.id, status: 'sending', leaseUntil: clock.now() + 1000 })]);
-      expect(await store.claimDueMessages(clock.now() + 999, 10, 1000)).toEqual([]);
+      const claimed = await store.claimDueMessages(clock.now(), 10, 1000, 'ins_a');
+      expect(claimed).toEqual([expect.objectContaining({ id: m.id, status: 'sending', leaseUntil: clock.now() + 1000, leaseOwner: 'ins_a' })]);
+      expect(await store.claimDueMessages(clock.now() + 999, 10, 1000, 'ins_a')).toEqual([]);
       // Its worker died: the lease runs out and another takes it over (with the later message, now due).
-      const takeover = await store.claimDueMessages(clock.now() + 5000, 10, 1000);
+      const takeover = await store.claimDueMessages(clock.now() + 5000, 10, 1000, 'ins_b');
       expect(takeover.map((x) => x.id).sort()).toEqual([m.id, later.id].sort());
-      await store.updateMessage(m.id, { status: 'sent', provider: 'console', providerMessageId: 'p1' }, true, clock.now() + 5001);
-      await store.updateMessage(later.id, { status: 'queued', errorCode: 'timeout', nextAttemptAt: clock.now() + 9000 }, true, clock.now() + 5001);
+      const [mine, laterMine] = [takeover.find((x) => x.id === m.id)!, takeover.find((x) => x.id === later.id)!];
+      // The first holder, late, records nothing; the new one does.
+      expect(await store.updateMessage(claimed[0]!, { status: 'failed', errorCode: 'late' }, true, clock.now() + 5001)).toBe(false);
+      expect(await store.updateMessage(mine, { status: 'sent', provider: 'console', providerMessageId: 'p1' }, true, clock.now() + 5001)).toBe(true);
+      expect(await store.updateMessage(laterMine, { status: 'queued', errorCode: 'timeout', nextAttemptAt: clock.now() + 9000 }, true, clock.now() + 5001)).toBe(true);
       const [sent, retry] = [(await store.listMessages(v.id)).find((x) => x.id === m.id)!, (await store.listMessages(v.id)).find((x) => x.id === later.id)!];
-      expect(sent).toMatchObject({ status: 'sent', attempts: 1, provider: 'console', providerMessageId: 'p1', leaseUntil: null, errorCode: null });
-      expect(retry).toMatchObject({ status: 'queued', attempts: 1, errorCode: 'timeout', nextAttemptAt: clock.now() + 9000 });
+      expect(sent).toMatchObject({ status: 'sent', attempts: 1, provider: 'console', providerMessageId: 'p1', leaseUntil: null, leaseOwner: null, errorCode: null });
+      expect(retry).toMatchObject({ status: 'queued', attempts: 1, errorCode: 'timeout', nextAttemptAt: clock.now() + 9000, leaseOwner: null });
       expect(await store.nextDueAt()).toBe(clock.now() + 9000);
     });
+
+    it('takes over the leases of an instance that died before they run out: at once when its record is removed, else once it goes unseen', async () => {
+      const instance = (id: string, pid: number) => ({ id, host: 'test-host', pid, startedAt: clock.now() });
+      const [a, b, c] = [instance(`ins_${'a'.repeat(26)}`, 101), instance(`ins_${'b'.repeat(26)}`, 102), instance(`ins_${'c'.repeat(26)}`, 103)];
+      await store.registerInstance(a, []);
+      await store.registerInstance(b, []);
+      expect((await store.listInstances('test-host')).map((x) => x.id)).toEqual([a.id, b.id]);
+      const { m } = await seed();
+      const [leased] = await store.claimDueMessages(clock.now(), 10, 60_000, a.id);
+      expect(leased?.id).toBe(m.id);
+      // While A is alive nobody else takes its lease, though the lease is a minute long.
+      expect(await store.claimDueMessages(clock.now(), 10, 60_000, b.id)).toEqual([]);
+      // A restarted process removes its dead predecessor's record: B takes the message at once.
+      await store.registerInstance(c, [a.id]);
+      expect((await store.listInstances('test-host')).map((x) => x.id)).toEqual([b.id, c.id]);
+      const [taken] = await store.claimDueMessages(clock.now(), 10, 60_000, b.id);
+      expect(taken).toMatchObject({ id: m.id, leaseOwner: b.id });
+      expect(await store.updateMessage(leased!, { status: 'sent', provider: 'console' }, true, clock.now())).toBe(false);
+      // B stops refreshing its record (the process hangs or died with its host): after
+      // INSTANCE_DEAD_AFTER_MS on the database's clock, C takes the message over; C, refreshing, keeps it.
+      expect(await store.claimDueMessages(clock.now(), 10, 60_000, c.id)).toEqual([]);
+      await new Promise((r) => setTimeout(r, INSTANCE_DEAD_AFTER_MS + 300));
+      await store.beatInstance(c);
+      const [again] = await store.claimDueMessages(clock.now(), 10, 60_000, c.id);
+      expect(again).toMatchObject({ id: m.id, leaseOwner: c.id });
+      expect(await store.claimDueMessages(clock.now(), 10, 60_000, `ins_${'d'.repeat(26)}`)).toEqual([]);
+      expect(await store.updateMessage(taken!, { status: 'sent', provider: 'console' }, true, clock.now())).toBe(false);
+      expect(await store.updateMessage(again!, { status: 'sent', provider: 'console' }, true, clock.now())).toBe(true);
+      await store.removeInstance(b.id);
+      await store.removeInstance(c.id);
+      expect(await store.listInstances('test-host')).toEqual([]);
+    }, 20_000);
 
     it('never gives one message to two of several concurrent claimers', async () => {
       const service = make.service();
@@ -346,17 +382,19 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
         await store.createVerification(v, make.message(v));
       }
       const peer = await fx.peer();
-      const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? peer : store).claimDueMessages(clock.now(), 5, 60_000)));
+      // Eight live instances (a claimer whose instance has no record would be taken for dead).
+      for (let i = 0; i < 8; i++) await store.registerInstance({ id: `ins_claimer${i}`, host: 'test-host', pid: i, startedAt: clock.now() }, []);
+      const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? peer : store).claimDueMessages(clock.now(), 5, 60_000, `ins_claimer${i}`)));
       const ids = batches.flat().map((m) => m.id);
       expect(new Set(ids).size).toBe(ids.length);
-      const rest = await store.claimDueMessages(clock.now(), 100, 60_000);
+      const rest = await store.claimDueMessages(clock.now(), 100, 60_000, 'ins_claimer0');
       expect(ids.length + rest.length).toBe(30);
     });
 
     it('fails a verification only when none of its messages can still arrive', async () => {
       const { service, v, m } = await seed();
       expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(false);
-      await store.updateMessage(m.id, { status: 'failed', errorCode: 'rejected' }, true, clock.now());
+      await store.updateMessage(m, { status: 'failed', errorCode: 'rejected' }, true, clock.now());
       expect(await store.failVerificationIfUndeliverable(v.id, clock.now())).toBe(true);
       expect((await store.getVerification(live(service.id), v.id))?.status).toBe('failed');
     });

@@ -43,7 +43,7 @@ export function recordFactory(clock: FakeClock) {
       const now = clock.now();
       return {
         id: id('msg'), verificationId: v.id, serviceId: v.serviceId, mode: v.mode, to: v.to, status: 'queued', attempts: 0, nextAttemptAt: now,
-        leaseUntil: null, provider: null, providerMessageId: null, errorCode: null, createdAt: now, updatedAt: now, ...overrides,
+        leaseUntil: null, leaseOwner: null, provider: null, providerMessageId: null, errorCode: null, createdAt: now, updatedAt: now, ...overrides,
       };
     },
   };

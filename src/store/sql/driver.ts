@@ -49,6 +49,8 @@ export interface Dialect {
   inTextArray(column: string): string;
   /** The parameter for `inTextArray`. */
   textArray(values: readonly string[]): unknown;
+  /** The database's own clock, in epoch milliseconds (instances of several hosts compare liveness on one clock). */
+  readonly nowMs: string;
 }
 
 export interface SqlDriver {

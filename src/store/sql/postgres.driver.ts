@@ -9,6 +9,7 @@ export const POSTGRES_DIALECT: Dialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   inTextArray: (column) => `${column} = ANY(?::text[])`,
   textArray: (values) => values,
+  nowMs: '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
 };
 
 /**

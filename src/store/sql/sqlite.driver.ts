@@ -10,6 +10,7 @@ export const SQLITE_DIALECT: Dialect = {
   skipLocked: '',
   inTextArray: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   textArray: (values) => JSON.stringify(values),
+  nowMs: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
 };
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null: booleans become 1 and 0. */
