@@ -131,12 +131,13 @@ export interface MessageQueue {
    */
   claimDueMessages(now: number, limit: number, leaseMs: number, owner: string): Promise<MessageRecord[]>;
   /**
-   * Applies the outcome of a send attempt, only while `message.leaseOwner` still holds its lease
+   * Applies the outcome of a send attempt to `message` (as its sender holds it), only while
+   * `message.leaseOwner` still holds its lease
    * (false otherwise: another instance took it over and records the outcome itself);
    * `attempts` is incremented when `countAttempt`. `events` of the updated message are written
    * in the same transaction.
    */
-  updateMessage(message: Pick<MessageRecord, 'id' | 'leaseOwner'>, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<boolean>;
+  updateMessage(message: MessageRecord, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<boolean>;
   /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
   failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
   /** When the next queued message is due, or null when none is queued. */

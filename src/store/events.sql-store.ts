@@ -63,13 +63,13 @@ export function* insertEvents(dialect: Dialect, events: readonly EventRecord[]):
  * writing them is one statement instead of an insert and an endpoint query per event; a caller
  * can put its own CTEs in front and run a whole state change as one statement. A delivery's id
  * is derived from its event (time part) and endpoint, so no id is drawn before the matching
- * endpoints are known.
+ * endpoints are known. `when` (SQL) writes them only if it holds, e.g. only if a CTE in front changed a row.
  */
-export function eventsCte(events: readonly EventRecord[]): { sql: string; params: unknown[] } {
+export function eventsCte(events: readonly EventRecord[], when?: string): { sql: string; params: unknown[] } {
   return {
     sql: `events AS (
         INSERT INTO events (id, service_id, mode, type, data, created_at)
-        SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[])
+        SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[])${when ? ` WHERE ${when}` : ''}
         RETURNING id, service_id, mode, type, created_at
       ), deliveries AS (
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, service_id, status, attempts, next_attempt_at, created_at, updated_at)

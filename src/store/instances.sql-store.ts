@@ -1,7 +1,7 @@
 import { INSTANCE_DEAD_AFTER_MS } from '../core/ports.js';
 import type { InstanceRecord, InstanceStore } from '../core/ports.js';
 import { q } from './sql/driver.js';
-import type { Dialect, SqlDriver, Work } from './sql/driver.js';
+import type { Dialect, SqlDriver } from './sql/driver.js';
 
 /** Records unseen for this long are deleted when an instance registers (a day's crashes leave no trace). */
 const FORGET_AFTER_MS = 24 * 3600_000;
@@ -34,13 +34,14 @@ export class SqlInstances implements InstanceStore {
     await this.#sql.transaction(function* () {
       if (dead.length > 0) yield* q.run(`DELETE FROM instances WHERE ${d.inTextArray('id')}`, [d.textArray(dead)]);
       yield* q.run(`DELETE FROM instances WHERE seen_at < ${d.nowMs} - ${FORGET_AFTER_MS}`);
-      yield* beat(d, instance);
+      const { sql, params } = beatStatement(d, instance);
+      yield* q.run(sql, params);
     });
   }
 
   async beatInstance(instance: InstanceRecord): Promise<void> {
-    const d = this.#sql.dialect;
-    await this.#sql.transaction(() => beat(d, instance));
+    const { sql, params } = beatStatement(this.#sql.dialect, instance);
+    await this.#sql.run(sql, params);
   }
 
   async removeInstance(id: string): Promise<void> {
@@ -49,10 +50,10 @@ export class SqlInstances implements InstanceStore {
 }
 
 /** Inserts or refreshes an instance's record, seen now on the database's clock. */
-function* beat(d: Dialect, instance: InstanceRecord): Work<number> {
-  return yield* q.run(
-    `INSERT INTO instances (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ${d.nowMs})
+function beatStatement(d: Dialect, instance: InstanceRecord): { sql: string; params: unknown[] } {
+  return {
+    sql: `INSERT INTO instances (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ${d.nowMs})
      ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
-    [instance.id, instance.host, instance.pid, instance.startedAt],
-  );
+    params: [instance.id, instance.host, instance.pid, instance.startedAt],
+  };
 }

@@ -1,5 +1,8 @@
 import { expect, it } from 'vitest';
+import { EventFactory } from '../../src/core/events.js';
 import type { Store } from '../../src/core/ports.js';
+import { cryptoRandom } from '../../src/core/random.js';
+import { live } from './store.records.js';
 import type { FakeClock, recordFactory } from './store.records.js';
 
 interface Context {
@@ -51,6 +54,25 @@ export function smsDeliveryCases(ctx: () => Context): void {
     // The worker's own late "sent" does not undo a receipt that came first.
     await store.updateMessage(m, { status: 'sent', provider: 'tw', providerMessageId: 'SM1' }, false, clock.now());
     expect((await store.getMessage(m.id))?.status).toBe('undelivered');
+  });
+
+  it('writes a send\'s outcome with its events, as its sender holds the message or after a receipt moved it', async () => {
+    const { store, clock } = ctx();
+    const events = new EventFactory(clock, cryptoRandom);
+    const first = await queued();
+    const [claimed] = await store.claimDueMessages(clock.now(), 10, 30_000, 'ins_a');
+    expect(await store.updateMessage(claimed!, { status: 'sent', provider: 'tw', providerMessageId: 'SM7' }, true, clock.now(), events.message('message.sent'))).toBe(true);
+    expect(await store.getMessage(first.m.id)).toMatchObject({ status: 'sent', attempts: 1, provider: 'tw', providerMessageId: 'SM7', leaseOwner: null });
+    const written = (await store.listEvents(live(first.service.id), { limit: 10 }))!;
+    expect(written.map((e) => [e.type, e.data.id, e.data.status, e.data.attempts, e.data.provider_message_id])).toEqual([['message.sent', first.m.id, 'sent', 1, 'SM7']]);
+    // A fast gateway's receipt lands before the sender records 'sent': the receipt stays, and the event says what the row holds.
+    const second = await queued();
+    const [leased] = await store.claimDueMessages(clock.now(), 10, 30_000, 'ins_a');
+    await store.applyDeliveryReceipt(second.m.id, { status: 'delivered', errorCode: null, providerMessageId: 'SM8' }, clock.now());
+    expect(await store.updateMessage(leased!, { status: 'sent', provider: 'tw', providerMessageId: 'SM8' }, true, clock.now(), events.message('message.sent'))).toBe(true);
+    expect(await store.getMessage(second.m.id)).toMatchObject({ status: 'delivered', attempts: 1, providerMessageId: 'SM8' });
+    const after = (await store.listEvents(live(second.service.id), { limit: 10 }))!;
+    expect(after.map((e) => [e.type, e.data.status])).toEqual([['message.sent', 'delivered']]);
   });
 
   it('keeps a receipt that arrives while the message is still being sent', async () => {
