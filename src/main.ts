@@ -6,6 +6,8 @@ import { runPrimary } from './cluster.js';
 import { createContainer } from './container.js';
 import type { Container } from './container.js';
 import type { AuditActor } from './core/audit.js';
+import { AppError } from './core/errors.js';
+import { ADMIN_KEY_MIN_GUESSES_LOG10, guessesLog10 } from './core/key-strength.js';
 import { buildApp } from './http/app.js';
 import { apiKeyView } from './http/views.js';
 
@@ -53,6 +55,11 @@ const SYSTEM_AUDIT = { actor: SYSTEM, serviceId: null, requestId: null, sourceIp
  * every key ever be lost, `otpgate admin-keys create` makes a new one.
  */
 export async function settleAdminKeys(c: Container): Promise<void> {
+  // The configuration already refused values with too few different characters; this refuses
+  // the guessable ones that have enough (a run, a sequence, a keyboard walk, words).
+  if (c.config.adminKey !== null && (await guessesLog10(c.config.adminKey)) < ADMIN_KEY_MIN_GUESSES_LOG10) {
+    throw new AppError('invalid_request', 'OTPGATE_ADMIN_KEY is too easy to guess (a run, a sequence, a keyboard walk or words); use a random value: openssl rand -base64 32');
+  }
   const report = await c.tenancy.registerConfiguredAdminKey(c.config.adminKey);
   if (report.registered) {
     await c.audit.record({ ...SYSTEM_AUDIT, action: 'admin_key.created', targetId: report.registered.id, before: null, after: apiKeyView(report.registered) });

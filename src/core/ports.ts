@@ -55,7 +55,8 @@ export interface ApiKeyStore {
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(serviceId: string | null): Promise<ApiKeyRecord[]>;
   /** Revokes a service's key; false when it has no such active key. */
-  revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean>;
+  /** The key as revoked, or null when the service has no such active key. */
+  revokeApiKey(id: string, serviceId: string, now: number): Promise<ApiKeyRecord | null>;
   /**
    * Revokes an admin key unless it is the last active bearer one (`last`), atomically: of two
    * concurrent revocations of the last two, one answers `last` (the active keys are locked).

@@ -212,11 +212,12 @@ export class TenancyService {
     return this.#store.listApiKeys(serviceId);
   }
 
-  async revokeKey(serviceId: string, keyId: string): Promise<void> {
-    if (!(await this.#store.revokeApiKey(keyId, serviceId, this.#clock.now()))) {
-      throw new AppError('not_found', `No active key ${keyId} in service ${serviceId}.`);
-    }
+  /** Revokes a service key or Basic credential at once (other instances within the key cache's 5 s); returns it as revoked. */
+  async revokeKey(serviceId: string, keyId: string): Promise<ApiKeyRecord> {
+    const revoked = await this.#store.revokeApiKey(keyId, serviceId, this.#clock.now());
+    if (revoked === null) throw new AppError('not_found', `No active key ${keyId} in service ${serviceId}.`);
     this.#cache.clear();
+    return revoked;
   }
 
   /** Admin keys, revoked ones included, oldest first. */

@@ -93,6 +93,15 @@ function unstorableText(value: unknown, depth = 0): string | null {
   return null;
 }
 
+/** The name of a field that coercion made an infinite number of ("1e309", "Infinity"): Ajv's integer check lets those through. */
+function infiniteField(values: unknown): string | null {
+  if (values === null || typeof values !== 'object') return null;
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of [value].flat()) if (typeof item === 'number' && !Number.isFinite(item)) return name;
+  }
+  return null;
+}
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
@@ -147,6 +156,14 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     for (const part of ['params', 'query', 'body'] as const) {
       const bad = unstorableText(request[part]);
       if (bad !== null) throw new AppError('invalid_request', `${part === 'body' ? 'The body' : part === 'query' ? 'The query string' : 'The path'} holds ${bad}, which cannot be stored.`);
+    }
+  });
+  // Text is coerced to numbers in query strings, paths and form bodies; a number too large to be
+  // one is refused here rather than reaching a database as Infinity (a 500).
+  app.addHook('preHandler', async (request) => {
+    for (const part of ['params', 'query', 'body'] as const) {
+      const name = infiniteField(request[part]);
+      if (name !== null) throw new AppError('invalid_request', `${name} must be a finite number.`);
     }
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -4,12 +4,14 @@ import type { ConsumeItem, RateLimitDecision, RateLimiter } from '../core/ports.
 export interface Counter {
   points: number;
   expire: number;
+  /** When this process last used it (persisted counters unused for a while leave memory). */
+  used?: number;
 }
 
 /** Where counters are kept between restarts; changes are written at most `flushMs` apart. */
 export interface CounterPersistence {
-  /** Every counter whose window has not ended. */
-  load(now: number): Iterable<[string, Counter]>;
+  /** The counter of `key` if its window has not ended (read when it is not in memory). */
+  get(key: string, now: number): Counter | undefined;
   /** Writes these counters (null: forget the key), all at once. */
   save(changes: ReadonlyArray<[string, Counter | null]>): Promise<void>;
 }
@@ -22,6 +24,8 @@ export interface CounterLimiterOptions {
 }
 
 const SWEEP_MS = 60_000;
+/** A persisted counter unused this long leaves memory (it is read back when used again). */
+const IDLE_MS = 60_000;
 
 /**
  * Rate-limit counters in this process's memory: a request's budgets cost no I/O at all. Each
@@ -32,8 +36,11 @@ const SWEEP_MS = 60_000;
  *
  * With `persistence` (the embedded store's SQLite file), changes are written at most `flushMs`
  * apart and at `close`, and read back at start: a crash forgets at most that last second of
- * counts — the same promise as Redis with `appendfsync everysec` (docs/security.md). One
- * process owns the counters of its file; the single-node store has one serving process.
+ * counts — the same promise as Redis with `appendfsync everysec` (docs/security.md). Memory
+ * holds only the counters used in the last minute or so (or not yet written); the others are read
+ * back from the file when used again, so memory follows the traffic of a minute, not of a day's
+ * windows. One process owns the counters of its file; the single-node store has one serving
+ * process.
  */
 export class CounterLimiter implements RateLimiter {
   readonly #counters = new Map<string, Counter>();
@@ -43,14 +50,14 @@ export class CounterLimiter implements RateLimiter {
   readonly #flushTimer: NodeJS.Timeout | null;
   readonly #sweepTimer: NodeJS.Timeout;
   #flushing: Promise<void> = Promise.resolve();
+  #writing = 0;
 
   constructor(options: CounterLimiterOptions = {}) {
     this.#persistence = options.persistence;
     this.#now = options.now ?? Date.now;
-    if (this.#persistence) for (const [key, counter] of this.#persistence.load(this.#now())) this.#counters.set(key, counter);
     this.#flushTimer = this.#persistence ? setInterval(() => void this.flush().catch(() => {}), options.flushMs ?? 1000) : null;
     this.#flushTimer?.unref();
-    this.#sweepTimer = setInterval(() => this.#sweep(), SWEEP_MS);
+    this.#sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.#sweepTimer.unref();
   }
 
@@ -73,7 +80,9 @@ export class CounterLimiter implements RateLimiter {
 
   async reset(key: string, windowMs: number): Promise<void> {
     checkWindow(windowMs);
-    if (this.#counters.delete(key)) this.#changed.add(key);
+    // An ended counter, not a missing one: until it is written, the file's copy must not be read back.
+    this.#counters.set(key, { points: 0, expire: 0, used: this.#now() });
+    this.#changed.add(key);
   }
 
   async consumeAll(items: readonly ConsumeItem[]): Promise<RateLimitDecision[]> {
@@ -97,11 +106,18 @@ export class CounterLimiter implements RateLimiter {
       if (!this.#persistence || this.#changed.size === 0) return;
       const keys = [...this.#changed];
       this.#changed.clear();
+      const now = this.#now();
+      this.#writing++;
       try {
-        await this.#persistence.save(keys.map((key) => [key, this.#counters.get(key) ?? null]));
+        await this.#persistence.save(keys.map((key) => {
+          const counter = this.#counters.get(key);
+          return [key, counter && counter.expire > now ? counter : null];
+        }));
       } catch (error) {
         for (const key of keys) this.#changed.add(key);
         throw error;
+      } finally {
+        this.#writing--;
       }
     });
     return this.#flushing;
@@ -119,7 +135,7 @@ export class CounterLimiter implements RateLimiter {
     const now = this.#now();
     let counter = this.#live(key, now);
     if (!counter) {
-      counter = { points: 0, expire: now + windowMs };
+      counter = { points: 0, expire: now + windowMs, used: now };
       this.#counters.set(key, counter);
     }
     counter.points += cost;
@@ -128,14 +144,27 @@ export class CounterLimiter implements RateLimiter {
   }
 
   #live(key: string, now = this.#now()): Counter | undefined {
-    const counter = this.#counters.get(key);
-    return counter && counter.expire > now ? counter : undefined;
+    let counter = this.#counters.get(key);
+    if (counter === undefined && this.#persistence) {
+      counter = this.#persistence.get(key, now);
+      if (counter) this.#counters.set(key, counter);
+    }
+    if (!counter) return undefined;
+    counter.used = now;
+    return counter.expire > now ? counter : undefined;
   }
 
-  /** Forgets counters whose window ended (their rows are left to the store's own sweep). */
-  #sweep(): void {
+  /**
+   * Forgets counters whose window ended (their rows are left to the store's own sweep) and,
+   * when they are persisted, those unused for IDLE_MS; never one whose change is not yet written.
+   */
+  sweep(): void {
     const now = this.#now();
-    for (const [key, counter] of this.#counters) if (counter.expire <= now) this.#counters.delete(key);
+    if (this.#writing > 0) return;
+    for (const [key, counter] of this.#counters) {
+      if (this.#changed.has(key)) continue;
+      if (counter.expire <= now || (this.#persistence && (counter.used ?? 0) < now - IDLE_MS)) this.#counters.delete(key);
+    }
   }
 }
 

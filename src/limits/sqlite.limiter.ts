@@ -14,17 +14,18 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 /**
  * The embedded store's limiter: counters in memory (CounterLimiter), written to the store's own
  * SQLite file at most a second apart and at shutdown, in the store's group commit (so the write
- * shares a commit with requests instead of taking one of its own), and read back at start.
+ * shares a commit with requests instead of taking one of its own), and read back when used.
  */
 export function createSqliteLimiter(db: Database, group?: GroupCommit, flushMs = 1000): CounterLimiter {
   const sweep = setInterval(() => {
     if (db.open) db.prepare(`DELETE FROM ${SQLITE_LIMITS_TABLE} WHERE expire < ?`).run(Date.now() - 3_600_000);
   }, SWEEP_EVERY_MS);
   sweep.unref();
+  const read = db.prepare(`SELECT points, expire FROM ${SQLITE_LIMITS_TABLE} WHERE key = ? AND expire > ?`);
   const persistence: CounterPersistence = {
-    *load(now) {
-      const rows = db.prepare(`SELECT key, points, expire FROM ${SQLITE_LIMITS_TABLE} WHERE expire > ?`).all(now) as Array<{ key: string; points: number; expire: number }>;
-      for (const row of rows) if (row.key.startsWith(KEY_PREFIX)) yield [row.key.slice(KEY_PREFIX.length), { points: Number(row.points), expire: Number(row.expire) }];
+    get(key, now) {
+      const row = read.get(KEY_PREFIX + key, now) as { points: number; expire: number } | undefined;
+      return row ? { points: Number(row.points), expire: Number(row.expire) } : undefined;
     },
     async save(changes) {
       if (!db.open) return;

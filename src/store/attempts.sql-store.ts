@@ -1,6 +1,7 @@
 import type { AttemptRecord, AttemptSummary, Page, ReadScope, VerificationStatus } from '../core/model.js';
 import type { AttemptFilter, AttemptStore, AttemptSummaryFilter, ListOptions, ProvenTraffic } from '../core/ports.js';
 import { HOUR_MS, PREFIX_LENGTH } from './attempt-counts.sql.js';
+import { Conditions, scanWindowEnd } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toMessage } from './rows.js';
 import type { Row } from './rows.js';
@@ -21,22 +22,15 @@ export class SqlAttemptStore implements AttemptStore {
    * pages, never one long scan on the event loop (rule T8).
    */
   async listAttempts(scope: ReadScope, filter: AttemptFilter, options: ListOptions): Promise<Page<AttemptRecord>> {
-    const { where, params } = attemptWhere(scope, filter);
+    const conditions = attemptConditions(scope, filter);
     const after = decodeCursor(options.cursor);
-    if (after !== null) {
-      where.push('m.id < ?');
-      params.push(after);
-    }
+    if (after !== null) conditions.add('m.id < ?', after);
     // One verification's sends are found through its index: no window needed.
-    const windowEnd = filter.verificationId === undefined ? await this.#windowEnd(scope, after) : null;
-    if (windowEnd !== null) {
-      where.push('m.id >= ?');
-      params.push(windowEnd);
-    }
-    params.push(options.limit + 1);
+    const windowEnd = filter.verificationId === undefined ? await scanWindowEnd(this.#sql, 'messages', scope, after) : null;
+    if (windowEnd !== null) conditions.add('m.id >= ?', windowEnd);
     const rows = await this.#sql.all(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
       FROM messages m JOIN verifications v ON v.id = m.verification_id
-      WHERE ${where.join(' AND ')} ORDER BY m.id DESC LIMIT ?`, params);
+      ${conditions.where} ORDER BY m.id DESC LIMIT ?`, conditions.params(options.limit + 1));
     const data = rows.map(toAttempt);
     if (data.length > options.limit) {
       const kept = data.slice(0, options.limit);
@@ -45,28 +39,10 @@ export class SqlAttemptStore implements AttemptStore {
     return { data, nextCursor: windowEnd === null ? null : encodeCursor(windowEnd) };
   }
 
-  /** The last send id inside the scan window below `after`, or null when the window reaches the end. */
-  async #windowEnd(scope: ReadScope, after: string | null): Promise<string | null> {
-    const where = ['mode = ?'];
-    const params: unknown[] = [scope.mode];
-    if (scope.serviceId !== null) {
-      where.unshift('service_id = ?');
-      params.unshift(scope.serviceId);
-    }
-    if (after !== null) {
-      where.push('id < ?');
-      params.push(after);
-    }
-    const row = await this.#sql.get(`SELECT id FROM messages WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT 1 OFFSET ?`, [...params, SCAN_WINDOW - 1]);
-    return (row?.id as string | undefined) ?? null;
-  }
-
   async getAttempt(scope: ReadScope, messageId: string): Promise<AttemptRecord | null> {
-    const { where, params } = attemptWhere(scope, {});
-    where.push('m.id = ?');
-    params.push(messageId);
+    const conditions = attemptConditions(scope, {}).add('m.id = ?', messageId);
     const row = await this.#sql.get(`SELECT m.*, v.status AS v_status, v.country AS v_country, v.locale AS v_locale, v.channel AS v_channel
-      FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE ${where.join(' AND ')}`, params);
+      FROM messages m JOIN verifications v ON v.id = m.verification_id ${conditions.where}`, conditions.params());
     return row ? toAttempt(row) : null;
   }
 
@@ -90,45 +66,32 @@ export class SqlAttemptStore implements AttemptStore {
    * the hours that hold `createdAfter` and `createdBefore` count in full.
    */
   async summarizeAttempts(scope: ReadScope, filter: AttemptSummaryFilter): Promise<AttemptSummary> {
-    const where = ['mode = ?'];
-    const params: unknown[] = [scope.mode];
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (scope.serviceId !== null) add('service_id = ?', scope.serviceId);
-    if (filter.createdAfter !== undefined) add('hour >= ?', Math.floor(filter.createdAfter / HOUR_MS));
-    if (filter.createdBefore !== undefined) add('hour <= ?', Math.floor((filter.createdBefore - 1) / HOUR_MS));
-    if (filter.country !== undefined) add('country = ?', filter.country);
+    const conditions = Conditions.of(scope);
+    if (filter.createdAfter !== undefined) conditions.add('hour >= ?', Math.floor(filter.createdAfter / HOUR_MS));
+    if (filter.createdBefore !== undefined) conditions.add('hour <= ?', Math.floor((filter.createdBefore - 1) / HOUR_MS));
+    if (filter.country !== undefined) conditions.add('country = ?', filter.country);
     if (filter.destinationPrefix !== undefined) {
       if (filter.destinationPrefix.length > PREFIX_LENGTH) throw new Error('destination prefixes are counted to 4 digits after +');
-      add('prefix LIKE ?', `${filter.destinationPrefix}%`);
+      conditions.add('prefix LIKE ?', `${filter.destinationPrefix}%`);
     }
     const row = await this.#sql.get(`SELECT COALESCE(SUM(attempts), 0) AS total, COALESCE(SUM(converted), 0) AS converted
-      FROM attempt_counts WHERE ${where.join(' AND ')}`, params);
+      FROM attempt_counts ${conditions.where}`, conditions.params());
     return { total: Number(row?.total ?? 0), converted: Number(row?.converted ?? 0) };
   }
+
 }
 
-/** Sends one attempts page may look at (see listAttempts). */
-export const SCAN_WINDOW = 1000;
 
 /** Suppressed sends (test numbers) never reached a phone: they are not attempts. */
-function attemptWhere(scope: ReadScope, filter: AttemptFilter): { where: string[]; params: unknown[] } {
-  const where = ["m.status <> 'suppressed'", 'm.mode = ?'];
-  const params: unknown[] = [scope.mode];
-  const add = (clause: string, value: unknown) => {
-    where.push(clause);
-    params.push(value);
-  };
-  if (scope.serviceId !== null) add('m.service_id = ?', scope.serviceId);
-  if (filter.verificationId !== undefined) add('m.verification_id = ?', filter.verificationId);
-  if (filter.to !== undefined) add('m.to_number = ?', filter.to);
-  if (filter.country !== undefined) add('v.country = ?', filter.country);
-  if (filter.createdAfter !== undefined) add('m.created_at > ?', filter.createdAfter);
-  if (filter.createdBefore !== undefined) add('m.created_at < ?', filter.createdBefore);
-  if (filter.converted !== undefined) where.push(filter.converted ? "v.status = 'approved'" : "v.status <> 'approved'");
-  return { where, params };
+function attemptConditions(scope: ReadScope, filter: AttemptFilter): Conditions {
+  const conditions = Conditions.of(scope, 'm.').add("m.status <> 'suppressed'");
+  if (filter.verificationId !== undefined) conditions.add('m.verification_id = ?', filter.verificationId);
+  if (filter.to !== undefined) conditions.add('m.to_number = ?', filter.to);
+  if (filter.country !== undefined) conditions.add('v.country = ?', filter.country);
+  if (filter.createdAfter !== undefined) conditions.add('m.created_at > ?', filter.createdAfter);
+  if (filter.createdBefore !== undefined) conditions.add('m.created_at < ?', filter.createdBefore);
+  if (filter.converted !== undefined) conditions.add(filter.converted ? "v.status = 'approved'" : "v.status <> 'approved'");
+  return conditions;
 }
 
 function toAttempt(row: Row): AttemptRecord {

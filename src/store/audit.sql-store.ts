@@ -1,6 +1,7 @@
 import type { AuditAction, AuditFilter, AuditRecord, AuditStore } from '../core/audit.js';
 import type { Page } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
+import { Conditions } from './conditions.js';
 import { decodeCursor } from './cursor.js';
 import { page } from './rows.js';
 import type { Row } from './rows.js';
@@ -23,25 +24,15 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async listAudit(filter: AuditFilter, options: ListOptions): Promise<Page<AuditRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.serviceId !== undefined) {
-      where.push('service_id = ?');
-      params.push(filter.serviceId);
-    }
-    if (filter.action !== undefined) {
-      where.push('action = ?');
-      params.push(filter.action);
-    }
+    const conditions = new Conditions();
+    if (filter.serviceId !== undefined) conditions.add('service_id = ?', filter.serviceId);
+    if (filter.action !== undefined) conditions.add('action = ?', filter.action);
     const before = decodeCursor(options.cursor);
-    if (before !== null) {
-      where.push('id < ?');
-      params.push(before);
-    }
-    params.push(options.limit + 1);
-    const rows = await this.#sql.all(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params);
+    if (before !== null) conditions.add('id < ?', before);
+    const rows = await this.#sql.all(`SELECT * FROM audit_log ${conditions.where} ORDER BY id DESC LIMIT ?`, conditions.params(options.limit + 1));
     return page(rows.map(toAuditRecord), options.limit);
   }
+
 }
 
 /** JSON as text in both dialects (the column is text), null kept as SQL NULL. */

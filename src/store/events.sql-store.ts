@@ -15,6 +15,7 @@ import { newId } from '../core/ids.js';
 import type { Page, Scope, VerificationRecord } from '../core/model.js';
 import type { ListOptions } from '../core/ports.js';
 import { cryptoRandom, systemClock } from '../core/random.js';
+import { Conditions } from './conditions.js';
 import { decodeCursor } from './cursor.js';
 import { leaseOwnerGone } from './instances.sql-store.js';
 import { toAttempt, toDelivery, toEndpoint, toEvent } from './event-rows.js';
@@ -192,29 +193,19 @@ export class SqlEvents implements EventStore, WebhookStore {
   }
 
   async listEvents(scope: Scope, options: EventListOptions): Promise<EventRecord[] | null> {
-    const where = ['service_id = ?', 'mode = ?'];
-    const params: unknown[] = [scope.serviceId, scope.mode];
+    const conditions = Conditions.of(scope);
     const byTransaction = options.after !== undefined && this.#sql.dialect.name === 'postgres';
     const anchorId = options.after ?? options.before ?? null;
     if (anchorId !== null) {
       const columns = byTransaction ? 'seq, tx::text AS tx' : 'seq';
       const anchor = await this.#sql.get(`SELECT ${columns} FROM events WHERE id = ? AND service_id = ? AND mode = ?`, [anchorId, scope.serviceId, scope.mode]);
       if (!anchor) return null;
-      if (byTransaction) {
-        where.push('(tx, seq) > (?::xid8, ?)', 'tx < pg_snapshot_xmin(pg_current_snapshot())');
-        params.push(anchor.tx, anchor.seq);
-      } else {
-        where.push(options.after ? 'seq > ?' : 'seq < ?');
-        params.push(anchor.seq);
-      }
+      if (byTransaction) conditions.add('(tx, seq) > (?::xid8, ?)', anchor.tx, anchor.seq).add('tx < pg_snapshot_xmin(pg_current_snapshot())');
+      else conditions.add(options.after ? 'seq > ?' : 'seq < ?', anchor.seq);
     }
-    if (options.type !== undefined) {
-      where.push('type = ?');
-      params.push(options.type);
-    }
-    params.push(options.limit);
+    if (options.type !== undefined) conditions.add('type = ?', options.type);
     const order = byTransaction ? 'tx ASC, seq ASC' : options.after ? 'seq ASC' : 'seq DESC';
-    return (await this.#sql.all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params)).map(toEvent);
+    return (await this.#sql.all(`SELECT * FROM events ${conditions.where} ORDER BY ${order} LIMIT ?`, conditions.params(options.limit))).map(toEvent);
   }
 
   async createWebhookEndpoint(e: WebhookEndpointRecord): Promise<void> {

@@ -40,7 +40,8 @@ import type {
   VerificationFilter,
 } from '../core/ports.js';
 import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from './attempt-counts.sql.js';
-import { SCAN_WINDOW, SqlAttemptStore } from './attempts.sql-store.js';
+import { SqlAttemptStore } from './attempts.sql-store.js';
+import { Conditions, scanWindowEnd } from './conditions.js';
 import { SqlAuditStore } from './audit.sql-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { SqlEvents, eventsCte, insertEvents } from './events.sql-store.js';
@@ -222,8 +223,9 @@ export class SqlStore implements Store {
     return rows.map(toApiKey);
   }
 
-  async revokeApiKey(id: string, serviceId: string, now: number): Promise<boolean> {
-    return (await this.#sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL', [now, id, serviceId])) > 0;
+  async revokeApiKey(id: string, serviceId: string, now: number): Promise<ApiKeyRecord | null> {
+    const row = await this.#sql.get('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND service_id = ? AND revoked_at IS NULL RETURNING *', [now, id, serviceId]);
+    return row ? toApiKey(row) : null;
   }
 
   async revokeAdminKey(id: string, now: number): Promise<ApiKeyRecord | 'last' | null> {
@@ -326,29 +328,16 @@ export class SqlStore implements Store {
   }
 
   async listVerifications(scope: Scope, filter: VerificationFilter, options: ListOptions): Promise<Page<VerificationRecord>> {
-    const where = ['service_id = ?', 'mode = ?'];
-    const params: unknown[] = [scope.serviceId, scope.mode];
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (filter.status !== undefined) add('status = ?', filter.status);
-    if (filter.to !== undefined) add('to_number = ?', filter.to);
+    const conditions = Conditions.of(scope);
+    if (filter.status !== undefined) conditions.add('status = ?', filter.status);
+    if (filter.to !== undefined) conditions.add('to_number = ?', filter.to);
     const after = decodeCursor(options.cursor);
-    if (after !== null) add('id < ?', after);
+    if (after !== null) conditions.add('id < ?', after);
     // A status alone has no index of its own: a page looks at most SCAN_WINDOW verifications
-    // below the cursor, and when it finds fewer than `limit` it goes on below that window, so a
-    // rare status costs more pages, never one long scan (rule T8). A number has its index.
-    let windowEnd: string | null = null;
-    if (filter.status !== undefined && filter.to === undefined) {
-      const end = await this.#sql.get(
-        `SELECT id FROM verifications WHERE service_id = ? AND mode = ?${after !== null ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT 1 OFFSET ?`,
-        [scope.serviceId, scope.mode, ...(after !== null ? [after] : []), SCAN_WINDOW - 1],
-      );
-      windowEnd = (end?.id as string | undefined) ?? null;
-      if (windowEnd !== null) add('id >= ?', windowEnd);
-    }
-    const rows = await this.#sql.all(`SELECT * FROM verifications WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, options.limit + 1]);
+    // below the cursor (scanWindowEnd). A number has its index.
+    const windowEnd = filter.status !== undefined && filter.to === undefined ? await scanWindowEnd(this.#sql, 'verifications', scope, after) : null;
+    if (windowEnd !== null) conditions.add('id >= ?', windowEnd);
+    const rows = await this.#sql.all(`SELECT * FROM verifications ${conditions.where} ORDER BY id DESC LIMIT ?`, conditions.params(options.limit + 1));
     const listed = page(rows.map(toVerification), options.limit);
     return listed.nextCursor === null && windowEnd !== null ? { ...listed, nextCursor: encodeCursor(windowEnd) } : listed;
   }
@@ -528,19 +517,12 @@ export class SqlStore implements Store {
   }
 
   async listDevOutbox(scope: ReadScope, to: string | undefined, limit: number): Promise<DevOutboxEntry[]> {
-    const where = ['mode = ?'];
-    const params: unknown[] = [scope.mode];
-    if (scope.serviceId !== null) {
-      where.push('service_id = ?');
-      params.push(scope.serviceId);
-    }
-    if (to !== undefined) {
-      where.push('to_number = ?');
-      params.push(to);
-    }
-    const rows = await this.#sql.all(`SELECT * FROM dev_outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, limit]);
+    const conditions = Conditions.of(scope);
+    if (to !== undefined) conditions.add('to_number = ?', to);
+    const rows = await this.#sql.all(`SELECT * FROM dev_outbox ${conditions.where} ORDER BY id DESC LIMIT ?`, conditions.params(limit));
     return rows.map((row) => toDevOutboxEntry(row, this.#options.vault));
   }
+
 
   // ── idempotency ─────────────────────────────────────────────────────────────────────────
   async beginIdempotent(scope: string, key: string, requestHash: string, now: number, staleAfterMs: number): Promise<IdempotencyBegin> {

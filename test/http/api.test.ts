@@ -77,6 +77,9 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
     ['a bad method', { method: 'DELETE', url: '/v1/verifications' }, 404, 'not_found'],
     ['a very long id', { method: 'GET', url: `/v1/verifications/${'v'.repeat(5000)}` }, 414, 'uri_too_long'],
     ['a bad limit', { method: 'GET', url: '/v1/verifications?limit=-5' }, 400, 'invalid_request'],
+    // Coerced from text, these were Infinity, which Ajv's integer check let through to the database (a 500).
+    ...['1e309', 'Infinity', '-Infinity', '1E400'].flatMap((limit) => ['/v1/verifications', '/v1/outbox', '/v1/events'].map((path) =>
+      [`limit=${limit} on ${path}`, { method: 'GET', url: `${path}?limit=${limit}` }, 400, 'invalid_request'] as [string, InjectOptions, number, string])),
     ['a webhook URL that is a number', { method: 'POST', url: '/v1/webhooks', payload: { url: 5 } }, 400, 'invalid_request'],
     ['a code as a JSON number (its leading zeros would be lost)', { method: 'POST', url: '/v1/verifications/check', payload: { to: '+14155550123', code: 12345 } }, 400, 'invalid_request'],
     ['an empty webhook patch', { method: 'PATCH', url: '/v1/webhooks/whe_00000000000000000000000000', payload: {} }, 400, 'invalid_request'],
@@ -100,6 +103,13 @@ describe('malformed input is a clear 4xx problem, never a 5xx (H2)', () => {
       method: 'POST', url: '/v2/Services', payload: 'FriendlyName=a%00b',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${basic.sid}:${basic.secret}`).toString('base64')}` },
     });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400 });
+  });
+
+  it.each(['PageSize=1e309', 'Page=Infinity', 'PageSize=-Infinity'])('/v2 lists refuse %s with a 400 in Twilio\'s shape, not a 500', async (query) => {
+    const basic = (await h.app.inject({ method: 'POST', url: '/v1/basic-credentials', headers: { authorization: `Bearer ${h.adminKey}` }, payload: { type: 'api_key' } })).json();
+    const res = await h.app.inject({ method: 'GET', url: `/v2/Services?${query}`, headers: { authorization: `Basic ${Buffer.from(`${basic.sid}:${basic.secret}`).toString('base64')}` } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ status: 400 });
   });

@@ -124,6 +124,11 @@ describe('the audit log (T7)', () => {
       expect(record!.source_ip).toBe('127.0.0.1');
       // What a deletion took away is in its record.
       if (s.action.endsWith('.deleted')) expect(record!.before, s.action).not.toBeNull();
+      // A revocation says which key it was (mode, scheme, prefix), also once its creation's record is purged.
+      if (s.action.endsWith('_key.revoked')) {
+        expect(record!.before, s.action).toMatchObject({ mode: expect.any(String), scheme: 'bearer', prefix: expect.any(String), revoked_at: null });
+        expect(record!.after.revoked_at, s.action).not.toBeNull();
+      }
       audited.add(s.action);
     }
     // Every action the API can record was seen here.
@@ -276,6 +281,10 @@ describe('admin keys (T7)', () => {
       // A service key's value is no admin key, nor is one made through the API: the start stops and says so.
       await expect(boot(serviceKey.secret)).rejects.toThrow(/OTPGATE_ADMIN_KEY.*service key/);
       await expect(boot(spare.secret)).rejects.toThrow(/OTPGATE_ADMIN_KEY holds the value of an existing admin key made through the API/);
+      // Enough different characters for the configuration's first check, and still guessable.
+      for (const guessable of ['og_admin_000000000000000000000000000000000', `${'a'.repeat(199)}b`, 'abcdefghijklmnopqrstuvwx', 'qwertyuiopasdfghjklzxcvb', 'CorrectHorseBatteryStaple1']) {
+        await expect(boot(guessable), guessable).rejects.toThrow(/OTPGATE_ADMIN_KEY is too easy to guess/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,6 +8,8 @@ import { createPostgresLimiter } from '../../src/limits/postgres.limiter.js';
 import { createRedisLimiter } from '../../src/limits/redis.limiter.js';
 import type { RedisLimiter } from '../../src/limits/redis.limiter.js';
 import { createSqliteLimiter } from '../../src/limits/sqlite.limiter.js';
+import { CounterLimiter } from '../../src/limits/counters.limiter.js';
+import type { Counter, CounterPersistence } from '../../src/limits/counters.limiter.js';
 import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { POSTGRES_URL, REDIS_URL, skipUnless, tcpReachable } from '../helpers/services.js';
@@ -59,6 +61,43 @@ describe('SQLite limiter: counters in memory, written at most a second apart', (
     await second.close();
     await afterCrash.close();
     db.close();
+  });
+
+  it('holds in memory only the counters used lately: an idle one leaves once written and is read back when used', async () => {
+    let now = 1_000_000;
+    const stored = new Map<string, Counter>();
+    const reads: string[] = [];
+    const persistence: CounterPersistence = {
+      get(key, at) {
+        reads.push(key);
+        const counter = stored.get(key);
+        return counter && counter.expire > at ? { points: counter.points, expire: counter.expire } : undefined;
+      },
+      async save(changes) {
+        for (const [key, counter] of changes) {
+          if (counter) stored.set(key, { points: counter.points, expire: counter.expire });
+          else stored.delete(key);
+        }
+      },
+    };
+    const limiter = new CounterLimiter({ persistence, flushMs: 3_600_000, now: () => now });
+    await limiter.consume('day', 100, 86_400_000, 7);
+    await limiter.consume('reset-me', 100, 86_400_000, 2);
+    expect(reads).toEqual(['day', 'reset-me']);
+    now += 120_000;
+    limiter.sweep(); // not written yet: stays
+    expect(await limiter.count('day', 86_400_000)).toBe(7);
+    expect(reads).toEqual(['day', 'reset-me']);
+    await limiter.reset('reset-me', 86_400_000);
+    await limiter.flush();
+    expect(stored.has('reset-me')).toBe(false);
+    now += 120_000;
+    limiter.sweep(); // written and idle for two minutes: leaves memory
+    expect(await limiter.consume('day', 100, 86_400_000)).toMatchObject({ count: 8 });
+    expect(reads).toEqual(['day', 'reset-me', 'day']);
+    expect(await limiter.count('reset-me', 86_400_000)).toBe(0);
+    await limiter.close();
+    expect(stored.get('day')?.points).toBe(8);
   });
 });
 

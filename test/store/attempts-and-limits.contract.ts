@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/core/ports.js';
-import { SCAN_WINDOW } from '../../src/store/attempts.sql-store.js';
+import { SCAN_WINDOW } from '../../src/store/conditions.js';
 import { live } from './store.records.js';
 import type { FakeClock, recordFactory } from './store.records.js';
 import type { StoreFixture } from './store.contract.js';

@@ -1,4 +1,4 @@
-import { SCAN_WINDOW } from '../../src/store/attempts.sql-store.js';
+import { SCAN_WINDOW } from '../../src/store/conditions.js';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
 import { newId } from '../../src/core/ids.js';
@@ -109,9 +109,9 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect((await store.listApiKeys(a.id)).map((k) => k.id)).toEqual([key.id]);
       expect((await store.listApiKeys(null)).map((k) => k.id)).toEqual([admin.id]);
       expect(await store.countActiveAdminKeys()).toBe(1);
-      expect(await store.revokeApiKey(key.id, b.id, 5)).toBe(false);
-      expect(await store.revokeApiKey(key.id, a.id, 5)).toBe(true);
-      expect(await store.revokeApiKey(key.id, a.id, 6)).toBe(false);
+      expect(await store.revokeApiKey(key.id, b.id, 5)).toBeNull();
+      expect(await store.revokeApiKey(key.id, a.id, 5)).toMatchObject({ id: key.id, serviceId: a.id, revokedAt: 5 });
+      expect(await store.revokeApiKey(key.id, a.id, 6)).toBeNull();
       expect((await store.findApiKeyByHash(key.keyHash))?.revokedAt).toBe(5);
       expect(await store.revokeAdminKey(admin.id, 7)).toBe('last');
       const other = make.key(null);

@@ -131,7 +131,9 @@ export const servicesRoutes = (c: Container): FastifyPluginAsyncTypebox => async
     },
     config: { audit: 'service_key.revoked' },
   }, async (request, reply) => {
-    await c.tenancy.revokeKey(request.params.id, request.params.keyId);
+    const revoked = await c.tenancy.revokeKey(request.params.id, request.params.keyId);
+    // Which key it was (mode, scheme, prefix, name) stays in the log after the creation's record is purged.
+    auditChange(request, { serviceId: revoked.serviceId, before: apiKeyView({ ...revoked, revokedAt: null }), after: apiKeyView(revoked) });
     return reply.code(204).send(null);
   });
 };
