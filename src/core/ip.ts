@@ -17,6 +17,18 @@ export function normalizeIp(value: string): string | null {
 }
 
 /**
+ * An address as a proxy forwarded it: some load balancers (Azure Application Gateway, for one)
+ * write the client's port too, `203.0.113.5:1234` or `[2001:db8::1]:1234`. Null when it is no
+ * address at all.
+ */
+export function forwardedIp(value: string): string | null {
+  const plain = normalizeIp(value);
+  if (plain !== null) return plain;
+  const withPort = /^\[([0-9A-Fa-f:.]+)\]:\d{1,5}$/.exec(value.trim()) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value.trim());
+  return withPort ? normalizeIp(withPort[1]!) : null;
+}
+
+/**
  * What a per-address budget counts. An IPv4 address counts alone; an IPv6 address counts with
  * its /64, because one subscriber (or one cloud machine) usually holds a whole /64 and would
  * otherwise get a fresh budget per address.

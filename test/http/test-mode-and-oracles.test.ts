@@ -373,4 +373,23 @@ describe('/v2 counts where a request comes from (T4)', () => {
       await h2.close();
     }
   });
+
+  it('a forwarded entry with the client\'s port (as some load balancers write it) is that client, not the proxy', async () => {
+    const h2 = await createHarness({ env: { OTPGATE_TRUST_PROXY: '1' } });
+    try {
+      const svc = await h2.service({ velocity_limits: { requests_per_source_ip: { limit: 2, window_seconds: 60 } } });
+      const start = (forwarded: string, n: number) => h2.app.inject({
+        method: 'POST', url: '/v1/verifications', headers: { ...svc.auth, 'x-forwarded-for': forwarded }, remoteAddress: '10.0.0.5', payload: { to: `+1415555041${n}` },
+      });
+      // Two clients behind one proxy: each has its own budget, whatever port it came from.
+      expect((await start('203.0.113.5:1234', 1)).statusCode).toBe(201);
+      expect((await start('203.0.113.5:999', 2)).statusCode).toBe(201);
+      expect((await start('[2001:db8::7]:443', 3)).statusCode).toBe(201);
+      expect((await start('203.0.113.5', 4)).json()).toMatchObject({ status: 429, limit: 'requests_per_source_ip' });
+      expect((await start('[2001:db8::8]:80', 5)).statusCode).toBe(201);
+      expect((await start('2001:db8::9', 6)).json()).toMatchObject({ status: 429, limit: 'requests_per_source_ip' });
+    } finally {
+      await h2.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
-import { normalizeIp } from '../../core/ip.js';
+import { forwardedIp, normalizeIp } from '../../core/ip.js';
 import type { Origin, Tenant } from '../../core/model.js';
 import type { Principal, TenancyService } from '../../core/tenancy.service.js';
 
@@ -53,8 +53,9 @@ export function originOf(request: FastifyRequest, endUserIp: string | undefined,
     clientIp = normalizeIp(endUserIp);
     if (clientIp === null) throw new AppError('invalid_request', `${field} must be an IPv4 or IPv6 address.`);
   }
-  // request.ip comes from X-Forwarded-For when a proxy is trusted; should the entry a trusted
-  // proxy wrote not be an address, the socket's own peer counts instead of a made-up string.
-  const sourceIp = normalizeIp(request.ip) ?? normalizeIp(request.socket.remoteAddress ?? '') ?? 'unknown';
+  // request.ip comes from X-Forwarded-For when a proxy is trusted (with the client's port, as
+  // some load balancers write it, it is the same address); should the entry a trusted proxy
+  // wrote not be an address, the socket's own peer counts instead of a made-up string.
+  const sourceIp = forwardedIp(request.ip) ?? normalizeIp(request.socket.remoteAddress ?? '') ?? 'unknown';
   return { sourceIp, clientIp };
 }
