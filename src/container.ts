@@ -140,12 +140,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
   receipts = receiptService;
   const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
+  const templates = new TemplateService(store, clock);
   // This process as an instance: the owner of the leases its workers take (see Instance).
   const thisInstance = new Instance({ store, clock, random, logger });
   const worker = new OutboxWorker(
     {
       store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten,
-      owner: thisInstance.id,
+      owner: thisInstance.id, templates,
     },
     {
       pollMs: config.workerPollMs,
@@ -225,7 +226,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     router,
     messageStatus,
     receipts: receiptService,
-    templates: new TemplateService(store, clock),
+    templates,
     attempts: new AttemptsService(store),
     rateLimits,
     worker,

@@ -8,6 +8,7 @@ import { SmsSendError } from '../core/ports.js';
 import type { Clock, HandedSend, OutgoingSms, SendReservation, SendResult, Store, VerificationMetrics } from '../core/ports.js';
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
+import type { TemplateService } from '../sms/template.service.js';
 import { renderSms } from '../sms/templates.js';
 import type { RenderedSms } from '../sms/templates.js';
 import type { MessageStatusTracker } from './message-status.js';
@@ -77,6 +78,8 @@ export interface OutboxWorkerDeps {
   jitter?: () => number;
   /** This instance's id: the owner of the messages it leases (taken over at once if it dies, see Instance). */
   owner: string;
+  /** The services' own message texts (cached, see TemplateService.textFor). */
+  templates: Pick<TemplateService, 'textFor'>;
 }
 
 /**
@@ -193,7 +196,7 @@ export class OutboxWorker extends PolledWorker {
 
   /** One round of tries over the message's route (failover, retry or failure), its code in hand. */
   async #send(message: MessageRecord, verification: VerificationRecord, service: ServiceRecord, code: string, shared: BatchMemo): Promise<void> {
-    const { store, router, clock, logger, metrics, status, breakers } = this.#deps;
+    const { router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
     const plan = verification.mode === 'test'
@@ -206,7 +209,7 @@ export class OutboxWorker extends PolledWorker {
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: verification.appHash ?? service.settings.android_app_hash,
     };
-    const template = await shared(`template:${service.id}:${verification.locale}`, () => store.getTemplate(service.id, verification.locale));
+    const template = await this.#deps.templates.textFor(service.id, verification.locale);
     let rendered: RenderedSms;
     try {
       rendered = renderSms({ ...input, template });

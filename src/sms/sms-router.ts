@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CodeVault } from '../core/code-vault.js';
 import { AppError } from '../core/errors.js';
 import type { Clock, SmsConfigStore, SmsSender } from '../core/ports.js';
@@ -6,6 +7,9 @@ import type { ProviderContext, ProviderDefinition } from './provider-types.js';
 import { chooseSender } from './sender-id.js';
 import { parseRouting, routeFor, routingToJson } from './sms-routing.js';
 import type { SmsRouting, SmsRoutingInput } from './sms-routing.js';
+
+/** How long an instance uses a service's SMS routing or template before reading it again (ms); changes made on the instance itself apply at once. */
+export const CONFIG_CACHE_MS = 5000;
 
 export interface RouteCandidate {
   /** Identifies the configured provider for its circuit breaker: `instance:<name>` or `<service id>:<name>`. */
@@ -35,6 +39,13 @@ export interface SmsRouterDeps {
  * breakers, keyed by `RouteCandidate.key`.
  */
 export class SmsRouter {
+  /**
+   * Each service's routing as sends use it, for CONFIG_CACHE_MS: a send then costs no read, no
+   * decryption and no parsing of it. A change made here applies at once; one made on another
+   * instance within that time, as service settings do.
+   */
+  readonly #routings = new LRUCache<string, Promise<SmsRouting | null>>({ max: 10_000, ttl: CONFIG_CACHE_MS });
+
   constructor(private readonly deps: SmsRouterDeps) {}
 
   get instanceRouting(): SmsRouting {
@@ -73,17 +84,37 @@ export class SmsRouter {
       if (error instanceof SmsConfigError) throw new AppError('invalid_request', error.message);
       throw error;
     }
-    await this.deps.store.putSmsConfig(serviceId, this.deps.vault.seal(sealId(serviceId), JSON.stringify(routingToJson(routing))), this.deps.clock.now());
+    try {
+      await this.deps.store.putSmsConfig(serviceId, this.deps.vault.seal(sealId(serviceId), JSON.stringify(routingToJson(routing))), this.deps.clock.now());
+    } finally {
+      this.#routings.delete(serviceId);
+    }
     return routing;
   }
 
-  deleteServiceRouting(serviceId: string): Promise<boolean> {
-    return this.deps.store.deleteSmsConfig(serviceId);
+  async deleteServiceRouting(serviceId: string): Promise<boolean> {
+    try {
+      return await this.deps.store.deleteSmsConfig(serviceId);
+    } finally {
+      this.#routings.delete(serviceId);
+    }
+  }
+
+  /** The service's routing as sends use it (cached, see #routings). */
+  #routingForSends(serviceId: string): Promise<SmsRouting | null> {
+    let routing = this.#routings.get(serviceId);
+    if (!routing) {
+      routing = this.serviceRouting(serviceId);
+      this.#routings.set(serviceId, routing);
+      // A failed read (the database is away) is not remembered.
+      routing.catch(() => this.#routings.delete(serviceId));
+    }
+    return routing;
   }
 
   /** The providers to try for a message, in order, and its sender. */
   async plan(serviceId: string, country: string | null): Promise<DeliveryPlan> {
-    const own = await this.serviceRouting(serviceId);
+    const own = await this.#routingForSends(serviceId);
     const routing = own ?? this.deps.instance;
     const candidates: RouteCandidate[] = [];
     for (const name of routeFor(routing, country)) {
@@ -100,7 +131,7 @@ export class SmsRouter {
 
   /** The definition a receipt for `providerName` must be checked against (service first, then instance). */
   async definitionFor(serviceId: string, providerName: string): Promise<ProviderDefinition | null> {
-    return this.#resolve(await this.serviceRouting(serviceId), serviceId, providerName)?.definition ?? null;
+    return this.#resolve(await this.#routingForSends(serviceId), serviceId, providerName)?.definition ?? null;
   }
 
   /** A fresh provider for one send. */

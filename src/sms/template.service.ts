@@ -1,6 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import { BUILT_IN_TEMPLATES } from './locales.js';
+import { CONFIG_CACHE_MS } from './sms-router.js';
 import { checkTemplate, normalizeLocaleTag, SUPPORTED_LOCALES } from './templates.js';
 import type { TemplateCheck } from './templates.js';
 
@@ -16,7 +18,22 @@ export interface TemplateView {
  * present) with the service's own WebOTP line and app hash; problems refuse it, costs warn.
  */
 export class TemplateService {
+  /** The texts sends use, for CONFIG_CACHE_MS (null: the built-in one); a change made here applies at once. */
+  readonly #texts = new LRUCache<string, Promise<string | null>>({ max: 10_000, ttl: CONFIG_CACHE_MS });
+
   constructor(private readonly store: Store, private readonly clock: Clock) {}
+
+  /** The service's own text for a locale as sends use it, or null for the built-in one. */
+  textFor(serviceId: string, locale: string): Promise<string | null> {
+    const key = `${serviceId}\u0000${locale}`;
+    let text = this.#texts.get(key);
+    if (!text) {
+      text = this.store.getTemplate(serviceId, locale);
+      this.#texts.set(key, text);
+      text.catch(() => this.#texts.delete(key));
+    }
+    return text;
+  }
 
   async list(serviceId: string): Promise<TemplateView[]> {
     const service = await this.#service(serviceId);
@@ -31,7 +48,11 @@ export class TemplateService {
     const view = this.#view(locale, text, service.settings);
     if (!view.check.ok) throw new AppError('invalid_request', view.check.errors.join('; '), { extra: { warnings: view.check.warnings } });
     const previous = await this.store.getTemplate(serviceId, locale);
-    await this.store.putTemplate(serviceId, locale, text, this.clock.now());
+    try {
+      await this.store.putTemplate(serviceId, locale, text, this.clock.now());
+    } finally {
+      this.#texts.delete(`${serviceId}\u0000${locale}`);
+    }
     return { template: view, previous };
   }
 
@@ -43,6 +64,7 @@ export class TemplateService {
     if (previous === null || !(await this.store.deleteTemplate(serviceId, locale))) {
       throw new AppError('not_found', `Service ${serviceId} has no own template for ${localeTag}.`);
     }
+    this.#texts.delete(`${serviceId}\u0000${locale}`);
     return { locale, previous };
   }
 
