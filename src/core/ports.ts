@@ -97,11 +97,12 @@ export interface VerificationStore {
   /**
    * Counts one check attempt and, when `matched`, approves — in one atomic conditional update
    * that only applies while the verification is pending, unexpired at `now` and has attempts
-   * left. Returns the updated record, or null when the update did not apply (then the caller
-   * re-reads the state to explain why). `events` of the updated record go in the same
-   * transaction, only when the update applied.
+   * left. `current` is the verification as the checker read it (a wrong code that leaves it as
+   * read plus one attempt is one statement). Returns the updated record, or null when the update
+   * did not apply (then the caller re-reads the state to explain why). `events` of the updated
+   * record go in the same transaction, only when the update applied.
    */
-  recordCheck(verificationId: string, matched: boolean, now: number, events?: EventsOf<VerificationRecord>): Promise<VerificationRecord | null>;
+  recordCheck(current: VerificationRecord, matched: boolean, now: number, events?: EventsOf<VerificationRecord>): Promise<VerificationRecord | null>;
   /**
    * Moves a pending verification to a final status, with `events` of the finished record in
    * the same transaction; false when it was no longer pending (then no event is written).

@@ -308,7 +308,7 @@ export class VerificationService {
     const matched = vault.matches(current.codeDigest, current.id, contextDigest, normalizeCode(input.code));
     let updated: VerificationRecord | null;
     try {
-      updated = await store.recordCheck(current.id, matched, now, this.#deps.events.verificationOutcome());
+      updated = await store.recordCheck(current, matched, now, this.#deps.events.verificationOutcome());
     } catch (error) {
       await reservation?.release();
       throw error;
@@ -372,7 +372,7 @@ export class VerificationService {
     if (!current.customCode) {
       throw new AppError('forbidden', 'Only verifications started with a custom code can be approved without their code; check the code instead.');
     }
-    const updated = await store.recordCheck(id, true, now, this.#deps.events.verificationOutcome());
+    const updated = await store.recordCheck(current, true, now, this.#deps.events.verificationOutcome());
     if (!updated) {
       const latest = await store.getVerification(tenant, id);
       throw this.#finalStateError(await this.#settleExpiry(latest ?? current, now), now);

@@ -342,7 +342,8 @@ export class SqlStore implements Store {
     return listed.nextCursor === null && windowEnd !== null ? { ...listed, nextCursor: encodeCursor(windowEnd) } : listed;
   }
 
-  async recordCheck(verificationId: string, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
+  async recordCheck(current: VerificationRecord, matched: boolean, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<VerificationRecord | null> {
+    const verificationId = current.id;
     // The race rule (B3): a check counts only through this one conditional UPDATE, which applies
     // only while the row is still pending, unexpired and under its attempt budget. SQLite runs it
     // under the write lock; PostgreSQL takes the row lock, and a concurrent check re-evaluates the
@@ -355,6 +356,20 @@ export class SqlStore implements Store {
       : `UPDATE verifications SET attempts = attempts + 1, updated_at = ?,
            status = CASE WHEN attempts + 1 >= max_attempts THEN 'max_attempts_reached' ELSE status END
          WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts < max_attempts RETURNING *`;
+    // A wrong code that leaves the verification pending, as the checker read it, is the common
+    // case and has no events: then the update is the whole change, one statement with no
+    // transaction around it (on PostgreSQL, one round trip instead of three). It applies only if
+    // the row still holds the attempts the checker saw and stays under its budget; otherwise
+    // (a concurrent check, the last attempt) the general path below decides.
+    const after: VerificationRecord = { ...current, attempts: current.attempts + 1, updatedAt: now };
+    if (!matched && current.status === 'pending' && events(after).length === 0) {
+      const row = await this.#sql.get(
+        `UPDATE verifications SET attempts = attempts + 1, updated_at = ?
+         WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts = ? AND attempts + 1 < max_attempts RETURNING *`,
+        [now, verificationId, now, current.attempts],
+      );
+      if (row) return toVerification(row);
+    }
     // Its events ride in the same transaction, written only when the update applied.
     return this.#withEvents(function* () {
       const row = yield* q.get(sql, [now, verificationId, now]);

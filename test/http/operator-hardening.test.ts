@@ -52,11 +52,11 @@ describe('X-Forwarded-For is believed only from configured proxies (T5)', () => 
 });
 
 describe('the audit log names the address the limits count (T4, T7)', () => {
-  it('never a forwarded entry that is no address, and one spelling per address', async () => {
+  it('never a forwarded entry that is no address, one spelling per address, an entry's port left out', async () => {
     const h = await createHarness({ env: { OTPGATE_TRUST_PROXY: '1' } });
     try {
       const admin = { authorization: `Bearer ${h.adminKey}` };
-      for (const [forwarded, seen] of [['garbage', '10.0.0.5'], ['1.1.1.1:443', '10.0.0.5'], ['::ffff:203.0.113.4', '203.0.113.4'], ['2001:DB8::1', '2001:db8::1']]) {
+      for (const [forwarded, seen] of [['garbage', '10.0.0.5'], ['1.1.1.1:443', '1.1.1.1'], ['[2001:db8::2]:8443', '2001:db8::2'], ['::ffff:203.0.113.4', '203.0.113.4'], ['2001:DB8::1', '2001:db8::1']]) {
         const made = await h.app.inject({ method: 'POST', url: '/v1/admin-keys', headers: { ...admin, 'x-forwarded-for': forwarded }, remoteAddress: '10.0.0.5', payload: {} });
         expect(made.statusCode).toBe(201);
         const [record] = (await h.app.inject({ url: '/v1/audit-log?limit=1', headers: admin })).json().data;

@@ -32,7 +32,7 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     const approved = make.verification(service.id, { country: 'GB', to: '+447400123456' });
     const m1 = make.message(approved, { to: approved.to });
     await store.createVerification(approved, m1);
-    expect((await store.recordCheck(approved.id, true, clock.now()))?.status).toBe('approved');
+    expect((await store.recordCheck(approved, true, clock.now()))?.status).toBe('approved');
     clock.advance(1000);
     const pending = make.verification(service.id);
     const m2 = make.message(pending);
@@ -71,7 +71,7 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     await store.createVerification(gb, make.message(gb, { to: gb.to, createdAt: clock.now() }));
     const testNumber = make.verification(service.id, { isTest: true, to: '+15005550006' });
     await store.createVerification(testNumber, make.message(testNumber, { status: 'suppressed' }));
-    await store.recordCheck(v.id, true, clock.now());
+    await store.recordCheck(v, true, clock.now());
     const scope = live(service.id);
     const start = clock.now() - HOUR - 10;
     expect(await store.summarizeAttempts(scope, {})).toEqual({ total: 3, converted: 2 });
@@ -97,7 +97,7 @@ export function attemptsAndLimitsCases(ctx: () => Context): void {
     const custom = make.verification(service.id, { to: '+14155550102', customCode: true });
     for (const v of [ours, custom]) {
       await store.createVerification(v, make.message(v, { to: v.to }));
-      await store.recordCheck(v.id, true, clock.now());
+      await store.recordCheck(v, true, clock.now());
     }
     expect(await store.summarizeAttempts(live(service.id), {})).toEqual({ total: 2, converted: 2 });
     expect(await store.provenTraffic(service.id, since)).toEqual({ peakHour: 1, peakDay: 1 });

@@ -57,7 +57,7 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       const duplicate: EventRecord = { ...created!, createdAt: clock.now() };
       await expect(store.finishVerification(v.id, 'canceled', clock.now(), () => [duplicate])).rejects.toThrow();
       expect((await store.getVerification(live(serviceId), v.id))?.status).toBe('pending');
-      await expect(store.recordCheck(v.id, true, clock.now(), () => [duplicate])).rejects.toThrow();
+      await expect(store.recordCheck(v, true, clock.now(), () => [duplicate])).rejects.toThrow();
       expect((await store.getVerification(live(serviceId), v.id))?.attempts).toBe(0);
       const other = verification();
       await expect(store.createVerification(other, null, [duplicate])).rejects.toThrow();
@@ -70,12 +70,12 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       await store.createVerification(v, null);
       expect(await store.finishVerification(v.id, 'canceled', clock.now(), factory.verification('verification.canceled'))).toBe(true);
       expect(await peer.finishVerification(v.id, 'canceled', clock.now(), factory.verification('verification.canceled'))).toBe(false);
-      expect(await peer.recordCheck(v.id, true, clock.now(), factory.verificationOutcome())).toBeNull();
+      expect(await peer.recordCheck(v, true, clock.now(), factory.verificationOutcome())).toBeNull();
       expect((await events()).map((e) => e.type)).toEqual(['verification.canceled']);
 
       const w = verification();
       await store.createVerification(w, null);
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).recordCheck(w.id, true, clock.now(), factory.verificationOutcome())));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).recordCheck(w, true, clock.now(), factory.verificationOutcome())));
       expect(results.filter((r) => r?.status === 'approved')).toHaveLength(1);
       expect((await events()).filter((e) => e.type === 'verification.approved')).toHaveLength(1);
     });

@@ -246,17 +246,17 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
     it('counts wrong checks down to max_attempts_reached, then counts nothing', async () => {
       const { v } = await seed({ maxAttempts: 3 });
       const now = clock.now();
-      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 1, status: 'pending' });
-      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 2, status: 'pending' });
-      expect((await store.recordCheck(v.id, false, now))).toMatchObject({ attempts: 3, status: 'max_attempts_reached' });
-      expect(await store.recordCheck(v.id, true, now)).toBeNull();
+      expect((await store.recordCheck(v, false, now))).toMatchObject({ attempts: 1, status: 'pending' });
+      expect((await store.recordCheck(v, false, now))).toMatchObject({ attempts: 2, status: 'pending' });
+      expect((await store.recordCheck(v, false, now))).toMatchObject({ attempts: 3, status: 'max_attempts_reached' });
+      expect(await store.recordCheck(v, true, now)).toBeNull();
     });
 
     it('approves once, refuses at expiry, and never approves a finished verification', async () => {
       const { service, v } = await seed();
-      expect(await store.recordCheck(v.id, true, v.expiresAt)).toBeNull();
-      expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toMatchObject({ status: 'approved', attempts: 1 });
-      expect(await store.recordCheck(v.id, true, v.expiresAt - 1)).toBeNull();
+      expect(await store.recordCheck(v, true, v.expiresAt)).toBeNull();
+      expect(await store.recordCheck(v, true, v.expiresAt - 1)).toMatchObject({ status: 'approved', attempts: 1 });
+      expect(await store.recordCheck(v, true, v.expiresAt - 1)).toBeNull();
       expect(await store.finishVerification(v.id, 'canceled', clock.now())).toBe(false);
       expect((await store.getVerification(live(service.id), v.id))?.status).toBe('approved');
     });
@@ -264,7 +264,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
     it('B3: of 20 concurrent right checks from two connections exactly one approves', async () => {
       const { v } = await seed();
       const peer = await fx.peer();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).recordCheck(v.id, true, clock.now())));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? peer : store).recordCheck(v, true, clock.now())));
       expect(results.filter((r) => r?.status === 'approved')).toHaveLength(1);
       expect(results.filter((r) => r !== null)).toHaveLength(1);
     });
@@ -272,7 +272,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
     it('B3: of 50 concurrent wrong checks from two connections at most max_attempts count', async () => {
       const { service, v } = await seed();
       const peer = await fx.peer();
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? peer : store).recordCheck(v.id, false, clock.now())));
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? peer : store).recordCheck(v, false, clock.now())));
       expect(results.filter((r) => r !== null)).toHaveLength(5);
       expect(await store.getVerification(live(service.id), v.id)).toMatchObject({ attempts: 5, status: 'max_attempts_reached' });
     });
