@@ -52,7 +52,7 @@ describe('X-Forwarded-For is believed only from configured proxies (T5)', () => 
 });
 
 describe('the audit log names the address the limits count (T4, T7)', () => {
-  it('never a forwarded entry that is no address, one spelling per address, an entry's port left out', async () => {
+  it('never a forwarded entry that is no address, one spelling per address, the port of an entry left out', async () => {
     const h = await createHarness({ env: { OTPGATE_TRUST_PROXY: '1' } });
     try {
       const admin = { authorization: `Bearer ${h.adminKey}` };
