@@ -36,14 +36,15 @@ export function countResend(m: MessageRecord): { sql: string; params: unknown[] 
 /**
  * A verification was approved: each of its sends counts as converted, in the hour it was sent,
  * and as proven unless its code was the integrator's own (a custom code proves no person).
+ * `when` (SQL) counts only if it holds (a CTE in front changed the verification).
  */
-export function countConversion(verificationId: string): { sql: string; params: unknown[] } {
+export function countConversion(verificationId: string, when?: string): { sql: string; params: unknown[] } {
   return {
     sql: `INSERT INTO attempt_counts (service_id, mode, hour, country, prefix, attempts, converted, proven)
       SELECT m.service_id, m.mode, m.created_at / ${HOUR_MS}, COALESCE(v.country, ''), substr(m.to_number, 1, ${PREFIX_LENGTH}), 0, COUNT(*),
         SUM(CASE WHEN v.custom_code THEN 0 ELSE 1 END)
       FROM messages m JOIN verifications v ON v.id = m.verification_id
-      WHERE m.verification_id = ? AND m.status <> 'suppressed'
+      WHERE m.verification_id = ? AND m.status <> 'suppressed'${when ? ` AND ${when}` : ''}
       GROUP BY m.service_id, m.mode, m.created_at / ${HOUR_MS}, COALESCE(v.country, ''), substr(m.to_number, 1, ${PREFIX_LENGTH})
       ON CONFLICT (service_id, mode, hour, country, prefix) DO UPDATE SET converted = attempt_counts.converted + excluded.converted,
         proven = attempt_counts.proven + excluded.proven`,
