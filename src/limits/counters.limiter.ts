@@ -146,8 +146,10 @@ export class CounterLimiter implements RateLimiter {
   #live(key: string, now = this.#now()): Counter | undefined {
     let counter = this.#counters.get(key);
     if (counter === undefined && this.#persistence) {
-      counter = this.#persistence.get(key, now);
-      if (counter) this.#counters.set(key, counter);
+      // Read back once; a key the file does not hold is remembered as ended, so the budgets
+      // that are usually empty (B2's buckets) cost one read a minute, not one per request.
+      counter = this.#persistence.get(key, now) ?? { points: 0, expire: 0 };
+      this.#counters.set(key, counter);
     }
     if (!counter) return undefined;
     counter.used = now;

@@ -96,6 +96,10 @@ describe('SQLite limiter: counters in memory, written at most a second apart', (
     expect(await limiter.consume('day', 100, 86_400_000)).toMatchObject({ count: 8 });
     expect(reads).toEqual(['day', 'reset-me', 'day']);
     expect(await limiter.count('reset-me', 86_400_000)).toBe(0);
+    // A key the file does not hold is read once, not on every use.
+    expect(await limiter.countMany(['never', 'never'], 86_400_000)).toEqual([0, 0]);
+    expect(await limiter.count('never', 86_400_000)).toBe(0);
+    expect(reads.filter((key) => key === 'never')).toEqual(['never']);
     await limiter.close();
     expect(stored.get('day')?.points).toBe(8);
   });
