@@ -66,6 +66,8 @@ export interface Container {
   webhooks: WebhookService;
   webhookWorker: WebhookWorker;
   expirySweeper: ExpirySweeper;
+  /** This process as an instance: the owner of its workers' leases, with its liveness record. */
+  instance: Instance;
   /**
    * Registers this process as an instance (taking over the leases of dead predecessors on this
    * host) and starts the background work: SMS outbox, webhooks, expiry sweep, retention purge.
@@ -146,7 +148,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const worker = new OutboxWorker(
     {
       store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten,
-      owner: thisInstance.id, templates,
+      owner: thisInstance.id, templates, holdsLeases: () => thisInstance.holdsLeases(),
     },
     {
       pollMs: config.workerPollMs,
@@ -237,6 +239,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     webhooks,
     webhookWorker,
     expirySweeper,
+    instance: thisInstance,
     async startWorkers() {
       await thisInstance.start();
       worker.start();
@@ -246,10 +249,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     },
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
     async close() {
-      await expirySweeper.stop(config.shutdownTimeoutMs);
-      await worker.stop(config.shutdownTimeoutMs);
-      // Unfinished webhook requests keep their lease and are retried after a restart.
-      await webhookWorker.stop(config.shutdownTimeoutMs);
+      // The workers drain side by side within one OTPGATE_SHUTDOWN_TIMEOUT_MS (main.ts forces the
+      // exit 5 s after it). Unfinished webhook requests keep their lease and are retried later.
+      await Promise.all([
+        expirySweeper.stop(config.shutdownTimeoutMs),
+        worker.stop(config.shutdownTimeoutMs),
+        webhookWorker.stop(config.shutdownTimeoutMs),
+      ]);
       // What is still leased (a drain that ran out of time) is free for other instances at once.
       await thisInstance.stop();
       destinations.close();

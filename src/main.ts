@@ -115,7 +115,9 @@ async function serveOne(config: Readonly<Config>): Promise<void> {
     container.logger.info({ signal }, 'shutting down: draining requests and the outbox');
     const force = setTimeout(() => {
       container.logger.error('shutdown timed out; exiting');
-      process.exit(1);
+      // What this instance still holds is free for the others at once, if the database answers within a second.
+      const forgotten = container.instance.stop();
+      void Promise.race([forgotten, new Promise((resolve) => setTimeout(resolve, 1000))]).finally(() => process.exit(1));
     }, config.shutdownTimeoutMs + 5000);
     force.unref();
     try {

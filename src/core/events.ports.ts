@@ -79,6 +79,12 @@ export interface DeliveryOutcome {
 }
 
 /** How many deliveries each service may have in flight in the claiming worker. */
+/** One lease of a delivery: who took it, and until when (the claim's own, so a later lease of the same owner is another). */
+export interface DeliveryLease {
+  owner: string;
+  until: number | null;
+}
+
 export interface DeliveryShare {
   /** Deliveries in flight per service now. */
   inFlight: ReadonlyMap<string, number>;
@@ -155,8 +161,8 @@ export interface WebhookStore {
    * so one tenant's backlog cannot take every slot (rule T8).
    */
   claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]>;
-  /** Records an attempt and its consequence in one transaction; false when `owner` lost the lease. */
-  completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean>;
+  /** Records an attempt and its consequence in one transaction; false when `lease` is no longer the delivery's (taken over meanwhile, even if given back to the same owner since). */
+  completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean>;
   /** The endpoint's delivery log, newest first, in cursor pages. */
   listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>>;
   /**

@@ -140,6 +140,11 @@ export interface MessageQueue {
    * in the same transaction.
    */
   updateMessage(message: MessageRecord, update: MessageUpdate, countAttempt: boolean, now: number, events?: EventsOf<MessageRecord>): Promise<boolean>;
+  /**
+   * Gives a lease back unused (the sender no longer knows its lease to be safe): the message is
+   * queued again, due as it was, for any worker. False when the lease was no longer the sender's.
+   */
+  releaseMessage(message: MessageRecord, now: number): Promise<boolean>;
   /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
   failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
   /** When the next queued message is due, or null when none is queued. */

@@ -2,7 +2,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock, RandomSource } from '../core/ports.js';
-import { INSTANCE_BEAT_MS } from '../core/ports.js';
+import { INSTANCE_BEAT_MS, INSTANCE_DEAD_AFTER_MS } from '../core/ports.js';
 import type { InstanceRecord, InstanceStore } from '../core/ports.js';
 import { newId } from '../core/ids.js';
 
@@ -21,6 +21,8 @@ export class Instance {
   readonly #logger: Pick<Logger, 'info' | 'warn'>;
   #timer: NodeJS.Timeout | null = null;
   #failing = false;
+  /** When the last liveness write that succeeded began (monotonic ms); null before registering. */
+  #aliveSince: number | null = null;
 
   constructor(deps: { store: InstanceStore; clock: Clock; random: RandomSource; logger: Pick<Logger, 'info' | 'warn'> }) {
     this.#store = deps.store;
@@ -34,16 +36,31 @@ export class Instance {
 
   /** Registers this instance, freeing the leases of dead predecessors on this host, and starts the heartbeat. */
   async start(): Promise<void> {
+    const began = performance.now();
     const dead = (await this.#store.listInstances(this.record.host)).filter((other) => other.id !== this.record.id && !running(other.pid));
     await this.#store.registerInstance(this.record, dead.map((other) => other.id));
+    this.#aliveSince = began;
     if (dead.length > 0) this.#logger.info({ instances: dead.map((other) => ({ id: other.id, pid: other.pid })) }, 'took over from instances that died on this host');
     this.#timer = setInterval(() => void this.#beat(), INSTANCE_BEAT_MS);
     this.#timer.unref();
   }
 
+  /**
+   * Whether no other instance can have taken this one's leases over: its record was last
+   * written (by a write that began) less than INSTANCE_DEAD_AFTER_MS − 1 s ago. False after a
+   * stall (the event loop blocked, the database unreachable for the heartbeat): a sender then
+   * gives its lease back rather than send or try again on a lease that may be another's. An
+   * instance that never registered (tests, embedding) keeps its leases by their time alone.
+   */
+  holdsLeases(): boolean {
+    return this.#aliveSince === null || performance.now() - this.#aliveSince < INSTANCE_DEAD_AFTER_MS - 1000;
+  }
+
   async #beat(): Promise<void> {
+    const began = performance.now();
     try {
       await this.#store.beatInstance(this.record);
+      this.#aliveSince = Math.max(this.#aliveSince ?? 0, began);
       if (this.#failing) this.#logger.info('instance liveness recorded again');
       this.#failing = false;
     } catch (error) {

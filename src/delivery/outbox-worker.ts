@@ -80,6 +80,8 @@ export interface OutboxWorkerDeps {
   owner: string;
   /** The services' own message texts (cached, see TemplateService.textFor). */
   templates: Pick<TemplateService, 'textFor'>;
+  /** Whether this instance's leases are still certainly its own (see Instance.holdsLeases). */
+  holdsLeases: () => boolean;
 }
 
 /**
@@ -247,6 +249,13 @@ export class OutboxWorker extends PolledWorker {
       const name = candidate.definition.name;
       const log = () => baseLog().child({ provider: name });
       for (let attempt = 1; attempt <= this.#options.providerTries; attempt++) {
+        if (!this.#deps.holdsLeases()) {
+          // This instance stalled long enough that another may have taken the message over:
+          // no (further) try on a lease that may be another's; it goes back to the queue.
+          await this.#deps.store.releaseMessage(message, clock.now());
+          baseLog().warn({ tries }, 'sms lease given back: this instance stalled and may have been taken for dead');
+          return;
+        }
         if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
           last = { provider: last.provider, failure: new SmsSendError(last.failure?.code ?? 'no_provider', 'no time left in this lease for another try', true) };
           break rounds;

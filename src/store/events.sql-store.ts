@@ -10,6 +10,7 @@ import type {
   WebhookEndpointPatch,
   WebhookEndpointRecord,
   WebhookStore,
+  DeliveryLease,
 } from '../core/events.ports.js';
 import { newId } from '../core/ids.js';
 import type { Page, Scope, VerificationRecord } from '../core/model.js';
@@ -168,12 +169,13 @@ export class SqlEvents implements EventStore, WebhookStore {
     });
   }
 
-  async completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
+  async completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#sql.transaction(function* () {
       const a = outcome.attempt;
       const applied = (yield* q.run(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = COALESCE(?, next_attempt_at),
         last_status_code = ?, last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?
-        WHERE id = ? AND status = 'delivering' AND lease_owner = ?`, [outcome.status, outcome.nextAttemptAt ?? null, a.statusCode, a.error, now, deliveryId, owner])) > 0;
+        WHERE id = ? AND status = 'delivering' AND lease_owner = ? AND lease_until = ?`,
+        [outcome.status, outcome.nextAttemptAt ?? null, a.statusCode, a.error, now, deliveryId, lease.owner, lease.until])) > 0;
       // The attempt happened either way: log it, even when the lease was lost meanwhile.
       yield* q.run(`INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, event_type, attempt, status_code, latency_ms, error, created_at)
         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)`, [

@@ -19,9 +19,12 @@ export function leaseOwnerGone(d: Dialect, column: string): string {
 
 export class SqlInstances implements InstanceStore {
   readonly #sql: SqlDriver;
+  readonly #liveness: SqlDriver;
 
-  constructor(driver: SqlDriver) {
+  /** `liveness` writes the heartbeat: on PostgreSQL a connection the rest of the work cannot take. */
+  constructor(driver: SqlDriver, liveness: SqlDriver) {
     this.#sql = driver;
+    this.#liveness = liveness;
   }
 
   async listInstances(host: string): Promise<InstanceRecord[]> {
@@ -40,8 +43,8 @@ export class SqlInstances implements InstanceStore {
   }
 
   async beatInstance(instance: InstanceRecord): Promise<void> {
-    const { sql, params } = beatStatement(this.#sql.dialect, instance);
-    await this.#sql.run(sql, params);
+    const { sql, params } = beatStatement(this.#liveness.dialect, instance);
+    await this.#liveness.run(sql, params);
   }
 
   async removeInstance(id: string): Promise<void> {

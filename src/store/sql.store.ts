@@ -4,6 +4,7 @@ import { noEvents } from '../core/events.js';
 import type { EventRecord, EventsOf } from '../core/events.js';
 import type {
   DeliveryJob,
+  DeliveryLease,
   DeliveryOutcome,
   DeliveryShare,
   EventListOptions,
@@ -84,6 +85,8 @@ export interface SqlStoreOptions {
   migrate: () => Promise<number>;
   /** Runs before the driver closes (the SQLite checkpointer stops here). */
   beforeClose?: () => Promise<void>;
+  /** Where the instance's liveness record is written, when not through `driver` (PostgreSQL: a connection of its own). */
+  liveness?: SqlDriver;
 }
 
 /**
@@ -116,7 +119,7 @@ export class SqlStore implements Store {
     this.#audit = new SqlAuditStore(driver);
     this.#limits = new SqlRateLimitStore(driver);
     this.#sms = new SqlSmsStore(driver);
-    this.#instances = new SqlInstances(driver);
+    this.#instances = new SqlInstances(driver, options.liveness ?? driver);
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -464,15 +467,17 @@ export class SqlStore implements Store {
     }
     return this.#withEvents(function* () {
       // Only the lease's holder records an outcome: a slow original whose lease another instance
-      // took over (it was thought dead) changes nothing, so the two never both record one.
+      // took over (it was thought dead) changes nothing, so the two never both record one. The
+      // lease is its owner and its end: one the same owner took again later is another lease.
       // A receipt can beat the provider's own answer (a fast gateway): 'sent' never overwrites a final receipt.
       const row = yield* q.get(
         `UPDATE messages SET status = CASE WHEN status IN ('delivered', 'undelivered') AND ? = 'sent' THEN status ELSE ? END,
            attempts = attempts + ?, provider = COALESCE(?, provider),
            provider_message_id = COALESCE(?, provider_message_id), error_code = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-           lease_until = NULL, lease_owner = NULL, updated_at = ? WHERE id = ? AND COALESCE(lease_owner, '') = ? RETURNING *`,
+           lease_until = NULL, lease_owner = NULL, updated_at = ?
+         WHERE id = ? AND COALESCE(lease_owner, '') = ? AND COALESCE(lease_until, -1) = ? RETURNING *`,
         [update.status, update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null,
-          update.nextAttemptAt ?? null, now, message.id, message.leaseOwner ?? ''],
+          update.nextAttemptAt ?? null, now, message.id, message.leaseOwner ?? '', message.leaseUntil ?? -1],
       );
       return row ? [true, events(toMessage(row))] : [false, []];
     });
@@ -502,12 +507,12 @@ export class SqlStore implements Store {
     };
     const params: unknown[] = [
       after.status, after.attempts, after.provider, after.providerMessageId, after.errorCode, after.nextAttemptAt, now,
-      message.id, message.leaseOwner ?? '', message.status, message.attempts, message.provider, message.providerMessageId,
+      message.id, message.leaseOwner ?? '', message.leaseUntil ?? -1, message.status, message.attempts, message.provider, message.providerMessageId,
     ];
     const ctes = [`changed AS (
       UPDATE messages SET status = ?, attempts = ?, provider = ?, provider_message_id = ?, error_code = ?, next_attempt_at = ?,
         lease_until = NULL, lease_owner = NULL, updated_at = ?
-      WHERE id = ? AND COALESCE(lease_owner, '') = ? AND status = ? AND attempts = ?
+      WHERE id = ? AND COALESCE(lease_owner, '') = ? AND COALESCE(lease_until, -1) = ? AND status = ? AND attempts = ?
         AND provider IS NOT DISTINCT FROM ? AND provider_message_id IS NOT DISTINCT FROM ?
       RETURNING 1)`];
     const written = events(after);
@@ -522,6 +527,14 @@ export class SqlStore implements Store {
     if (Number(row?.changed ?? 0) === 0) return false;
     this.#events.note(Number(row?.deliveries ?? 0));
     return true;
+  }
+
+  async releaseMessage(message: MessageRecord, now: number): Promise<boolean> {
+    return (await this.#sql.run(
+      `UPDATE messages SET status = 'queued', lease_until = NULL, lease_owner = NULL, updated_at = ?
+       WHERE id = ? AND status = 'sending' AND COALESCE(lease_owner, '') = ? AND COALESCE(lease_until, -1) = ?`,
+      [now, message.id, message.leaseOwner ?? '', message.leaseUntil ?? -1],
+    )) > 0;
   }
 
   async applyDeliveryReceipt(messageId: string, update: ReceiptUpdate, now: number, events: EventsOf<MessageRecord> = noEvents): Promise<MessageRecord | null> {
@@ -696,8 +709,8 @@ export class SqlStore implements Store {
   claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]> {
     return this.#events.claimDueDeliveries(now, limit, leaseMs, owner, share);
   }
-  completeDeliveryAttempt(deliveryId: string, owner: string, outcome: DeliveryOutcome, now: number): Promise<boolean> {
-    return this.#events.completeDeliveryAttempt(deliveryId, owner, outcome, now);
+  completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean> {
+    return this.#events.completeDeliveryAttempt(deliveryId, lease, outcome, now);
   }
   listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>> {
     return this.#events.listWebhookAttempts(scope, endpointId, options);

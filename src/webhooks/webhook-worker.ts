@@ -186,7 +186,7 @@ export class WebhookWorker extends PolledWorker {
         createdAt: now,
       },
     };
-    const kept = await store.completeDeliveryAttempt(delivery.id, owner, outcome, now);
+    const kept = await store.completeDeliveryAttempt(delivery.id, { owner, until: delivery.leaseUntil }, outcome, now);
     const log = logger.child({ event_id: event.id, endpoint_id: endpoint.id, attempt: attemptNumber });
     if (!kept) log.warn('webhook lease ran out during the request; another worker owns the delivery now');
     if (outcome.status === 'succeeded') {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
@@ -185,6 +185,29 @@ describe('a round never outlasts its lease', () => {
     expect(primary.requests).toHaveLength(1);
     expect(backup.requests).toHaveLength(0);
     expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'queued', error_code: 'busy' });
+  });
+
+  it('gives the lease back instead of trying again when this instance stalled and may have been taken for dead', async () => {
+    let alive = true;
+    vi.spyOn(h.c.instance, 'holdsLeases').mockImplementation(() => alive);
+    // The first try fails; meanwhile the process stalls (SIGSTOP, a blocked event loop) past the liveness limit.
+    primary.answer(() => {
+      alive = false;
+      return { status: 503, body: { error: 'busy' } };
+    });
+    await useProviders();
+    const id = await start();
+    await h.c.worker.drainOnce();
+    // No second try and no failover on a lease that may be another instance's now.
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+    const [message] = await h.c.store.listMessages(id);
+    // Queued again, free for any worker (this one too, once it knows itself alive again), the try not counted.
+    expect(message).toMatchObject({ status: 'queued', leaseOwner: null, leaseUntil: null, attempts: 0 });
+    alive = true;
+    primary.answer({ status: 200, body: { id: 'p-2' } });
+    await h.c.worker.drainOnce();
+    expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'primary' });
   });
 });
 

@@ -133,10 +133,10 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
         id: newId('wha', clock, cryptoRandom), deliveryId: job.delivery.id, endpointId: job.endpoint.id, eventId: job.event.id,
         eventType: job.event.type, attempt: 1, statusCode: 200, latencyMs: 5, error: null, createdAt: clock.now(),
       };
-      expect(await store.completeDeliveryAttempt(job.delivery.id, 'owner-a', { attempt, status: 'succeeded' }, clock.now())).toBe(false);
+      expect(await store.completeDeliveryAttempt(job.delivery.id, { owner: 'owner-a', until: job.delivery.leaseUntil }, { attempt, status: 'succeeded' }, clock.now())).toBe(false);
       clock.advance(1); // attempt ids sort by time; the log is newest first
       const retry = { ...attempt, id: newId('wha', clock, cryptoRandom), statusCode: 410, error: 'http_410' };
-      expect(await peer.completeDeliveryAttempt(job.delivery.id, 'owner-b2', { attempt: retry, status: 'failed', disableEndpoint: 'gone' }, clock.now())).toBe(true);
+      expect(await peer.completeDeliveryAttempt(job.delivery.id, { owner: 'owner-b2', until: takenOver.find((t) => t.delivery.id === job.delivery.id)!.delivery.leaseUntil }, { attempt: retry, status: 'failed', disableEndpoint: 'gone' }, clock.now())).toBe(true);
       const disabled = await store.getWebhookEndpoint(live(serviceId), job.endpoint.id);
       expect(disabled).toMatchObject({ enabled: false, disabledReason: 'gone' });
       const log = await store.listWebhookAttempts(live(serviceId), job.endpoint.id, { limit: 10 });
@@ -181,7 +181,7 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
         id: newId('wha', clock, cryptoRandom), deliveryId: job.delivery.id, endpointId: job.endpoint.id, eventId: job.event.id,
         eventType: job.event.type, attempt: 1, statusCode: 200, latencyMs: 5, error: null, createdAt: clock.now(),
       };
-      await store.completeDeliveryAttempt(job.delivery.id, 'owner', { attempt, status: 'succeeded' }, clock.now());
+      await store.completeDeliveryAttempt(job.delivery.id, { owner: 'owner', until: job.delivery.leaseUntil }, { attempt, status: 'succeeded' }, clock.now());
       expect((await store.listWebhookAttempts(testWorld, testEndpoint.id, { limit: 10 })).data.map((a) => a.id)).toEqual([attempt.id]);
       expect((await store.listWebhookAttempts(liveWorld, testEndpoint.id, { limit: 10 })).data).toEqual([]);
     });
@@ -195,7 +195,7 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
         id: newId('wha', clock, cryptoRandom), deliveryId: job!.delivery.id, endpointId: job!.endpoint.id, eventId: job!.event.id,
         eventType: job!.event.type, attempt: 1, statusCode: 200, latencyMs: 5, error: null, createdAt: clock.now(),
       };
-      await store.completeDeliveryAttempt(job!.delivery.id, 'owner', { attempt, status: 'succeeded' }, clock.now());
+      await store.completeDeliveryAttempt(job!.delivery.id, { owner: 'owner', until: job!.delivery.leaseUntil }, { attempt, status: 'succeeded' }, clock.now());
       clock.advance(86_400_000);
       const fresh = factory.create(live(serviceId), 'quota.warning', { n: 3 });
       await store.appendEvents([fresh]);

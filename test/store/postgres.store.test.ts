@@ -98,3 +98,24 @@ describe.skipIf(skip)('PostgreSQL events: catch-up in commit order without a loc
     }
   });
 });
+
+describe.skipIf(skip)('PostgreSQL instance liveness', () => {
+  it('is written on a connection of its own: a pool taken by statements waiting on a lock does not make a live instance look dead', async () => {
+    const url = await db.schemaUrl(`t_${randomBytes(5).toString('hex')}`);
+    const store = new PostgresStore({ connectionString: url, vault: testVault(), poolMax: 2 });
+    await store.migrate();
+    const instance = { id: `ins_${randomBytes(13).toString('hex')}`, host: 'test-host', pid: 1, startedAt: Date.now() };
+    await store.registerInstance(instance, []);
+    // Every connection of the main pool waits (here: on sleeps; in the review, on a locked table).
+    const busy = Promise.all([1, 2].map(() => store.pool.query('SELECT pg_sleep(3)')));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      await store.beatInstance(instance);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await busy;
+      await store.close();
+    }
+  }, 20_000);
+});

@@ -374,6 +374,24 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.listInstances('test-host')).toEqual([]);
     }, 20_000);
 
+    it('a lease is its owner and its end: the same owner\'s later lease is another, and a lease given back is free for all', async () => {
+      const { v, m } = await seed();
+      const [first] = await store.claimDueMessages(clock.now(), 10, 1000, 'ins_a');
+      // A stalled first try: the lease runs out and the same instance takes the message again.
+      const [second] = await store.claimDueMessages(clock.now() + 2000, 10, 1000, 'ins_a');
+      expect(second).toMatchObject({ id: m.id, leaseOwner: 'ins_a', leaseUntil: clock.now() + 3000 });
+      // The stalled first try ends late: it records nothing, nor gives back a lease that is not its own.
+      expect(await store.releaseMessage(first!, clock.now() + 2001)).toBe(false);
+      expect(await store.updateMessage(first!, { status: 'sent', provider: 'console' }, true, clock.now() + 2001)).toBe(false);
+      // The holder gives it back unused: queued, due as it was, for any worker; once only.
+      expect(await store.releaseMessage(second!, clock.now() + 2001)).toBe(true);
+      expect(await store.releaseMessage(second!, clock.now() + 2002)).toBe(false);
+      expect((await store.listMessages(v.id))[0]).toMatchObject({ status: 'queued', leaseOwner: null, leaseUntil: null, attempts: 0 });
+      const [third] = await store.claimDueMessages(clock.now() + 2002, 10, 1000, 'ins_b');
+      expect(await store.updateMessage(third!, { status: 'sent', provider: 'console' }, true, clock.now() + 2003)).toBe(true);
+      expect((await store.listMessages(v.id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    });
+
     it('never gives one message to two of several concurrent claimers', async () => {
       const service = make.service();
       await store.createService(service);

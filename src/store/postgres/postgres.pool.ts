@@ -38,6 +38,7 @@ export class PgDatabase {
 
   readonly #options: PgDatabaseOptions;
   #counterPool: pg.Pool | null = null;
+  #livenessPool: pg.Pool | null = null;
 
   constructor(options: PgDatabaseOptions) {
     this.#options = options;
@@ -79,6 +80,16 @@ export class PgDatabase {
   get counterPool(): pg.Pool {
     this.#counterPool ??= this.#newPool(Math.max(2, Math.ceil((this.#options.poolMax ?? 10) / 2)), '-c synchronous_commit=off');
     return this.#counterPool;
+  }
+
+  /**
+   * One connection of its own for the instance's liveness record, so a busy pool (every
+   * connection waiting on a lock, say) never keeps a live instance from saying it is alive and
+   * others from mistaking it for dead (see delivery/instance.ts).
+   */
+  get livenessPool(): pg.Pool {
+    this.#livenessPool ??= this.#newPool(1);
+    return this.#livenessPool;
   }
 
   /** The pool itself, for the PostgreSQL rate limiter (rate-limiter-flexible takes a pg Pool). */
@@ -143,6 +154,7 @@ export class PgDatabase {
 
   async end(): Promise<void> {
     if (this.#counterPool && !this.#counterPool.ended) await this.#counterPool.end();
+    if (this.#livenessPool && !this.#livenessPool.ended) await this.#livenessPool.end();
     if (!this.#pool.ended) await this.#pool.end();
   }
 }

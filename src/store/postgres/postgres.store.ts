@@ -21,7 +21,11 @@ export class PostgresStore extends SqlStore {
 
   constructor(options: PostgresStoreOptions) {
     const db = new PgDatabase(options);
-    super(new PostgresDriver(db), { vault: options.vault, migrate: () => db.migrate(POSTGRES_MIGRATIONS) });
+    super(new PostgresDriver(db), {
+      vault: options.vault,
+      migrate: () => db.migrate(POSTGRES_MIGRATIONS),
+      liveness: new PostgresDriver(db, db.livenessPool),
+    });
     this.#db = db;
   }
 

@@ -21,8 +21,12 @@ export class PostgresDriver implements SqlDriver {
   readonly db: PgDatabase;
   readonly #numbered = new Map<string, string>();
 
-  constructor(db: PgDatabase) {
+  readonly #via: Queryable | undefined;
+
+  /** `via`: the pool its statements outside transactions use (default: the main one). */
+  constructor(db: PgDatabase, via?: Queryable) {
     this.db = db;
+    this.#via = via;
   }
 
   /** `?` → `$1, $2…` (statements hold no literal `?`). */
@@ -36,7 +40,7 @@ export class PostgresDriver implements SqlDriver {
     return text;
   }
 
-  async #query(sql: string, params: readonly unknown[], client?: Queryable) {
+  async #query(sql: string, params: readonly unknown[], client: Queryable | undefined = this.#via) {
     return this.db.query(this.#text(sql), [...params], client);
   }
 
