@@ -59,6 +59,9 @@ const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, statu
 const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, lease_owner,
   provider, provider_message_id, error_code, created_at, updated_at`;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+// The hot inserts' statements, built once (a start runs both).
+const INSERT_VERIFICATION = `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)})`;
+const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)})`;
 
 const verificationValues = (v: VerificationRecord): unknown[] => [
   v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
@@ -72,7 +75,7 @@ const messageValues = (m: MessageRecord): unknown[] => [
 
 /** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
 function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Work<void> {
-  yield* q.run(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)})`, messageValues(m));
+  yield* q.run(INSERT_MESSAGE, messageValues(m));
   if (!counted(m)) return;
   const count = verification ? countNewAttempt(verification, m) : countResend(m);
   yield* q.run(count.sql, count.params);
@@ -261,7 +264,7 @@ export class SqlStore implements Store {
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     if (this.#sql.dialect.name === 'postgres') return this.#createVerificationInOneStatement(v, message, events);
     await this.#withEvents(function* () {
-      yield* q.run(`INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)})`, verificationValues(v));
+      yield* q.run(INSERT_VERIFICATION, verificationValues(v));
       if (message) yield* insertMessage(message, v);
       return [undefined, events];
     });
@@ -270,10 +273,10 @@ export class SqlStore implements Store {
   /** PostgreSQL: the verification, its message, its count and its events as one statement (data-modifying CTEs), one round trip. */
   async #createVerificationInOneStatement(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[]): Promise<void> {
     const params = verificationValues(v);
-    const ctes = [`verification AS (INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)}))`];
+    const ctes = [`verification AS (${INSERT_VERIFICATION})`];
     if (message) {
       params.push(...messageValues(message));
-      ctes.push(`message AS (INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)}))`);
+      ctes.push(`message AS (${INSERT_MESSAGE})`);
       if (counted(message)) {
         const count = countNewAttempt(v, message);
         ctes.push(`attempt_count AS (${count.sql})`);
