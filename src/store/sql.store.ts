@@ -49,6 +49,7 @@ import { SqlEvents, eventsCte, insertEvents } from './events.sql-store.js';
 import { SqlInstances, leaseOwnerGone } from './instances.sql-store.js';
 import { SqlRateLimitStore } from './rate-limits.sql-store.js';
 import { adminKeyToRevoke, page, toApiKey, toDevOutboxEntry, toMessage, toPrefixBlock, toService, toVerification } from './rows.js';
+import type { Row } from './rows.js';
 import { SqlSmsStore } from './sms.sql-store.js';
 import { q } from './sql/driver.js';
 import type { SqlDriver, Work } from './sql/driver.js';
@@ -408,7 +409,16 @@ export class SqlStore implements Store {
     const conversion = countConversion(current.id, 'EXISTS (SELECT 1 FROM changed)');
     ctes.push(`conversion AS (${conversion.sql})`);
     params.push(...conversion.params);
-    const written = events(after);
+    const row = await this.#changeInOneStatement(ctes, params, events(after));
+    return row ? toVerification(row) : null;
+  }
+
+  /**
+   * PostgreSQL: `ctes` (the first named `changed`, returning the row it changed) and, only if it
+   * changed one, the `written` events and their deliveries, as one statement. The changed row,
+   * or undefined when there was none.
+   */
+  async #changeInOneStatement(ctes: string[], params: unknown[], written: EventRecord[]): Promise<Row | undefined> {
     let deliveries = '0';
     if (written.length > 0) {
       const cte = eventsCte(written, 'EXISTS (SELECT 1 FROM changed)');
@@ -417,9 +427,8 @@ export class SqlStore implements Store {
       deliveries = '(SELECT count(*) FROM deliveries)';
     }
     const row = await this.#sql.get(`WITH ${ctes.join(', ')} SELECT changed.*, ${deliveries}::int AS written_deliveries FROM changed`, params);
-    if (!row) return null;
-    this.#events.note(Number(row.written_deliveries ?? 0));
-    return toVerification(row);
+    if (row) this.#events.note(Number(row.written_deliveries ?? 0));
+    return row;
   }
 
   async finishVerification(
@@ -517,19 +526,8 @@ export class SqlStore implements Store {
         lease_until = NULL, lease_owner = NULL, updated_at = ?
       WHERE id = ? AND COALESCE(lease_owner, '') = ? AND COALESCE(lease_until, -1) = ? AND status = ? AND attempts = ?
         AND provider IS NOT DISTINCT FROM ? AND provider_message_id IS NOT DISTINCT FROM ?
-      RETURNING 1)`];
-    const written = events(after);
-    let deliveries = '0';
-    if (written.length > 0) {
-      const cte = eventsCte(written, 'EXISTS (SELECT 1 FROM changed)');
-      ctes.push(cte.sql);
-      params.push(...cte.params);
-      deliveries = '(SELECT count(*) FROM deliveries)';
-    }
-    const row = await this.#sql.get(`WITH ${ctes.join(', ')} SELECT (SELECT count(*) FROM changed)::int AS changed, ${deliveries}::int AS deliveries`, params);
-    if (Number(row?.changed ?? 0) === 0) return false;
-    this.#events.note(Number(row?.deliveries ?? 0));
-    return true;
+      RETURNING *)`];
+    return (await this.#changeInOneStatement(ctes, params, events(after))) !== undefined;
   }
 
   async releaseMessage(message: MessageRecord, now: number): Promise<boolean> {
