@@ -207,7 +207,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     store, vault, clock, random, refuseDestination: (url) => destinations.refusal(url), onDeliveryQueued: () => webhookWorker.notify(),
   });
   const webhookWorker = new WebhookWorker(
-    { store, webhooks, clock, random, logger, metrics, destinations, owner: thisInstance.id },
+    { store, webhooks, clock, random, logger, metrics, destinations, owner: thisInstance.id, holdsLeases: () => thisInstance.holdsLeases() },
     { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
   );
   const expirySweeper = new ExpirySweeper(

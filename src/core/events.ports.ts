@@ -163,6 +163,8 @@ export interface WebhookStore {
   claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]>;
   /** Records an attempt and its consequence in one transaction; false when `lease` is no longer the delivery's (taken over meanwhile, even if given back to the same owner since). */
   completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean>;
+  /** Gives a lease back unused: the delivery is pending again, due as it was. False when `lease` was no longer the delivery's. */
+  releaseDelivery(deliveryId: string, lease: DeliveryLease, now: number): Promise<boolean>;
   /** The endpoint's delivery log, newest first, in cursor pages. */
   listWebhookAttempts(scope: Scope, endpointId: string, options: ListOptions): Promise<Page<WebhookAttemptRecord>>;
   /**

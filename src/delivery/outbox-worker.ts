@@ -170,6 +170,8 @@ export class OutboxWorker extends PolledWorker {
   protected async round(): Promise<void> {
     const { store, clock } = this.#deps;
     for (;;) {
+      // A stalled instance takes no new leases until it knows itself alive again (see Instance).
+      if (!this.#deps.holdsLeases()) return;
       const batch = await store.claimDueMessages(clock.now(), this.#options.batchSize, this.#options.leaseMs, this.#deps.owner);
       if (batch.length === 0) return;
       // One batch often holds many messages of one service: read its settings, route and

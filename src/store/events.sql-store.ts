@@ -169,6 +169,14 @@ export class SqlEvents implements EventStore, WebhookStore {
     });
   }
 
+  async releaseDelivery(deliveryId: string, lease: DeliveryLease, now: number): Promise<boolean> {
+    return (await this.#sql.run(
+      `UPDATE webhook_deliveries SET status = 'pending', lease_until = NULL, lease_owner = NULL, updated_at = ?
+       WHERE id = ? AND status = 'delivering' AND lease_owner = ? AND lease_until = ?`,
+      [now, deliveryId, lease.owner, lease.until],
+    )) > 0;
+  }
+
   async completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#sql.transaction(function* () {
       const a = outcome.attempt;

@@ -710,6 +710,10 @@ export class SqlStore implements Store {
   claimDueDeliveries(now: number, limit: number, leaseMs: number, owner: string, share?: DeliveryShare): Promise<DeliveryJob[]> {
     return this.#events.claimDueDeliveries(now, limit, leaseMs, owner, share);
   }
+  releaseDelivery(deliveryId: string, lease: DeliveryLease, now: number): Promise<boolean> {
+    return this.#events.releaseDelivery(deliveryId, lease, now);
+  }
+
   completeDeliveryAttempt(deliveryId: string, lease: DeliveryLease, outcome: DeliveryOutcome, now: number): Promise<boolean> {
     return this.#events.completeDeliveryAttempt(deliveryId, lease, outcome, now);
   }

@@ -26,7 +26,7 @@ export interface WebhookWorkerOptions {
 }
 
 export interface WebhookWorkerDeps {
-  store: Pick<Store, 'claimDueDeliveries' | 'completeDeliveryAttempt'>;
+  store: Pick<Store, 'claimDueDeliveries' | 'completeDeliveryAttempt' | 'releaseDelivery'>;
   webhooks: WebhookService;
   clock: Clock;
   random: RandomSource;
@@ -36,6 +36,8 @@ export interface WebhookWorkerDeps {
   metrics?: WebhookMetrics;
   /** This instance's id: the owner of the deliveries it leases (taken over at once if it dies, see Instance). */
   owner: string;
+  /** Whether this instance's leases are still certainly its own (see Instance.holdsLeases). */
+  holdsLeases: () => boolean;
 }
 
 export interface WebhookMetrics {
@@ -117,7 +119,8 @@ export class WebhookWorker extends PolledWorker {
     const { store, clock, owner } = this.#deps;
     for (;;) {
       const free = this.#options.batchSize - this.#inFlight.size;
-      if (free <= 0) return;
+      // A stalled instance takes no new leases until it knows itself alive again (see Instance).
+      if (free <= 0 || !this.#deps.holdsLeases()) return;
       let jobs = await store.claimDueDeliveries(clock.now(), free, this.#leaseMs, owner, { inFlight: this.#perService, cap: this.#fairShare });
       // Nobody else is waiting: a service past its fair share may go on, up to all but a fair share.
       if (jobs.length === 0 && [...this.#perService.values()].some((n) => n >= this.#fairShare)) {
@@ -148,6 +151,13 @@ export class WebhookWorker extends PolledWorker {
   async #deliver(job: DeliveryJob, owner: string): Promise<void> {
     const { store, clock, random, logger } = this.#deps;
     const { delivery, event, endpoint } = job;
+    if (!this.#deps.holdsLeases()) {
+      // This instance stalled long enough that another may have taken the delivery over: no
+      // request on a lease that may be another's; it goes back to the queue.
+      await store.releaseDelivery(delivery.id, { owner, until: delivery.leaseUntil }, clock.now());
+      logger.warn({ event_id: event.id, endpoint_id: endpoint.id }, 'webhook lease given back: this instance stalled and may have been taken for dead');
+      return;
+    }
     const attemptNumber = delivery.attempts + 1;
     const started = clock.now();
     this.#deps.metrics?.webhookDelay(Math.max(0, started - delivery.nextAttemptAt) / 1000);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { live } from '../store/store.records.js';
@@ -69,6 +69,25 @@ describe('delivery (Standard Webhooks, H4)', () => {
     // The same events can be read back.
     const events = await h.app.inject({ method: 'GET', url: '/v1/events', headers: svc.auth });
     expect(events.json().data.map((e: { id: string }) => e.id).sort()).toEqual(receiver.received.map((r) => r.id).sort());
+  });
+
+  it('a stalled instance gives a delivery back instead of sending on a lease that may be another\'s', async () => {
+    await register({ event_types: ['verification.created'] });
+    // Alive when the round claims; stalled by the time the request would go out.
+    let alive = false;
+    let asked = 0;
+    vi.spyOn(h.c.instance, 'holdsLeases').mockImplementation(() => alive || ++asked === 1);
+    await startVerification();
+    await deliver();
+    expect(asked).toBeGreaterThan(1);
+    expect(receiver.received).toEqual([]);
+    const [endpoint] = (await h.app.inject({ method: 'GET', url: '/v1/webhooks', headers: svc.auth })).json().data;
+    const log = await h.app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}/attempts`, headers: svc.auth });
+    expect(log.json().data).toEqual([]); // no attempt was made
+    // Alive again (or another instance): the delivery is pending as it was, and goes out once.
+    alive = true;
+    await deliver();
+    expect(receiver.received.map((r) => r.payload.type)).toEqual(['verification.created']);
   });
 
   it('filters by event type and skips disabled endpoints', async () => {

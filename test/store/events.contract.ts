@@ -141,6 +141,13 @@ export function eventStoreContract(name: string, open: (vault: CodeVault) => Pro
       expect(disabled).toMatchObject({ enabled: false, disabledReason: 'gone' });
       const log = await store.listWebhookAttempts(live(serviceId), job.endpoint.id, { limit: 10 });
       expect(log.data.map((a) => a.statusCode)).toEqual([410, 200]);
+      // A lease given back unused is pending again for anyone; only its holder can give it back.
+      const [kept] = fromB;
+      expect(await store.releaseDelivery(kept!.delivery.id, { owner: 'owner-a', until: kept!.delivery.leaseUntil }, clock.now())).toBe(false);
+      expect(await store.releaseDelivery(kept!.delivery.id, { owner: 'owner-b', until: kept!.delivery.leaseUntil }, clock.now())).toBe(true);
+      const retaken = await store.claimDueDeliveries(clock.now(), 10, 30_000, 'owner-c');
+      expect(retaken.map((j) => j.delivery.id)).toEqual([kept!.delivery.id]);
+      fromB.shift();
       // B's leases run for another minute, but B died and its successor removed its record: C takes them now.
       await store.removeInstance('owner-b');
       const fromDeadB = await store.claimDueDeliveries(clock.now(), 10, 30_000, 'owner-c');
