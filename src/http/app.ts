@@ -70,13 +70,15 @@ function fastifyTrustProxy(trust: Config['trustProxy']): string[] | false | ((ad
  * `{"adaptive_limits": null}` or `"false"` where a boolean belongs is a 400, not a silent false.
  */
 const coercingPool = AjvCompiler();
+/** Whether a route's body is JSON checked without coercion (every /v1 route), or text coerced to types (/v2 forms). */
+const strictBody = (url: string | undefined): boolean => url?.startsWith('/v1/') ?? false;
 const strictPool = AjvCompiler();
 const jsonBodiesStrict: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options) => {
   const custom = options?.mode === 'JTD' ? {} : (options?.customOptions ?? {});
   // The pools keep one Ajv per set of schemas and options, as Fastify's own default does.
   const coercing = coercingPool(externalSchemas, options);
   const strict = strictPool(externalSchemas, { plugins: options?.plugins ?? [], customOptions: { ...custom, coerceTypes: false } });
-  return (route) => (route.httpPart === 'body' && route.url?.startsWith('/v1/') ? strict : coercing)(route);
+  return (route) => (route.httpPart === 'body' && strictBody(route.url) ? strict : coercing)(route);
 };
 
 /** What makes a value unstorable text: a NUL, or a lone UTF-16 surrogate (not Unicode at all). Null when none. */
@@ -161,7 +163,9 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   // Text is coerced to numbers in query strings, paths and form bodies; a number too large to be
   // one is refused here rather than reaching a database as Infinity (a 500).
   app.addHook('preHandler', async (request) => {
-    for (const part of ['params', 'query', 'body'] as const) {
+    // Only what was coerced from text: a JSON body (every /v1 route) cannot hold Infinity.
+    const parts = strictBody(request.routeOptions.url) ? (['params', 'query'] as const) : (['params', 'query', 'body'] as const);
+    for (const part of parts) {
       const name = infiniteField(request[part]);
       if (name !== null) throw new AppError('invalid_request', `${name} must be a finite number.`);
     }
