@@ -57,7 +57,7 @@ for (let i = 0; i < N; i++) {
     mode: 'live', clientIp: null, customCode: false, friendlyName: null, appHash: null,
   };
   const m: MessageRecord = {
-    id: newId('msg', systemClock, cryptoRandom), verificationId: v.id, serviceId: service.id, mode: 'live', to: v.to, status: 'sending', attempts: 0,
+    id: newId('msg', systemClock, cryptoRandom), verificationId: v.id, serviceId: service.id, mode: 'live', channel: 'sms', to: v.to, status: 'sending', attempts: 0,
     nextAttemptAt: t, leaseUntil: t + 30_000, leaseOwner: 'ins_frames', provider: null, providerMessageId: null, errorCode: null, createdAt: t, updatedAt: t,
   };
   let before = frames();

@@ -6,7 +6,7 @@ import { sqlitePath } from './config.js';
 import { preparePrivateDatabase } from './store/sqlite/private-files.js';
 import { AbuseGuard } from './core/abuse.guard.js';
 import { CodeVault } from './core/code-vault.js';
-import type { Clock, RandomSource, RateLimiter, SmsSender, Store } from './core/ports.js';
+import type { Clock, RandomSource, RateLimiter, MessageSender, Store } from './core/ports.js';
 import { cryptoRandom, systemClock } from './core/random.js';
 import { EventService } from './core/event.service.js';
 import { EventFactory } from './core/events.js';
@@ -83,7 +83,7 @@ export interface ContainerOverrides {
   random?: RandomSource;
   logger?: Logger;
   /** Replaces the instance's providers with this one sender (tests, embedding). */
-  sender?: (store: Store, logger: Logger) => SmsSender;
+  sender?: (store: Store, logger: Logger) => MessageSender;
   /** HTTP client for vendor calls. Default global fetch. */
   fetch?: typeof fetch;
   worker?: OutboxWorkerOptions;

@@ -1,7 +1,17 @@
 /** Domain records. Plain data: no behaviour, no I/O. Times are epoch milliseconds. */
 import type { AbuseSettings } from './abuse-settings.js';
 
-export type Channel = 'sms';
+/**
+ * How a code reaches the person: a text message, a WhatsApp authentication template, a voice
+ * call that reads it out, or an email. Each is one module (src/channels); a verification has one
+ * code whatever channel each of its messages goes by.
+ */
+export const CHANNELS = ['sms', 'whatsapp', 'call', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
 
 export const VERIFICATION_STATUSES = [
   'pending',
@@ -185,6 +195,8 @@ export interface MessageRecord {
   serviceId: string;
   /** Its verification's mode. */
   mode: Mode;
+  /** How it goes out; a verification's messages may use different channels (resend, fallback). */
+  channel: Channel;
   to: string;
   status: MessageStatus;
   /** How many times a provider was asked to send it. */
@@ -241,7 +253,9 @@ export interface DevOutboxEntry {
   mode: Mode;
   verificationId: string;
   messageId: string;
+  channel: Channel;
   to: string;
+  /** The message as text (an email's subject, a blank line, then its text). */
   body: string;
   createdAt: number;
 }

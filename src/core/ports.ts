@@ -406,22 +406,59 @@ export interface Store
   close(): Promise<void>;
 }
 
-/** A rendered SMS on its way to a provider. */
-export interface OutgoingSms {
+/**
+ * What a channel made of the code for one message: every channel has a text form (`body`, and
+ * `redactedBody` for logs); the rest is what its providers need beyond text.
+ */
+export type MessageContent =
+  | { channel: 'sms' }
+  | {
+      channel: 'whatsapp';
+      /** The code, sent as the authentication template's body parameter and its copy-code button. */
+      code: string;
+      /** Name of the approved WhatsApp authentication template. */
+      template: string;
+      /** WhatsApp's language code of the template (`en`, `pt_BR`, `zh_CN`). */
+      language: string;
+    }
+  | {
+      channel: 'call';
+      /** What text-to-speech says: the intro, the digits spaced, said twice. */
+      speech: string;
+      /** BCP 47 tag of the speech language (`en-US`, `ja-JP`). */
+      language: string;
+      /** Text-to-speech voice name, when the service chose one (Twilio's TtsName). */
+      voice: string | null;
+    }
+  | {
+      channel: 'email';
+      subject: string;
+      text: string;
+      html: string;
+      /** Display name of the sender (the service's name). */
+      fromName: string | null;
+    };
+
+/** A rendered message on its way to a provider, on any channel. */
+export interface OutgoingMessage {
   messageId: string;
   verificationId: string;
   serviceId: string;
   /** The verification's mode: what the console provider files its dev-outbox entry under. */
   mode: Mode;
+  /** E.164 number, or an email address for the email channel. */
   to: string;
+  /** The message as text: the SMS itself, or the text form of another channel's message. */
   body: string;
   /** The same text with the code masked: the only form that may be logged. */
   redactedBody: string;
-  /** ISO 3166-1 alpha-2 region of `to`, when known. */
+  /** The channel and what its providers need beyond text. */
+  content: MessageContent;
+  /** ISO 3166-1 alpha-2 region of `to`, when known (phone channels). */
   country: string | null;
-  /** Sender id (alphanumeric, rule M4) or number; null leaves it to the provider's default. */
+  /** SMS: sender id (alphanumeric, rule M4) or number; email: the sender address; null leaves it to the provider's default. */
   from: string | null;
-  /** Where this message's delivery receipt should be sent; null when no public URL is set. */
+  /** Where this message's delivery receipt (or call status) should be sent; null when no public URL is set. */
   callbackUrl: string | null;
 }
 
@@ -430,20 +467,20 @@ export interface SendResult {
 }
 
 /** Thrown (or rejected with) by providers; `retryable` decides between retry and failure. */
-export class SmsSendError extends Error {
+export class SendError extends Error {
   readonly retryable: boolean;
   readonly code: string;
   constructor(code: string, message: string, retryable: boolean) {
     super(message);
-    this.name = 'SmsSendError';
+    this.name = 'SendError';
     this.code = code;
     this.retryable = retryable;
   }
 }
 
-export interface SmsSender {
+export interface MessageSender {
   readonly name: string;
-  send(sms: OutgoingSms): Promise<SendResult>;
+  send(message: OutgoingMessage): Promise<SendResult>;
 }
 
 /** Counters the core reports; the adapter turns them into Prometheus metrics. */

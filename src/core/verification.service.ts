@@ -260,6 +260,7 @@ export class VerificationService {
       verificationId: verification.id,
       serviceId: verification.serviceId,
       mode: verification.mode,
+      channel: verification.channel,
       to: verification.to,
       status: verification.isTest ? 'suppressed' : 'queued',
       attempts: 0,

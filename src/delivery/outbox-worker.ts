@@ -4,8 +4,8 @@ import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import { maskPhone } from '../core/phone.js';
 import { isAppError } from '../core/errors.js';
-import { SmsSendError } from '../core/ports.js';
-import type { Clock, HandedSend, OutgoingSms, SendReservation, SendResult, Store, VerificationMetrics } from '../core/ports.js';
+import { SendError } from '../core/ports.js';
+import type { Clock, HandedSend, OutgoingMessage, SendReservation, SendResult, Store, VerificationMetrics } from '../core/ports.js';
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import type { TemplateService } from '../sms/template.service.js';
@@ -222,7 +222,7 @@ export class OutboxWorker extends PolledWorker {
       logger.error({ err: error, service_id: service.id, locale: verification.locale }, 'service template failed; using the built-in text');
       rendered = renderSms(input);
     }
-    const sms: OutgoingSms = {
+    const sms: OutgoingMessage = {
       messageId: message.id,
       verificationId: verification.id,
       serviceId: message.serviceId,
@@ -230,6 +230,7 @@ export class OutboxWorker extends PolledWorker {
       to: message.to,
       body: rendered.body,
       redactedBody: rendered.redactedBody,
+      content: { channel: 'sms' },
       country: verification.country,
       from: plan.from,
       callbackUrl: null,
@@ -241,7 +242,7 @@ export class OutboxWorker extends PolledWorker {
 
     // Failover (rule R2): each provider of the route gets `providerTries` tries; a retryable
     // failure or time-out moves on to the next one, a provider whose circuit is open is skipped.
-    let last: { provider: string | null; failure: SmsSendError | null } = { provider: null, failure: null };
+    let last: { provider: string | null; failure: SendError | null } = { provider: null, failure: null };
     // The lease must outlast the round, or another worker would take the message over mid-round
     // and send it twice: after the first try, a try that could end past the lease waits for the
     // next round instead.
@@ -259,7 +260,7 @@ export class OutboxWorker extends PolledWorker {
           return;
         }
         if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
-          last = { provider: last.provider, failure: new SmsSendError(last.failure?.code ?? 'no_provider', 'no time left in this lease for another try', true) };
+          last = { provider: last.provider, failure: new SendError(last.failure?.code ?? 'no_provider', 'no time left in this lease for another try', true) };
           break rounds;
         }
         if (clock.now() >= verification.expiresAt) {
@@ -286,7 +287,7 @@ export class OutboxWorker extends PolledWorker {
             breakers.release(candidate.key);
             throw error;
           }
-          const failure = error instanceof SmsSendError ? error : new SmsSendError('provider_error', String(error), true);
+          const failure = error instanceof SendError ? error : new SendError('provider_error', String(error), true);
           last = { provider: name, failure };
           if (!failure.retryable) {
             // The vendor refused this message itself (bad number, blocked content): no other try
@@ -313,7 +314,7 @@ export class OutboxWorker extends PolledWorker {
       metrics.sendFinished(name, 'failover');
     }
 
-    const failure = last.failure ?? new SmsSendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true);
+    const failure = last.failure ?? new SendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true);
     const rounds = message.attempts + 1;
     const delay = this.#backoff(rounds);
     const retryAt = clock.now() + delay;
@@ -366,7 +367,7 @@ export class OutboxWorker extends PolledWorker {
       timer = setTimeout(() => {
         // Abort the vendor request too, so a hung connection does not linger.
         controller.abort();
-        reject(new SmsSendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true));
+        reject(new SendError('timeout', `no answer within ${this.#options.sendTimeoutMs} ms`, true));
       }, this.#options.sendTimeoutMs);
     });
     try {

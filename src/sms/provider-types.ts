@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Clock, DevOutboxStore, RandomSource, SmsSender } from '../core/ports.js';
+import type { Clock, DevOutboxStore, RandomSource, MessageSender } from '../core/ports.js';
 import type { SmppConnections } from './smpp/smpp-connections.js';
-import type { MessageStatus } from '../core/model.js';
+import type { Channel, MessageStatus } from '../core/model.js';
 
 /** Settings of one configured provider: flat strings (env vars and API bodies both fit). */
 export type ProviderSettings = Readonly<Record<string, string>>;
@@ -74,8 +74,10 @@ export type ReceiptOutcome =
 /** Everything otpgate knows about one provider type. One module per vendor. */
 export interface ProviderModule {
   type: string;
+  /** The channels it can send (routing refuses a provider on a channel it lacks); its `send` reads `message.content.channel`. */
+  channels: readonly Channel[];
   fields: readonly ProviderField[];
-  create(definition: ProviderDefinition, context: ProviderContext): SmsSender;
+  create(definition: ProviderDefinition, context: ProviderContext): MessageSender;
   /**
    * Authenticates a delivery receipt the vendor's way and reads it. Absent when the vendor has
    * no receipts (or they come over the provider's own connection, as with SMPP).

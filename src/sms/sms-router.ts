@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CodeVault } from '../core/code-vault.js';
 import { AppError } from '../core/errors.js';
-import type { Clock, SmsConfigStore, SmsSender } from '../core/ports.js';
+import type { Clock, SmsConfigStore, MessageSender } from '../core/ports.js';
 import { destinationsOf, maskSecrets, providerModule, SECRET_MASK, SmsConfigError, unmaskSetting } from './provider-registry.js';
 import type { ProviderContext, ProviderDefinition } from './provider-types.js';
 import { chooseSender } from './sender-id.js';
@@ -30,7 +30,7 @@ export interface SmsRouterDeps {
   /** Shared, stateless dependencies handed to every provider built. */
   context: Omit<ProviderContext, 'signal'>;
   /** Senders that replace a provider of the same name (tests, embedding). */
-  fixedSenders?: ReadonlyMap<string, SmsSender>;
+  fixedSenders?: ReadonlyMap<string, MessageSender>;
 }
 
 /**
@@ -135,7 +135,7 @@ export class SmsRouter {
   }
 
   /** A fresh provider for one send. */
-  create(definition: ProviderDefinition, signal?: AbortSignal): SmsSender {
+  create(definition: ProviderDefinition, signal?: AbortSignal): MessageSender {
     const fixed = this.deps.fixedSenders?.get(definition.name);
     if (fixed) return fixed;
     const module = providerModule(definition.type);

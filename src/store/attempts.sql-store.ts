@@ -3,7 +3,7 @@ import type { AttemptFilter, AttemptStore, AttemptSummaryFilter, ListOptions, Pr
 import { HOUR_MS, PREFIX_LENGTH } from './attempt-counts.sql.js';
 import { Conditions, scanWindowEnd } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { toMessage } from './rows.js';
+import { toChannel, toMessage } from './rows.js';
 import type { Row } from './rows.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -103,7 +103,7 @@ function toAttempt(row: Row): AttemptRecord {
       serviceId: message.serviceId,
       to: message.to,
       country: (row.v_country as string | null) ?? null,
-      channel: 'sms',
+      channel: toChannel(row.v_channel),
       status: row.v_status as VerificationStatus,
       locale: row.v_locale as string,
     },

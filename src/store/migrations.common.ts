@@ -225,6 +225,12 @@ GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), 
  * stale, and a restarted process at once (see src/delivery/instance.ts). Webhook deliveries
  * already name their owner.
  */
+/** Messages and dev-outbox entries record their channel (rows before it are all SMS). */
+export const MESSAGE_CHANNEL_SQL = `
+ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+ALTER TABLE dev_outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+`;
+
 export function instancesSql(dialect: 'sqlite' | 'postgres'): string {
   const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
   return `

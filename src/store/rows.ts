@@ -6,7 +6,8 @@
 import { withAbuseDefaults } from '../core/abuse-settings.js';
 import type { CodeVault } from '../core/code-vault.js';
 import type { PrefixBlock } from '../core/ports.js';
-import type { ApiKeyRecord, DevOutboxEntry, MessageRecord, Mode, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
+import { isChannel } from '../core/model.js';
+import type { ApiKeyRecord, Channel, DevOutboxEntry, MessageRecord, Mode, Page, ServiceRecord, ServiceSettings, VerificationRecord, VerificationStatus } from '../core/model.js';
 import { DEFAULT_SETTINGS } from '../core/service-settings.js';
 import { encodeCursor } from './cursor.js';
 
@@ -20,6 +21,11 @@ export function page<T extends { id: string }>(rows: T[], limit: number): Page<T
 }
 
 /** The `mode` column (NOT NULL, checked by the schema): a row is in exactly one world. */
+export function toChannel(value: unknown): Channel {
+  if (isChannel(value)) return value;
+  throw new Error(`a channel column holds ${JSON.stringify(value)}`);
+}
+
 export function toMode(value: unknown): Mode {
   if (value === 'live' || value === 'test') return value;
   throw new Error(`a mode column holds ${JSON.stringify(value)}`);
@@ -69,7 +75,7 @@ export function toVerification(row: Row): VerificationRecord {
     serviceId: row.service_id as string,
     to: row.to_number as string,
     country: (row.country as string | null) ?? null,
-    channel: 'sms',
+    channel: toChannel(row.channel),
     status: row.status as VerificationStatus,
     locale: row.locale as string,
     codeDigest: row.code_digest as Buffer,
@@ -99,6 +105,7 @@ export function toMessage(row: Row): MessageRecord {
     verificationId: row.verification_id as string,
     serviceId: row.service_id as string,
     mode: toMode(row.mode),
+    channel: toChannel(row.channel),
     to: row.to_number as string,
     status: row.status as MessageRecord['status'],
     attempts: row.attempts as number,
@@ -121,6 +128,7 @@ export function toDevOutboxEntry(row: Row, vault: CodeVault): DevOutboxEntry {
     mode: toMode(row.mode),
     verificationId: row.verification_id as string,
     messageId: row.message_id as string,
+    channel: toChannel(row.channel),
     to: row.to_number as string,
     body: vault.open(row.id as string, row.body_sealed as Buffer),
     createdAt: row.created_at as number,

@@ -58,11 +58,11 @@ const VERIFICATION_COLUMNS = `id, service_id, to_number, country, channel, statu
   attempts, max_attempts, send_count, max_sends, resend_cooldown_ms, last_send_at, expires_at, created_at, updated_at, is_test, client_ip,
   custom_code, friendly_name, app_hash, mode`;
 const MESSAGE_COLUMNS = `id, verification_id, service_id, mode, to_number, status, attempts, next_attempt_at, lease_until, lease_owner,
-  provider, provider_message_id, error_code, created_at, updated_at`;
+  provider, provider_message_id, error_code, created_at, updated_at, channel`;
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 // The hot inserts' statements, built once (a start runs both).
 const INSERT_VERIFICATION = `INSERT INTO verifications (${VERIFICATION_COLUMNS}) VALUES (${marks(25)})`;
-const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(15)})`;
+const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${marks(16)})`;
 
 const verificationValues = (v: VerificationRecord): unknown[] => [
   v.id, v.serviceId, v.to, v.country, v.channel, v.status, v.locale, v.codeDigest, v.codeSealed, v.contextDigest, v.attempts,
@@ -71,7 +71,7 @@ const verificationValues = (v: VerificationRecord): unknown[] => [
 ];
 const messageValues = (m: MessageRecord): unknown[] => [
   m.id, m.verificationId, m.serviceId, m.mode, m.to, m.status, m.attempts, m.nextAttemptAt, m.leaseUntil, m.leaseOwner, m.provider,
-  m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt,
+  m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt, m.channel,
 ];
 
 /** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
@@ -573,8 +573,8 @@ export class SqlStore implements Store {
   // ── dev outbox ──────────────────────────────────────────────────────────────────────────
   async addDevOutboxEntry(entry: DevOutboxEntry): Promise<void> {
     await this.#sql.run(
-      'INSERT INTO dev_outbox (id, service_id, mode, verification_id, message_id, to_number, body_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [entry.id, entry.serviceId, entry.mode, entry.verificationId, entry.messageId, entry.to, this.#options.vault.seal(entry.id, entry.body), entry.createdAt],
+      'INSERT INTO dev_outbox (id, service_id, mode, verification_id, message_id, channel, to_number, body_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [entry.id, entry.serviceId, entry.mode, entry.verificationId, entry.messageId, entry.channel, entry.to, this.#options.vault.seal(entry.id, entry.body), entry.createdAt],
     );
   }
 

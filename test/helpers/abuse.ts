@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OutgoingSms, SendResult, SmsSender, Store } from '../../src/core/ports.js';
+import type { OutgoingMessage, SendResult, MessageSender, Store } from '../../src/core/ports.js';
 import { cryptoRandom, systemClock } from '../../src/core/random.js';
 import { ConsoleProvider } from '../../src/sms/providers/console.provider.js';
 import { createHarness } from './harness.js';
@@ -8,14 +8,14 @@ import type { Harness, HarnessOptions } from './harness.js';
 import { REDIS_URL } from './services.js';
 
 /** The console provider, counting what it is asked to send: "the provider is not called". */
-export class CountingConsole implements SmsSender {
+export class CountingConsole implements MessageSender {
   readonly name = 'console';
-  readonly sent: OutgoingSms[] = [];
+  readonly sent: OutgoingMessage[] = [];
   #inner: ConsoleProvider;
   constructor(store: Store, logger: Logger) {
     this.#inner = new ConsoleProvider({ fetch: globalThis.fetch, logger, clock: systemClock, random: cryptoRandom, devOutbox: store });
   }
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     this.sent.push(sms);
     return this.#inner.send(sms);
   }

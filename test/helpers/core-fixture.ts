@@ -6,7 +6,7 @@ import { createContainer } from '../../src/container.js';
 import type { Container } from '../../src/container.js';
 import { AppError } from '../../src/core/errors.js';
 import type { Origin, ServiceRecord, Tenant } from '../../src/core/model.js';
-import type { OutgoingSms, SmsSender } from '../../src/core/ports.js';
+import type { OutgoingMessage, MessageSender } from '../../src/core/ports.js';
 import { tenantOf } from '../../src/core/scope.js';
 import type { LiveTenant } from '../../src/core/scope.js';
 import { FakeClock } from './fake-clock.js';
@@ -21,11 +21,11 @@ export const live = (service: ServiceRecord): LiveTenant => tenantOf(service, 'l
 export const sandbox = (service: ServiceRecord): Tenant => tenantOf(service, 'test');
 
 /** A provider that records what it was asked to send. */
-export class RecordingSender implements SmsSender {
-  readonly sent: OutgoingSms[] = [];
+export class RecordingSender implements MessageSender {
+  readonly sent: OutgoingMessage[] = [];
   /** `name` other than "console" makes it stand for a real, billed provider. */
   constructor(readonly name = 'recording') {}
-  async send(sms: OutgoingSms) {
+  async send(sms: OutgoingMessage) {
     this.sent.push(sms);
     return { providerMessageId: `rec-${this.sent.length}` };
   }

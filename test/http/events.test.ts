@@ -79,8 +79,8 @@ describe('event types and payloads', () => {
         sender: () => ({
           name: 'broken',
           send: async () => {
-            const { SmsSendError } = await import('../../src/core/ports.js');
-            throw new SmsSendError('rejected', 'the provider refused the number', false);
+            const { SendError } = await import('../../src/core/ports.js');
+            throw new SendError('rejected', 'the provider refused the number', false);
           },
         }),
       },

@@ -86,7 +86,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       await store.createApiKey(key);
       const v = make.verification(ids[0]!);
       await store.createVerification(v, make.message(v));
-      await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: ids[0]!, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'hi', createdAt: 1 });
+      await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: ids[0]!, verificationId: v.id, messageId: 'msg_x', channel: 'sms', to: v.to, body: 'hi', createdAt: 1 });
       expect(await store.deleteService(ids[0]!)).toBe(true);
       expect(await store.deleteService(ids[0]!)).toBe(false);
       expect(await store.findApiKeyByHash(key.keyHash)).toBeNull();
@@ -187,7 +187,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       expect(await store.getAttempt(live(null), testM.id)).toBeNull();
       expect(await store.summarizeAttempts(testWorld, {})).toEqual({ total: 1, converted: 0 });
 
-      const entry = (v: VerificationRecord) => ({ id: make.id('obx'), serviceId: service.id, mode: v.mode, verificationId: v.id, messageId: 'msg_x', to: v.to, body: v.mode, createdAt: clock.now() });
+      const entry = (v: VerificationRecord) => ({ id: make.id('obx'), serviceId: service.id, mode: v.mode, verificationId: v.id, messageId: 'msg_x', channel: 'sms' as const, to: v.to, body: v.mode, createdAt: clock.now() });
       await store.addDevOutboxEntry(entry(liveV));
       await store.addDevOutboxEntry(entry(testV));
       expect((await store.listDevOutbox(liveWorld, liveV.to, 10)).map((e) => e.body)).toEqual(['live']);
@@ -420,7 +420,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
     it('keeps dev-outbox bodies sealed and lists them newest first, filtered', async () => {
       const { service, v } = await seed();
       for (const [i, to] of ['+14155550123', '+14155550199', '+14155550123'].entries()) {
-        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to, body: `body ${i}`, createdAt: clock.now() });
+        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', channel: 'sms', to, body: `body ${i}`, createdAt: clock.now() });
         clock.advance(1);
       }
       expect((await store.listDevOutbox(live(service.id), '+14155550123', 10)).map((e) => e.body)).toEqual(['body 2', 'body 0']);
@@ -462,7 +462,7 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
       for (let i = 0; i < 5; i++) {
         const v = make.verification(service.id, { status: i === 0 ? 'approved' : 'pending' });
         await store.createVerification(v, make.message(v));
-        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', to: v.to, body: 'b', createdAt: clock.now() });
+        await store.addDevOutboxEntry({ id: make.id('obx'), mode: 'live', serviceId: service.id, verificationId: v.id, messageId: 'msg_x', channel: 'sms', to: v.to, body: 'b', createdAt: clock.now() });
         await store.beginIdempotent('svc_a', `old${i}`, 'h', clock.now(), 60_000);
         await store.appendAudit(auditRecord());
         old.push(v);

@@ -42,7 +42,7 @@ export function recordFactory(clock: FakeClock) {
     message(v: VerificationRecord, overrides: Partial<MessageRecord> = {}): MessageRecord {
       const now = clock.now();
       return {
-        id: id('msg'), verificationId: v.id, serviceId: v.serviceId, mode: v.mode, to: v.to, status: 'queued', attempts: 0, nextAttemptAt: now,
+        id: id('msg'), verificationId: v.id, serviceId: v.serviceId, mode: v.mode, channel: v.channel, to: v.to, status: 'queued', attempts: 0, nextAttemptAt: now,
         leaseUntil: null, leaseOwner: null, provider: null, providerMessageId: null, errorCode: null, createdAt: now, updatedAt: now, ...overrides,
       };
     },

@@ -1,16 +1,16 @@
 import { newId } from '../../core/ids.js';
 import { maskPhone } from '../../core/phone.js';
-import type { OutgoingSms, SendResult, SmsSender } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult, MessageSender } from '../../core/ports.js';
 import type { ProviderContext, ProviderModule } from '../provider-types.js';
 
 /**
  * The development provider: nothing leaves the machine. The message is logged with its code
  * masked and kept (sealed) in the dev outbox, where `GET /v1/outbox` and tests read it.
  */
-export class ConsoleProvider implements SmsSender {
+export class ConsoleProvider implements MessageSender {
   constructor(private readonly context: ProviderContext, readonly name = 'console') {}
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const { devOutbox, logger, clock, random } = this.context;
     const id = newId('obx', clock, random);
     await devOutbox.addDevOutboxEntry({
@@ -19,6 +19,7 @@ export class ConsoleProvider implements SmsSender {
       mode: sms.mode,
       verificationId: sms.verificationId,
       messageId: sms.messageId,
+      channel: sms.content.channel,
       to: sms.to,
       body: sms.body,
       createdAt: clock.now(),
@@ -33,6 +34,7 @@ export class ConsoleProvider implements SmsSender {
 
 export const consoleProvider: ProviderModule = {
   type: 'console',
+  channels: ['sms', 'whatsapp', 'call', 'email'],
   fields: [],
   create: (definition, context) => new ConsoleProvider(context, definition.name),
 };

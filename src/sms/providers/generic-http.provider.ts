@@ -1,4 +1,4 @@
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -31,7 +31,7 @@ function fill(template: unknown, values: Record<string, string>): unknown {
 
 class GenericHttpProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const values = { to: sms.to, body: sms.body, from: sms.from ?? '', message_id: sms.messageId, callback_url: withUrlSecret(sms.callbackUrl, s.dlr_secret) ?? '', country: sms.country ?? '' };
     const headers = Object.fromEntries(Object.entries(parseJsonObject(s.headers ?? '{}') ?? {}).map(([k, v]) => [k, String(v)]));
@@ -65,6 +65,7 @@ const jsonObject = (value: string) => (parseJsonObject(value) ? null : 'must be 
 
 export const genericHttpProvider: ProviderModule = {
   type: 'http',
+  channels: ['sms'],
   fields: [
     { key: 'url', required: true, secret: false, description: 'Where to POST the JSON body', validate: requireHttpUrl, example: 'https://sms.example.com/api/send' },
     { key: 'headers', required: false, secret: true, description: 'JSON object of extra headers (often the credentials)', validate: jsonObject, example: '{"Authorization":"Bearer …"}' },

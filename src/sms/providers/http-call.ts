@@ -1,4 +1,4 @@
-import { SmsSendError } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
 import type { ProviderContext } from '../provider-types.js';
 
 export interface HttpAnswer {
@@ -16,7 +16,7 @@ export interface HttpRequest {
 }
 
 /**
- * One vendor call. Network failures and aborts become retryable `SmsSendError`s, so the worker
+ * One vendor call. Network failures and aborts become retryable `SendError`s, so the worker
  * retries or fails over; the vendor's own answer is left to the provider to interpret.
  */
 export async function httpCall(context: ProviderContext, request: HttpRequest): Promise<HttpAnswer> {
@@ -30,7 +30,7 @@ export async function httpCall(context: ProviderContext, request: HttpRequest): 
     });
   } catch (error) {
     const aborted = error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-    throw new SmsSendError(aborted ? 'timeout' : 'network_error', aborted ? 'the provider did not answer in time' : describe(error), true);
+    throw new SendError(aborted ? 'timeout' : 'network_error', aborted ? 'the provider did not answer in time' : describe(error), true);
   }
   const text = await response.text();
   let json: unknown;
@@ -50,9 +50,9 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-export function statusError(vendorCode: string | number | null | undefined, status: number, detail: string): SmsSendError {
+export function statusError(vendorCode: string | number | null | undefined, status: number, detail: string): SendError {
   const code = vendorCode === null || vendorCode === undefined || vendorCode === '' ? `http_${status}` : String(vendorCode);
-  return new SmsSendError(code, `HTTP ${status}: ${detail.slice(0, 200)}`, isRetryableStatus(status));
+  return new SendError(code, `HTTP ${status}: ${detail.slice(0, 200)}`, isRetryableStatus(status));
 }
 
 export function basicAuth(user: string, password: string): string {

@@ -1,5 +1,5 @@
-import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -15,7 +15,7 @@ import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
  */
 class InfobipProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const message: Record<string, unknown> = { destinations: [{ to: digitsOnly(sms.to), messageId: sms.messageId }], text: sms.body };
     const from = sms.from ?? s.from;
@@ -35,7 +35,7 @@ class InfobipProvider extends ProviderBase {
       const first = field(answer.json, 'messages', 0);
       const group = String(field(first, 'status', 'groupName') ?? '');
       if (group === 'REJECTED') {
-        throw new SmsSendError(`infobip_${String(field(first, 'status', 'name') ?? 'REJECTED')}`, String(field(first, 'status', 'description') ?? 'rejected'), false);
+        throw new SendError(`infobip_${String(field(first, 'status', 'name') ?? 'REJECTED')}`, String(field(first, 'status', 'description') ?? 'rejected'), false);
       }
       const id = field(first, 'messageId');
       return { providerMessageId: typeof id === 'string' ? id : sms.messageId };
@@ -69,6 +69,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const infobipProvider: ProviderModule = {
   type: 'infobip',
+  channels: ['sms'],
   fields: [
     { key: 'base_url', required: true, secret: false, description: 'Your account\'s API base URL', validate: requireHttpUrl, example: 'https://xxxxx.api.infobip.com' },
     { key: 'api_key', required: true, secret: true, description: 'API key' },

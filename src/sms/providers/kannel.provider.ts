@@ -1,5 +1,5 @@
-import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import { analyzeSms } from '../segments.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
@@ -17,7 +17,7 @@ export const KANNEL_DLR_MASK = 1 | 2 | 8 | 16; // delivered, undelivered, accept
 
 class KannelProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const query = new URLSearchParams({ username: s.username ?? '', password: s.password ?? '', to: sms.to, text: sms.body, charset: 'UTF-8' });
     // UCS-2 for texts outside GSM-7; Kannel converts the UTF-8 text it is given.
@@ -35,7 +35,7 @@ class KannelProvider extends ProviderBase {
     if (answer.status === 200 || answer.status === 202) {
       const code = /^\s*(\d+):/.exec(answer.text)?.[1];
       if (code === undefined || code === '0' || code === '3') return { providerMessageId: null };
-      throw new SmsSendError(`kannel_${code}`, answer.text.trim().slice(0, 200), false);
+      throw new SendError(`kannel_${code}`, answer.text.trim().slice(0, 200), false);
     }
     // 403 bad credentials, 400 bad request, 503 "Temporal failure, try again later".
     throw statusError(`kannel_http_${answer.status}`, answer.status, answer.text.trim());
@@ -71,6 +71,7 @@ function errorOf(answer: string, fallback: string): string {
 
 export const kannelProvider: ProviderModule = {
   type: 'kannel',
+  channels: ['sms'],
   fields: [
     { key: 'url', required: true, secret: false, description: 'smsbox base URL (sendsms-port)', validate: requireHttpUrl, example: 'http://127.0.0.1:13013' },
     { key: 'username', required: true, secret: false, description: 'sendsms-user username', example: 'otpgate' },

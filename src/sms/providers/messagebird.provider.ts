@@ -1,6 +1,6 @@
 import { createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -14,7 +14,7 @@ import { digitsOnly, header, receiptParams } from './receipt-auth.js';
  */
 class MessageBirdProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const body: Record<string, unknown> = {
       recipients: [digitsOnly(sms.to)],
@@ -93,6 +93,7 @@ async function receipt(definition: ProviderDefinition, request: ReceiptRequest):
 
 export const messageBirdProvider: ProviderModule = {
   type: 'messagebird',
+  channels: ['sms'],
   fields: [
     { key: 'access_key', required: true, secret: true, description: 'Live access key' },
     { key: 'signing_key', required: false, secret: true, description: 'Signing key (dashboard → developers) that verifies status reports; reports only when set' },

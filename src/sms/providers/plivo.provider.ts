@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { basicAuth, field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -12,7 +12,7 @@ import { header, receiptParams, safeEqual } from './receipt-auth.js';
  */
 class PlivoProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const body: Record<string, string> = { src: sms.from ?? s.src ?? '', dst: sms.to, text: sms.body };
     if (s.powerpack_uuid) {
@@ -69,6 +69,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const plivoProvider: ProviderModule = {
   type: 'plivo',
+  channels: ['sms'],
   fields: [
     { key: 'auth_id', required: true, secret: false, description: 'Auth ID' },
     { key: 'auth_token', required: true, secret: true, description: 'Auth Token (also signs callbacks)' },

@@ -1,4 +1,4 @@
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -14,7 +14,7 @@ const REGIONS = ['us', 'eu', 'au', 'br', 'ca'];
 
 class SinchProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const body: Record<string, unknown> = { from: sms.from ?? s.from ?? '', to: [digitsOnly(sms.to)], body: sms.body, client_reference: sms.messageId };
     const callback = withUrlSecret(sms.callbackUrl, s.dlr_secret);
@@ -67,6 +67,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const sinchProvider: ProviderModule = {
   type: 'sinch',
+  channels: ['sms'],
   fields: [
     { key: 'service_plan_id', required: true, secret: false, description: 'Service plan id' },
     { key: 'api_token', required: true, secret: true, description: 'API token' },

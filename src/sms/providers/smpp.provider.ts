@@ -1,5 +1,5 @@
-import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderModule } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { analyzeSms } from '../segments.js';
@@ -18,15 +18,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
-      reject(new SmsSendError('timeout', 'aborted during throttling back-off', true));
+      reject(new SendError('timeout', 'aborted during throttling back-off', true));
     }, { once: true });
   });
 
 class SmppProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
-    if (!this.context.smpp) throw new SmsSendError('smpp_unavailable', 'no SMPP connection pool in this process', false);
+    if (!this.context.smpp) throw new SendError('smpp_unavailable', 'no SMPP connection pool in this process', false);
     const link = this.context.smpp.link(this.definition);
     const timeoutMs = Number(s.timeout_ms ?? 5000);
     await link.ready(timeoutMs);
@@ -56,7 +56,7 @@ class SmppProvider extends ProviderBase {
         backoff *= 2;
         continue;
       }
-      throw new SmsSendError(`smpp_${name}`, `submit_sm answered ${name}`, RETRYABLE.has(name));
+      throw new SendError(`smpp_${name}`, `submit_sm answered ${name}`, RETRYABLE.has(name));
     }
   }
 }
@@ -65,6 +65,7 @@ const positiveInt = (v: string) => (/^\d+$/.test(v) && Number(v) > 0 ? null : 'm
 
 export const smppProvider: ProviderModule = {
   type: 'smpp',
+  channels: ['sms'],
   fields: [
     { key: 'host', required: true, secret: false, destination: true, description: 'SMSC host', example: 'smsc.example.net' },
     { key: 'port', required: false, secret: false, destination: true, description: 'SMSC port. Default 2775', validate: positiveInt },

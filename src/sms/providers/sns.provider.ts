@@ -1,6 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
-import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderModule } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { requireHttpUrl } from './http-call.js';
@@ -15,7 +15,7 @@ const RETRYABLE_CODES = new Set(['Throttling', 'ThrottlingException', 'Throttled
 
 class SnsProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     // Loaded on first use: instances that do not send through SNS never load the AWS SDK.
     const { PublishCommand, SNSClient } = await import('@aws-sdk/client-sns');
@@ -47,18 +47,19 @@ class SnsProvider extends ProviderBase {
   }
 }
 
-function toSendError(error: unknown): SmsSendError {
+function toSendError(error: unknown): SendError {
   const e = error as { name?: string; Code?: unknown; message?: string; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e.name === 'AbortError') return new SmsSendError('timeout', 'SNS did not answer in time', true);
+  if (e.name === 'AbortError') return new SendError('timeout', 'SNS did not answer in time', true);
   // The SDK names modelled errors `<Code>Exception`; the documented wire code is the stable one.
   const code = typeof e.Code === 'string' ? e.Code : (e.name ?? 'UnknownError').replace(/Exception$/, '');
   const status = e.$metadata?.httpStatusCode;
   const retryable = RETRYABLE_CODES.has(code) || e.$fault === 'server' || e.$retryable !== undefined || status === undefined || status >= 500 || status === 429;
-  return new SmsSendError(`sns_${code}`, e.message ?? code, retryable);
+  return new SendError(`sns_${code}`, e.message ?? code, retryable);
 }
 
 export const snsProvider: ProviderModule = {
   type: 'sns',
+  channels: ['sms'],
   fields: [
     { key: 'region', required: true, secret: false, description: 'AWS region', example: 'eu-west-1', validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v) ? null : 'must be an AWS region such as eu-west-1') },
     { key: 'access_key_id', required: false, secret: false, description: 'Access key id; without it the SDK\'s default chain (env, profile, instance role) is used' },

@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -12,7 +12,7 @@ import { header, SIGNATURE_WINDOW_MS } from './receipt-auth.js';
  */
 class TelnyxProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const body: Record<string, string> = { to: sms.to, text: sms.body };
     const from = sms.from ?? s.from;
@@ -77,6 +77,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const telnyxProvider: ProviderModule = {
   type: 'telnyx',
+  channels: ['sms'],
   fields: [
     { key: 'api_key', required: true, secret: true, description: 'API key (KEY…)' },
     { key: 'public_key', required: false, secret: false, description: 'Account public key (base64 Ed25519) that verifies webhooks; receipts only when set' },

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { basicAuth, field, httpCall, requireHttpUrl, statusError } from './http-call.js';
@@ -13,7 +13,7 @@ import { header, safeEqual } from './receipt-auth.js';
  */
 class TwilioProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const form = new URLSearchParams({ To: sms.to, Body: sms.body });
     if (s.messaging_service_sid) form.set('MessagingServiceSid', s.messaging_service_sid);
@@ -74,6 +74,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const twilioProvider: ProviderModule = {
   type: 'twilio',
+  channels: ['sms'],
   fields: [
     { key: 'account_sid', required: true, secret: false, description: 'Account SID (AC…)', validate: (v) => (/^AC[0-9a-fA-F]{32}$/.test(v) ? null : 'must be AC followed by 32 hex digits') },
     { key: 'auth_token', required: true, secret: true, description: 'Auth Token (or the API key secret when api_key_sid is set)' },

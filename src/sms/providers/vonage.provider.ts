@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { SmsSendError } from '../../core/ports.js';
-import type { OutgoingSms, SendResult } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
+import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
 import { analyzeSms } from '../segments.js';
@@ -17,7 +17,7 @@ const RETRYABLE_STATUS = new Set(['1', '5', '10']); // Throttled, Internal Error
 
 class VonageProvider extends ProviderBase {
 
-  async send(sms: OutgoingSms): Promise<SendResult> {
+  async send(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const form = new URLSearchParams({
       api_key: s.api_key!,
@@ -44,7 +44,7 @@ class VonageProvider extends ProviderBase {
       const id = field(first, 'message-id');
       return { providerMessageId: typeof id === 'string' ? id : null };
     }
-    throw new SmsSendError(`vonage_${status || 'unknown'}`, String(field(first, 'error-text') ?? 'no status'), RETRYABLE_STATUS.has(status));
+    throw new SendError(`vonage_${status || 'unknown'}`, String(field(first, 'error-text') ?? 'no status'), RETRYABLE_STATUS.has(status));
   }
 }
 
@@ -91,6 +91,7 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const vonageProvider: ProviderModule = {
   type: 'vonage',
+  channels: ['sms'],
   fields: [
     { key: 'api_key', required: true, secret: false, description: 'API key' },
     { key: 'api_secret', required: true, secret: true, description: 'API secret' },

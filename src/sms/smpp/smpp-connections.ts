@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import smpp from 'smpp';
 import type { PDU, Session } from 'smpp';
-import { SmsSendError } from '../../core/ports.js';
+import { SendError } from '../../core/ports.js';
 import type { ProviderDefinition, ReceiptOutcome } from '../provider-types.js';
 import { parseSmppReceipt } from './smpp-receipt.js';
 
@@ -82,7 +82,7 @@ export class SmppLink {
     return new Promise<PDU>((resolve, reject) => {
       const session = this.#session;
       if (!session || !this.#bound) {
-        reject(new SmsSendError('smpp_not_bound', 'the SMPP link is not bound', true));
+        reject(new SendError('smpp_not_bound', 'the SMPP link is not bound', true));
         return;
       }
       const fail = (error: Error) => {
@@ -91,7 +91,7 @@ export class SmppLink {
       };
       const timer = setTimeout(() => {
         this.#pending.delete(fail);
-        reject(new SmsSendError('timeout', `no submit_sm_resp within ${timeoutMs} ms`, true));
+        reject(new SendError('timeout', `no submit_sm_resp within ${timeoutMs} ms`, true));
       }, timeoutMs);
       this.#pending.add(fail);
       const sent = session.submit_sm(params, (pdu) => {
@@ -104,7 +104,7 @@ export class SmppLink {
         this.#pending.delete(fail);
         this.#bound = false;
         session.destroy();
-        fail(new SmsSendError('smpp_connection_lost', 'the SMPP connection is not writable', true));
+        fail(new SendError('smpp_connection_lost', 'the SMPP connection is not writable', true));
       }
     });
   }
@@ -138,7 +138,7 @@ export class SmppLink {
     const s = this.definition.settings;
     return new Promise<void>((resolve, reject) => {
       if (this.#closed) {
-        reject(new SmsSendError('smpp_closed', 'the SMPP link is shut down', true));
+        reject(new SendError('smpp_closed', 'the SMPP link is shut down', true));
         return;
       }
       let settled = false;
@@ -150,22 +150,22 @@ export class SmppLink {
         else resolve();
       };
       const timer = setTimeout(() => {
-        done(new SmsSendError('smpp_bind_timeout', `not bound within ${timeoutMs} ms`, true));
+        done(new SendError('smpp_bind_timeout', `not bound within ${timeoutMs} ms`, true));
         session.destroy();
       }, timeoutMs);
       const session = smpp.connect({ host: s.host!, port: Number(s.port ?? 2775), auto_enquire_link_period: Number(s.enquire_link_ms ?? 30_000) });
       this.#session = session;
       session.on('error', (error: Error) => {
         this.#log.warn({ err: error.message }, 'smpp connection error');
-        done(new SmsSendError('smpp_connection_error', error.message, true));
+        done(new SendError('smpp_connection_error', error.message, true));
       });
       session.on('close', () => {
         const wasBound = this.#bound;
         this.#bound = false;
         if (this.#session === session) this.#session = null;
-        for (const fail of this.#pending) fail(new SmsSendError('smpp_connection_lost', 'the SMPP connection closed', true));
+        for (const fail of this.#pending) fail(new SendError('smpp_connection_lost', 'the SMPP connection closed', true));
         this.#pending.clear();
-        done(new SmsSendError('smpp_connection_lost', 'the SMPP connection closed before the bind', true));
+        done(new SendError('smpp_connection_lost', 'the SMPP connection closed before the bind', true));
         if (wasBound) this.#log.warn('smpp link lost; reconnecting');
         this.#scheduleReconnect(timeoutMs);
       });
@@ -192,7 +192,7 @@ export class SmppLink {
             this.#refused = true;
             // Retryable: a refused bind (bad credentials, too many binds) is this SMSC's problem,
             // so the message may still go out through the next provider of the route.
-            done(new SmsSendError(`smpp_${statusName(pdu.command_status)}`, 'bind_transceiver refused', true));
+            done(new SendError(`smpp_${statusName(pdu.command_status)}`, 'bind_transceiver refused', true));
             session.close();
           }
         });
