@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
-import { parseRouting } from './sms/sms-routing.js';
+import { OTHER_CHANNELS, parseRouting } from './sms/sms-routing.js';
 import ipaddr from 'ipaddr.js';
 import { toCidr } from './webhooks/destinations.js';
-import type { SmsRouting } from './sms/sms-routing.js';
+import type { OtherChannel, SmsRouting } from './sms/sms-routing.js';
 
 /** The only reader of process.env. Parsed once, validated, frozen. */
 export interface Config {
@@ -331,36 +331,55 @@ const ROUTING_ENV: Record<string, string> = {
   sender_id: 'OTPGATE_SMS_SENDER_ID',
   country_sender_ids: 'OTPGATE_SMS_COUNTRY_SENDER_IDS',
   numeric_sender: 'OTPGATE_SMS_NUMERIC_SENDER',
+  email_from: 'OTPGATE_EMAIL_FROM',
 };
 
+/** The variable naming each channel's providers; those of another channel default to the console provider while SMS uses it (the zero-set-up path), else to none. */
+const CHANNEL_PROVIDER_ENV: Readonly<Record<OtherChannel, string>> = {
+  whatsapp: 'OTPGATE_WHATSAPP_PROVIDER',
+  call: 'OTPGATE_CALL_PROVIDER',
+  email: 'OTPGATE_EMAIL_PROVIDER',
+};
+
+function providerList(env: Env, name: string, fallback: string): string[] {
+  return (read(env, name) ?? fallback).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+}
+
 function smsRouting(env: Env): SmsRouting {
-  const types = (read(env, 'OTPGATE_SMS_PROVIDER') ?? 'console').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const types = providerList(env, 'OTPGATE_SMS_PROVIDER', 'console');
+  const consoleOnly = types.length === 1 && types[0] === 'console';
+  const channelTypes = Object.fromEntries(OTHER_CHANNELS.map((c) => [c, providerList(env, CHANNEL_PROVIDER_ENV[c], consoleOnly ? 'console' : '')]));
+  const variableOf = (type: string) =>
+    types.includes(type) ? 'OTPGATE_SMS_PROVIDER' : CHANNEL_PROVIDER_ENV[OTHER_CHANNELS.find((c) => channelTypes[c]!.includes(type))!];
   try {
-    const providers = types.map((type) => {
+    const providers = [...new Set([...types, ...Object.values(channelTypes).flat()])].map((type) => {
       const module = providerModule(type);
-      if (!module) throw new ConfigError('OTPGATE_SMS_PROVIDER', `unknown provider "${type}" (one of ${PROVIDER_TYPES.join(', ')})`);
+      if (!module) throw new ConfigError(variableOf(type), `unknown provider "${type}" (one of ${PROVIDER_TYPES.join(', ')})`);
       const envName = (key: string) => `OTPGATE_${type.toUpperCase()}_${key.toUpperCase()}`;
       const settings: Record<string, string> = {};
       for (const field of module.fields) {
         const value = read(env, envName(field.key));
         if (value !== undefined) settings[field.key] = value;
       }
-      return validateDefinition({ name: type, type, settings }, (key) => (key === 'name' || key === 'type' ? 'OTPGATE_SMS_PROVIDER' : envName(key)));
+      return validateDefinition({ name: type, type, settings }, (key) => (key === 'name' || key === 'type' ? variableOf(type) : envName(key)));
     });
     const countryRoutes = Object.fromEntries(
       Object.entries(keyedList(env, 'OTPGATE_SMS_COUNTRY_ROUTES')).map(([c, list]) => [c, list.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)]),
     );
     return parseRouting({
       providers: providers.map((p) => ({ name: p.name, type: p.type, settings: { ...p.settings } })),
-      route: providers.map((p) => p.name),
+      route: types,
       country_routes: countryRoutes,
+      channel_routes: Object.fromEntries(OTHER_CHANNELS.filter((c) => channelTypes[c]!.length > 0).map((c) => [c, channelTypes[c]!])),
+      email_from: read(env, 'OTPGATE_EMAIL_FROM') ?? null,
       sender_id: read(env, 'OTPGATE_SMS_SENDER_ID') ?? null,
       country_sender_ids: keyedList(env, 'OTPGATE_SMS_COUNTRY_SENDER_IDS'),
       numeric_sender: read(env, 'OTPGATE_SMS_NUMERIC_SENDER') ?? null,
     });
   } catch (error) {
     if (error instanceof SmsConfigError) {
-      const variable = error.path.startsWith('OTPGATE_') ? error.path : (ROUTING_ENV[error.path.split(/[.[]/)[0]!] ?? 'OTPGATE_SMS_PROVIDER');
+      const channel = /^channel_routes\.([a-z]+)/.exec(error.path)?.[1] as OtherChannel | undefined;
+      const variable = error.path.startsWith('OTPGATE_') ? error.path : channel ? CHANNEL_PROVIDER_ENV[channel] : (ROUTING_ENV[error.path.split(/[.[]/)[0]!] ?? 'OTPGATE_SMS_PROVIDER');
       throw new ConfigError(variable, error.message.startsWith(`${variable}: `) ? error.message.slice(variable.length + 2) : error.message);
     }
     throw error;

@@ -10,10 +10,13 @@ export const ERROR_CATALOG = {
   unsupported_line_type: { status: 400, title: 'Unsupported line type' },
   invalid_cursor: { status: 400, title: 'Invalid cursor' },
   invalid_webhook_url: { status: 400, title: 'Invalid webhook URL' },
+  invalid_email: { status: 400, title: 'Invalid email address' },
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },
   country_not_allowed: { status: 403, title: 'SMS to this country is not allowed for this service' },
+  channel_not_enabled: { status: 403, title: 'This service does not send by this channel' },
+  email_not_allowed: { status: 403, title: 'Email to this address is not allowed for this service' },
   prefix_blocked: { status: 403, title: 'This destination prefix is blocked (suspected SMS pumping)' },
   receipt_refused: { status: 403, title: 'Delivery receipt refused' },
   // 404 — also what another tenant's resources look like (never 403: nothing leaks)
@@ -33,6 +36,7 @@ export const ERROR_CATALOG = {
   webhook_delivery_in_flight: { status: 409, title: 'This delivery is being sent right now' },
   last_admin_key: { status: 409, title: 'The last active admin key cannot be revoked' },
   too_many_webhook_endpoints: { status: 409, title: 'The service has as many webhook endpoints as it may' },
+  channel_not_configured: { status: 409, title: 'No provider is configured for this channel' },
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },

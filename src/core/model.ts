@@ -1,5 +1,6 @@
 /** Domain records. Plain data: no behaviour, no I/O. Times are epoch milliseconds. */
 import type { AbuseSettings } from './abuse-settings.js';
+import type { ChannelSettings } from '../channels/channel-settings.js';
 
 /**
  * How a code reaches the person: a text message, a WhatsApp authentication template, a voice
@@ -41,7 +42,7 @@ export const MESSAGE_STATUSES = [
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** Per-service settings. Defaults live in `service-settings.ts` and `abuse-settings.ts`. */
-export interface ServiceSettings extends AbuseSettings {
+export interface ServiceSettings extends AbuseSettings, ChannelSettings {
   /** Shown in the SMS as `{service}`. */
   name: string;
   /** Digits per code, 4–10. Default 6. */

@@ -2,6 +2,7 @@ import { applyAbuseSettings, defaultAbuseSettings } from './abuse-settings.js';
 import { definedOnly, invalidSetting, requireInt } from './settings-rules.js';
 import type { AbuseSettingsPatch } from './abuse-settings.js';
 import type { ServiceSettings } from './model.js';
+import { DEFAULT_CHANNEL_SETTINGS, validateChannelSettings } from '../channels/channel-settings.js';
 import { isSupportedLocale, normalizeLocaleTag, validateAndroidAppHash, validateWebOtpDomain } from '../sms/templates.js';
 
 /** NIST SP 800-63B §5.1.3.2: out-of-band secrets live at most 10 minutes unless the operator opts in. */
@@ -22,6 +23,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<ServiceSettings, 'name'>> = Object.
   custom_code_enabled: false,
   webhook_endpoints_max: 10,
   ...defaultAbuseSettings(),
+  ...structuredClone(DEFAULT_CHANNEL_SETTINGS),
 });
 
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -54,6 +56,7 @@ export function applySettings(base: ServiceSettings, patch: ServiceSettingsPatch
   requireInt('resend_cooldown_seconds', next.resend_cooldown_seconds, 0, 3600);
   if (typeof next.custom_code_enabled !== 'boolean') throw invalidSetting('custom_code_enabled must be true or false');
   requireInt('webhook_endpoints_max', next.webhook_endpoints_max, 1, 100);
+  validateChannelSettings(next);
 
   if (next.default_locale !== null) {
     if (!isSupportedLocale(next.default_locale)) throw invalidSetting(`default_locale "${next.default_locale}" is not supported`);

@@ -9,8 +9,8 @@ import type { Clock, HandedSend, OutgoingMessage, SendReservation, SendResult, S
 import type { CircuitBreakers } from '../sms/circuit-breaker.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import type { TemplateService } from '../sms/template.service.js';
-import { renderSms } from '../sms/templates.js';
-import type { RenderedSms } from '../sms/templates.js';
+import { channelModule } from '../channels/channel-registry.js';
+import type { Locale } from '../sms/locales.js';
 import type { MessageStatusTracker } from './message-status.js';
 import { PolledWorker } from './polled-worker.js';
 
@@ -203,25 +203,18 @@ export class OutboxWorker extends PolledWorker {
     const { router, clock, logger, metrics, status, breakers } = this.#deps;
     const now = clock.now();
     // Test-mode (sandbox) keys: the dev outbox only, whatever the service's route says.
+    const channel = message.channel;
     const plan = verification.mode === 'test'
       ? router.sandboxPlan()
-      : await shared(`plan:${service.id}:${verification.country ?? ''}`, () => router.plan(service.id, verification.country));
-    const input = {
-      locale: verification.locale,
+      : await shared(`plan:${service.id}:${channel}:${verification.country ?? ''}`, () => router.plan(service.id, channel, verification.country));
+    const rendered = channelModule(channel).render({
+      locale: verification.locale as Locale,
       code,
       serviceName: verification.friendlyName ?? service.settings.name,
-      webotpDomain: service.settings.webotp_domain,
-      androidAppHash: verification.appHash ?? service.settings.android_app_hash,
-    };
-    const template = await this.#deps.templates.textFor(service.id, verification.locale);
-    let rendered: RenderedSms;
-    try {
-      rendered = renderSms({ ...input, template });
-    } catch (error) {
-      // A stored template that stopped rendering (checked when saved) must not block the code.
-      logger.error({ err: error, service_id: service.id, locale: verification.locale }, 'service template failed; using the built-in text');
-      rendered = renderSms(input);
-    }
+      settings: service.settings,
+      appHash: verification.appHash ?? service.settings.android_app_hash,
+      template: channel === 'sms' ? await this.#deps.templates.textFor(service.id, verification.locale) : null,
+    });
     const sms: OutgoingMessage = {
       messageId: message.id,
       verificationId: verification.id,
@@ -230,7 +223,7 @@ export class OutboxWorker extends PolledWorker {
       to: message.to,
       body: rendered.body,
       redactedBody: rendered.redactedBody,
-      content: { channel: 'sms' },
+      content: rendered.content,
       country: verification.country,
       from: plan.from,
       callbackUrl: null,

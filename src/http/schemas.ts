@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { EVENT_TYPES } from '../core/events.js';
-import { MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
+import { CHANNELS, MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
+import { ChannelSettingsProperties } from './channel-schemas.js';
 
 /** Route schemas: they validate input, serialise output and generate the OpenAPI document. */
+
+const ChannelSchema = (description: string) => Type.Union(CHANNELS.map((c) => Type.Literal(c)), { description, examples: ['sms'] });
 
 const Nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) =>
   Type.Union([schema, Type.Null()], options);
@@ -47,7 +50,6 @@ export const problemResponses = (...statuses: number[]) =>
     statuses.map((s) => [s, Type.Ref('Problem', { description: 'Problem details (application/problem+json)' })]),
   );
 
-const E164 = Type.String({ description: 'E.164 phone number', examples: ['+14155550123'] });
 const IsoTime = (description: string) => Type.String({ format: 'date-time', description, examples: ['2026-11-25T21:05:00.000Z'] });
 
 const BudgetSchema = (description: string, limit: number, window: number) =>
@@ -128,6 +130,7 @@ export const ServiceSettingsSchema = Type.Object({
     examples: [['daily_message_cap']],
   }),
   pumping_guard: PumpingGuardSchema,
+  ...ChannelSettingsProperties,
 });
 
 // Nested settings may be given in part: only the budgets or guard fields named change.
@@ -241,9 +244,9 @@ export const ContextSchema = Type.Record(
 
 export const StartBody = Type.Object(
   {
-    to: Type.String({ minLength: 1, maxLength: 64, description: 'Phone number, E.164 or a national format with "country"', examples: ['+14155550123'] }),
+    to: Type.String({ minLength: 1, maxLength: 254, description: 'Phone number (E.164, or a national format with "country"); an email address for the email channel', examples: ['+14155550123'] }),
     country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint for national formats', examples: ['US'] })),
-    channel: Type.Optional(Type.Literal('sms', { default: 'sms', description: 'Delivery channel', examples: ['sms'] })),
+    channel: Type.Optional(ChannelSchema('How to send the code; it must be in the service\'s channels. On a resend (a start while one is pending), the channel of this send. Default sms')),
     locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: 'Message language; default from the service, then the number\'s country', examples: ['es'] })),
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
@@ -262,7 +265,7 @@ export const StartBody = Type.Object(
 export const CheckBody = Type.Object(
   {
     id: Type.Optional(Type.String({ maxLength: 40, description: 'Verification id (or give "to")', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] })),
-    to: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Phone number: checks its latest verification with this context', examples: ['+14155550123'] })),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Phone number (or email address): checks its latest verification with this context', examples: ['+14155550123'] })),
     country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint when "to" is in a national format', examples: ['US'] })),
     code: Type.String({ minLength: 1, maxLength: 20, description: 'The code the person typed', examples: ['123456'] }),
     context: Type.Optional(ContextSchema),
@@ -272,7 +275,8 @@ export const CheckBody = Type.Object(
 );
 
 export const Send = Type.Object({
-  message_id: Type.String({ description: 'Stable id of this SMS; the same on a retry after a crash', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  message_id: Type.String({ description: 'Stable id of this message; the same on a retry after a crash', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  channel: ChannelSchema('How this message went (a resend or a fallback may use another channel than the first)'),
   at: IsoTime('When the send was requested'),
   status: Type.Union(MESSAGE_STATUSES.map((s) => Type.Literal(s)), { description: 'queued → sending → sent → delivered | undelivered; failed, expired, suppressed (test number)' }),
   provider: Nullable(Type.String(), { description: 'The provider (by configured name) that last handled it', examples: ['twilio'] }),
@@ -293,14 +297,14 @@ export const Verification = Type.Object(
     id: Type.String({ examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     service_id: Type.String({ examples: ['svc_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
     mode: ModeSchema('The mode of the key that started it'),
-    to: E164,
-    country: Nullable(Type.String(), { description: 'ISO 3166-1 alpha-2 region of the number', examples: ['US'] }),
-    channel: Type.Literal('sms', { description: 'Delivery channel' }),
+    to: Type.String({ description: 'E.164 phone number, or the email address of an email verification', examples: ['+14155550123'] }),
+    country: Nullable(Type.String(), { description: 'ISO 3166-1 alpha-2 region of the number (null for email)', examples: ['US'] }),
+    channel: ChannelSchema('The channel the verification was started on (each send names its own)'),
     status: VerificationStatusSchema,
     locale: Type.String({ examples: ['en'] }),
     expires_at: IsoTime('The code is refused from this instant on'),
     attempts_remaining: Type.Integer({ description: 'Checks left', examples: [5] }),
-    sends: Type.Array(Send, { description: 'Every SMS sent for this verification, oldest first (empty in lists)' }),
+    sends: Type.Array(Send, { description: 'Every message sent for this verification (on any channel, fallbacks included), oldest first (empty in lists)' }),
     resend_available_at: Nullable(Type.String({ format: 'date-time' }), { description: 'Earliest resend; null when no more sends are allowed' }),
     created_at: IsoTime('Creation time'),
     updated_at: IsoTime('Last change'),
@@ -310,7 +314,7 @@ export const Verification = Type.Object(
 
 export const CheckResult = Type.Object({
   id: Type.String({ examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
-  to: E164,
+  to: Type.String({ description: 'E.164 phone number, or the email address of an email verification', examples: ['+14155550123'] }),
   status: VerificationStatusSchema,
   valid: Type.Boolean({ description: 'True only for the check that approved the verification', examples: [true] }),
   attempts_remaining: Type.Integer({ examples: [4] }),
@@ -319,9 +323,10 @@ export const CheckResult = Type.Object({
 
 export const OutboxEntry = Type.Object({
   id: Type.String({ examples: ['obx_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
-  to: E164,
-  body: Type.String({ examples: ['123456 is your Acme verification code. Do not share it.'] }),
-  verification_id: Type.String({ description: 'The verification this SMS belongs to', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
+  channel: ChannelSchema('The channel it would have gone by'),
+  to: Type.String({ description: 'E.164 phone number, or an email address', examples: ['+14155550123'] }),
+  body: Type.String({ description: 'The message as text: the SMS; the WhatsApp template\'s text; what a call says; an email\'s subject, a blank line and its text', examples: ['123456 is your Acme verification code. Do not share it.'] }),
+  verification_id: Type.String({ description: 'The verification this message belongs to', examples: ['ver_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   message_id: Type.String({ description: 'The message id shown in the verification\'s sends', examples: ['msg_01jf3k9x2m8q7r6t5v4w3y2z1a'] }),
   created_at: IsoTime('When it was "sent"'),
 });

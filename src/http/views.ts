@@ -62,7 +62,7 @@ export function verificationView(v: VerificationRecord, messages: MessageRecord[
     locale: v.locale,
     expires_at: iso(v.expiresAt),
     attempts_remaining: attemptsRemaining(v),
-    sends: messages.map((m) => ({ message_id: m.id, at: iso(m.createdAt), status: m.status, provider: m.provider, error_code: m.errorCode })),
+    sends: messages.map((m) => ({ message_id: m.id, channel: m.channel, at: iso(m.createdAt), status: m.status, provider: m.provider, error_code: m.errorCode })),
     resend_available_at: isoOrNull(resendAvailableAt(v)),
     created_at: iso(v.createdAt),
     updated_at: iso(v.updatedAt),
@@ -76,6 +76,7 @@ export function checkView(v: VerificationRecord, valid: boolean) {
 export function outboxView(entry: DevOutboxEntry) {
   return {
     id: entry.id,
+    channel: entry.channel,
     to: entry.to,
     body: entry.body,
     verification_id: entry.verificationId,

@@ -7,6 +7,7 @@ import type { ProviderContext, ProviderDefinition } from './provider-types.js';
 import { chooseSender } from './sender-id.js';
 import { parseRouting, routeFor, routingToJson } from './sms-routing.js';
 import type { SmsRouting, SmsRoutingInput } from './sms-routing.js';
+import type { Channel } from '../core/model.js';
 
 /** How long an instance uses a service's SMS routing or template before reading it again (ms); changes made on the instance itself apply at once. */
 export const CONFIG_CACHE_MS = 5000;
@@ -112,16 +113,30 @@ export class SmsRouter {
     return routing;
   }
 
-  /** The providers to try for a message, in order, and its sender. */
-  async plan(serviceId: string, country: string | null): Promise<DeliveryPlan> {
+  /**
+   * The providers to try for a message on `channel`, in order, and its sender. SMS takes the
+   * service's routing when it has one, else the instance's; another channel takes the service's
+   * route for it, else the instance's (a service that routes SMS itself may still use the
+   * instance's email provider).
+   */
+  async plan(serviceId: string, channel: Channel, country: string | null): Promise<DeliveryPlan> {
     const own = await this.#routingForSends(serviceId);
     const routing = own ?? this.deps.instance;
+    const names = channel === 'sms' ? routeFor(routing, country) : (own?.channelRoutes[channel] ?? this.deps.instance.channelRoutes[channel] ?? []);
     const candidates: RouteCandidate[] = [];
-    for (const name of routeFor(routing, country)) {
+    for (const name of names) {
       const resolved = this.#resolve(own, serviceId, name);
       if (resolved) candidates.push(resolved);
     }
-    return { candidates, from: chooseSender(routing, country) };
+    const from = channel === 'sms' ? chooseSender(routing, country) : channel === 'email' ? (own?.emailFrom ?? this.deps.instance.emailFrom) : null;
+    return { candidates, from };
+  }
+
+  /** Whether a live message on `channel` has any provider to go through (for the service, or the instance). */
+  async routes(serviceId: string, channel: Channel): Promise<boolean> {
+    if (channel === 'sms') return true;
+    const own = await this.#routingForSends(serviceId);
+    return (own?.channelRoutes[channel] ?? this.deps.instance.channelRoutes[channel] ?? []).length > 0;
   }
 
   /** Where sandbox (test-mode key) messages go: the console provider, i.e. the dev outbox, never a vendor. */
@@ -159,8 +174,9 @@ export class SmsRouter {
     return shared ? { key: `instance:${name}`, definition: shared } : null;
   }
 
-  #instanceNames(): Set<string> {
-    return new Set(this.deps.instance.providers.map((p) => p.name));
+  /** The instance's provider names and their types, which a service's routes may name too. */
+  #instanceNames(): Map<string, string> {
+    return new Map(this.deps.instance.providers.map((p) => [p.name, p.type]));
   }
 }
 

@@ -1,5 +1,6 @@
+import type { Channel } from '../core/model.js';
 import type { ProviderDefinition } from './provider-types.js';
-import { SmsConfigError, validateDefinition } from './provider-registry.js';
+import { providerModule, SmsConfigError, validateDefinition } from './provider-registry.js';
 import { senderIdProblem } from './sender-id.js';
 import type { SenderIdRules } from './sender-id.js';
 
@@ -14,7 +15,15 @@ export interface SmsRouting extends SenderIdRules {
   route: readonly string[];
   /** ISO country → provider names, replacing `route` for numbers of that country. */
   countryRoutes: Readonly<Record<string, readonly string[]>>;
+  /** The other channels' routes: provider names in the order they are tried. A channel without one is not available. */
+  channelRoutes: Readonly<Partial<Record<OtherChannel, readonly string[]>>>;
+  /** Sender address of emails (`Name <address>` or an address); null leaves it to the provider's setting. */
+  emailFrom: string | null;
 }
+
+/** Channels routed by `channel_routes` (SMS keeps `route` and `country_routes`). */
+export type OtherChannel = Exclude<Channel, 'sms'>;
+export const OTHER_CHANNELS: readonly OtherChannel[] = ['whatsapp', 'call', 'email'];
 
 export interface SmsRoutingInput {
   providers?: Array<{ name: string; type: string; settings?: Record<string, string> }>;
@@ -23,6 +32,8 @@ export interface SmsRoutingInput {
   sender_id?: string | null;
   country_sender_ids?: Record<string, string>;
   numeric_sender?: string | null;
+  channel_routes?: Partial<Record<string, string[]>>;
+  email_from?: string | null;
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
@@ -31,7 +42,7 @@ const COUNTRY = /^[A-Z]{2}$/;
  * Validates a routing document. `available` holds provider names defined outside it (the
  * instance's, for a service document) that routes may also name.
  */
-export function parseRouting(input: SmsRoutingInput, available: ReadonlySet<string> = new Set()): SmsRouting {
+export function parseRouting(input: SmsRoutingInput, available: ReadonlyMap<string, string> = new Map()): SmsRouting {
   const providers = (input.providers ?? []).map((p, i) =>
     validateDefinition({ name: p.name, type: p.type, settings: p.settings ?? {} }, (key) => (key === 'name' || key === 'type' ? `providers[${i}].${key}` : `providers[${i}].settings.${key}`)),
   );
@@ -40,15 +51,31 @@ export function parseRouting(input: SmsRoutingInput, available: ReadonlySet<stri
     if (names.has(p.name)) throw new SmsConfigError(`providers[${i}].name`, `"${p.name}" is defined twice`);
     names.add(p.name);
   });
-  const checkRoute = (route: readonly string[], path: string) => {
+  const checkRoute = (route: readonly string[], path: string, channel: Channel = 'sms') => {
     if (route.length === 0) throw new SmsConfigError(path, 'names no provider');
     route.forEach((name, i) => {
       if (!names.has(name) && !available.has(name)) throw new SmsConfigError(`${path}[${i}]`, `no provider is named "${name}"`);
+      const type = providers.find((p) => p.name === name)?.type ?? available.get(name);
+      const module = type === undefined ? null : providerModule(type);
+      if (module && !module.channels.includes(channel)) {
+        throw new SmsConfigError(`${path}[${i}]`, `"${name}" (${module.type}) does not send ${channel}; it sends ${module.channels.join(', ')}`);
+      }
     });
     if (new Set(route).size !== route.length) throw new SmsConfigError(path, 'names a provider twice');
   };
-  const route = input.route ?? providers.map((p) => p.name);
+  const route = input.route ?? providers.filter((p) => providerModule(p.type)?.channels.includes('sms')).map((p) => p.name);
   checkRoute(route, 'route');
+  const channelRoutes: Partial<Record<OtherChannel, readonly string[]>> = {};
+  for (const [channel, names] of Object.entries(input.channel_routes ?? {})) {
+    if (!(OTHER_CHANNELS as readonly string[]).includes(channel)) throw new SmsConfigError(`channel_routes.${channel}`, `is not one of ${OTHER_CHANNELS.join(', ')} (SMS is "route")`);
+    if (names === undefined) continue;
+    checkRoute(names, `channel_routes.${channel}`, channel as OtherChannel);
+    channelRoutes[channel as OtherChannel] = [...names];
+  }
+  const emailFrom = input.email_from ?? null;
+  if (emailFrom !== null && (typeof emailFrom !== 'string' || emailFrom.length > 320 || !/^([^<>\r\n"]{0,100}<)?[^\s<>@"]+@[^\s<>@"]+\.[^\s<>@"]+>?$/.test(emailFrom))) {
+    throw new SmsConfigError('email_from', 'must be an address, or "Name <address>"');
+  }
   const countryRoutes: Record<string, readonly string[]> = {};
   for (const [country, names] of Object.entries(input.country_routes ?? {})) {
     if (!COUNTRY.test(country)) throw new SmsConfigError(`country_routes.${country}`, 'keys are ISO 3166-1 alpha-2 codes (upper case)');
@@ -71,7 +98,7 @@ export function parseRouting(input: SmsRoutingInput, available: ReadonlySet<stri
   if (numericSender !== null && !/^\+?[1-9]\d{2,14}$/.test(numericSender)) {
     throw new SmsConfigError('numeric_sender', 'must be a short code or an E.164 number');
   }
-  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender };
+  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender, channelRoutes, emailFrom };
 }
 
 /** The provider names to try for a number of `country`, in order. */
@@ -88,5 +115,7 @@ export function routingToJson(routing: SmsRouting): Required<SmsRoutingInput> {
     sender_id: routing.senderId,
     country_sender_ids: { ...routing.countrySenderIds },
     numeric_sender: routing.numericSender,
+    channel_routes: Object.fromEntries(Object.entries(routing.channelRoutes).map(([k, v]) => [k, [...v]])),
+    email_from: routing.emailFrom,
   };
 }

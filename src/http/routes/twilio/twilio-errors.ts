@@ -14,6 +14,11 @@ const TWILIO_CODES: Record<ErrorCode, { code: number; status: number; message?: 
   invalid_phone_number: { code: 60200, status: 400 },
   invalid_cursor: { code: 60200, status: 400 },
   invalid_webhook_url: { code: 60200, status: 400 },
+  invalid_email: { code: 60200, status: 400 },
+  // Twilio's "Delivery channel disabled".
+  channel_not_enabled: { code: 60223, status: 400, message: 'Delivery channel disabled' },
+  channel_not_configured: { code: 60223, status: 400, message: 'Delivery channel disabled' },
+  email_not_allowed: { code: 60605, status: 403, message: 'Verification delivery attempt blocked' },
   // A custom code while one is pending: Twilio's "invalid parameter", whatever the code (no oracle, T2).
   verification_pending: { code: 60200, status: 400 },
   receipt_refused: { code: 20403, status: 403 },
