@@ -198,6 +198,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     guard,
     onMessageQueued: () => worker.notify(),
     reserveSend: (now) => worker.reserve(now),
+    channelAvailable: (serviceId, channel) => router.routes(serviceId, channel),
     events: eventFactory,
     onEventsWritten,
     rateLimits,

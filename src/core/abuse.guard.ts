@@ -2,9 +2,11 @@ import type { AdaptiveLimit, Budget, RateLimitSettings } from './abuse-settings.
 import { AppError, isAppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { addressPartition } from './ip.js';
-import type { Origin, Scope, ServiceRecord, Tenant } from './model.js';
+import type { Channel, Origin, Scope, ServiceRecord, Tenant } from './model.js';
+import type { Destination } from './destination.js';
+import { isDisposableDomain } from './email-address.js';
+import { priceOf } from '../channels/channel-settings.js';
 import { assertSmsCapable } from './phone.js';
-import type { NormalizedPhone } from './phone.js';
 import { LRUCache } from 'lru-cache';
 import type { AbuseEvents, Clock, ConsumeItem, PrefixBlock, PrefixBlockStore, ProvenTraffic, RateLimitDecision, RateLimiter } from './ports.js';
 import { PumpingGuard, destinationPrefix } from './pumping-guard.js';
@@ -48,7 +50,7 @@ function adapts(settings: ServiceRecord['settings'], name: AdaptiveLimit): boole
 }
 
 /** Budgets counted per address: IPv6 addresses count with their /64 (see addressPartition). */
-const ADDRESS_BUDGETS: ReadonlySet<keyof RateLimitSettings> = new Set(['requests_per_source_ip', 'sends_per_client_ip', 'checks_per_client_ip']);
+const ADDRESS_BUDGETS: ReadonlySet<string> = new Set(['requests_per_source_ip', 'sends_per_client_ip', 'checks_per_client_ip']);
 
 export interface AbuseGuardDeps {
   limiter: RateLimiter;
@@ -119,22 +121,39 @@ export class AbuseGuard {
     };
   }
 
-  /** Line type and geo permission: pure, so the caller can run them before any lookup. */
-  assertDestinationAllowed(service: ServiceRecord, phone: NormalizedPhone): void {
+  /**
+   * Line type and geo permission (with the channel's own countries), or for an email address its
+   * domain's kind: pure, so the caller can run them before any lookup.
+   */
+  assertDestinationAllowed(service: ServiceRecord, destination: Destination, channel: Channel): void {
     const s = service.settings;
+    if (destination.kind === 'email') {
+      if (s.email_block_disposable && isDisposableDomain(destination.domain)) {
+        this.#deps.events.refused(service.id, 'disposable_email', { domain: destination.domain });
+        throw new AppError('email_not_allowed', `This service does not send codes to disposable email domains such as ${destination.domain}.`, {
+          extra: { domain: destination.domain },
+        });
+      }
+      return;
+    }
+    const phone = destination.phone;
     const safe = s.safelist.includes(phone.e164);
     assertSmsCapable(phone, { refuseVoip: s.refuse_voip && !safe });
-    if (safe || s.allowed_countries === null) return;
-    if (phone.country === null || !s.allowed_countries.includes(phone.country)) {
-      this.#deps.events.refused(service.id, 'country_not_allowed', { country: phone.country });
-      throw new AppError('country_not_allowed', `This service does not send SMS to ${phone.country ?? 'this destination'}.`, {
-        extra: { country: phone.country },
-      });
+    if (safe) return;
+    const narrowed = s.channel_countries[channel as Exclude<Channel, 'email'>];
+    for (const allowed of [s.allowed_countries, narrowed ?? null]) {
+      if (allowed === null) continue;
+      if (phone.country === null || !allowed.includes(phone.country)) {
+        this.#deps.events.refused(service.id, 'country_not_allowed', { country: phone.country, channel });
+        throw new AppError('country_not_allowed', `This service does not send ${CHANNEL_WORDS[channel]} to ${phone.country ?? 'this destination'}.`, {
+          extra: { country: phone.country, channel },
+        });
+      }
     }
   }
 
   /** Everything a send must pass, counted as it passes. Throws the refusal. */
-  async beforeSend(tenant: Tenant, phone: NormalizedPhone, origin: Origin, kind: NumberKind): Promise<void> {
+  async beforeSend(tenant: Tenant, destination: Destination, origin: Origin, kind: NumberKind, channel: Channel): Promise<void> {
     if (tenant.mode === 'test' && !kind.testNumber) return;
     const service = tenant.service;
     await this.#failClosed('send', async () => {
@@ -143,10 +162,26 @@ export class AbuseGuard {
         await this.#take(tenant, s.velocity_limits, [
           ['requests_per_source_ip', origin.sourceIp],
           ['sends_per_client_ip', origin.clientIp],
-          ['sends_per_phone', phone.e164],
+          ['sends_per_phone', destination.address],
         ]);
         return;
       }
+      if (destination.kind === 'email') {
+        // Email has no toll fraud to pump, but it can be bombed: the budgets of a person, the
+        // service's, and one per recipient domain (its own limit for a large provider).
+        const limits = await this.limitsOf(service);
+        const perDomain = { ...s.sends_per_email_domain, limit: s.email_domain_limits[destination.domain] ?? s.sends_per_email_domain.limit };
+        await this.#take(tenant, { ...limits.velocity, sends_per_email_domain: perDomain }, [
+          ['requests_per_source_ip', origin.sourceIp],
+          ['sends_per_client_ip', origin.clientIp],
+          ['sends_per_phone', destination.address],
+          ['sends_per_service', ''],
+          ['sends_per_email_domain', destination.domain],
+        ]);
+        await this.#takeQuota(service, destination, channel, limits.dailyMessageCap);
+        return;
+      }
+      const phone = destination.phone;
       const safe = s.safelist.includes(phone.e164);
       const prefix = destinationPrefix(phone.e164);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.assertNotBlocked(service.id, prefix, s.pumping_guard));
@@ -169,7 +204,7 @@ export class AbuseGuard {
         ['sends_per_prefix', safe ? undefined : prefix],
       ], { allowance: { sends_per_prefix: prefixLimit } });
       await this.#warnOnSendBudgets(service.id, prefix, taken, prefixLimit);
-      await this.#takeQuota(service, phone, limits.dailyMessageCap);
+      await this.#takeQuota(service, destination, channel, limits.dailyMessageCap);
       if (!safe) await this.#countBlocked(service.id, () => this.pumping.recordSend(service.id, prefix, s.pumping_guard));
     });
   }
@@ -256,7 +291,8 @@ export class AbuseGuard {
   /** Counts a live approval for the pumping guard's conversion rate (test numbers and test mode send nothing real). */
   async recordApproval(tenant: Tenant, to: string): Promise<void> {
     const service = tenant.service;
-    if (tenant.mode === 'test' || service.settings.safelist.includes(to)) return;
+    // The guard watches phone ranges; an email address has none.
+    if (tenant.mode === 'test' || !to.startsWith('+') || service.settings.safelist.includes(to)) return;
     try {
       await this.pumping.recordApproval(service.id, destinationPrefix(to), service.settings.pumping_guard);
     } catch (error) {
@@ -295,9 +331,9 @@ export class AbuseGuard {
    */
   async #take(
     scope: Scope,
-    limits: RateLimitSettings,
-    budgets: Array<[keyof RateLimitSettings, string | null | undefined]>,
-    options: { extra?: ConsumeItem[]; allowance?: Partial<Record<keyof RateLimitSettings, () => Promise<number>>> } = {},
+    limits: Budgets,
+    budgets: Array<[BudgetName, string | null | undefined]>,
+    options: { extra?: ConsumeItem[]; allowance?: Partial<Record<BudgetName, () => Promise<number>>> } = {},
   ): Promise<TakenBudget[] & { extra: RateLimitDecision[] }> {
     const extra = options.extra ?? [];
     const now = this.#deps.clock.now();
@@ -305,14 +341,14 @@ export class AbuseGuard {
     const counters = counterScope(scope);
     const taken = budgets.flatMap(([name, partition]) => {
       if (partition === undefined || partition === null) return [];
-      const budget: Budget = limits[name];
+      const budget: Budget = limits[name]!;
       const windowMs = budget.window_seconds * 1000;
       // Windows are aligned to the clock (the key names the window), so they move with the
       // core's clock and every instance agrees on where a window starts.
       const index = Math.floor(now / windowMs);
       // The service-wide budget has no partition; prefixes stay readable (they name a range, not a person).
       const counted = ADDRESS_BUDGETS.has(name) ? addressPartition(partition) : partition.trim().toLowerCase();
-      const id = partition === '' || name === 'sends_per_prefix' ? partition : this.#pseudonym(counted);
+      const id = partition === '' || name === 'sends_per_prefix' || name === 'sends_per_email_domain' ? partition : this.#pseudonym(counted);
       return [{ name, budget, index, windowMs, key: `rl:${name}:${counters}:${id}:${index}` }];
     });
     const decisions = await this.#deps.limiter.consumeAll([...taken.map((t) => ({ key: t.key, limit: t.budget.limit, windowMs: t.windowMs })), ...extra]);
@@ -333,7 +369,7 @@ export class AbuseGuard {
   }
 
   /** Daily message and spend caps (S4). Refused sends are given back, so a cap is not eaten by refusals. */
-  async #takeQuota(service: ServiceRecord, phone: NormalizedPhone, dailyMessageCap: number | null): Promise<void> {
+  async #takeQuota(service: ServiceRecord, destination: Destination, channel: Channel, dailyMessageCap: number | null): Promise<void> {
     const s = service.settings;
     const { limiter, clock, events } = this.#deps;
     const now = clock.now();
@@ -342,9 +378,11 @@ export class AbuseGuard {
     const taken: Array<{ key: string; cost: number }> = [];
     const giveBack = () => Promise.all(taken.map((t) => limiter.refund(t.key, DAY, t.cost)));
 
-    const quotas: Array<{ quota: 'messages' | 'spend'; cap: number; cost: number; scale: number }> = [];
+    const quotas: Array<{ quota: 'messages' | 'spend' | `${Channel}_messages`; cap: number; cost: number; scale: number }> = [];
     if (dailyMessageCap !== null) quotas.push({ quota: 'messages', cap: dailyMessageCap, cost: 1, scale: 1 });
-    const price = s.sms_prices[phone.country ?? ''] ?? s.sms_prices['*'] ?? 0;
+    const channelCap = s.channel_daily_caps[channel];
+    if (channelCap !== undefined) quotas.push({ quota: `${channel}_messages`, cap: channelCap, cost: 1, scale: 1 });
+    const price = priceOf(s, channel, destination.country);
     if (s.daily_spend_cap !== null && price > 0) {
       quotas.push({ quota: 'spend', cap: Math.round(s.daily_spend_cap * MICRO), cost: Math.round(price * MICRO), scale: MICRO });
     }
@@ -355,7 +393,8 @@ export class AbuseGuard {
       if (!decision.allowed) {
         await giveBack();
         events.refused(service.id, `daily_${q.quota}_cap`, { cap: q.cap / q.scale });
-        throw new AppError('quota_exceeded', `The service reached its daily ${q.quota === 'messages' ? 'message' : 'spend'} cap; it resets at 00:00 UTC.`, {
+        const what = q.quota === 'messages' ? 'message' : q.quota === 'spend' ? 'spend' : `${channel} message`;
+        throw new AppError('quota_exceeded', `The service reached its daily ${what} cap; it resets at 00:00 UTC.`, {
           retryAfterSeconds: resetSeconds,
           rateLimit: { policy: `daily_${q.quota}_cap`, limit: Math.floor(q.cap / q.scale), windowSeconds: 86_400, remaining: 0, resetSeconds },
           extra: { quota: q.quota },
@@ -390,7 +429,7 @@ export class AbuseGuard {
 
 /** One budget a request was counted against, with the limiter's answer. */
 interface TakenBudget {
-  name: keyof RateLimitSettings;
+  name: BudgetName;
   budget: Budget;
   index: number;
   windowMs: number;
@@ -398,8 +437,15 @@ interface TakenBudget {
   decision: RateLimitDecision;
 }
 
+/** The per-channel email budget joins the velocity limits where budgets are counted. */
+type BudgetName = keyof RateLimitSettings | 'sends_per_email_domain';
+type Budgets = RateLimitSettings & { sends_per_email_domain?: Budget };
+
+const CHANNEL_WORDS: Record<Channel, string> = { sms: 'SMS', whatsapp: 'WhatsApp messages', call: 'calls', email: 'email' };
+
 /** What each budget counts, for the problem's `detail`. */
-const BUDGET_WORDS: Record<keyof RateLimitSettings, string> = {
+const BUDGET_WORDS: Record<BudgetName, string> = {
+  sends_per_email_domain: 'emails to this domain',
   sends_per_phone: 'SMS to this number',
   sends_per_client_ip: 'SMS for this client_ip',
   sends_per_prefix: 'SMS to numbers of this prefix',
@@ -410,7 +456,7 @@ const BUDGET_WORDS: Record<keyof RateLimitSettings, string> = {
   requests_per_source_ip: 'requests from this address',
 };
 
-function rateLimited(name: keyof RateLimitSettings, info: RateLimitInfo): AppError {
+function rateLimited(name: BudgetName, info: RateLimitInfo): AppError {
   return new AppError('rate_limited', `Too many ${BUDGET_WORDS[name]}: at most ${info.limit} per ${info.windowSeconds} s.`, {
     retryAfterSeconds: info.resetSeconds,
     rateLimit: info,

@@ -1,3 +1,4 @@
+import { phoneDestination } from './destination.js';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/helpers/fake-clock.js';
 import { createMemoryLimiter } from '../limits/memory.limiter.js';
@@ -109,7 +110,7 @@ async function simulate(streams: Stream[], hours: number, settings: Partial<Abus
     // End users come from many addresses; the integrator's backend is one.
     const clientIp = `198.51.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`;
     try {
-      await guard.beforeSend(tenant, { e164: to, country: null, lineType: null }, { sourceIp: '192.0.2.1', clientIp }, { testNumber: false });
+      await guard.beforeSend(tenant, phoneDestination({ e164: to, country: null, lineType: null }), { sourceIp: '192.0.2.1', clientIp }, { testNumber: false }, 'sms');
       out.sent++;
       if (random() < s.conversion) approvals.push({ at: send.at + 20_000 + Math.floor(random() * 100_000), to, sentAt: send.at });
     } catch (error) {

@@ -10,7 +10,6 @@ export const ERROR_CATALOG = {
   unsupported_line_type: { status: 400, title: 'Unsupported line type' },
   invalid_cursor: { status: 400, title: 'Invalid cursor' },
   invalid_webhook_url: { status: 400, title: 'Invalid webhook URL' },
-  invalid_email: { status: 400, title: 'Invalid email address' },
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },

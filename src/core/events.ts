@@ -1,5 +1,5 @@
 import { newId } from './ids.js';
-import type { MessageRecord, Mode, Scope, VerificationRecord } from './model.js';
+import type { Channel, MessageRecord, Mode, Scope, VerificationRecord } from './model.js';
 import type { Clock, PrefixBlock, RandomSource } from './ports.js';
 
 /**
@@ -101,7 +101,8 @@ export function prefixBlockEventData(b: PrefixBlock) {
 
 /** A daily cap passed one of its warning thresholds, 50 % or 80 % (`quota.warning`). */
 export interface QuotaWarning {
-  quota: 'messages' | 'spend';
+  /** The whole day's messages, its spend, or one channel's messages (`call_messages`, see channel_daily_caps). */
+  quota: 'messages' | 'spend' | `${Channel}_messages`;
   /** The threshold crossed, in percent of the cap: 50 or 80. */
   percent: number;
   /** Messages, or spend in the currency of the service's `sms_prices`, used today (UTC). */

@@ -4,7 +4,11 @@ import type { RateLimitInfo } from './errors.js';
 import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
-import type { MessageRecord, Origin, Page, ServiceRecord, Tenant, VerificationRecord } from './model.js';
+import type { Channel, MessageRecord, Origin, Page, ServiceRecord, Tenant, VerificationRecord } from './model.js';
+import { emailDestination, phoneDestination } from './destination.js';
+import type { Destination } from './destination.js';
+import { normalizeEmail } from './email-address.js';
+import { channelModule } from '../channels/channel-registry.js';
 import { normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 import type { Clock, HandedSend, RandomSource, SendReservation, Store, VerificationFilter, VerificationMetrics } from './ports.js';
@@ -15,7 +19,11 @@ export interface StartInput {
   to: string;
   /** ISO 3166-1 alpha-2 hint for numbers written without a country code. */
   country?: string | undefined;
-  channel?: 'sms' | undefined;
+  /**
+   * How to send: it must be one of the service's channels. Default: on a resend the channel the
+   * verification was started on, else `email` for an address with `@`, else `sms`.
+   */
+  channel?: Channel | undefined;
   locale?: string | undefined;
   context?: VerificationContext | undefined;
   /** Where the request came from: counted by the abuse controls; the end user's IP is kept for the attempts log. */
@@ -82,6 +90,8 @@ export interface VerificationServiceDeps {
   /** Called after events were written, so webhook delivery starts without waiting to poll. */
   onEventsWritten?: () => void;
   rateLimits: RateLimitService;
+  /** Whether a live message on `channel` has a provider to go through (the service's routes or the instance's). */
+  channelAvailable: (serviceId: string, channel: Channel) => Promise<boolean>;
 }
 
 /**
@@ -105,17 +115,19 @@ export class VerificationService {
     const { store, vault, clock, random, metrics } = this.#deps;
     const service = tenant.service;
     const settings = service.settings;
-    const phone = resolveNumber(service, input.to, input.country);
-    const testCode = settings.test_numbers[phone.e164];
-    // Line type and geo permission first, before any state is read: the answer for a refused
-    // destination cannot depend on what otpgate knows about the number (rule S5).
-    if (testCode === undefined) this.#deps.guard.assertDestinationAllowed(service, phone);
+    const kind = input.channel !== undefined ? channelModule(input.channel).address : input.to.includes('@') ? 'email' : 'phone';
+    const destination = kind === 'email' ? emailDestination(normalizeEmail(input.to).address) : phoneDestination(resolveNumber(service, input.to, input.country));
+    const testCode = destination.kind === 'phone' ? settings.test_numbers[destination.address] : undefined;
     const origin = input.origin;
     const locale = resolveLocale({
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
-      country: phone.country,
+      country: destination.country,
     });
+    // The channel's rules first, before any state is read: the answer for a refused destination
+    // cannot depend on what otpgate knows about it (rule S5).
+    const requested = input.channel ?? (kind === 'email' ? 'email' : 'sms');
+    await this.#assertChannel(tenant, requested, destination, testCode !== undefined);
     const contextDigest = vault.contextDigest(input.context);
     const customCode = input.customCode === undefined ? undefined : validCustomCode(service, input.customCode);
     const friendlyName = input.friendlyName === undefined ? null : validFriendlyName(input.friendlyName);
@@ -124,7 +136,10 @@ export class VerificationService {
     await this.#deps.rateLimits.enforce(tenant, input.rateLimits);
     const now = clock.now();
 
-    const pending = await store.findResendable(tenant, phone.e164, contextDigest, now);
+    const pending = await store.findResendable(tenant, destination.address, contextDigest, now);
+    // A resend that names no channel goes by the one the verification was started on.
+    const channel = input.channel ?? pending?.channel ?? requested;
+    if (channel !== requested) await this.#assertChannel(tenant, channel, destination, testCode !== undefined);
     if (pending) {
       // A resend sends the pending code, so a custom code cannot start another verification
       // while one is pending. The refusal is the same whatever the custom code is: it is never
@@ -134,9 +149,9 @@ export class VerificationService {
           extra: { verification_id: pending.id },
         });
       }
-      return this.#resend(tenant, pending, now, origin);
+      return this.#resend(tenant, pending, now, origin, channel, destination);
     }
-    await this.#deps.guard.beforeSend(tenant, phone, origin, { testNumber: testCode !== undefined });
+    await this.#deps.guard.beforeSend(tenant, destination, origin, { testNumber: testCode !== undefined }, channel);
 
     const id = newId('ver', clock, random);
     const code = testCode ?? customCode ?? vault.generateCode(settings.code_length);
@@ -144,9 +159,9 @@ export class VerificationService {
       id,
       serviceId: service.id,
       mode: tenant.mode,
-      to: phone.e164,
-      country: phone.country,
-      channel: 'sms',
+      to: destination.address,
+      country: destination.country,
+      channel,
       status: 'pending',
       locale,
       codeDigest: vault.digest(id, contextDigest, code),
@@ -167,17 +182,17 @@ export class VerificationService {
       friendlyName,
       appHash,
     };
-    const message = this.#newMessage(verification, now);
+    const message = this.#newMessage(verification, channel, now);
     const handoff = this.#reserveSend(message, now);
     // One transaction: a 201 means the verification, its send and its event are durable (rule R1).
     await withReservation(handoff, store.createVerification(verification, message, this.#deps.events.verification('verification.created')(verification)));
     this.#deps.onEventsWritten?.();
     this.#dispatch(message, handoff, () => ({ message, verification, service, code }));
-    metrics.verificationStarted('sms', phone.country, false);
+    metrics.verificationStarted(channel, destination.country, false);
     return { verification, messages: [message], resent: false };
   }
 
-  async #resend(tenant: Tenant, pending: VerificationRecord, now: number, origin: Origin): Promise<StartResult> {
+  async #resend(tenant: Tenant, pending: VerificationRecord, now: number, origin: Origin, channel: Channel, destination: Destination): Promise<StartResult> {
     const { store } = this.#deps;
     const service = tenant.service;
     const retryAtExpiry = secondsUntil(pending.expiresAt, now);
@@ -197,9 +212,8 @@ export class VerificationService {
         extra: { verification_id: pending.id, resend_available_at: new Date(readyAt).toISOString() },
       });
     }
-    const phone = { e164: pending.to, country: pending.country, lineType: null };
-    await this.#deps.guard.beforeSend(tenant, phone, origin, { testNumber: pending.isTest });
-    const message = this.#newMessage(pending, now);
+    await this.#deps.guard.beforeSend(tenant, destination, origin, { testNumber: pending.isTest }, channel);
+    const message = this.#newMessage(pending, channel, now);
     const handoff = this.#reserveSend(message, now);
     // The conditional update re-checks status, expiry and the send count it read, so two
     // concurrent resends cannot both slip under the cap or the cooldown.
@@ -228,7 +242,7 @@ export class VerificationService {
     } finally {
       this.#dispatch(message, handoff, () => ({ message, verification, service, code: this.#deps.vault.open(pending.id, pending.codeSealed) }));
     }
-    this.#deps.metrics.verificationStarted('sms', pending.country, true);
+    this.#deps.metrics.verificationStarted(channel, pending.country, true);
     return { verification, messages, resent: true };
   }
 
@@ -253,14 +267,38 @@ export class VerificationService {
     else if (message.status === 'queued') this.#deps.onMessageQueued();
   }
 
-  #newMessage(verification: VerificationRecord, now: number): MessageRecord {
+  /**
+   * The channel must be one of the service's, reach this kind of address, pass its geo and domain
+   * rules (before any state is read, so a refusal cannot depend on what otpgate knows about the
+   * destination: rule S5), and have a provider (test keys and test numbers send nothing real).
+   */
+  async #assertChannel(tenant: Tenant, channel: Channel, destination: Destination, testNumber: boolean): Promise<void> {
+    const service = tenant.service;
+    if (!service.settings.channels.includes(channel)) {
+      throw new AppError('channel_not_enabled', `This service does not send codes by ${channel}; its channels are ${service.settings.channels.join(', ')} (service setting "channels").`, {
+        extra: { channel },
+      });
+    }
+    if (channelModule(channel).address !== destination.kind) {
+      throw new AppError('invalid_request', channel === 'email' ? 'The email channel needs an email address in "to".' : `The ${channel} channel needs a phone number in "to".`);
+    }
+    if (testNumber) return;
+    this.#deps.guard.assertDestinationAllowed(service, destination, channel);
+    if (tenant.mode === 'live' && !(await this.#deps.channelAvailable(service.id, channel))) {
+      throw new AppError('channel_not_configured', `No provider is configured for ${channel} (OTPGATE_${channel.toUpperCase()}_PROVIDER, or the service's channel_routes).`, {
+        extra: { channel },
+      });
+    }
+  }
+
+  #newMessage(verification: VerificationRecord, channel: Channel, now: number): MessageRecord {
     const { clock, random } = this.#deps;
     return {
       id: newId('msg', clock, random),
       verificationId: verification.id,
       serviceId: verification.serviceId,
       mode: verification.mode,
-      channel: verification.channel,
+      channel,
       to: verification.to,
       status: verification.isTest ? 'suppressed' : 'queued',
       attempts: 0,
@@ -288,8 +326,8 @@ export class VerificationService {
     if (input.id !== undefined) {
       current = await store.getVerification(tenant, input.id);
     } else if (input.to !== undefined) {
-      const phone = resolveNumber(tenant.service, input.to, input.country);
-      current = await store.findLatestVerification(tenant, phone.e164, contextDigest);
+      const to = input.to.includes('@') ? normalizeEmail(input.to).address : resolveNumber(tenant.service, input.to, input.country).e164;
+      current = await store.findLatestVerification(tenant, to, contextDigest);
     } else {
       throw new AppError('invalid_request', 'Give either "id" or "to".');
     }
@@ -329,12 +367,12 @@ export class VerificationService {
       // A custom code proves no person (the integrator knows it): it earns the prefix nothing.
       if (!updated.isTest && !updated.customCode) await guard.recordApproval(tenant, updated.to);
       metrics.checkEvaluated('approved');
-      metrics.verificationFinished('sms', updated.country, 'approved');
+      metrics.verificationFinished(updated.channel, updated.country, 'approved');
       return { verification: updated, valid: true };
     }
     metrics.checkEvaluated('wrong_code');
     if (updated.status === 'max_attempts_reached') {
-      metrics.verificationFinished('sms', updated.country, 'max_attempts_reached');
+      metrics.verificationFinished(updated.channel, updated.country, 'max_attempts_reached');
     }
     return { verification: updated, valid: false };
   }
@@ -355,7 +393,7 @@ export class VerificationService {
       const latest = await store.getVerification(tenant, id);
       throw this.#finalStateError(latest ?? current, now);
     }
-    metrics.verificationFinished('sms', current.country, 'canceled');
+    metrics.verificationFinished(current.channel, current.country, 'canceled');
     this.#deps.onEventsWritten?.();
     return this.get(tenant, id);
   }
@@ -380,14 +418,14 @@ export class VerificationService {
     }
     this.#deps.onEventsWritten?.();
     metrics.checkEvaluated('approved');
-    metrics.verificationFinished('sms', updated.country, 'approved');
+    metrics.verificationFinished(updated.channel, updated.country, 'approved');
     return { verification: updated, messages: await store.listMessages(id), resent: false };
   }
 
   async list(tenant: Tenant, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
     const { store, clock } = this.#deps;
     const now = clock.now();
-    const to = filter.to === undefined ? undefined : normalizePhone(filter.to).e164;
+    const to = filter.to === undefined ? undefined : filter.to.includes('@') ? normalizeEmail(filter.to).address : normalizePhone(filter.to).e164;
     const page = await store.listVerifications(tenant, { ...filter, to }, { cursor, limit });
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
   }
@@ -405,7 +443,7 @@ export class VerificationService {
   async #settleExpiry(verification: VerificationRecord, now: number): Promise<VerificationRecord> {
     if (verification.status !== 'pending' || now < verification.expiresAt) return verification;
     if (await this.#deps.store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) {
-      this.#deps.metrics.verificationFinished('sms', verification.country, 'expired');
+      this.#deps.metrics.verificationFinished(verification.channel, verification.country, 'expired');
       this.#deps.onEventsWritten?.();
     }
     return { ...verification, status: 'expired' };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CodeVault } from '../core/code-vault.js';
 import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
-import { maskPhone } from '../core/phone.js';
+import { maskAddress } from '../core/destination.js';
 import { isAppError } from '../core/errors.js';
 import { SendError } from '../core/ports.js';
 import type { Clock, HandedSend, OutgoingMessage, SendReservation, SendResult, Store, VerificationMetrics } from '../core/ports.js';
@@ -231,7 +231,7 @@ export class OutboxWorker extends PolledWorker {
     // Child loggers and the "no provider" error are made only when something goes wrong: on the
     // common path (first try succeeds) they were measurable per-send garbage.
     let parentLog: Logger | undefined;
-    const baseLog = () => (parentLog ??= logger.child({ message_id: message.id, verification_id: verification.id, to: maskPhone(message.to) }));
+    const baseLog = () => (parentLog ??= logger.child({ message_id: message.id, verification_id: verification.id, channel: message.channel, to: maskAddress(message.to) }));
 
     // Failover (rule R2): each provider of the route gets `providerTries` tries; a retryable
     // failure or time-out moves on to the next one, a provider whose circuit is open is skipped.
@@ -335,7 +335,7 @@ export class OutboxWorker extends PolledWorker {
     await status.failed(message, provider, errorCode, verification.country, true, clock.now());
     metrics.sendFinished(provider ?? 'none', 'failed');
     if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), this.#deps.events.verification('verification.failed'))) {
-      metrics.verificationFinished('sms', verification.country, 'failed');
+      metrics.verificationFinished(verification.channel, verification.country, 'failed');
       this.#deps.onEventsWritten?.();
     }
   }

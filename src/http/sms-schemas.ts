@@ -29,6 +29,12 @@ export const SmsSettingsBody = Type.Object(
     sender_id: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()], { description: 'Alphanumeric (1–11 of A–Z a–z 0–9 space, one letter at least) or a number', examples: ['Acme'] })),
     country_sender_ids: Type.Optional(Type.Record(Country, Type.String({ maxLength: 16 }), { examples: [{ US: '+14155550100' }] })),
     numeric_sender: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()], { description: 'Used where alphanumeric sender ids are not allowed (US, CA, …)', examples: ['+14155550100'] })),
+    channel_routes: Type.Optional(Type.Object({ whatsapp: Type.Optional(Route), call: Type.Optional(Route), email: Type.Optional(Route) }, {
+      additionalProperties: false,
+      description: 'Providers of the other channels, in the order they are tried (each must send that channel); a channel left out uses the instance\'s route for it',
+      examples: [{ whatsapp: ['twilio'], call: ['twilio', 'vonage'], email: ['smtp'] }],
+    })),
+    email_from: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()], { description: 'Sender of emails: an address or "Name <address>"; null uses the instance\'s (OTPGATE_EMAIL_FROM)', examples: ['Acme <no-reply@acme.com>'] })),
   },
   { additionalProperties: false },
 );
@@ -48,4 +54,6 @@ export const SmsSettings = Type.Object({
   sender_id: Type.Union([Type.String(), Type.Null()], { description: 'Default sender id or number', examples: ['Acme'] }),
   country_sender_ids: Type.Record(Type.String(), Type.String(), { description: 'Per-country sender ids', examples: [{ US: '+14155550100' }] }),
   numeric_sender: Type.Union([Type.String(), Type.Null()], { description: 'Used where alphanumeric ids are refused', examples: ['+14155550100'] }),
+  channel_routes: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Routes of the other channels (whatsapp, call, email)', examples: [{ email: ['smtp'] }] }),
+  email_from: Type.Union([Type.String(), Type.Null()], { description: 'Sender of emails', examples: ['Acme <no-reply@acme.com>'] }),
 });

@@ -32,7 +32,7 @@ export interface SmsRoutingInput {
   sender_id?: string | null;
   country_sender_ids?: Record<string, string>;
   numeric_sender?: string | null;
-  channel_routes?: Partial<Record<string, string[]>>;
+  channel_routes?: Record<string, string[]>;
   email_from?: string | null;
 }
 

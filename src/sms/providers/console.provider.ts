@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.js';
-import { maskPhone } from '../../core/phone.js';
+import { maskAddress } from '../../core/destination.js';
 import type { OutgoingMessage, SendResult, MessageSender } from '../../core/ports.js';
 import type { ProviderContext, ProviderModule } from '../provider-types.js';
 
@@ -25,8 +25,8 @@ export class ConsoleProvider implements MessageSender {
       createdAt: clock.now(),
     });
     logger.info(
-      { provider: this.name, message_id: sms.messageId, verification_id: sms.verificationId, to: maskPhone(sms.to), from: sms.from, body: sms.redactedBody },
-      'sms sent to the dev outbox',
+      { provider: this.name, message_id: sms.messageId, verification_id: sms.verificationId, channel: sms.content.channel, to: maskAddress(sms.to), from: sms.from, body: sms.redactedBody },
+      'message sent to the dev outbox',
     );
     return { providerMessageId: id };
   }

@@ -14,7 +14,6 @@ const TWILIO_CODES: Record<ErrorCode, { code: number; status: number; message?: 
   invalid_phone_number: { code: 60200, status: 400 },
   invalid_cursor: { code: 60200, status: 400 },
   invalid_webhook_url: { code: 60200, status: 400 },
-  invalid_email: { code: 60200, status: 400 },
   // Twilio's "Delivery channel disabled".
   channel_not_enabled: { code: 60223, status: 400, message: 'Delivery channel disabled' },
   channel_not_configured: { code: 60223, status: 400, message: 'Delivery channel disabled' },

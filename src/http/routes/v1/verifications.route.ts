@@ -29,6 +29,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
       const started = await c.verifications.start(tenant, {
         to: body.to,
         country: body.country,
+        channel: body.channel,
         locale: body.locale,
         context: body.context,
         origin: originOf(request, body.client_ip, 'client_ip'),
@@ -102,7 +103,7 @@ export const verificationsRoutes = (c: Container): FastifyPluginAsyncTypebox => 
         ListQuery,
         Type.Object({
           status: Type.Optional(Type.Union(VERIFICATION_STATUSES.map((s) => Type.Literal(s)), { description: 'Only verifications in this status' })),
-          to: Type.Optional(Type.String({ maxLength: 64, description: 'Phone number' })),
+          to: Type.Optional(Type.String({ maxLength: 254, description: 'Phone number or email address' })),
         }),
       ]),
       response: { 200: PageOf(Type.Ref('Verification')), ...problemResponses(400, 401, 403) },
