@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
-import isEmail from 'validator/lib/isEmail.js';
+import isEmailModule from 'validator/lib/isEmail.js';
 import { AppError } from './errors.js';
 
 /**
@@ -30,6 +30,10 @@ export interface NormalizedEmail {
   /** The ASCII domain, e.g. `example.com` or `xn--bcher-kva.example`. */
   readonly domain: string;
 }
+
+// A CommonJS module whose types declare an ES default export: under NodeNext the default import is
+// the module object, and validator sets `module.exports.default` to the function too.
+const isEmail = isEmailModule.default;
 
 const IS_EMAIL_OPTIONS = {
   allow_display_name: false,
