@@ -132,13 +132,13 @@ export async function startSmtpServer(initial: SmtpServerOptions = {}): Promise<
   };
 }
 
-/** A throwaway self-signed certificate for 127.0.0.1 and localhost, made with openssl. */
-export function selfSignedCertificate(): { key: string; cert: string } {
+/** A throwaway self-signed certificate (by default for 127.0.0.1 and localhost), made with openssl. */
+export function selfSignedCertificate(subjectAltName = 'IP:127.0.0.1,DNS:localhost'): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-tls-'));
   try {
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-subj', '/CN=localhost', '-addext', `subjectAltName=${subjectAltName}`,
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
     ], { stdio: 'ignore' });
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };

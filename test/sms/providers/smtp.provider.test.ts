@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../../src/core/ports.js';
 import { SendError } from '../../../src/core/ports.js';
 import { destinationsOf, maskSetting, SmsConfigError, unmaskSetting, validateDefinition } from '../../../src/sms/provider-registry.js';
-import { closeSmtpTransports, smtpProvider } from '../../../src/sms/providers/smtp.provider.js';
+import { closeSmtpTransports, smtpProvider, toSendError } from '../../../src/sms/providers/smtp.provider.js';
 import { sendWith } from '../../helpers/providers.js';
 import { selfSignedCertificate, startSmtpServer } from '../../helpers/smtp-server.js';
 import type { TestSmtpServer } from '../../helpers/smtp-server.js';
@@ -182,10 +182,12 @@ describe('SMTP provider over TLS', () => {
   });
 
   it('refuses a certificate for another host name', async () => {
-    const smtp = await server({ starttls: true, tls: certificate });
-    // The certificate names 127.0.0.1 and localhost; 127.0.0.2 is the same server under another name.
-    const error = await failure(sendWith(smtpProvider, { url: url(smtp, 'smtp', '127.0.0.2'), ca: certificate.cert }, EMAIL));
-    expect(error.retryable).toBe(true);
+    const elsewhere = selfSignedCertificate('DNS:mail.example.org'); // trusted, but not for 127.0.0.1
+    const smtp = await server({ starttls: true, tls: elsewhere });
+    const error = await failure(sendWith(smtpProvider, { url: url(smtp), ca: elsewhere.cert }, EMAIL));
+    expect(error).toMatchObject({ retryable: true });
+    expect(error.message).toMatch(/altnames|IP: 127\.0\.0\.1|not in the cert/i);
+    expect(smtp.auths).toHaveLength(0);
     expect(smtp.received).toHaveLength(0);
   });
 
@@ -194,6 +196,29 @@ describe('SMTP provider over TLS', () => {
     await sendWith(smtpProvider, { url: url(smtp, 'smtps'), ca: certificate.cert }, EMAIL);
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.secure).toBe(true);
+  });
+});
+
+describe('SMTP error mapping (nodemailer errors as thrown)', () => {
+  it.each([
+    [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550, response: '550 5.1.1 <bob@example.org> unknown' }, 'smtp_550', false],
+    [{ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553, response: '553 sender rejected' }, 'smtp_553', false],
+    [{ code: 'EMESSAGE', command: 'DATA', responseCode: 554, response: '554 5.7.1 spam' }, 'smtp_554', false],
+    [{ code: 'EMESSAGE', command: 'DATA', responseCode: 452, response: '452 4.3.1 insufficient storage' }, 'smtp_452', true],
+    [{ code: 'EPROTOCOL', command: 'RSET', responseCode: 503, response: '503 bad sequence' }, 'smtp_503', true],
+    [{ code: 'EPROTOCOL', command: 'CONN', responseCode: 554, response: '554 no SMTP service here' }, 'smtp_554', true],
+    [{ code: 'EAUTH', command: 'AUTH PLAIN', responseCode: 535, response: '535 5.7.8 bad credentials' }, 'smtp_auth_535', true],
+    [{ code: 'EABORT', message: 'aborted' }, 'timeout', true],
+    [{ name: 'AbortError', message: 'aborted' }, 'timeout', true],
+    [{ code: 'ETIMEDOUT', message: 'Greeting never received' }, 'smtp_ETIMEDOUT', true],
+    [{ code: 'ETLS', message: 'self-signed certificate' }, 'smtp_ETLS', true],
+    [{ code: 'EDNS', message: 'getaddrinfo ENOTFOUND' }, 'smtp_EDNS', true],
+    [{ code: 'EENVELOPE', message: 'No recipients defined' }, 'smtp_EENVELOPE', false],
+    [new Error('something odd'), 'smtp_unknown', true],
+  ])('%j → %s', (error, code, retryable) => {
+    const mapped = toSendError(error);
+    expect(mapped).toMatchObject({ code, retryable });
+    expect(mapped.message).not.toMatch(/bob@/);
   });
 });
 
