@@ -34,6 +34,7 @@ import { MessageStatusTracker } from './delivery/message-status.js';
 import { ReceiptService } from './delivery/receipts.service.js';
 import { CircuitBreakers } from './sms/circuit-breaker.js';
 import { SmppConnections } from './sms/smpp/smpp-connections.js';
+import { closeSmtpTransports } from './sms/providers/smtp.provider.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
@@ -263,6 +264,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       await retention.stop();
       await redis?.close();
       await smpp.close();
+      closeSmtpTransports(); // pooled SMTP connections (email); a later send opens new ones
       // Counters held in memory reach the store before it closes.
       await storeLimiter.close?.();
       await store.close();

@@ -7,6 +7,8 @@ import { messageBirdProvider } from './providers/messagebird.provider.js';
 import { plivoProvider } from './providers/plivo.provider.js';
 import { sinchProvider } from './providers/sinch.provider.js';
 import { smppProvider } from './providers/smpp.provider.js';
+import { sesProvider } from './providers/ses.provider.js';
+import { smtpProvider } from './providers/smtp.provider.js';
 import { snsProvider } from './providers/sns.provider.js';
 import { telnyxProvider } from './providers/telnyx.provider.js';
 import { twilioProvider } from './providers/twilio.provider.js';
@@ -27,6 +29,8 @@ export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object
     sinchProvider,
     snsProvider,
     smppProvider,
+    smtpProvider,
+    sesProvider,
   ].map((m) => [m.type, m])),
 );
 
@@ -79,7 +83,7 @@ export const SECRET_MASK = '********';
 
 /**
  * Credentials also hide inside settings that are not credentials themselves, so every shown value
- * is masked by its shape as well: a URL's user, password, query values and fragment (its host and
+ * is masked by its shape as well: a URL's (http, https, smtp, smtps) user, password, query values and fragment (its host and
  * path stay readable), and in a JSON object every string that is not purely `{{placeholders}}`
  * (a vendor's body template holds its keys under any name). A part sent back as shown keeps its
  * stored value (`unmaskSetting`), but only while the provider still sends to the same place
@@ -98,7 +102,7 @@ export function maskSecrets(definition: ProviderDefinition): ProviderDefinition 
 
 /** A setting as shown: a whole secret is SECRET_MASK; otherwise the credentials in it (see above). */
 export function maskSetting(value: string): string {
-  const url = httpUrl(value);
+  const url = credentialUrl(value);
   if (url) {
     if (url.username) url.username = SECRET_MASK;
     if (url.password) url.password = SECRET_MASK;
@@ -115,7 +119,7 @@ export function unmaskSetting(sent: string, stored: string | undefined): string 
   if (stored === undefined) return sent === SECRET_MASK ? '' : sent;
   if (sent === SECRET_MASK) return stored;
   if (!sent.includes(SECRET_MASK)) return sent;
-  const [url, before] = [httpUrl(sent), httpUrl(stored)];
+  const [url, before] = [credentialUrl(sent), credentialUrl(stored)];
   if (url && before) {
     if (url.username === SECRET_MASK) url.username = before.username;
     if (url.password === SECRET_MASK) url.password = before.password;
@@ -141,8 +145,9 @@ export function destinationsOf(type: string, settings: Readonly<Record<string, u
     .flatMap(([key, value]) => {
       if (typeof value !== 'string') return [];
       if (fields.has(key)) return [`${key}=${value.trim().toLowerCase()}`];
-      const url = httpUrl(value);
-      return url ? [`${key}=${url.origin}`] : [];
+      const url = credentialUrl(value);
+      // Scheme, host and port: `origin` would do for http(s), but is "null" for smtp:// URLs.
+      return url ? [`${key}=${url.protocol}//${url.host.toLowerCase()}`] : [];
     })
     .sort()
     .join(' ');
@@ -165,8 +170,9 @@ function unmaskJson(sent: unknown, stored: unknown): unknown {
   return sent;
 }
 
-function httpUrl(value: string): URL | null {
-  if (!/^\s*https?:\/\//i.test(value)) return null;
+/** A setting that is a URL of a scheme that carries credentials in its user info or query: http(s), smtp(s). */
+function credentialUrl(value: string): URL | null {
+  if (!/^\s*(https?|smtps?):\/\//i.test(value)) return null;
   try {
     return new URL(value.trim());
   } catch {
