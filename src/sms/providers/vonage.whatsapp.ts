@@ -17,8 +17,8 @@ import { applicationApiError, applicationToken, requireSettings } from './vonage
  * Auth: the application's JWT when `application_id` and `private_key` are set, else Basic with the
  * API key and secret — Vonage accepts both on the Messages API, but sends status webhooks only to
  * applications (https://developer.vonage.com/en/getting-started/concepts/authentication).
- * `webhook_url` (per message, overriding the application's status URL) is asked for only when
- * the webhook can be verified (`signature_secret`), with `webhook_version: "v1"`.
+ * `webhook_url` (per message, overriding the application's status URL) is asked for only as an
+ * application and when the webhook can be verified (`signature_secret`), with `webhook_version: "v1"`.
  * Answers `202 {"message_uuid"}`; errors are RFC 7807 bodies (see applicationApiError).
  */
 export async function sendVonageWhatsApp(context: ProviderContext, s: ProviderSettings, message: OutgoingMessage): Promise<SendResult> {
@@ -43,12 +43,13 @@ export async function sendVonageWhatsApp(context: ProviderContext, s: ProviderSe
       },
     },
   };
-  if (message.callbackUrl && s.signature_secret) {
+  const asApplication = Boolean(s.application_id && s.private_key);
+  if (message.callbackUrl && s.signature_secret && asApplication) {
     body.webhook_url = message.callbackUrl;
     body.webhook_version = 'v1';
   }
-  const authorization = s.application_id && s.private_key
-    ? `Bearer ${await applicationToken(s.application_id, s.private_key, context.clock.now())}`
+  const authorization = asApplication
+    ? `Bearer ${await applicationToken(s.application_id!, s.private_key!, context.clock.now())}`
     : basicAuth(s.api_key!, s.api_secret!);
   const base = (s.messages_api_url ?? 'https://api.nexmo.com').replace(/\/+$/, '');
   const answer = await httpCall(context, {

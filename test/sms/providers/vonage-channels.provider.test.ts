@@ -77,12 +77,18 @@ describe('Vonage WhatsApp (Messages API v1)', () => {
     });
   });
 
-  it('uses Basic auth without an application, and asks no status webhook it could not verify', async () => {
-    const { application_id: _a, private_key: _p, signature_secret: _s, ...basic } = settings;
+  it('uses Basic auth without an application, and then asks no status webhook (Vonage sends them to applications only)', async () => {
+    const { application_id: _a, private_key: _p, ...basic } = settings;
     await sendWith(vonageProvider, basic, { content: WHATSAPP });
     const [req] = stub.requests;
     expect(req!.headers.authorization).toBe(`Basic ${Buffer.from('abcd1234:secret-0123').toString('base64')}`);
     expect(JSON.parse(req!.body).webhook_url).toBeUndefined();
+  });
+
+  it('asks no status webhook it could not verify (no signature secret)', async () => {
+    const { signature_secret: _s, ...rest } = settings;
+    await sendWith(vonageProvider, rest, { content: WHATSAPP });
+    expect(JSON.parse(stub.requests[0]!.body).webhook_url).toBeUndefined();
   });
 
   it.each([
