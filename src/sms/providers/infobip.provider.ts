@@ -2,11 +2,16 @@ import { SendError } from '../../core/ports.js';
 import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
-import { field, httpCall, requireHttpUrl, statusError } from './http-call.js';
+import { field, httpCall, requireHttpUrl } from './http-call.js';
 import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
+import { infobipAnswer, sendInfobipCall, sendInfobipWhatsApp } from './infobip.channels.js';
 
 /**
- * Infobip SMS: `POST {base URL}/sms/2/text/advanced`, `Authorization: App <API key>`, JSON
+ * Infobip: SMS (below), WhatsApp templates and text-to-speech calls (infobip.channels.ts), all on
+ * the account's base URL with `Authorization: App <API key>`, and all reporting to the same
+ * receipt route in the same `{"results": [...]}` shape.
+ *
+ * SMS: `POST {base URL}/sms/2/text/advanced`, `Authorization: App <API key>`, JSON
  * `{"messages": [{"destinations": [{"to", "messageId"}], "from", "text", "notifyUrl",
  * "notifyContentType"}]}`. Answers `200 {"bulkId", "messages": [{"messageId", "status":
  * {"groupName", "name", ...}}]}`; errors are `{"requestError": {"serviceException":
@@ -15,7 +20,20 @@ import { digitsOnly, urlSecretMatches, withUrlSecret } from './receipt-auth.js';
  */
 class InfobipProvider extends ProviderBase {
 
-  async send(sms: OutgoingMessage): Promise<SendResult> {
+  async send(message: OutgoingMessage): Promise<SendResult> {
+    switch (message.content.channel) {
+      case 'sms':
+        return this.sendSms(message);
+      case 'whatsapp':
+        return sendInfobipWhatsApp(this.context, this.definition.settings, message);
+      case 'call':
+        return sendInfobipCall(this.context, this.definition.settings, message);
+      default:
+        throw new SendError('unsupported_channel', `infobip does not send ${message.content.channel}`, false);
+    }
+  }
+
+  private async sendSms(sms: OutgoingMessage): Promise<SendResult> {
     const s = this.definition.settings;
     const message: Record<string, unknown> = { destinations: [{ to: digitsOnly(sms.to), messageId: sms.messageId }], text: sms.body };
     const from = sms.from ?? s.from;
@@ -31,20 +49,20 @@ class InfobipProvider extends ProviderBase {
       headers: { authorization: `App ${s.api_key}`, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ messages: [message] }),
     });
-    if (answer.status === 200) {
-      const first = field(answer.json, 'messages', 0);
-      const group = String(field(first, 'status', 'groupName') ?? '');
-      if (group === 'REJECTED') {
-        throw new SendError(`infobip_${String(field(first, 'status', 'name') ?? 'REJECTED')}`, String(field(first, 'status', 'description') ?? 'rejected'), false);
-      }
-      const id = field(first, 'messageId');
-      return { providerMessageId: typeof id === 'string' ? id : sms.messageId };
-    }
-    const code = field(answer.json, 'requestError', 'serviceException', 'messageId');
-    throw statusError(typeof code === 'string' ? `infobip_${code}` : null, answer.status, String(field(answer.json, 'requestError', 'serviceException', 'text') ?? answer.text));
+    return infobipAnswer(answer, sms.messageId);
   }
 }
 
+/**
+ * SMS, WhatsApp and voice delivery reports share one shape: `{"results": [{"messageId", "to",
+ * "status": {"groupName", "name"}, "error": {"name"}, ...}]}`
+ * (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-outbound-messages/receive-outbound-whatsapp-delivery-reports,
+ * https://www.infobip.com/docs/api/channels/voice/voice-message/receive-voice-delivery-reports).
+ * For a call, `DELIVERED` means it was answered and the text played; a call not answered, busy or
+ * refused by the network is `UNDELIVERABLE` (error `EC_NO_ANSWER`, `EC_USER_BUSY`, …) and maps to
+ * `undelivered`, so another channel may still reach the person; `REJECTED` (by Infobip: bad
+ * number, no route, balance) is `failed`.
+ */
 function receipt(definition: ProviderDefinition, request: ReceiptRequest): ReceiptOutcome {
   // Infobip does not sign delivery reports; the notifyUrl carries a per-provider secret.
   if (!urlSecretMatches(request, definition.settings.dlr_secret)) return { accepted: false, reason: 'bad or missing secret' };
@@ -69,11 +87,13 @@ function receipt(definition: ProviderDefinition, request: ReceiptRequest): Recei
 
 export const infobipProvider: ProviderModule = {
   type: 'infobip',
-  channels: ['sms'],
+  channels: ['sms', 'whatsapp', 'call'],
   fields: [
     { key: 'base_url', required: true, secret: false, description: 'Your account\'s API base URL', validate: requireHttpUrl, example: 'https://xxxxx.api.infobip.com' },
     { key: 'api_key', required: true, secret: true, description: 'API key' },
-    { key: 'from', required: false, secret: false, description: 'Default sender', example: 'InfoSMS' },
+    { key: 'from', required: false, secret: false, description: 'Default SMS sender', example: 'InfoSMS' },
+    { key: 'whatsapp_from', required: false, secret: false, description: 'Registered WhatsApp sender number (required for WhatsApp)', example: '+441134960000' },
+    { key: 'voice_from', required: false, secret: false, description: 'Number calls come from. Unset: Infobip\'s default caller id', example: '+441134960001' },
     { key: 'dlr_secret', required: false, secret: true, description: 'Secret put in notifyUrl; delivery reports without it are refused. Without it, none are asked for.' },
   ],
   create: (definition, context) => new InfobipProvider(definition, context),
