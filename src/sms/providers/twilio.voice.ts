@@ -34,7 +34,6 @@ const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 export function xmlEscape(text: string): string {
   // Characters XML 1.0 cannot hold at all (C0 controls but tab/CR/LF, lone surrogates, U+FFFE/F) are dropped.
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 }
 
