@@ -3,11 +3,17 @@ import { AppError } from '../core/errors.js';
 import type { MessageRecord } from '../core/model.js';
 import type { Clock, Store } from '../core/ports.js';
 import { providerModule } from '../sms/provider-registry.js';
-import type { ProviderDefinition, ReceiptOutcome, ReceiptRequest } from '../sms/provider-types.js';
+import type { ProviderDefinition, ReceiptOutcome, ReceiptRequest, ReceiptStatus } from '../sms/provider-types.js';
 import type { SmsRouter } from '../sms/sms-router.js';
 import type { MessageStatusTracker } from './message-status.js';
 
 export type ReceiptResult = 'applied' | 'ignored';
+
+/** What a receipt did, and what the vendor must be answered (`reply`: 200 with that text, else 204). */
+export interface ReceiptAnswer {
+  result: ReceiptResult;
+  reply?: string;
+}
 
 /**
  * Inbound delivery receipts (rule H5). A receipt is authenticated against the very provider
@@ -25,7 +31,7 @@ export class ReceiptService {
   ) {}
 
   /** A receipt whose URL names our message id (`/v1/dlr/<provider>/<message id>`). */
-  async forMessage(providerName: string, messageId: string, request: ReceiptRequest): Promise<ReceiptResult> {
+  async forMessage(providerName: string, messageId: string, request: ReceiptRequest): Promise<ReceiptAnswer> {
     const message = await this.store.getMessage(messageId);
     if (!message || message.provider !== providerName) throw refused();
     const definition = await this.router.definitionFor(message.serviceId, providerName);
@@ -34,7 +40,7 @@ export class ReceiptService {
   }
 
   /** A receipt sent to an account-wide URL (`/v1/dlr/<provider>`): the instance provider of that name, message found by the vendor's id. */
-  async forInstanceProvider(providerName: string, request: ReceiptRequest): Promise<ReceiptResult> {
+  async forInstanceProvider(providerName: string, request: ReceiptRequest): Promise<ReceiptAnswer> {
     const definition = this.router.instanceRouting.providers.find((p) => p.name === providerName);
     if (!definition) throw refused();
     return this.#apply(definition, null, request);
@@ -50,7 +56,7 @@ export class ReceiptService {
     return updated ? 'applied' : 'ignored';
   }
 
-  async #apply(definition: ProviderDefinition, known: MessageRecord | null, request: ReceiptRequest): Promise<ReceiptResult> {
+  async #apply(definition: ProviderDefinition, known: MessageRecord | null, request: ReceiptRequest): Promise<ReceiptAnswer> {
     const module = providerModule(definition.type);
     if (!module?.receipt) throw refused();
     const outcome = await module.receipt(definition, request);
@@ -58,10 +64,22 @@ export class ReceiptService {
       this.logger.warn({ provider: definition.name, reason: outcome.reason }, 'delivery receipt refused');
       throw refused();
     }
+    const reply = outcome.reply === undefined ? {} : { reply: outcome.reply };
+    let result = await this.#applyOne(definition, known, outcome);
+    // A batch of statuses only comes to an account-wide URL; a message's own URL speaks of that message alone.
+    if (!known) {
+      for (const status of outcome.more ?? []) {
+        if ((await this.#applyOne(definition, null, status)) === 'applied') result = 'applied';
+      }
+    }
+    return { result, ...reply };
+  }
+
+  async #applyOne(definition: ProviderDefinition, known: MessageRecord | null, outcome: ReceiptStatus): Promise<ReceiptResult> {
     const message = known ?? (outcome.providerMessageId ? await this.store.findMessageByProviderId(definition.name, outcome.providerMessageId) : null);
     if (!message) {
       // Authentic but about nothing we sent (another system on the same account): acknowledge it.
-      this.logger.info({ provider: definition.name }, 'delivery receipt for an unknown message ignored');
+      if (outcome.providerMessageId) this.logger.info({ provider: definition.name }, 'delivery receipt for an unknown message ignored');
       return 'ignored';
     }
     if (outcome.status === null) return 'ignored';

@@ -13,6 +13,7 @@ import { snsProvider } from './providers/sns.provider.js';
 import { telnyxProvider } from './providers/telnyx.provider.js';
 import { twilioProvider } from './providers/twilio.provider.js';
 import { vonageProvider } from './providers/vonage.provider.js';
+import { whatsAppCloudProvider } from './providers/whatsapp-cloud.provider.js';
 
 /** Every provider type otpgate can send through. Adding a vendor = one module + one line here. */
 export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object.freeze(
@@ -31,6 +32,7 @@ export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = Object
     smppProvider,
     smtpProvider,
     sesProvider,
+    whatsAppCloudProvider,
   ].map((m) => [m.type, m])),
 );
 

@@ -61,15 +61,28 @@ export interface ReceiptRequest {
   now: number;
 }
 
+/** One message's status as a receipt reports it. */
+export interface ReceiptStatus {
+  /** null when the receipt reports an intermediate state we do not record (e.g. "accepted by SMSC"). */
+  status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'> | null;
+  errorCode: string | null;
+  providerMessageId: string | null;
+}
+
 export type ReceiptOutcome =
   | { accepted: false; reason: string }
-  | {
-      accepted: true;
-      /** null when the receipt reports an intermediate state we do not record (e.g. "accepted by SMSC"). */
-      status: Extract<MessageStatus, 'sent' | 'delivered' | 'undelivered' | 'failed'> | null;
-      errorCode: string | null;
-      providerMessageId: string | null;
-    };
+  | ({ accepted: true } & ReceiptStatus & {
+      /**
+       * Further statuses of the same callback, for vendors that batch them (Meta's webhooks).
+       * Read on the account-wide route only, where each is matched by its `providerMessageId`.
+       */
+      more?: readonly ReceiptStatus[];
+      /**
+       * Answer 200 with this text/plain body instead of 204: a subscription handshake's challenge
+       * (Meta's `hub.challenge`), or '' for a vendor that retries any other answer.
+       */
+      reply?: string;
+    });
 
 /** Everything otpgate knows about one provider type. One module per vendor. */
 export interface ProviderModule {

@@ -1,9 +1,9 @@
 import { parse as parseQuery } from 'node:querystring';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../../container.js';
-import type { ReceiptService } from '../../../delivery/receipts.service.js';
+import type { ReceiptAnswer, ReceiptService } from '../../../delivery/receipts.service.js';
 import type { ReceiptRequest } from '../../../sms/provider-types.js';
 import { problemResponses } from '../../schemas.js';
 
@@ -18,7 +18,11 @@ const schemaBase = {
   description:
     'Called by SMS vendors, not by you: no bearer key, each vendor is authenticated its own way (X-Twilio-Signature, signed callbacks, a secret in the URL…). ' +
     'Refused with 403 receipt_refused otherwise. See docs/providers.md.',
-  response: { 204: Type.Null({ description: 'Receipt taken' }), ...problemResponses(400, 403, 415) },
+  response: {
+    200: Type.String({ description: 'Receipt taken, answered as the vendor requires: a subscription handshake\'s challenge (Meta\'s hub.challenge), or empty (text/plain)' }),
+    204: Type.Null({ description: 'Receipt taken' }),
+    ...problemResponses(400, 403, 415),
+  },
 };
 
 const Provider = Type.String({ maxLength: 64 });
@@ -59,6 +63,9 @@ export const dlrRoutes = (c: Container, receipts: ReceiptService): FastifyPlugin
     };
   };
 
+  const answer = (reply: FastifyReply, result: ReceiptAnswer) =>
+    result.reply === undefined ? reply.code(204).send(null) : reply.code(200).type('text/plain; charset=utf-8').send(result.reply);
+
   const params = Type.Object({ provider: Provider, messageId: Type.String({ maxLength: 64 }) });
   app.route({
     method: ['GET', 'POST'],
@@ -66,8 +73,7 @@ export const dlrRoutes = (c: Container, receipts: ReceiptService): FastifyPlugin
     schema: { ...schemaBase, summary: 'Delivery receipt for one message', params },
     handler: async (request, reply) => {
       const { provider, messageId } = request.params as { provider: string; messageId: string };
-      await receipts.forMessage(provider, messageId, toReceipt(request));
-      return reply.code(204).send(null);
+      return answer(reply, await receipts.forMessage(provider, messageId, toReceipt(request)));
     },
   });
 
@@ -76,8 +82,7 @@ export const dlrRoutes = (c: Container, receipts: ReceiptService): FastifyPlugin
     url: '/v1/dlr/:provider',
     schema: { ...schemaBase, summary: 'Delivery receipt to an account-wide URL (instance providers)', params: Type.Object({ provider: Provider }) },
     handler: async (request, reply) => {
-      await receipts.forInstanceProvider((request.params as { provider: string }).provider, toReceipt(request));
-      return reply.code(204).send(null);
+      return answer(reply, await receipts.forInstanceProvider((request.params as { provider: string }).provider, toReceipt(request)));
     },
   });
 };
