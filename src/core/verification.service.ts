@@ -115,6 +115,7 @@ export class VerificationService {
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
       country: phone.country,
+      phone: phone.e164,
     });
     const contextDigest = vault.contextDigest(input.context);
     const customCode = input.customCode === undefined ? undefined : validCustomCode(service, input.customCode);

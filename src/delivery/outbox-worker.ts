@@ -212,6 +212,7 @@ export class OutboxWorker extends PolledWorker {
       serviceName: verification.friendlyName ?? service.settings.name,
       webotpDomain: service.settings.webotp_domain,
       androidAppHash: verification.appHash ?? service.settings.android_app_hash,
+      doNotShareWarning: service.settings.do_not_share_warning,
     };
     const template = await this.#deps.templates.textFor(service.id, verification.locale);
     let rendered: RenderedSms;

@@ -105,6 +105,10 @@ export const ServiceSettingsSchema = Type.Object({
     description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
     examples: [false],
   }),
+  do_not_share_warning: Type.Boolean({
+    description: 'End the built-in SMS text with its "do not share" sentence ("Do not share it." in the number\'s language; Twilio DoNotShareWarningEnabled). Your own templates are sent as written. Default true',
+    examples: [true],
+  }),
   webhook_endpoints_max: Type.Integer({
     minimum: 1, maximum: 100,
     description: 'Webhook endpoints the service may register in each mode (each event is written with one delivery per matching endpoint). Default 10',
