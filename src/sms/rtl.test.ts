@@ -1,11 +1,13 @@
-import bidiFactory from 'bidi-js';
+import { createRequire } from 'node:module';
+import type { Bidi } from 'bidi-js';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_TEMPLATES, RTL_LOCALES } from './locales.js';
 import { renderSms } from './templates.js';
 
 // Right-to-left texts are checked by laying them out with a full implementation of the Unicode
 // Bidirectional Algorithm (UAX #9, isolates included), as a phone would, and reading the result.
-const bidi = bidiFactory();
+// bidi-js is CommonJS whose types declare an ES default export; require() gives the factory itself.
+const bidi = (createRequire(import.meta.url)('bidi-js') as () => Bidi)();
 const INVISIBLE = /[\u2066-\u2069\u200e\u200f\u061c]/g;
 
 interface Line { text: string; visual: string; rtl: boolean }
@@ -14,14 +16,8 @@ interface Line { text: string; visual: string; rtl: boolean }
 function display(body: string): Line[] {
   const levels = bidi.getEmbeddingLevels(body);
   return levels.paragraphs.map(({ start, end, level }) => {
-    // Indices are UTF-16 units, which split('') keeps (every character here is in the BMP).
-    const chars = body.split('');
-    for (const [from, to] of bidi.getReorderSegments(body, levels, start, end)) {
-      const slice = chars.slice(from, to + 1).reverse();
-      chars.splice(from, slice.length, ...slice);
-    }
-    for (const [index, mirror] of bidi.getMirroredCharactersMap(body, levels, start, end)) chars[index] = mirror;
-    const visual = chars.slice(start, end + 1).join('').replace(/\n$/, '').replace(INVISIBLE, '');
+    // Reordered and mirrored as displayed; indices are UTF-16 units, inclusive.
+    const visual = bidi.getReorderedString(body, levels, start, end).slice(start, end + 1).replace(/\n$/, '').replace(INVISIBLE, '');
     return { text: body.slice(start, end + 1).replace(/\n$/, ''), visual, rtl: (level & 1) === 1 };
   });
 }
