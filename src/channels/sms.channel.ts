@@ -16,6 +16,7 @@ export const smsChannel: ChannelModule = {
       serviceName: input.serviceName,
       webotpDomain: input.settings.webotp_domain,
       androidAppHash: input.appHash,
+      doNotShareWarning: input.settings.do_not_share_warning,
     };
     let rendered;
     try {

@@ -34,7 +34,7 @@ export const whatsappChannel: ChannelModule = {
   name: 'whatsapp',
   address: 'phone',
   render(input: RenderInput): RenderedMessage {
-    const text = renderSms({ locale: input.locale, code: input.code, serviceName: input.serviceName });
+    const text = renderSms({ locale: input.locale, code: input.code, serviceName: input.serviceName, doNotShareWarning: input.settings.do_not_share_warning });
     return {
       body: text.body,
       redactedBody: text.redactedBody,

@@ -71,6 +71,11 @@ export interface ServiceSettings extends AbuseSettings, ChannelSettings {
    */
   custom_code_enabled: boolean;
   /**
+   * Whether the built-in SMS text ends with its "do not share" sentence ("Do not share it.").
+   * Twilio's DoNotShareWarningEnabled. A service's own templates are sent as written. Default true.
+   */
+  do_not_share_warning: boolean;
+  /**
    * Webhook endpoints the service may register in each mode. Every event is written with one
    * delivery per matching endpoint, in its own transaction, so this bounds what one event costs.
    * Default 10, at most 100.

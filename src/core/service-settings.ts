@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<ServiceSettings, 'name'>> = Object.
   android_app_hash: null,
   test_numbers: {},
   custom_code_enabled: false,
+  do_not_share_warning: true,
   webhook_endpoints_max: 10,
   ...defaultAbuseSettings(),
   ...structuredClone(DEFAULT_CHANNEL_SETTINGS),
@@ -55,6 +56,7 @@ export function applySettings(base: ServiceSettings, patch: ServiceSettingsPatch
   requireInt('max_sends', next.max_sends, 1, 20);
   requireInt('resend_cooldown_seconds', next.resend_cooldown_seconds, 0, 3600);
   if (typeof next.custom_code_enabled !== 'boolean') throw invalidSetting('custom_code_enabled must be true or false');
+  if (typeof next.do_not_share_warning !== 'boolean') throw invalidSetting('do_not_share_warning must be true or false');
   requireInt('webhook_endpoints_max', next.webhook_endpoints_max, 1, 100);
   validateChannelSettings(next);
 

@@ -123,6 +123,7 @@ export class VerificationService {
       requested: input.locale ?? null,
       serviceDefault: settings.default_locale,
       country: destination.country,
+      phone: destination.kind === 'phone' ? destination.address : null,
     });
     // The channel's rules first, before any state is read: the answer for a refused destination
     // cannot depend on what otpgate knows about it (rule S5).

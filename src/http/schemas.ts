@@ -3,6 +3,10 @@ import type { TSchema } from '@sinclair/typebox';
 import { EVENT_TYPES } from '../core/events.js';
 import { CHANNELS, MESSAGE_STATUSES, VERIFICATION_STATUSES } from '../core/model.js';
 import { ChannelSettingsProperties } from './channel-schemas.js';
+import { SUPPORTED_LOCALES } from '../sms/templates.js';
+
+/** The supported locales as the OpenAPI descriptions list them. */
+const LOCALE_LIST = `Supported: ${SUPPORTED_LOCALES.join(', ')}. Other BCP 47 tags read as one of these (es-MX → es-419, pt-PT → pt, zh-Hant-HK → zh-HK, zh_TW → zh-TW, sr-Latn → sr, de-AT → de)`;
 
 /** Route schemas: they validate input, serialise output and generate the OpenAPI document. */
 
@@ -96,7 +100,7 @@ export const ServiceSettingsSchema = Type.Object({
   max_check_attempts: Type.Integer({ minimum: 1, maximum: 20, description: 'Checks per verification, right or wrong. Default 5', examples: [5] }),
   max_sends: Type.Integer({ minimum: 1, maximum: 20, description: 'SMS per verification, first send included. Default 5', examples: [5] }),
   resend_cooldown_seconds: Type.Integer({ minimum: 0, maximum: 3600, description: 'Seconds between two sends of one verification. Default 30', examples: [30] }),
-  default_locale: Nullable(Type.String({ maxLength: 16 }), { description: 'Locale when a request names none; null picks it from the number\'s country', examples: ['en'] }),
+  default_locale: Nullable(Type.String({ maxLength: 16 }), { description: `Locale when a request names none; null picks it from the number's country (and a Quebec area code). ${LOCALE_LIST}`, examples: ['en'] }),
   webotp_domain: Nullable(Type.String({ maxLength: 253 }), { description: 'Adds the WebOTP line "@<domain> #<code>" as the last line', examples: ['acme.com'] }),
   android_app_hash: Nullable(Type.String({ minLength: 11, maxLength: 11 }), { description: 'Android SMS Retriever app hash (11 characters)', examples: ['FA+9qCX9VSu'] }),
   test_numbers: Type.Record(Type.String({ pattern: '^\\+[1-9]\\d{1,14}$' }), Type.String({ pattern: '^\\d{4,10}$' }), {
@@ -106,6 +110,10 @@ export const ServiceSettingsSchema = Type.Object({
   custom_code_enabled: Type.Boolean({
     description: 'Allow starts to bring their own code (custom_code / Twilio CustomCode); such verifications may also be approved by your backend. Default false',
     examples: [false],
+  }),
+  do_not_share_warning: Type.Boolean({
+    description: 'End the built-in SMS text with its "do not share" sentence ("Do not share it." in the number\'s language; Twilio DoNotShareWarningEnabled). Your own templates are sent as written. Default true',
+    examples: [true],
   }),
   webhook_endpoints_max: Type.Integer({
     minimum: 1, maximum: 100,
@@ -247,7 +255,7 @@ export const StartBody = Type.Object(
     to: Type.String({ minLength: 1, maxLength: 254, description: 'Phone number (E.164, or a national format with "country"); an email address for the email channel', examples: ['+14155550123'] }),
     country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 hint for national formats', examples: ['US'] })),
     channel: Type.Optional(ChannelSchema('How to send the code; it must be in the service\'s channels. On a resend (a start while one is pending), the channel of this send. Default sms')),
-    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: 'Message language; default from the service, then the number\'s country', examples: ['es'] })),
+    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 16, description: `Message language; default from the service, then the number's country. ${LOCALE_LIST}`, examples: ['es'] })),
     context: Type.Optional(ContextSchema),
     client_ip: Type.Optional(Type.String({ maxLength: 45, description: 'The end user\'s IP address as your backend saw it', examples: ['203.0.113.7'] })),
     custom_code: Type.Optional(Type.String({ pattern: '^\\d{4,10}$', description: 'Your own 4–10 digit code instead of ours (service setting custom_code_enabled); such a verification may be approved with POST /v1/verifications/{id}/approve', examples: ['482915'] })),

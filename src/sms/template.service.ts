@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
-import { BUILT_IN_TEMPLATES } from './locales.js';
+import { builtInTemplate, REGIONAL_PARENTS } from './locales.js';
+import type { Locale } from './locales.js';
 import { CONFIG_CACHE_MS } from './sms-router.js';
 import { checkTemplate, normalizeLocaleTag, SUPPORTED_LOCALES } from './templates.js';
 import type { TemplateCheck } from './templates.js';
@@ -9,7 +10,8 @@ import type { TemplateCheck } from './templates.js';
 export interface TemplateView {
   locale: string;
   text: string;
-  source: 'service' | 'built_in';
+  /** `inherited`: the service's own text for the base language (its `pt` text for `pt-BR`). */
+  source: 'service' | 'inherited' | 'built_in';
   check: TemplateCheck;
 }
 
@@ -23,12 +25,18 @@ export class TemplateService {
 
   constructor(private readonly store: Store, private readonly clock: Clock) {}
 
-  /** The service's own text for a locale as sends use it, or null for the built-in one. */
+  /**
+   * The service's own text for a locale as sends use it, or null for the built-in one. A regional
+   * locale without its own text takes the service's text for the base language: a service that
+   * wrote a `pt` or `es` text before `pt-BR` and `es-419` existed keeps sending it to Brazil and Mexico.
+   */
   textFor(serviceId: string, locale: string): Promise<string | null> {
     const key = `${serviceId}\u0000${locale}`;
     let text = this.#texts.get(key);
     if (!text) {
-      text = this.store.getTemplate(serviceId, locale);
+      const parent = REGIONAL_PARENTS[locale as Locale];
+      text = this.store.getTemplate(serviceId, locale).then((own) =>
+        own === null && parent !== undefined ? this.store.getTemplate(serviceId, parent) : own);
       this.#texts.set(key, text);
       text.catch(() => this.#texts.delete(key));
     }
@@ -38,7 +46,13 @@ export class TemplateService {
   async list(serviceId: string): Promise<TemplateView[]> {
     const service = await this.#service(serviceId);
     const own = await this.store.listTemplates(serviceId);
-    return SUPPORTED_LOCALES.map((locale) => this.#view(locale, own[locale] ?? null, service.settings));
+    return SUPPORTED_LOCALES.map((locale) => {
+      const parent = REGIONAL_PARENTS[locale];
+      const inherited = own[locale] === undefined && parent !== undefined ? own[parent] : undefined;
+      return inherited === undefined
+        ? this.#view(locale, own[locale] ?? null, service.settings)
+        : { ...this.#view(locale, inherited, service.settings), source: 'inherited' as const };
+    });
   }
 
   /** Sets the service's own text for a locale; answers it, and the text it replaces (null: the built-in one). */
@@ -51,7 +65,7 @@ export class TemplateService {
     try {
       await this.store.putTemplate(serviceId, locale, text, this.clock.now());
     } finally {
-      this.#texts.delete(`${serviceId}\u0000${locale}`);
+      this.#forget(serviceId, locale);
     }
     return { template: view, previous };
   }
@@ -64,16 +78,28 @@ export class TemplateService {
     if (previous === null || !(await this.store.deleteTemplate(serviceId, locale))) {
       throw new AppError('not_found', `Service ${serviceId} has no own template for ${localeTag}.`);
     }
-    this.#texts.delete(`${serviceId}\u0000${locale}`);
+    this.#forget(serviceId, locale);
     return { locale, previous };
   }
 
-  #view(locale: string, own: string | null, settings: { webotp_domain: string | null; android_app_hash: string | null }): TemplateView {
-    const text = own ?? BUILT_IN_TEMPLATES[locale as keyof typeof BUILT_IN_TEMPLATES];
+  /** Drops the cached text of a locale and of the regional locales that inherit it. */
+  #forget(serviceId: string, locale: string): void {
+    this.#texts.delete(`${serviceId}\u0000${locale}`);
+    for (const [child, parent] of Object.entries(REGIONAL_PARENTS)) {
+      if (parent === locale) this.#texts.delete(`${serviceId}\u0000${child}`);
+    }
+  }
+
+  #view(
+    locale: Locale,
+    own: string | null,
+    settings: { webotp_domain: string | null; android_app_hash: string | null; do_not_share_warning: boolean },
+  ): TemplateView {
+    const text = own ?? builtInTemplate(locale, settings.do_not_share_warning);
     return { locale, text, source: own === null ? 'built_in' : 'service', check: checkTemplate(text, { webotpDomain: settings.webotp_domain, androidAppHash: settings.android_app_hash }) };
   }
 
-  #locale(tag: string): string {
+  #locale(tag: string): Locale {
     const locale = normalizeLocaleTag(tag);
     if (locale === null) throw new AppError('invalid_request', `locale "${tag.slice(0, 35)}" is not supported; supported: ${SUPPORTED_LOCALES.join(', ')}`);
     return locale;

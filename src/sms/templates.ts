@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../core/errors.js';
-import { BUILT_IN_TEMPLATES, COUNTRY_LOCALES, LOCALE_ALIASES } from './locales.js';
+import { builtInTemplate, LOCALES } from './locales.js';
 import type { Locale } from './locales.js';
+import { localeForNumber } from './locale-countries.js';
+import { normalizeLocaleTag } from './locale-tags.js';
 import { analyzeSms, MULTIPART_SEGMENT_UNITS, nonGsmCharacters, SINGLE_SEGMENT_UNITS } from './segments.js';
 import type { SmsEncoding } from './segments.js';
 
@@ -23,13 +25,18 @@ import type { SmsEncoding } from './segments.js';
  *
  * SMS Retriever also wants the message to be at most 140 bytes. We read that as the 140 octets of
  * one PDU's user data: ≤ 160 GSM-7 septets (packed 8 into 7 octets) or ≤ 70 UCS-2 units, i.e.
- * one segment. Every built-in text meets it with both lines, a 10-digit code, a 20-character
- * service name and a 30-character host; `segments` tells the caller when a custom one does not.
+ * one segment. Every built-in Latin-script text meets it with both lines, a 10-digit code, a
+ * 20-character service name and a 30-character host. A UCS-2 text (Arabic, CJK, Cyrillic, …)
+ * fits one segment alone, but not with both lines: it goes out as two parts, the hash still
+ * inside, and Android may then not hand it to the app (locales.ts). `segments` says so.
  */
 
 export type { Locale } from './locales.js';
+export { normalizeLocaleTag } from './locale-tags.js';
+export { localeForCountry, localeForNumber } from './locale-countries.js';
 
-export const SUPPORTED_LOCALES: readonly Locale[] = Object.freeze(Object.keys(BUILT_IN_TEMPLATES) as Locale[]);
+/** Every locale with built-in texts, alphabetical (`en`, `en-GB`, `es`, `es-419`, …). */
+export const SUPPORTED_LOCALES: readonly Locale[] = LOCALES;
 
 export const DEFAULT_LOCALE: Locale = 'en';
 
@@ -37,8 +44,13 @@ export const DEFAULT_LOCALE: Locale = 'en';
 export const MAX_TEMPLATE_LENGTH = 1000;
 
 export interface RenderSmsInput {
-  /** A supported locale tag (`pt-BR` is read as `pt`); ignored when `template` is given. */
+  /** A supported locale or a tag that reads as one (`es-MX` → es-419); ignored when `template` is given. */
   locale: string;
+  /**
+   * Whether the built-in text carries its "do not share" sentence (service setting
+   * `do_not_share_warning`). Default true; ignored when `template` is given.
+   */
+  doNotShareWarning?: boolean;
   /** The one-time code: letters or digits only (it ends the WebOTP line). */
   code: string;
   /** Shown where the template says `{service}`; control and bidi characters become spaces. */
@@ -64,6 +76,8 @@ export interface ResolveLocaleInput {
   requested?: string | null;
   serviceDefault?: string | null;
   country?: string | null;
+  /** The E.164 number, where its digits say more than its country (Quebec area codes). */
+  phone?: string | null;
 }
 
 export interface TemplateCheck {
@@ -84,32 +98,12 @@ export interface TemplateCheckOptions {
   androidAppHash?: string | null;
 }
 
-/**
- * A BCP 47-ish tag (`es-MX`, `pt_BR`, `FR`) → the supported locale it reads as, or null.
- * Case and `_` vs `-` do not matter; a region we have no text for falls back to its language.
- */
-export function normalizeLocaleTag(tag: string): Locale | null {
-  if (typeof tag !== 'string' || tag.length > 35) return null;
-  const lower = tag.toLowerCase().replace(/_/g, '-');
-  if (!/^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/.test(lower)) return null;
-  if (isLocale(lower)) return lower;
-  const language = lower.split('-', 1)[0] ?? '';
-  if (isLocale(language)) return language;
-  return LOCALE_ALIASES[language] ?? null;
-}
-
 export function isSupportedLocale(tag: string): boolean {
   return normalizeLocaleTag(tag) !== null;
 }
 
-/** The language for numbers of this ISO 3166-1 alpha-2 country, or null when we have none. */
-export function localeForCountry(country: string | null): Locale | null {
-  if (typeof country !== 'string') return null;
-  return COUNTRY_LOCALES.get(country.toUpperCase()) ?? null;
-}
-
 /**
- * requested > service default > the number's country > English.
+ * requested > service default > the number's country (or area code) > English.
  *
  * A requested locale we cannot serve is the caller's mistake and is refused. A service default
  * that stopped being supported is skipped instead, so one stale setting cannot fail every send.
@@ -117,7 +111,7 @@ export function localeForCountry(country: string | null): Locale | null {
  * @throws AppError `invalid_request` for an unsupported requested locale
  */
 export function resolveLocale(input: ResolveLocaleInput): Locale {
-  const { requested, serviceDefault, country } = input;
+  const { requested, serviceDefault, country, phone } = input;
   if (requested !== undefined && requested !== null && requested !== '') {
     const locale = normalizeLocaleTag(requested);
     if (locale === null) {
@@ -127,7 +121,7 @@ export function resolveLocale(input: ResolveLocaleInput): Locale {
     return locale;
   }
   const fromService = serviceDefault ? normalizeLocaleTag(serviceDefault) : null;
-  return fromService ?? localeForCountry(country ?? null) ?? DEFAULT_LOCALE;
+  return fromService ?? localeForNumber(phone ?? null, country ?? null) ?? DEFAULT_LOCALE;
 }
 
 // Segment analysis is the costliest part of a render (grapheme splitting), and it is the same for
@@ -153,7 +147,7 @@ function analyzeMasked(redactedBody: string): ReturnType<typeof analyzeSms> {
  */
 export function renderSms(input: RenderSmsInput): RenderedSms {
   const code = assertCode(input.code);
-  const template = input.template ?? builtInTemplate(input.locale);
+  const template = input.template ?? builtInTextFor(input.locale, input.doNotShareWarning ?? true);
   if (!template.includes('{code}')) throw new AppError('invalid_request', 'template must contain {code}');
   const parts = {
     template,
@@ -235,7 +229,9 @@ export function checkTemplate(template: string, options: TemplateCheckOptions = 
   if (/^@\S+ #/m.test(template)) {
     warnings.push('template holds its own "@host #code" line; set webotp_domain instead so the line is last and correct');
   }
-  if (/[\p{Cc}\p{Cf}]/u.test(template.replace(/\n/g, ''))) {
+  // Bidi isolates and marks (U+2066–U+2069, LRM, RLM, ALM) are how right-to-left texts keep an
+  // inserted name in place (see locales.ts); every other control or format character is suspect.
+  if (/[\p{Cc}\p{Cf}]/u.test(template.replace(/[\n\u2066-\u2069\u200e\u200f\u061c]/g, ''))) {
     warnings.push('template holds control or invisible formatting characters');
   }
 
@@ -278,13 +274,13 @@ function compose(parts: Parts, code: string): string {
   return footer.length === 0 ? text : `${text}\n\n${footer.join('\n')}`;
 }
 
-function builtInTemplate(locale: string): string {
+function builtInTextFor(locale: string, doNotShareWarning: boolean): string {
   const supported = normalizeLocaleTag(locale);
   if (supported === null) {
     const shown = JSON.stringify(String(locale).slice(0, 35));
     throw new AppError('invalid_request', `locale ${shown} is not supported; supported: ${SUPPORTED_LOCALES.join(', ')}`);
   }
-  return BUILT_IN_TEMPLATES[supported];
+  return builtInTemplate(supported, doNotShareWarning);
 }
 
 function assertCode(code: string): string {
@@ -305,8 +301,4 @@ function cleanServiceName(name: string): string {
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
     .replace(/\s{2,}/g, ' ')
     .trim();
-}
-
-function isLocale(tag: string): tag is Locale {
-  return Object.hasOwn(BUILT_IN_TEMPLATES, tag);
 }

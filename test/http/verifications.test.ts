@@ -43,6 +43,34 @@ describe('POST /v1/verifications — happy', () => {
     expect(es.json().locale).toBe('es');
   });
 
+  it('picks each language from the number\'s country (and a Quebec area code), in its own script', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['+819012345678', 'ja', /^Acmeの認証コードは\d{6}です。他人に教えないでください。$/],
+      ['+821012345678', 'ko', /^Acme 인증번호는 \d{6}입니다\./],
+      ['+79123456789', 'ru', /^Ваш код Acme: \d{6}\./],
+      ['+8613812345678', 'zh-CN', /^您的 Acme 验证码是 \d{6}。/],
+      ['+85251234567', 'zh-HK', /^你的 Acme 驗證碼是 \d{6}。/],
+      ['+886912345678', 'zh-TW', /^您的 Acme 驗證碼為 \d{6}。/],
+      ['+5511912345678', 'pt-BR', /^\d{6} é seu codigo de verificacao Acme\. Nao compartilhe com ninguem\.$/],
+      ['+351912345678', 'pt', /^\d{6} é o seu codigo de verificacao Acme\. Nao o partilhe com ninguem\.$/],
+      ['+525512345678', 'es-419', /^\d{6} es su codigo de verificacion de Acme\./],
+      ['+966501234567', 'ar', /^رمز التحقق لـ\u2068Acme\u2069 هو \d{6}\./],
+      ['+972502345678', 'he', /^קוד האימות ל-\u2068Acme\u2069 הוא \d{6}\./],
+      ['+15146901234', 'fr-CA', /^\d{6} est votre code de vérification Acme\. Ne le transmettez à personne\.$/],
+      ['+447400123456', 'en-GB', /^\d{6} is your Acme verification code\. Do not share it\.$/],
+    ];
+    for (const [to, locale, text] of cases) {
+      const res = await start({ to });
+      expect(res.statusCode, `${to} ${res.body}`).toBe(201);
+      expect(res.json().locale, to).toBe(locale);
+      expect(await h.lastSms(svc.key, to), to).toMatch(text);
+    }
+    // A tag the caller gives is read as the regional text it names.
+    const tagged = await start({ to: '+14155550125', locale: 'zh-Hant-HK' });
+    expect(tagged.json().locale).toBe('zh-HK');
+    expect((await start({ to: '+14155550126', locale: 'es_MX' })).json().locale).toBe('es-419');
+  });
+
   it('adds the WebOTP line last and the Android app hash', async () => {
     const s = await h.service({ webotp_domain: 'acme.com', android_app_hash: 'FA+9qCX9VSu' });
     await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: s.auth, payload: { to: TO } });

@@ -20,7 +20,9 @@ const TemplateCheckSchema = Type.Object({
 const TemplateSchema = Type.Object({
   locale: Type.String({ examples: ['fr'] }),
   text: Type.String({ examples: ['{code} est votre code {service}. Ne le partagez pas.'] }),
-  source: Type.Union([Type.Literal('service'), Type.Literal('built_in')], { description: 'The service\'s own text, or otpgate\'s default' }),
+  source: Type.Union([Type.Literal('service'), Type.Literal('inherited'), Type.Literal('built_in')], {
+    description: 'The service\'s own text; its own text for the base language (inherited: its pt text for pt-BR, es for es-419, en for en-GB, fr for fr-CA, zh for zh-CN); or otpgate\'s built-in text (with or without the "do not share" sentence, per do_not_share_warning)',
+  }),
   check: TemplateCheckSchema,
 }, { description: 'A message template' });
 
