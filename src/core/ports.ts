@@ -421,6 +421,8 @@ export interface OutgoingSms {
   country: string | null;
   /** Sender id (alphanumeric, rule M4) or number; null leaves it to the provider's default. */
   from: string | null;
+  /** Twilio Messaging Service (`MG…`) for the number's country, when the service routes one there; only Twilio providers read it. */
+  messagingServiceSid?: string | null;
   /** Where this message's delivery receipt should be sent; null when no public URL is set. */
   callbackUrl: string | null;
 }

@@ -232,6 +232,7 @@ export class OutboxWorker extends PolledWorker {
       redactedBody: rendered.redactedBody,
       country: verification.country,
       from: plan.from,
+      messagingServiceSid: plan.messagingServiceSid,
       callbackUrl: null,
     };
     // Child loggers and the "no provider" error are made only when something goes wrong: on the

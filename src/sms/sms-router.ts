@@ -20,6 +20,8 @@ export interface RouteCandidate {
 export interface DeliveryPlan {
   candidates: RouteCandidate[];
   from: string | null;
+  /** The Twilio Messaging Service for the number's country, for Twilio providers (see SmsRouting). */
+  messagingServiceSid: string | null;
 }
 
 export interface SmsRouterDeps {
@@ -121,12 +123,13 @@ export class SmsRouter {
       const resolved = this.#resolve(own, serviceId, name);
       if (resolved) candidates.push(resolved);
     }
-    return { candidates, from: chooseSender(routing, country) };
+    const messagingServiceSid = (country !== null ? routing.countryMessagingServices[country] : undefined) ?? null;
+    return { candidates, from: chooseSender(routing, country), messagingServiceSid };
   }
 
   /** Where sandbox (test-mode key) messages go: the console provider, i.e. the dev outbox, never a vendor. */
   sandboxPlan(): DeliveryPlan {
-    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null };
+    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null, messagingServiceSid: null };
   }
 
   /** The definition a receipt for `providerName` must be checked against (service first, then instance). */

@@ -14,6 +14,12 @@ export interface SmsRouting extends SenderIdRules {
   route: readonly string[];
   /** ISO country → provider names, replacing `route` for numbers of that country. */
   countryRoutes: Readonly<Record<string, readonly string[]>>;
+  /**
+   * ISO country → Twilio Messaging Service SID (`MG…`): Twilio providers send messages to that
+   * country through it instead of their own `From` or `messaging_service_sid` (Twilio Verify's
+   * Messaging Configurations). Other providers ignore it.
+   */
+  countryMessagingServices: Readonly<Record<string, string>>;
 }
 
 export interface SmsRoutingInput {
@@ -23,9 +29,11 @@ export interface SmsRoutingInput {
   sender_id?: string | null;
   country_sender_ids?: Record<string, string>;
   numeric_sender?: string | null;
+  country_messaging_services?: Record<string, string>;
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
+export const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
 /**
  * Validates a routing document. `available` holds provider names defined outside it (the
@@ -71,7 +79,13 @@ export function parseRouting(input: SmsRoutingInput, available: ReadonlySet<stri
   if (numericSender !== null && !/^\+?[1-9]\d{2,14}$/.test(numericSender)) {
     throw new SmsConfigError('numeric_sender', 'must be a short code or an E.164 number');
   }
-  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender };
+  const countryMessagingServices: Record<string, string> = {};
+  for (const [country, sid] of Object.entries(input.country_messaging_services ?? {})) {
+    if (!COUNTRY.test(country)) throw new SmsConfigError(`country_messaging_services.${country}`, 'keys are ISO 3166-1 alpha-2 codes (upper case)');
+    if (typeof sid !== 'string' || !MESSAGING_SERVICE_SID.test(sid)) throw new SmsConfigError(`country_messaging_services.${country}`, 'must be a Twilio Messaging Service SID (MG and 32 hex digits)');
+    countryMessagingServices[country] = sid;
+  }
+  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender, countryMessagingServices };
 }
 
 /** The provider names to try for a number of `country`, in order. */
@@ -88,5 +102,6 @@ export function routingToJson(routing: SmsRouting): Required<SmsRoutingInput> {
     sender_id: routing.senderId,
     country_sender_ids: { ...routing.countrySenderIds },
     numeric_sender: routing.numericSender,
+    country_messaging_services: { ...routing.countryMessagingServices },
   };
 }

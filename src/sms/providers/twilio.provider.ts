@@ -16,7 +16,9 @@ class TwilioProvider extends ProviderBase {
   async send(sms: OutgoingSms): Promise<SendResult> {
     const s = this.definition.settings;
     const form = new URLSearchParams({ To: sms.to, Body: sms.body });
-    if (s.messaging_service_sid) form.set('MessagingServiceSid', s.messaging_service_sid);
+    // A Messaging Service chosen for the number's country (the service's MessagingConfigurations) comes first.
+    const messagingService = sms.messagingServiceSid ?? s.messaging_service_sid;
+    if (messagingService) form.set('MessagingServiceSid', messagingService);
     else form.set('From', sms.from ?? s.from ?? '');
     if (sms.callbackUrl) form.set('StatusCallback', sms.callbackUrl);
     const base = (s.api_url ?? 'https://api.twilio.com').replace(/\/+$/, '');
