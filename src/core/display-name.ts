@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import LinkifyIt from 'linkify-it';
-import tlds from 'tlds';
+
+// `tlds` is a JSON module: required, as Node.js 20 imports JSON only with an import attribute.
+const tlds = createRequire(import.meta.url)('tlds') as string[];
 
 /**
  * Names that otpgate writes into an SMS next to a code: the service name (`{service}`) and a
@@ -12,7 +15,7 @@ import tlds from 'tlds';
  * top-level domains (`tlds`), so `bit.ly/x`, `acme.app` and `www.x` count as links while
  * "Acme Inc." does not.
  */
-const links = new LinkifyIt().tlds(tlds as string[]);
+const links = new LinkifyIt().tlds(tlds);
 
 /** At most this many digits in a name (Twilio's rule): a year or a branch number, not a phone number. */
 export const MAX_NAME_DIGITS = 4;
