@@ -25,6 +25,6 @@ export function smsNameProblem(name: string): string | null {
   // Digits of every script count (Arabic-Indic, Devanagari… render as numbers too).
   const digits = name.match(/\p{Nd}/gu)?.length ?? 0;
   if (digits > MAX_NAME_DIGITS) return `must hold at most ${MAX_NAME_DIGITS} digits (it holds ${digits}): a name in an SMS must not carry a phone number`;
-  if (links.test(name)) return 'must not hold a URL, domain or e-mail address: a name in an SMS must not carry a link';
+  if (links.test(name) || /\bwww\./i.test(name)) return 'must not hold a URL, domain or e-mail address: a name in an SMS must not carry a link';
   return null;
 }
