@@ -10,6 +10,9 @@ export const ERROR_CATALOG = {
   unsupported_line_type: { status: 400, title: 'Unsupported line type' },
   invalid_cursor: { status: 400, title: 'Invalid cursor' },
   invalid_webhook_url: { status: 400, title: 'Invalid webhook URL' },
+  invalid_unique_name: { status: 400, title: 'Invalid unique name' },
+  unsupported_locale: { status: 400, title: 'Unsupported locale' },
+  not_supported: { status: 400, title: 'Not supported by otpgate' },
   // 401 / 403 — who is asking
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
   forbidden: { status: 403, title: 'This key cannot do that' },
@@ -36,6 +39,9 @@ export const ERROR_CATALOG = {
   last_admin_key: { status: 409, title: 'The last active admin key cannot be revoked' },
   too_many_webhook_endpoints: { status: 409, title: 'The service has as many webhook endpoints as it may' },
   channel_not_configured: { status: 409, title: 'No provider is configured for this channel' },
+  duplicate_unique_name: { status: 409, title: 'A rate limit with this unique name exists' },
+  duplicate_bucket_interval: { status: 409, title: 'A bucket with this interval exists' },
+  messaging_configuration_exists: { status: 409, title: 'A messaging configuration exists for this country' },
   outbox_unavailable: { status: 409, title: 'The dev outbox is only kept by the console provider' },
   // 413 / 414 / 415
   uri_too_long: { status: 414, title: 'URI too long' },

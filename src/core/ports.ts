@@ -458,6 +458,8 @@ export interface OutgoingMessage {
   country: string | null;
   /** SMS: sender id (alphanumeric, rule M4) or number; email: the sender address; null leaves it to the provider's default. */
   from: string | null;
+  /** Twilio Messaging Service (`MG…`) for the number's country, when the service routes one there; only Twilio providers read it. */
+  messagingServiceSid?: string | null;
   /** Where this message's delivery receipt (or call status) should be sent; null when no public URL is set. */
   callbackUrl: string | null;
 }

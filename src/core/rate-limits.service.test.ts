@@ -48,11 +48,16 @@ describe('integrator rate limits', () => {
     await expectError(c.rateLimits.get(live(other), limit.id), 'not_found');
     await expectError(c.rateLimits.createBucket(live(other), limit.id, 1, 1), 'not_found');
     await expectError(c.verifications.start(live(other), { origin: ORIGIN, to: '+14155550101', rateLimits: { ip: 'x' } }), 'invalid_request');
-    await expectError(c.rateLimits.create(live(service), 'ip', null), 'invalid_request');
-    await expectError(c.rateLimits.create(live(service), 'has space', null), 'invalid_request');
+    await expectError(c.rateLimits.create(live(service), 'ip', null), 'duplicate_unique_name');
+    await expectError(c.rateLimits.create(live(service), 'has space', null), 'invalid_unique_name');
     await expectError(c.rateLimits.createBucket(live(service), limit.id, 0, 60), 'invalid_request');
     const bucket = await c.rateLimits.createBucket(live(service), limit.id, 5, 60);
     expect(await c.rateLimits.updateBucket(live(service), limit.id, bucket.id, { max: 7 })).toMatchObject({ max: 7, intervalSeconds: 60 });
+    // One bucket per interval (Twilio's 60211): a second one of the same window is refused, on create and on change.
+    await expectError(c.rateLimits.createBucket(live(service), limit.id, 9, 60), 'duplicate_bucket_interval');
+    const longer = await c.rateLimits.createBucket(live(service), limit.id, 30, 3600);
+    await expectError(c.rateLimits.updateBucket(live(service), limit.id, longer.id, { intervalSeconds: 60 }), 'duplicate_bucket_interval');
+    await c.rateLimits.updateBucket(live(service), limit.id, bucket.id, { max: 4, intervalSeconds: 60 });
     await c.rateLimits.remove(live(service), limit.id);
     await expectError(c.rateLimits.getBucket(live(service), limit.id, bucket.id), 'not_found');
   });

@@ -33,10 +33,10 @@ export class RateLimitService {
 
   async create(tenant: LiveTenant, uniqueName: string, description: string | null): Promise<RateLimitRecord> {
     const { store, clock, random } = this.#deps;
-    if (!UNIQUE_NAME.test(uniqueName)) throw new AppError('invalid_request', 'A rate limit\'s unique name is 1–64 letters, digits, ".", "_" or "-".');
+    if (!UNIQUE_NAME.test(uniqueName)) throw new AppError('invalid_unique_name', 'A rate limit\'s unique name is 1–64 letters, digits, ".", "_" or "-".');
     const now = clock.now();
     const record: RateLimitRecord = { id: newId('rlk', clock, random), serviceId: tenant.serviceId, uniqueName, description: validDescription(description), createdAt: now, updatedAt: now };
-    if (!(await store.createRateLimit(record))) throw new AppError('invalid_request', `This service already has a rate limit named "${uniqueName}".`);
+    if (!(await store.createRateLimit(record))) throw new AppError('duplicate_unique_name', `This service already has a rate limit named "${uniqueName}".`);
     return record;
   }
 
@@ -64,6 +64,7 @@ export class RateLimitService {
     const { store, clock, random } = this.#deps;
     await this.get(tenant, rateLimitId);
     validBucket(max, intervalSeconds);
+    await this.#intervalFree(tenant, rateLimitId, intervalSeconds, null);
     const now = clock.now();
     const bucket: BucketRecord = { id: newId('bkt', clock, random), rateLimitId, serviceId: tenant.serviceId, max, intervalSeconds, createdAt: now, updatedAt: now };
     await store.createBucket(bucket);
@@ -86,9 +87,26 @@ export class RateLimitService {
     const max = patch.max ?? current.max;
     const interval = patch.intervalSeconds ?? current.intervalSeconds;
     validBucket(max, interval);
+    if (interval !== current.intervalSeconds) await this.#intervalFree(tenant, rateLimitId, interval, id);
     const updated = await this.#deps.store.updateBucket(tenant.serviceId, rateLimitId, id, max, interval, this.#deps.clock.now());
     if (!updated) throw new AppError('not_found', `No bucket ${id}.`);
     return updated;
+  }
+
+  /**
+   * One bucket per interval and rate limit, as Twilio has it (60211): two buckets of one window
+   * would just be one bucket with the smaller max. Checked before the write; two concurrent
+   * creates of one interval could both pass, which leaves the stricter max in force anyway.
+   */
+  async #intervalFree(tenant: Tenant, rateLimitId: string, intervalSeconds: number, exceptId: string | null): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.#deps.store.listBuckets(tenant.serviceId, rateLimitId, { cursor, limit: 200 });
+      if (page.data.some((b) => b.intervalSeconds === intervalSeconds && b.id !== exceptId)) {
+        throw new AppError('duplicate_bucket_interval', `This rate limit already has a bucket of ${intervalSeconds} s; change that one instead.`);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
   }
 
   async removeBucket(tenant: LiveTenant, rateLimitId: string, id: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { applyAbuseSettings, defaultAbuseSettings } from './abuse-settings.js';
+import { smsNameProblem } from './display-name.js';
 import { definedOnly, invalidSetting, requireInt } from './settings-rules.js';
 import type { AbuseSettingsPatch } from './abuse-settings.js';
 import type { ServiceSettings } from './model.js';
@@ -45,6 +46,11 @@ export function applySettings(base: ServiceSettings, patch: ServiceSettingsPatch
     throw invalidSetting('name must be 1–64 characters');
   }
   next.name = next.name.trim();
+  // Checked when given, so a service named before this rule still takes other changes (M5).
+  if (patch.name !== undefined) {
+    const problem = smsNameProblem(next.name);
+    if (problem) throw invalidSetting(`name ${problem}`);
+  }
   requireInt('code_length', next.code_length, 4, 10);
   requireInt('ttl_seconds', next.ttl_seconds, 30, ABSOLUTE_MAX_TTL_SECONDS);
   if (next.ttl_seconds > NIST_MAX_TTL_SECONDS && !next.allow_long_ttl) {

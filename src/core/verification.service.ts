@@ -1,4 +1,5 @@
 import type { AbuseGuard } from './abuse.guard.js';
+import { smsNameProblem } from './display-name.js';
 import { AppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import type { EventFactory } from './events.js';
@@ -511,6 +512,9 @@ function validCustomCode(service: ServiceRecord, code: string): string {
 function validFriendlyName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 30) throw new AppError('invalid_request', 'A friendly name must be 1 to 30 characters.');
+  // It goes into the SMS as the sender's name: no links, no phone numbers (M5).
+  const problem = smsNameProblem(trimmed);
+  if (problem) throw new AppError('invalid_request', `A friendly name ${problem}.`);
   return trimmed;
 }
 

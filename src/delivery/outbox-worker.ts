@@ -226,6 +226,7 @@ export class OutboxWorker extends PolledWorker {
       content: rendered.content,
       country: verification.country,
       from: plan.from,
+      messagingServiceSid: plan.messagingServiceSid,
       callbackUrl: null,
     };
     // Child loggers and the "no provider" error are made only when something goes wrong: on the

@@ -28,6 +28,10 @@ export const SmsSettingsBody = Type.Object(
     country_routes: Type.Optional(Type.Record(Country, Route, { description: 'Per-country routes (ISO 3166-1 alpha-2)', examples: [{ DE: ['kannel-main', 'twilio'] }] })),
     sender_id: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()], { description: 'Alphanumeric (1–11 of A–Z a–z 0–9 space, one letter at least) or a number', examples: ['Acme'] })),
     country_sender_ids: Type.Optional(Type.Record(Country, Type.String({ maxLength: 16 }), { examples: [{ US: '+14155550100' }] })),
+    country_messaging_services: Type.Optional(Type.Record(Country, Type.String({ pattern: '^MG[0-9a-fA-F]{32}$' }), {
+      description: 'Per-country Twilio Messaging Service SIDs, used by Twilio providers (also /v2/Services/{sid}/MessagingConfigurations)',
+      examples: [{ GB: 'MG0123456789abcdef0123456789abcdef' }],
+    })),
     numeric_sender: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()], { description: 'Used where alphanumeric sender ids are not allowed (US, CA, …)', examples: ['+14155550100'] })),
     channel_routes: Type.Optional(Type.Object({ whatsapp: Type.Optional(Route), call: Type.Optional(Route), email: Type.Optional(Route) }, {
       additionalProperties: false,
@@ -53,6 +57,7 @@ export const SmsSettings = Type.Object({
   country_routes: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Per-country routes', examples: [{ DE: ['twilio'] }] }),
   sender_id: Type.Union([Type.String(), Type.Null()], { description: 'Default sender id or number', examples: ['Acme'] }),
   country_sender_ids: Type.Record(Type.String(), Type.String(), { description: 'Per-country sender ids', examples: [{ US: '+14155550100' }] }),
+  country_messaging_services: Type.Record(Type.String(), Type.String(), { description: 'Per-country Twilio Messaging Service SIDs (Twilio providers only)', examples: [{ GB: 'MG0123456789abcdef0123456789abcdef' }] }),
   numeric_sender: Type.Union([Type.String(), Type.Null()], { description: 'Used where alphanumeric ids are refused', examples: ['+14155550100'] }),
   channel_routes: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Routes of the other channels (whatsapp, call, email)', examples: [{ email: ['smtp'] }] }),
   email_from: Type.Union([Type.String(), Type.Null()], { description: 'Sender of emails', examples: ['Acme <no-reply@acme.com>'] }),

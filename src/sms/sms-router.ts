@@ -21,6 +21,8 @@ export interface RouteCandidate {
 export interface DeliveryPlan {
   candidates: RouteCandidate[];
   from: string | null;
+  /** The Twilio Messaging Service for the number's country, for Twilio providers (see SmsRouting). */
+  messagingServiceSid: string | null;
 }
 
 export interface SmsRouterDeps {
@@ -129,7 +131,8 @@ export class SmsRouter {
       if (resolved) candidates.push(resolved);
     }
     const from = channel === 'sms' ? chooseSender(routing, country) : channel === 'email' ? (own?.emailFrom ?? this.deps.instance.emailFrom) : null;
-    return { candidates, from };
+    const messagingServiceSid = channel === 'sms' ? ((country !== null ? routing.countryMessagingServices[country] : undefined) ?? null) : null;
+    return { candidates, from, messagingServiceSid };
   }
 
   /** Whether a live message on `channel` has any provider to go through (for the service, or the instance). */
@@ -141,7 +144,7 @@ export class SmsRouter {
 
   /** Where sandbox (test-mode key) messages go: the console provider, i.e. the dev outbox, never a vendor. */
   sandboxPlan(): DeliveryPlan {
-    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null };
+    return { candidates: [{ key: 'sandbox:console', definition: { name: 'sandbox', type: 'console', settings: {} } }], from: null, messagingServiceSid: null };
   }
 
   /** The definition a receipt for `providerName` must be checked against (service first, then instance). */

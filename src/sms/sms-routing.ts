@@ -19,6 +19,12 @@ export interface SmsRouting extends SenderIdRules {
   channelRoutes: Readonly<Partial<Record<OtherChannel, readonly string[]>>>;
   /** Sender address of emails (`Name <address>` or an address); null leaves it to the provider's setting. */
   emailFrom: string | null;
+  /**
+   * ISO country → Twilio Messaging Service SID (`MG…`): Twilio providers send messages to that
+   * country through it instead of their own `From` or `messaging_service_sid` (Twilio Verify's
+   * Messaging Configurations). Other providers ignore it.
+   */
+  countryMessagingServices: Readonly<Record<string, string>>;
 }
 
 /** Channels routed by `channel_routes` (SMS keeps `route` and `country_routes`). */
@@ -34,9 +40,11 @@ export interface SmsRoutingInput {
   numeric_sender?: string | null;
   channel_routes?: Record<string, string[]>;
   email_from?: string | null;
+  country_messaging_services?: Record<string, string>;
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
+export const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
 /**
  * Validates a routing document. `available` holds provider names defined outside it (the
@@ -98,7 +106,13 @@ export function parseRouting(input: SmsRoutingInput, available: ReadonlyMap<stri
   if (numericSender !== null && !/^\+?[1-9]\d{2,14}$/.test(numericSender)) {
     throw new SmsConfigError('numeric_sender', 'must be a short code or an E.164 number');
   }
-  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender, channelRoutes, emailFrom };
+  const countryMessagingServices: Record<string, string> = {};
+  for (const [country, sid] of Object.entries(input.country_messaging_services ?? {})) {
+    if (!COUNTRY.test(country)) throw new SmsConfigError(`country_messaging_services.${country}`, 'keys are ISO 3166-1 alpha-2 codes (upper case)');
+    if (typeof sid !== 'string' || !MESSAGING_SERVICE_SID.test(sid)) throw new SmsConfigError(`country_messaging_services.${country}`, 'must be a Twilio Messaging Service SID (MG and 32 hex digits)');
+    countryMessagingServices[country] = sid;
+  }
+  return { providers, route: [...route], countryRoutes, senderId, countrySenderIds, numericSender, countryMessagingServices, channelRoutes, emailFrom };
 }
 
 /** The provider names to try for a number of `country`, in order. */
@@ -117,5 +131,6 @@ export function routingToJson(routing: SmsRouting): Required<SmsRoutingInput> {
     numeric_sender: routing.numericSender,
     channel_routes: Object.fromEntries(Object.entries(routing.channelRoutes).map(([k, v]) => [k, [...v]])),
     email_from: routing.emailFrom,
+    country_messaging_services: { ...routing.countryMessagingServices },
   };
 }

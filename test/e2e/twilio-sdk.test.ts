@@ -354,3 +354,76 @@ describe('the same scenarios through the native /v1 API', () => {
     });
   });
 });
+
+describe('the official twilio SDK through every /v2 resource of issue 18', () => {
+  it('sets booleans, refuses what otpgate cannot honour with 60204, and shows why in details', async () => {
+    const created = await admin.verify.v2.services.create({ friendlyName: 'Flags', customCodeEnabled: true, lookupEnabled: false, skipSmsToLandlines: true });
+    expect(created).toMatchObject({ customCodeEnabled: true, lookupEnabled: false, skipSmsToLandlines: true, psd2Enabled: true, defaultTemplateSid: `HJ${created.sid.slice(2)}` });
+    const refused = await restError(admin.verify.v2.services.create({ friendlyName: 'Flags', psd2Enabled: false }));
+    expect(refused).toMatchObject({ code: 60204, status: 400 });
+    try {
+      await admin.verify.v2.services(created.sid).update({ ttsName: 'alice' });
+      throw new Error('expected 60204');
+    } catch (error) {
+      const e = error as InstanceType<typeof twilio.RestException>;
+      expect(e.code).toBe(60204);
+      expect(JSON.stringify(e.details)).toContain('TtsName');
+    }
+    expect((await restError(admin.verify.v2.services.create({ friendlyName: 'Visit acme-login.com' }))).code).toBe(60200);
+    await admin.verify.v2.services(created.sid).remove();
+  });
+
+  it('explains a refused check in RestException.details', async () => {
+    const to = '+14155550141';
+    const started = await client.verify.v2.services(serviceSid).verifications.create({ to, channel: 'sms' });
+    await client.verify.v2.services(serviceSid).verifications(started.sid).update({ status: 'canceled' });
+    try {
+      await client.verify.v2.services(serviceSid).verificationChecks.create({ verificationSid: started.sid, code: '123456' });
+      throw new Error('expected 20404');
+    } catch (error) {
+      const e = error as InstanceType<typeof twilio.RestException>;
+      expect(e.code).toBe(20404);
+      expect(e.details).toMatchObject({ code: 'verification_canceled' });
+    }
+  });
+
+  it('answers Twilio\'s codes for rate limits and buckets', async () => {
+    const limits = client.verify.v2.services(serviceSid).rateLimits;
+    const limit = await limits.create({ uniqueName: 'sdk_ip' });
+    expect((await restError(limits.create({ uniqueName: 'sdk_ip' }))).code).toBe(60208);
+    expect((await restError(limits.create({ uniqueName: 'not valid!' }))).code).toBe(60209);
+    await limits(limit.sid).buckets.create({ max: 3, interval: 60 });
+    expect((await restError(limits(limit.sid).buckets.create({ max: 4, interval: 60 }))).code).toBe(60211);
+    await limits(limit.sid).remove();
+  });
+
+  it('manages webhooks, messaging configurations, the safe list and reads templates', async () => {
+    const service = client.verify.v2.services(serviceSid);
+    const hook = await service.webhooks.create({ friendlyName: 'sdk', eventTypes: ['verification.approved', 'message.failed'], webhookUrl: 'https://hooks.example.com/sdk' });
+    expect(hook).toMatchObject({ status: 'enabled', version: 'v2', webhookMethod: 'POST', eventTypes: ['verification.approved', 'message.failed'] });
+    expect(hook.sid).toMatch(/^YW[0-9a-f]{32}$/);
+    expect((await service.webhooks(hook.sid).update({ status: 'disabled' })).status).toBe('disabled');
+    expect((await service.webhooks.list()).map((w) => w.sid)).toContain(hook.sid);
+    await service.webhooks(hook.sid).remove();
+    expect((await restError(service.webhooks(hook.sid).fetch())).code).toBe(20404);
+
+    const mg = `MG${'e'.repeat(32)}`;
+    const config = await service.messagingConfigurations.create({ country: 'ES', messagingServiceSid: mg });
+    expect(config).toMatchObject({ country: 'ES', messagingServiceSid: mg, serviceSid });
+    expect((await restError(service.messagingConfigurations.create({ country: 'ES', messagingServiceSid: mg }))).code).toBe(60213);
+    expect((await service.messagingConfigurations('ES').fetch()).messagingServiceSid).toBe(mg);
+    expect((await service.messagingConfigurations.list()).map((m) => m.country)).toEqual(['ES']);
+    await service.messagingConfigurations('ES').remove();
+
+    const safe = await client.verify.v2.safelist.create({ phoneNumber: '+447911123458' });
+    expect(safe).toMatchObject({ phoneNumber: '+447911123458' });
+    expect(safe.sid).toMatch(/^GN[0-9a-f]{32}$/);
+    expect((await client.verify.v2.safelist('+447911123458').fetch()).sid).toBe(safe.sid);
+    await client.verify.v2.safelist('+447911123458').remove();
+    expect((await restError(client.verify.v2.safelist('+447911123458').fetch())).code).toBe(20404);
+
+    const templates = await client.verify.v2.templates.list();
+    expect(templates.map((t) => t.sid)).toEqual([`HJ${'0'.repeat(32)}`, `HJ${serviceSid.slice(2)}`]);
+    expect(templates[1]!.channels).toEqual(['sms']);
+  });
+});

@@ -51,6 +51,8 @@ let bucketSid: string;
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const sid = (prefix: Parameters<typeof sidOf>[0], id: string) => sidOf(prefix, id);
+const MG = `MG${'ab'.repeat(16)}`;
+const SAFE = '+447911123456';
 
 async function call(options: InjectOptions): Promise<LightMyRequestResponse> {
   return h.app.inject(options);
@@ -113,6 +115,10 @@ beforeAll(async () => {
     method: 'POST', url: `/v2/Services/${serviceSid}/RateLimits/${rateLimitSid}/Buckets`, headers: { ...worlds.live.basic, ...FORM }, payload: form({ Max: '5', Interval: '60' }),
   }, 201);
   bucketSid = bucket.json().sid;
+  await expectStatus({
+    method: 'POST', url: `/v2/Services/${serviceSid}/MessagingConfigurations`, headers: { ...worlds.live.basic, ...FORM }, payload: form({ Country: 'GB', MessagingServiceSid: MG }),
+  }, 201);
+  await expectStatus({ method: 'POST', url: '/v2/SafeList/Numbers', headers: { ...worlds.live.basic, ...FORM }, payload: form({ PhoneNumber: SAFE }) }, 201);
 });
 afterAll(async () => h.close());
 
@@ -356,6 +362,52 @@ const table: Record<string, Probe> = {
   'DELETE /v2/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid': configWrite(() => ({
     method: 'DELETE', url: `/v2/Services/${serviceSid}/RateLimits/${rateLimitSid}/Buckets/${bucketSid}`,
   })),
+
+  // Webhooks are the /v1 endpoints, in the credentials' world.
+  'POST /v2/Services/:ServiceSid/Webhooks': async (a, b) => {
+    const created = await expectStatus({
+      method: 'POST', url: `/v2/Services/${serviceSid}/Webhooks`, headers: { ...b.basic, ...FORM },
+      payload: form({ FriendlyName: 'probe', EventTypes: '*', WebhookUrl: 'https://hooks.example.com/v2-probe' }),
+    }, 201);
+    const seenByA = (await call({ url: `/v2/Services/${serviceSid}/Webhooks`, headers: a.basic })).json<{ webhooks: Array<{ sid: string }> }>().webhooks;
+    expect(seenByA.map((w) => w.sid)).not.toContain(created.json().sid);
+    await expectStatus({ method: 'DELETE', url: `/v2/Services/${serviceSid}/Webhooks/${created.json().sid}`, headers: b.basic }, 204);
+  },
+  'GET /v2/Services/:ServiceSid/Webhooks': async (a, b) => {
+    const listed = (await expectStatus({ url: `/v2/Services/${serviceSid}/Webhooks`, headers: b.basic }, 200)).json<{ webhooks: Array<{ sid: string }> }>().webhooks;
+    expect(listed.map((w) => w.sid)).toEqual([sid('YW', b.endpointId)]);
+    expect(listed.map((w) => w.sid)).not.toContain(sid('YW', a.endpointId));
+  },
+  'GET /v2/Services/:ServiceSid/Webhooks/:Sid': notFound(
+    (a) => ({ url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', a.endpointId)}` }),
+    () => ({ url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', GHOST_WHE)}` }),
+    true,
+  ),
+  'POST /v2/Services/:ServiceSid/Webhooks/:Sid': notFound(
+    (a) => ({ method: 'POST', url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', a.endpointId)}`, headers: FORM, payload: form({ WebhookUrl: 'https://attacker.example.com/' }) }),
+    () => ({ method: 'POST', url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', GHOST_WHE)}`, headers: FORM, payload: form({ WebhookUrl: 'https://attacker.example.com/' }) }),
+    true,
+  ),
+  'DELETE /v2/Services/:ServiceSid/Webhooks/:Sid': notFound(
+    (a) => ({ method: 'DELETE', url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', a.endpointId)}` }),
+    () => ({ method: 'DELETE', url: `/v2/Services/${serviceSid}/Webhooks/${sid('YW', GHOST_WHE)}` }),
+    true,
+  ),
+
+  // Messaging configurations, the safe list and templates are configuration: both worlds read them, live changes them.
+  'POST /v2/Services/:ServiceSid/MessagingConfigurations': configWrite(() => ({
+    method: 'POST', url: `/v2/Services/${serviceSid}/MessagingConfigurations`, headers: FORM, payload: form({ Country: 'FR', MessagingServiceSid: MG }),
+  })),
+  'GET /v2/Services/:ServiceSid/MessagingConfigurations': configRead(() => ({ url: `/v2/Services/${serviceSid}/MessagingConfigurations` }), true),
+  'GET /v2/Services/:ServiceSid/MessagingConfigurations/:Country': configRead(() => ({ url: `/v2/Services/${serviceSid}/MessagingConfigurations/GB` }), true),
+  'POST /v2/Services/:ServiceSid/MessagingConfigurations/:Country': configWrite(() => ({
+    method: 'POST', url: `/v2/Services/${serviceSid}/MessagingConfigurations/GB`, headers: FORM, payload: form({ MessagingServiceSid: MG }),
+  })),
+  'DELETE /v2/Services/:ServiceSid/MessagingConfigurations/:Country': configWrite(() => ({ method: 'DELETE', url: `/v2/Services/${serviceSid}/MessagingConfigurations/GB` })),
+  'POST /v2/SafeList/Numbers': configWrite(() => ({ method: 'POST', url: '/v2/SafeList/Numbers', headers: FORM, payload: form({ PhoneNumber: '+447911123999' }) })),
+  'GET /v2/SafeList/Numbers/:PhoneNumber': configRead(() => ({ url: `/v2/SafeList/Numbers/${encodeURIComponent(SAFE)}` }), true),
+  'DELETE /v2/SafeList/Numbers/:PhoneNumber': configWrite(() => ({ method: 'DELETE', url: `/v2/SafeList/Numbers/${encodeURIComponent(SAFE)}` })),
+  'GET /v2/Templates': configRead(() => ({ url: '/v2/Templates' }), true),
 };
 
 /** a's objects are exactly as a left them. */

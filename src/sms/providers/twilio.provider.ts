@@ -30,7 +30,9 @@ class TwilioProvider extends ProviderBase {
     switch (content.channel) {
       case 'sms': {
         const form = new URLSearchParams({ To: message.to, Body: message.body });
-        if (s.messaging_service_sid) form.set('MessagingServiceSid', s.messaging_service_sid);
+        // A Messaging Service chosen for the number's country (the service's MessagingConfigurations) comes first.
+        const messagingService = message.messagingServiceSid ?? s.messaging_service_sid;
+        if (messagingService) form.set('MessagingServiceSid', messagingService);
         else form.set('From', message.from ?? s.from ?? '');
         if (message.callbackUrl) form.set('StatusCallback', message.callbackUrl);
         return this.#post('Messages.json', form);

@@ -34,6 +34,16 @@ describe('Twilio Programmable Messaging', () => {
     expect(form(stub.requests[0]!.body).From).toBeUndefined();
   });
 
+  it('uses the Messaging Service the service routes the number\'s country to (MessagingConfigurations) first', async () => {
+    const country = `MG${'a'.repeat(32)}`;
+    await sendWith(twilioProvider, { ...settings, messaging_service_sid: 'MG0123' }, { messagingServiceSid: country });
+    await sendWith(twilioProvider, settings, { messagingServiceSid: country });
+    for (const request of stub.requests) {
+      expect(form(request.body)).toMatchObject({ MessagingServiceSid: country });
+      expect(form(request.body).From).toBeUndefined();
+    }
+  });
+
   it.each([
     [400, { code: 21211, message: "The 'To' number is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 }, 'twilio_21211', false],
     [401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 }, 'twilio_20003', false],

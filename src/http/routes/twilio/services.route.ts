@@ -1,18 +1,27 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../../core/errors.js';
 import type { ServiceSettings } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
 import { auditChange } from '../../plugins/audit.js';
 import { AUDITED, serviceView } from '../../views.js';
+import { assertTemplateUsable, BUILT_IN_TEMPLATE_SID } from './templates.route.js';
 import { requireAdminCredential, tenantFor } from './twilio-auth.js';
+import { refuseUnsupportedServiceParams } from './twilio-service-params.js';
 import { PageOf, PageQuery, ServiceCreateBody, ServiceSidParam, ServiceUpdateBody, twilioErrors } from './twilio-schemas.js';
 import { baseUrl, serviceResource, twilioPage } from './twilio-views.js';
 
 const tags = ['Twilio-compatible'];
 const security = [{ basic: [] }];
 
-/** Twilio service parameters → otpgate settings. Parameters about other channels are ignored. */
-function settingsFrom(body: { FriendlyName?: string; CodeLength?: number; CustomCodeEnabled?: boolean }): Partial<ServiceSettings> {
+type ServiceParams = { FriendlyName?: string; CodeLength?: number; CustomCodeEnabled?: boolean; DefaultTemplateSid?: string };
+
+/**
+ * Twilio service parameters → otpgate settings. The parameters no setting stands behind answer
+ * 60204 unless they ask for what otpgate does (twilio-service-params.ts); none is ignored.
+ */
+function settingsFrom(body: ServiceParams & Record<string, unknown>): Partial<ServiceSettings> {
+  refuseUnsupportedServiceParams(body);
   return { name: body.FriendlyName, code_length: body.CodeLength, custom_code_enabled: body.CustomCodeEnabled };
 }
 
@@ -31,7 +40,12 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
     config: { audit: 'service.created' },
   }, async (request, reply) => {
     requireAdminCredential(request.principal!);
-    const created = await c.tenancy.createService({ ...settingsFrom(request.body), name: request.body.FriendlyName });
+    const settings = settingsFrom(request.body);
+    // A new service has no texts of its own: only the built-in template can be its default.
+    if (request.body.DefaultTemplateSid !== undefined && request.body.DefaultTemplateSid.toUpperCase() !== BUILT_IN_TEMPLATE_SID.toUpperCase()) {
+      throw new AppError('invalid_request', `Invalid parameter \`DefaultTemplateSid\`: a new service can only start from the built-in template ${BUILT_IN_TEMPLATE_SID}.`);
+    }
+    const created = await c.tenancy.createService({ ...settings, name: request.body.FriendlyName });
     auditChange(request, { serviceId: created.id, targetId: created.id, after: serviceView(created, AUDITED) });
     return reply.code(201).send(serviceResource(baseUrl(request), created));
   });
@@ -76,7 +90,10 @@ export const twilioServicesRoutes = (c: Container): FastifyPluginAsyncTypebox =>
   }, async (request) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     requireAdminCredential(request.principal!);
-    const updated = await c.tenancy.updateService(tenant.serviceId, settingsFrom(request.body ?? {}));
+    const body = request.body ?? {};
+    const settings = settingsFrom(body);
+    if (body.DefaultTemplateSid !== undefined) await assertTemplateUsable(c, tenant.service, body.DefaultTemplateSid, 'DefaultTemplateSid');
+    const updated = await c.tenancy.updateService(tenant.serviceId, settings);
     auditChange(request, { before: serviceView(tenant.service, AUDITED), after: serviceView(updated, AUDITED) });
     return serviceResource(baseUrl(request), updated);
   });

@@ -1,12 +1,13 @@
 /**
  * Twilio SIDs for otpgate ids, without a mapping table: our ids are ULIDs (48-bit time + 80
  * random bits = 128 bits in 26 Crockford base32 characters), which is exactly the 32 hex
- * digits of a SID. `VA` ↔ `svc_`, `VE` ↔ `ver_`, `VL` ↔ `msg_`, `RK` ↔ `rlk_`, `BL` ↔ `bkt_`; the mapping is reversible, so
+ * digits of a SID. `VA` ↔ `svc_`, `VE` ↔ `ver_`, `VL` ↔ `msg_`, `RK` ↔ `rlk_`, `BL` ↔ `bkt_`, `YW` ↔ `whe_` (webhook endpoints), and `HJ` ↔ `svc_`: a
+ * service's message templates are one Twilio template, named by the service's id. The mapping is reversible, so
  * a SID is as stable as the id it stands for.
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export const SID_PREFIXES = { VA: 'svc', VE: 'ver', VL: 'msg', RK: 'rlk', BL: 'bkt' } as const;
+export const SID_PREFIXES = { VA: 'svc', VE: 'ver', VL: 'msg', RK: 'rlk', BL: 'bkt', YW: 'whe', HJ: 'svc' } as const;
 export type SidPrefix = keyof typeof SID_PREFIXES;
 
 export function sidOf(prefix: SidPrefix, id: string): string {

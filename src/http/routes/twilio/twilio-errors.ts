@@ -18,6 +18,14 @@ const TWILIO_CODES: Record<ErrorCode, { code: number; status: number; message?: 
   channel_not_enabled: { code: 60223, status: 400, message: 'Delivery channel disabled' },
   channel_not_configured: { code: 60223, status: 400, message: 'Delivery channel disabled' },
   email_not_allowed: { code: 60605, status: 403, message: 'Verification delivery attempt blocked' },
+  // Twilio's Verify error dictionary (docs/api/errors/602xx): these are all HTTP 400 there.
+  invalid_unique_name: { code: 60209, status: 400, message: 'UniqueName format is invalid' },
+  duplicate_unique_name: { code: 60208, status: 400, message: 'Rate limit with that UniqueName already exists' },
+  duplicate_bucket_interval: { code: 60211, status: 400, message: 'Bucket with the given Interval already exists' },
+  messaging_configuration_exists: { code: 60213, status: 400, message: 'A Messaging Configuration already exists for the given country' },
+  not_supported: { code: 60204, status: 400, message: 'Service does not support this feature' },
+  // "If an unsupported override locale is given, a 404 error will be returned" (Verify supported languages).
+  unsupported_locale: { code: 20404, status: 404, message: 'Locale not supported' },
   // A custom code while one is pending: Twilio's "invalid parameter", whatever the code (no oracle, T2).
   verification_pending: { code: 60200, status: 400 },
   receipt_refused: { code: 20403, status: 403 },
@@ -63,17 +71,22 @@ export interface TwilioErrorBody {
   message: string;
   more_info: string;
   status: number;
-  detail?: string;
+  /**
+   * Where both official SDKs look for more (`RestException.details` in Node.js,
+   * `TwilioRestException.details` in Python): otpgate's catalog code and explanation, e.g. which
+   * final state a 20404 check met (`verification_expired`).
+   */
+  details?: { code: ErrorCode; message: string };
 }
 
 /** Twilio's error body for an error of ours; resource-not-found messages name the path as Twilio's do. */
 export function twilioError(error: AppError, path: string): TwilioErrorBody {
   const mapped = TWILIO_CODES[error.code];
   let message = mapped.message ?? error.message;
-  if (mapped.code === 20404) message = `The requested resource ${path} was not found`;
+  if (mapped.code === 20404 && mapped.message === undefined) message = `The requested resource ${path} was not found`;
   const body: TwilioErrorBody = { code: mapped.code, message, more_info: `https://www.twilio.com/docs/errors/${mapped.code}`, status: mapped.status };
-  // Twilio puts the human explanation of 20003 in `detail`; ours says which state a 20404 was in.
-  if (mapped.message !== undefined || mapped.code === 20404) body.detail = error.message;
+  // A fixed Twilio message (or the path of a 20404) loses our explanation: it goes in `details`.
+  if (message !== error.message) body.details = { code: error.code, message: error.message };
   return body;
 }
 

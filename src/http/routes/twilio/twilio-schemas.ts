@@ -15,11 +15,14 @@ const Bool = (description: string) => Type.Optional(Type.Boolean(d(description))
 
 export const TwilioError = Type.Object(
   {
-    code: Type.Integer(d('Twilio error code: 60200 invalid parameter, 60202 max check attempts, 60203 max send attempts, 20003 authentication, 20404 not found…', [60202])),
+    code: Type.Integer(d('Twilio error code: 60200 invalid parameter, 60202 max check attempts, 60203 max send attempts, 60204 not supported, 20003 authentication, 20404 not found…', [60202])),
     message: Type.String(d('What went wrong', ['Max check attempts reached'])),
     more_info: Type.String(d('Twilio\'s page for the code', ['https://www.twilio.com/docs/errors/60202'])),
     status: Type.Integer(d('HTTP status', [429])),
-    detail: Type.Optional(Type.String(d('otpgate\'s explanation'))),
+    details: Type.Optional(Type.Object({
+      code: Type.String(d('otpgate\'s error code (the native API\'s `code`)', ['verification_expired'])),
+      message: Type.String(d('otpgate\'s explanation', ['This verification expired.'])),
+    }, d('What the SDKs show as RestException.details (Node.js) and TwilioRestException.details (Python)'))),
   },
   { $id: 'TwilioError', description: 'Twilio\'s error body' },
 );
@@ -36,14 +39,24 @@ export const PageQuery = {
   PageToken: Type.Optional(Type.String({ maxLength: 200, description: 'Where the page starts; from next_page_url' })),
 };
 
+const HexSid = (prefix: string, description: string) => Type.String({ pattern: `^${prefix}[0-9a-fA-F]{32}$`, description });
+const Fixed = (description: string) => Bool(`${description}; any other value answers 60204`);
+
 const serviceParams = {
-  FriendlyName: Type.String({ minLength: 1, maxLength: 64, description: 'The service name, shown in the SMS', examples: ['Acme'] }),
+  FriendlyName: Type.String({
+    minLength: 1, maxLength: 32,
+    description: 'The service name, shown in the SMS: at most 32 characters, no URL and at most 4 digits', examples: ['Acme'],
+  }),
   CodeLength: Type.Optional(Type.Integer({ minimum: 4, maximum: 10, description: 'Digits per code (4–10)', examples: [6] })),
   CustomCodeEnabled: Bool('Allow CustomCode on verifications'),
-  LookupEnabled: Bool('Accepted and ignored: numbers are always parsed with libphonenumber'),
-  SkipSmsToLandlines: Bool('Accepted and ignored: landlines are always refused (60205)'),
-  Psd2Enabled: Bool('Accepted and ignored: Amount and Payee always bind the code'),
-  DoNotShareWarningEnabled: Bool('Accepted and ignored: the built-in templates always warn'),
+  LookupEnabled: Fixed('Only false: no carrier lookup'),
+  SkipSmsToLandlines: Fixed('Only true: landlines are always refused (60205)'),
+  Psd2Enabled: Fixed('Only true: Amount and Payee always bind the code'),
+  DoNotShareWarningEnabled: Fixed('Only true: the built-in texts always warn'),
+  DtmfInputRequired: Fixed('Only false: no voice channel'),
+  TtsName: Type.Optional(Type.String({ maxLength: 64, description: 'Not supported (no voice channel): any value answers 60204' })),
+  VerifyEventSubscriptionEnabled: Fixed('Only false: use /v2/Services/{sid}/Webhooks'),
+  DefaultTemplateSid: Type.Optional(HexSid('HJ', 'The service\'s own template (its HJ SID, see /v2/Templates), or the built-in one while the service has no texts of its own')),
 };
 
 export const ServiceCreateBody = Type.Object(serviceParams, { additionalProperties: true });
@@ -55,16 +68,16 @@ export const TwilioService = Type.Object(
     account_sid: Sid('AC', 'Account SID of the service'),
     friendly_name: Type.String(d('Service name', ['Acme'])),
     code_length: Type.Integer(d('Digits per code', [6])),
-    lookup_enabled: Type.Boolean(d('Always false')),
+    lookup_enabled: Type.Boolean(d('Always false: no carrier lookup')),
     psd2_enabled: Type.Boolean(d('Always true: Amount/Payee binding is always on')),
     skip_sms_to_landlines: Type.Boolean(d('Always true: landlines are refused')),
     dtmf_input_required: Type.Boolean(d('Always false (no voice channel)')),
     tts_name: Nullable(Type.String(), 'Always null (no voice channel)'),
-    do_not_share_warning_enabled: Type.Boolean(d('Always true')),
+    do_not_share_warning_enabled: Type.Boolean(d('Always true: the built-in texts warn')),
     custom_code_enabled: Type.Boolean(d('Whether CustomCode is allowed')),
     push: Nullable(Loose('Unused'), 'Always null'),
     totp: Nullable(Loose('Unused'), 'Always null'),
-    default_template_sid: Nullable(Type.String(), 'Always null'),
+    default_template_sid: Nullable(Type.String(), 'The service\'s template (HJ…): its own texts over the built-in ones'),
     whatsapp: Nullable(Loose('Unused'), 'Always null'),
     passkeys: Nullable(Loose('Unused'), 'Always null'),
     verify_event_subscription_enabled: Type.Boolean(d('Always false')),
@@ -82,7 +95,8 @@ export const VerificationCreateBody = Type.Object(
     Channel: Type.String({ maxLength: 16, description: 'Only "sms"; other channels answer 60200', examples: ['sms'] }),
     Locale: Type.Optional(Type.String({ maxLength: 16, description: 'Message language', examples: ['es'] })),
     CustomCode: Type.Optional(Type.String({ maxLength: 10, description: 'Your own 4–10 digit code (service must allow it)', examples: ['482915'] })),
-    CustomFriendlyName: Type.Optional(Type.String({ maxLength: 30, description: 'Shown instead of the service name in this SMS', examples: ['Acme Pay'] })),
+    CustomFriendlyName: Type.Optional(Type.String({ maxLength: 30, description: 'Shown instead of the service name in this SMS: no URL, at most 4 digits', examples: ['Acme Pay'] })),
+    TemplateSid: Type.Optional(HexSid('HJ', 'The service\'s template (the only one a start may name; see DefaultTemplateSid)')),
     Amount: Type.Optional(Type.String({ maxLength: 256, description: 'Binds the code to this amount (PSD2)', examples: ['€49.90'] })),
     Payee: Type.Optional(Type.String({ maxLength: 256, description: 'Binds the code to this payee (PSD2)', examples: ['ACME Ltd'] })),
     AppHash: Type.Optional(Type.String({ maxLength: 11, description: 'Android SMS Retriever hash for this SMS', examples: ['FA+9qCX9VSu'] })),

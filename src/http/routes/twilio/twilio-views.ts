@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AttemptRecord, BucketRecord, MessageRecord, Mode, RateLimitRecord, ServiceRecord, VerificationRecord } from '../../../core/model.js';
 import { accountSidFor } from '../../../core/tenancy.service.js';
 import { sidOf } from './sids.js';
+import { fixedServiceFields } from './twilio-service-params.js';
 
 /** Records → Twilio's snake_case resources. Dates are ISO 8601 in whole seconds, as Twilio writes them. */
 export const twilioTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -20,19 +21,13 @@ export function serviceResource(base: string, service: ServiceRecord, mode: Mode
     account_sid: accountSidFor(service.id, mode),
     friendly_name: service.settings.name,
     code_length: service.settings.code_length,
-    lookup_enabled: false,
-    psd2_enabled: true,
-    skip_sms_to_landlines: true,
-    dtmf_input_required: false,
-    tts_name: null,
-    do_not_share_warning_enabled: true,
+    ...fixedServiceFields(),
     custom_code_enabled: service.settings.custom_code_enabled,
     push: null,
     totp: null,
-    default_template_sid: null,
+    default_template_sid: sidOf('HJ', service.id),
     whatsapp: null,
     passkeys: null,
-    verify_event_subscription_enabled: false,
     date_created: twilioTime(service.createdAt),
     date_updated: twilioTime(service.updatedAt),
     url,
@@ -40,6 +35,8 @@ export function serviceResource(base: string, service: ServiceRecord, mode: Mode
       verification_checks: `${url}/VerificationCheck`,
       verifications: `${url}/Verifications`,
       rate_limits: `${url}/RateLimits`,
+      webhooks: `${url}/Webhooks`,
+      messaging_configurations: `${url}/MessagingConfigurations`,
     },
   };
 }

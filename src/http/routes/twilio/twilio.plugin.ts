@@ -3,10 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { twilioAttemptsRoutes } from './attempts.route.js';
+import { twilioMessagingConfigurationsRoutes } from './messaging-configurations.route.js';
 import { twilioRateLimitsRoutes } from './rate-limits.route.js';
+import { twilioSafeListRoutes } from './safe-list.route.js';
+import { twilioTemplatesRoutes } from './templates.route.js';
+import { twilioWebhooksRoutes } from './webhooks.route.js';
 import { twilioServicesRoutes } from './services.route.js';
 import { authenticateBasic } from './twilio-auth.js';
 import { sendTwilioError, toAppErrorForTwilio } from './twilio-errors.js';
+import { prepareTwilioInput } from './twilio-input.js';
 import { twilioVerificationCheckRoutes } from './verification-check.route.js';
 import { twilioVerificationsRoutes } from './verifications.route.js';
 
@@ -31,10 +36,15 @@ export const twilioRoutes = (c: Container): FastifyPluginAsyncTypebox => async (
   app.addHook('onRequest', async (request) => {
     await authenticateBasic(c.tenancy, request);
   });
+  app.addHook('preValidation', prepareTwilioInput);
 
   await app.register(twilioServicesRoutes(c));
   await app.register(twilioVerificationsRoutes(c));
   await app.register(twilioVerificationCheckRoutes(c));
   await app.register(twilioAttemptsRoutes(c));
   await app.register(twilioRateLimitsRoutes(c));
+  await app.register(twilioWebhooksRoutes(c));
+  await app.register(twilioMessagingConfigurationsRoutes(c));
+  await app.register(twilioSafeListRoutes(c));
+  await app.register(twilioTemplatesRoutes(c));
 };

@@ -4,6 +4,8 @@ import type { VerificationContext } from '../../../core/code-vault.js';
 import { AppError } from '../../../core/errors.js';
 import type { Container } from '../../../container.js';
 import { originOf } from '../../plugins/auth.js';
+import { isSupportedLocale } from '../../../sms/templates.js';
+import { assertTemplateUsable } from './templates.route.js';
 import { tenantFor } from './twilio-auth.js';
 import { idOf } from './sids.js';
 import { SidParams, ServiceSidParam, VerificationCreateBody, VerificationUpdateBody, twilioErrors } from './twilio-schemas.js';
@@ -63,6 +65,12 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
     if (body.Channel !== 'sms') {
       throw new AppError('invalid_request', `Invalid parameter \`Channel\`: otpgate sends "sms" only, not "${body.Channel}".`);
     }
+    // Twilio answers an unsupported Locale with 404 (its "supported languages" page), and a
+    // TemplateSid names one of the account's templates: here, the service's own.
+    if (body.Locale !== undefined && body.Locale !== '' && !isSupportedLocale(body.Locale)) {
+      throw new AppError('unsupported_locale', `Locale "${body.Locale}" is not supported; leave Locale out to pick the language from the number's country.`);
+    }
+    if (body.TemplateSid !== undefined) await assertTemplateUsable(c, tenant.service, body.TemplateSid, 'TemplateSid');
     const { context, binding } = bindingContext(body);
     const rateLimits = body.RateLimits === undefined ? undefined : parseRateLimits(body.RateLimits);
     const started = await c.verifications.start(tenant, {
