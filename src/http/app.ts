@@ -12,6 +12,9 @@ import { AppError } from '../core/errors.js';
 import { clientErrorHandler, httpServerOptions, limitConnections, trustedProxyMatcher } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { registerAudit } from './plugins/audit.js';
+import { documentServers } from './openapi-servers.js';
+import { addOperationExamples } from './operation-examples.js';
+import { applyOperations } from './operations.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { adminKeysRoutes } from './routes/v1/admin-keys.route.js';
@@ -199,6 +202,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Service settings', description: 'A service\'s SMS provider, templates and prefix blocks (admin key)' },
         { name: 'Administration', description: 'Admin keys and the audit log (admin key)' },
         { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
         { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
@@ -206,6 +210,14 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
         { name: 'Delivery receipts', description: 'Called by SMS vendors; authenticated the vendor\'s way' },
         { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
+    },
+    // Generated once, on the first request for it (after the server listens).
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      // Operation ids, tags and summaries come from one table (operations.ts), whatever a route file says.
+      applyOperations(document.openapiObject.paths as Parameters<typeof applyOperations>[0]);
+      addOperationExamples(document.openapiObject.paths as Parameters<typeof addOperationExamples>[0]);
+      return { ...document.openapiObject, servers: documentServers(c.config, app.server.address()) };
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
