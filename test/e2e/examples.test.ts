@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,5 +97,19 @@ describe('integration examples against a real server', () => {
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toContain('400 invalid_phone_number');
     }, 120_000);
+  });
+});
+
+describe('docs/clients.md', () => {
+  it('shows each example as it is in its file, and links every example', () => {
+    const doc = readFileSync(join(ROOT, 'docs/clients.md'), 'utf8');
+    const excerpts = [...doc.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
+    expect(excerpts.map((m) => m[1]).sort()).toEqual(['csharp/Verify.cs', 'go/main.go', 'java/Verify.java', 'php/verify.php', 'python/verify.py', 'ruby/verify.rb']);
+    const lines = (text: string) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+    for (const [, file, excerpt] of excerpts) {
+      const source = lines(readFileSync(join(EXAMPLES, file!), 'utf8')).join('\n');
+      expect(source, `the excerpt of ${file} in docs/clients.md differs from the file`).toContain(lines(excerpt!).join('\n'));
+    }
+    for (const example of examples) expect(doc).toContain(`](../examples/${example.cwd}/`);
   });
 });
