@@ -221,7 +221,14 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.docs !== false) {
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      // The browser already knows where it found the page: without OTPGATE_PUBLIC_URL, "Try it out"
+      // goes to that origin rather than to a listen address it may not reach (0.0.0.0 in a container).
+      transformSpecification: (spec) => (c.config.publicUrl === null ? { ...spec, servers: [{ url: '/', description: 'This server' }] } : spec),
+    });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes(c));

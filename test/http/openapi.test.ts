@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_FILE, documentText, TYPES_FILE, typesText } from '../../clients/generate.js';
+import { buildApp } from '../../src/http/app.js';
 import { openApiDocument } from '../../src/http/openapi-document.js';
 import { documentServers } from '../../src/http/openapi-servers.js';
 import { OPERATION_EXAMPLES } from '../../src/http/operation-examples.js';
@@ -195,6 +196,17 @@ describe('OpenAPI servers', () => {
       expect(doc.servers).toEqual([expect.objectContaining({ url: 'https://otp.example.com' })]);
     } finally {
       await behindProxy.close();
+    }
+  });
+
+  it('points the /docs page at its own origin unless OTPGATE_PUBLIC_URL names one', async () => {
+    const withDocs = await buildApp(h.c, { docs: true });
+    try {
+      const spec = (await withDocs.inject('/docs/json')).json();
+      expect(spec.servers).toEqual([{ url: '/', description: 'This server' }]);
+      expect(spec.paths['/v1/verifications'].post.operationId).toBe('createVerification');
+    } finally {
+      await withDocs.close();
     }
   });
 
