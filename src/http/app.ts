@@ -12,6 +12,9 @@ import { AppError } from '../core/errors.js';
 import { clientErrorHandler, httpServerOptions, limitConnections, trustedProxyMatcher } from './connection-guard.js';
 import { registerProblemHandlers, sendProblem } from './plugins/problem.js';
 import { registerAudit } from './plugins/audit.js';
+import { documentServers } from './openapi-servers.js';
+import { addOperationExamples } from './operation-examples.js';
+import { applyOperations } from './operations.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { dlrRoutes } from './routes/v1/dlr.route.js';
 import { adminKeysRoutes } from './routes/v1/admin-keys.route.js';
@@ -199,6 +202,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
       tags: [
         { name: 'Verifications', description: 'Send and check codes (service key)' },
         { name: 'Services', description: 'Tenants and their keys (admin key)' },
+        { name: 'Service settings', description: 'A service\'s SMS provider, templates and prefix blocks (admin key)' },
         { name: 'Administration', description: 'Admin keys and the audit log (admin key)' },
         { name: 'Events', description: 'What happened, for polling and catching up (service key)' },
         { name: 'Webhooks', description: 'Signed, retried deliveries of events (service key); see docs/webhooks.md' },
@@ -207,9 +211,24 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
         { name: 'Twilio-compatible', description: 'Twilio Verify v2 resources under /v2 for the official Twilio SDKs (docs/twilio-migration.md)' },
       ],
     },
+    // Generated once, on the first request for it (after the server listens).
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      // Operation ids, tags and summaries come from one table (operations.ts), whatever a route file says.
+      applyOperations(document.openapiObject.paths as Parameters<typeof applyOperations>[0]);
+      addOperationExamples(document.openapiObject.paths as Parameters<typeof addOperationExamples>[0]);
+      return { ...document.openapiObject, servers: documentServers(c.config, app.server.address()) };
+    },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.docs !== false) {
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      // The browser already knows where it found the page: without OTPGATE_PUBLIC_URL, "Try it out"
+      // goes to that origin rather than to a listen address it may not reach (0.0.0.0 in a container).
+      transformSpecification: (spec) => (c.config.publicUrl === null ? { ...spec, servers: [{ url: '/', description: 'This server' }] } : spec),
+    });
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes(c));

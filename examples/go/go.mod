@@ -1,0 +1,3 @@
+module example.com/otpgate-verify
+
+go 1.19
