@@ -34,7 +34,7 @@ const verification = (overrides: Record<string, unknown>) => ({
   locale: 'en',
   expires_at: EXPIRES,
   attempts_remaining: 5,
-  sends: [{ message_id: 'msg_01jf3k9x2m8q7r6t5v4w3y2z1a', at: AT, status: 'sent', provider: 'console', error_code: null }],
+  sends: [{ message_id: 'msg_01jf3k9x2m8q7r6t5v4w3y2z1a', channel: 'sms', at: AT, status: 'sent', provider: 'console', error_code: null }],
   resend_available_at: '2026-11-25T21:00:30.000Z',
   created_at: AT,
   updated_at: AT,
@@ -136,7 +136,7 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
           summary: 'What the console provider "sent"',
           value: {
             data: [{
-              id: 'obx_01jf3k9x2m8q7r6t5v4w3y2z1a', to: '+14155550123', body: '123456 is your Acme verification code. Do not share it.',
+              id: 'obx_01jf3k9x2m8q7r6t5v4w3y2z1a', channel: 'sms', to: '+14155550123', body: '123456 is your Acme verification code. Do not share it.',
               verification_id: VERIFICATION_ID, message_id: 'msg_01jf3k9x2m8q7r6t5v4w3y2z1a', created_at: AT,
             }],
           },

@@ -122,6 +122,20 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   'GET /v2/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid': op('twilioFetchBucket', twilio, 'Fetch a bucket (Twilio)'),
   'POST /v2/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid': op('twilioUpdateBucket', twilio, 'Update a bucket (Twilio)'),
   'DELETE /v2/Services/:ServiceSid/RateLimits/:RateLimitSid/Buckets/:Sid': op('twilioDeleteBucket', twilio, 'Delete a bucket (Twilio)'),
+  'POST /v2/Services/:ServiceSid/Webhooks': op('twilioCreateWebhook', twilio, 'Create a webhook (Twilio; an otpgate webhook endpoint)'),
+  'GET /v2/Services/:ServiceSid/Webhooks': op('twilioListWebhooks', twilio, 'List webhooks (Twilio)'),
+  'GET /v2/Services/:ServiceSid/Webhooks/:Sid': op('twilioFetchWebhook', twilio, 'Fetch a webhook (Twilio)'),
+  'POST /v2/Services/:ServiceSid/Webhooks/:Sid': op('twilioUpdateWebhook', twilio, 'Update a webhook (Twilio)'),
+  'DELETE /v2/Services/:ServiceSid/Webhooks/:Sid': op('twilioDeleteWebhook', twilio, 'Delete a webhook (Twilio)'),
+  'POST /v2/Services/:ServiceSid/MessagingConfigurations': op('twilioCreateMessagingConfiguration', twilio, 'Create a messaging configuration for a country (Twilio)'),
+  'GET /v2/Services/:ServiceSid/MessagingConfigurations': op('twilioListMessagingConfigurations', twilio, 'List messaging configurations (Twilio)'),
+  'GET /v2/Services/:ServiceSid/MessagingConfigurations/:Country': op('twilioFetchMessagingConfiguration', twilio, 'Fetch a messaging configuration (Twilio)'),
+  'POST /v2/Services/:ServiceSid/MessagingConfigurations/:Country': op('twilioUpdateMessagingConfiguration', twilio, 'Update a messaging configuration (Twilio)'),
+  'DELETE /v2/Services/:ServiceSid/MessagingConfigurations/:Country': op('twilioDeleteMessagingConfiguration', twilio, 'Delete a messaging configuration (Twilio)'),
+  'POST /v2/SafeList/Numbers': op('twilioCreateSafeListNumber', twilio, 'Add a number to the safe list (Twilio)'),
+  'GET /v2/SafeList/Numbers/:PhoneNumber': op('twilioFetchSafeListNumber', twilio, 'Fetch a safe-listed number (Twilio)'),
+  'DELETE /v2/SafeList/Numbers/:PhoneNumber': op('twilioDeleteSafeListNumber', twilio, 'Remove a number from the safe list (Twilio)'),
+  'GET /v2/Templates': op('twilioListTemplates', twilio, 'List message templates (Twilio)'),
 });
 
 /** The table's key for a route. */
