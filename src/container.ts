@@ -17,6 +17,7 @@ import { AuditService } from './core/audit.js';
 import { VerificationService } from './core/verification.service.js';
 import { WebhookService } from './core/webhook.service.js';
 import { ExpirySweeper } from './delivery/expiry-sweeper.js';
+import { ChannelFallback } from './delivery/channel-fallback.js';
 import type { ExpirySweeperOptions } from './delivery/expiry-sweeper.js';
 import { Instance } from './delivery/instance.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -67,6 +68,8 @@ export interface Container {
   webhooks: WebhookService;
   webhookWorker: WebhookWorker;
   expirySweeper: ExpirySweeper;
+  /** The services' fallback orders at work (see ChannelFallback). */
+  fallback: ChannelFallback;
   /** This process as an instance: the owner of its workers' leases, with its liveness record. */
   instance: Instance;
   /**
@@ -114,7 +117,13 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
   const fixed = overrides.sender ? overrides.sender(store, logger) : null;
   const instance = fixed
-    ? { ...config.sms, providers: [{ name: fixed.name, type: 'console', settings: {} }], route: [fixed.name], countryRoutes: {} }
+    ? {
+      ...config.sms,
+      providers: [{ name: fixed.name, type: 'console', settings: {} }],
+      route: [fixed.name],
+      countryRoutes: {},
+      channelRoutes: { whatsapp: [fixed.name], call: [fixed.name], email: [fixed.name] },
+    }
     : config.sms;
   const eventFactory = new EventFactory(clock, random);
   // Late-bound: the services that write events nudge the webhook worker, which needs them first.
@@ -123,7 +132,12 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     if (store.takeQueuedDeliveries()) webhookWorker.notify();
   };
   const events = new EventService({ store, events: eventFactory, onEventsWritten });
-  const messageStatus = new MessageStatusTracker({ store, metrics, logger, events: eventFactory, onEventsWritten });
+  // The fallback order needs the abuse guard, made further down; sends and receipts reach it through this.
+  let fallback: ChannelFallback | null = null;
+  const messageStatus = new MessageStatusTracker({
+    store, metrics, logger, events: eventFactory, onEventsWritten,
+    onNotDelivered: async (message, status) => fallback?.afterReceipt(message, status),
+  });
   // Receipts over SMPP binds arrive outside any request; they go to the same receipt service.
   let receipts: ReceiptService | null = null;
   const smpp = new SmppConnections({
@@ -150,6 +164,10 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     {
       store, vault, router, status: messageStatus, breakers, clock, logger, metrics, publicUrl: config.publicUrl, events: eventFactory, onEventsWritten,
       owner: thisInstance.id, templates, holdsLeases: () => thisInstance.holdsLeases(),
+      fallback: {
+        afterSent: async (...args) => fallback?.afterSent(...args),
+        afterFailure: async (...args) => (fallback ? fallback.afterFailure(...args) : false),
+      },
     },
     {
       pollMs: config.workerPollMs,
@@ -212,6 +230,15 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     { store, webhooks, clock, random, logger, metrics, destinations, owner: thisInstance.id, holdsLeases: () => thisInstance.holdsLeases() },
     { pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, retryScheduleMs: config.webhookRetryScheduleMs, ...overrides.webhookWorker },
   );
+  const channelFallback = new ChannelFallback(
+    {
+      store, guard, clock, random, events: eventFactory, metrics, logger, onEventsWritten,
+      channelAvailable: (serviceId, channel) => router.routes(serviceId, channel),
+      onMessageQueued: () => worker.notify(),
+    },
+    { pollMs: config.workerPollMs },
+  );
+  fallback = channelFallback;
   const expirySweeper = new ExpirySweeper(
     { store, clock, events: eventFactory, metrics, logger, onEventsWritten },
     { intervalMs: config.expirySweepMs, ...overrides.expirySweeper },
@@ -241,12 +268,14 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     webhooks,
     webhookWorker,
     expirySweeper,
+    fallback: channelFallback,
     instance: thisInstance,
     async startWorkers() {
       await thisInstance.start();
       worker.start();
       webhookWorker.start();
       expirySweeper.start();
+      channelFallback.start();
       retention.start();
     },
     devOutbox: fixed ? fixed.name === 'console' : router.usesConsole,
@@ -255,6 +284,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
       // exit 5 s after it). Unfinished webhook requests keep their lease and are retried later.
       await Promise.all([
         expirySweeper.stop(config.shutdownTimeoutMs),
+        channelFallback.stop(config.shutdownTimeoutMs),
         worker.stop(config.shutdownTimeoutMs),
         webhookWorker.stop(config.shutdownTimeoutMs),
       ]);

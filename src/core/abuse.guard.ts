@@ -209,6 +209,19 @@ export class AbuseGuard {
     });
   }
 
+  /**
+   * A message the service's fallback order adds (no request asked for it, so no per-request
+   * budget): the channel's geo rules, and the caps and price of one more message.
+   */
+  async beforeFallback(tenant: Tenant, destination: Destination, channel: Channel): Promise<void> {
+    this.assertDestinationAllowed(tenant.service, destination, channel);
+    if (tenant.mode === 'test') return;
+    await this.#failClosed('send', async () => {
+      const limits = await this.limitsOf(tenant.service);
+      await this.#takeQuota(tenant.service, destination, channel, limits.dailyMessageCap);
+    });
+  }
+
   async #countBlocked(serviceId: string, run: () => Promise<void>): Promise<void> {
     try {
       await run();

@@ -1,4 +1,5 @@
-import { maskPhone } from './phone.js';
+import { normalizeEmail } from './email-address.js';
+import { maskPhone, normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
 
 /**
@@ -24,4 +25,9 @@ export function maskAddress(to: string): string {
   const at = to.lastIndexOf('@');
   if (at < 0) return maskPhone(to);
   return `${to.slice(0, 1)}***${to.slice(at)}`;
+}
+
+/** A `to` as stored: an email address (with `@`) normalised as one, else a phone number in E.164. */
+export function normalizeAddress(to: string, country?: string): string {
+  return to.includes('@') ? normalizeEmail(to).address : normalizePhone(to, country).e164;
 }

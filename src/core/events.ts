@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'verification.canceled',
   'verification.max_attempts_reached',
   'verification.failed',
+  'verification.fallback',
   'message.sent',
   'message.delivered',
   'message.failed',

@@ -7,6 +7,7 @@ import type {
   AttemptRecord,
   AttemptSummary,
   BucketRecord,
+  Channel,
   DevOutboxEntry,
   MessageRecord,
   MessageStatus,
@@ -147,6 +148,16 @@ export interface MessageQueue {
   releaseMessage(message: MessageRecord, now: number): Promise<boolean>;
   /** Marks the verification failed if none of its messages is still queued, sending or sent (with its `events`). */
   failVerificationIfUndeliverable(verificationId: string, now: number, events?: EventsOf<VerificationRecord>): Promise<boolean>;
+  /**
+   * Queues the next channel's message of a pending verification (fallback) with `events`, in one
+   * transaction. Each channel is tried once per verification: false when the channel already has a
+   * message, or the verification is no longer pending.
+   */
+  addFallbackMessage(message: MessageRecord, now: number, events: EventRecord[]): Promise<boolean>;
+  /** Marks a pending verification for the next channel at `at` (no right check by then); an earlier mark stays. */
+  scheduleFallback(scope: Scope, verificationId: string, at: number): Promise<void>;
+  /** The pending verifications whose fallback time came, each taken once (its mark cleared). */
+  takeDueFallbacks(now: number, limit: number): Promise<VerificationRecord[]>;
   /** When the next queued message is due, or null when none is queued. */
   nextDueAt(): Promise<number | null>;
 }
@@ -490,9 +501,11 @@ export interface VerificationMetrics {
   verificationStarted(channel: string, country: string | null, resend: boolean): void;
   verificationFinished(channel: string, country: string | null, status: VerificationStatus): void;
   checkEvaluated(outcome: string): void;
-  sendFinished(provider: string, outcome: 'sent' | 'retry' | 'failover' | 'failed' | 'expired' | 'circuit_open'): void;
+  sendFinished(provider: string, channel: Channel, outcome: 'sent' | 'retry' | 'failover' | 'failed' | 'expired' | 'circuit_open'): void;
   /** A message reached a status (sent, delivered, undelivered, failed…) with this provider error code. */
-  messageStatus(provider: string, status: MessageStatus, country: string | null, errorCode: string | null): void;
+  messageStatus(provider: string, status: MessageStatus, country: string | null, errorCode: string | null, channel: Channel): void;
+  /** A verification moved on from one channel to the next (see ChannelFallback). */
+  channelFallback(from: Channel, to: Channel, reason: string): void;
 }
 
 export const noopMetrics: VerificationMetrics = {
@@ -501,6 +514,7 @@ export const noopMetrics: VerificationMetrics = {
   checkEvaluated() {},
   sendFinished() {},
   messageStatus() {},
+  channelFallback() {},
 };
 
 /** The answer of a limiter to one `consume`. */

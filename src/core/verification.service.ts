@@ -6,7 +6,7 @@ import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
 import type { Channel, MessageRecord, Origin, Page, ServiceRecord, Tenant, VerificationRecord } from './model.js';
-import { emailDestination, phoneDestination } from './destination.js';
+import { emailDestination, normalizeAddress, phoneDestination } from './destination.js';
 import type { Destination } from './destination.js';
 import { normalizeEmail } from './email-address.js';
 import { channelModule } from '../channels/channel-registry.js';
@@ -427,7 +427,7 @@ export class VerificationService {
   async list(tenant: Tenant, filter: VerificationFilter, cursor: string | undefined, limit: number): Promise<Page<VerificationRecord>> {
     const { store, clock } = this.#deps;
     const now = clock.now();
-    const to = filter.to === undefined ? undefined : filter.to.includes('@') ? normalizeEmail(filter.to).address : normalizePhone(filter.to).e164;
+    const to = filter.to === undefined ? undefined : normalizeAddress(filter.to);
     const page = await store.listVerifications(tenant, { ...filter, to }, { cursor, limit });
     return { ...page, data: page.data.map((v) => withLazyExpiry(v, now)) };
   }

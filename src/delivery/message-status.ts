@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventFactory } from '../core/events.js';
 import type { MessageRecord, MessageStatus } from '../core/model.js';
-import { maskPhone } from '../core/phone.js';
+import { maskAddress } from '../core/destination.js';
 import type { MessageUpdate, ReceiptUpdate, Store, VerificationMetrics } from '../core/ports.js';
 
 export interface MessageStatusChange {
@@ -22,6 +22,8 @@ export interface MessageStatusTrackerDeps {
   events: EventFactory;
   /** Called after events were written, so webhook delivery starts without waiting to poll. */
   onEventsWritten?: () => void;
+  /** A receipt said a sent message did not arrive (undelivered, failed): the fallback order may take over. */
+  onNotDelivered?: (message: MessageRecord, status: 'undelivered' | 'failed') => Promise<unknown>;
 }
 
 /**
@@ -44,7 +46,10 @@ export class MessageStatusTracker {
     this.logger = deps.logger;
     this.events = deps.events;
     this.notify = () => deps.onEventsWritten?.();
+    this.#onNotDelivered = deps.onNotDelivered;
   }
+
+  readonly #onNotDelivered: MessageStatusTrackerDeps['onNotDelivered'];
 
   /** Registers a listener; a throwing listener is logged and does not stop the others. */
   onChange(listener: MessageStatusListener): void {
@@ -95,14 +100,22 @@ export class MessageStatusTracker {
     const updated = await this.store.applyDeliveryReceipt(message.id, update, now, this.events.message(type));
     if (updated) this.notify();
     if (updated) this.#emit(updated, update.status, updated.provider, update.errorCode, country, now);
+    if (updated && (update.status === 'undelivered' || update.status === 'failed') && this.#onNotDelivered) {
+      try {
+        await this.#onNotDelivered(updated, update.status);
+      } catch (error) {
+        // The receipt is recorded; only the fallback it would have started is missing.
+        this.logger.error({ err: error, message_id: updated.id }, 'channel fallback after a receipt failed');
+      }
+    }
     return updated;
   }
 
   #emit(message: MessageRecord, status: MessageStatus, provider: string | null, errorCode: string | null, country: string | null, at: number): void {
-    this.metrics.messageStatus(provider ?? 'none', status, country, errorCode);
+    this.metrics.messageStatus(provider ?? 'none', status, country, errorCode, message.channel);
     this.logger.info(
-      { message_id: message.id, verification_id: message.verificationId, to: maskPhone(message.to), provider, status, error_code: errorCode },
-      'sms status changed',
+      { message_id: message.id, verification_id: message.verificationId, channel: message.channel, to: maskAddress(message.to), provider, status, error_code: errorCode },
+      'message status changed',
     );
     for (const listener of this.#listeners) {
       try {

@@ -13,6 +13,7 @@ import { channelModule } from '../channels/channel-registry.js';
 import type { Locale } from '../sms/locales.js';
 import type { MessageStatusTracker } from './message-status.js';
 import { PolledWorker } from './polled-worker.js';
+import type { ChannelFallback } from './channel-fallback.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for due retries and messages left by a dead worker (ms). Default 1000. */
@@ -82,6 +83,8 @@ export interface OutboxWorkerDeps {
   templates: Pick<TemplateService, 'textFor'>;
   /** Whether this instance's leases are still certainly its own (see Instance.holdsLeases). */
   holdsLeases: () => boolean;
+  /** The service's fallback order: after a send (the "no check in time" mark) and a failure (the next channel now). */
+  fallback?: Pick<ChannelFallback, 'afterSent' | 'afterFailure'>;
 }
 
 /**
@@ -265,7 +268,7 @@ export class OutboxWorker extends PolledWorker {
           return;
         }
         if (!breakers.allow(candidate.key)) {
-          metrics.sendFinished(name, 'circuit_open');
+          metrics.sendFinished(name, channel, 'circuit_open');
           log().warn('provider skipped: circuit open');
           break;
         }
@@ -293,7 +296,7 @@ export class OutboxWorker extends PolledWorker {
             return;
           }
           breakers.failure(candidate.key);
-          metrics.sendFinished(name, 'retry');
+          metrics.sendFinished(name, channel, 'retry');
           log().warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
           continue;
         }
@@ -302,10 +305,11 @@ export class OutboxWorker extends PolledWorker {
         // is down) must not count against it, nor send the message again through another one. The
         // round fails; after the lease the message goes out again under the same id (rule R1).
         await status.sent(message, name, result.providerMessageId, verification.country, clock.now());
-        metrics.sendFinished(name, 'sent');
+        metrics.sendFinished(name, channel, 'sent');
+        await this.#deps.fallback?.afterSent(message, verification, service, clock.now());
         return;
       }
-      metrics.sendFinished(name, 'failover');
+      metrics.sendFinished(name, channel, 'failover');
     }
 
     const failure = last.failure ?? new SendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true);
@@ -328,13 +332,15 @@ export class OutboxWorker extends PolledWorker {
     if (verification && verification.status === 'pending' && now >= verification.expiresAt) {
       if (await store.finishVerification(verification.id, 'expired', now, this.#deps.events.verification('verification.expired'))) this.#deps.onEventsWritten?.();
     }
-    metrics.sendFinished(message.provider ?? 'none', 'expired');
+    metrics.sendFinished(message.provider ?? 'none', message.channel, 'expired');
   }
 
   async #fail(message: MessageRecord, verification: VerificationRecord, provider: string | null, errorCode: string): Promise<void> {
     const { store, clock, metrics, status } = this.#deps;
     await status.failed(message, provider, errorCode, verification.country, true, clock.now());
-    metrics.sendFinished(provider ?? 'none', 'failed');
+    metrics.sendFinished(provider ?? 'none', message.channel, 'failed');
+    // The next channel of the service's fallback order, if any, keeps the verification going.
+    if (await this.#deps.fallback?.afterFailure(message, verification, null, 'failed')) return;
     if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), this.#deps.events.verification('verification.failed'))) {
       metrics.verificationFinished(verification.channel, verification.country, 'failed');
       this.#deps.onEventsWritten?.();

@@ -33,13 +33,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const sends = new Counter({
     name: 'otpgate_sms_sends_total',
     help: 'Provider send attempts by outcome (sent, retry, failover, circuit_open, failed, expired)',
-    labelNames: ['provider', 'outcome'] as const,
+    labelNames: ['provider', 'channel', 'outcome'] as const,
     registers: [registry],
   });
   const statuses = new Counter({
     name: 'otpgate_sms_messages_total',
     help: 'Message status changes (sent, delivered, undelivered, failed, expired) by provider, country and provider error code',
-    labelNames: ['provider', 'status', 'country', 'error_code'] as const,
+    labelNames: ['provider', 'status', 'country', 'error_code', 'channel'] as const,
+    registers: [registry],
+  });
+  const fallbacks = new Counter({
+    name: 'otpgate_channel_fallbacks_total',
+    help: 'Verifications that moved on to their next channel (service setting fallback), by channels and reason (failed, undelivered, no_check)',
+    labelNames: ['from', 'to', 'reason'] as const,
     registers: [registry],
   });
   const webhooks = new Counter({
@@ -73,11 +79,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     checkEvaluated(outcome) {
       checks.inc({ outcome });
     },
-    sendFinished(provider, outcome) {
-      sends.inc({ provider, outcome });
+    sendFinished(provider, channel, outcome) {
+      sends.inc({ provider, channel, outcome });
     },
-    messageStatus(provider, status, country, errorCode) {
-      statuses.inc({ provider, status, country: country ?? 'unknown', error_code: errorCode ?? '' });
+    messageStatus(provider, status, country, errorCode, channel) {
+      statuses.inc({ provider, status, country: country ?? 'unknown', error_code: errorCode ?? '', channel });
+    },
+    channelFallback(from, to, reason) {
+      fallbacks.inc({ from, to, reason });
     },
     webhookAttempt(outcome) {
       webhooks.inc({ outcome });

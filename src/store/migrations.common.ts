@@ -231,6 +231,12 @@ ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
 ALTER TABLE dev_outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
 `;
 
+/** When a pending verification moves on to its next channel if no right check came (fallback_after_seconds). */
+export const FALLBACK_AT_SQL = `
+ALTER TABLE verifications ADD COLUMN fallback_at BIGINT;
+CREATE INDEX verifications_fallback_at ON verifications (fallback_at) WHERE fallback_at IS NOT NULL;
+`;
+
 export function instancesSql(dialect: 'sqlite' | 'postgres'): string {
   const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
   return `

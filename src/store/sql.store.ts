@@ -553,6 +553,40 @@ export class SqlStore implements Store {
     });
   }
 
+  async addFallbackMessage(message: MessageRecord, now: number, events: EventRecord[]): Promise<boolean> {
+    return this.#withEvents(function* () {
+      // The verification's row first: on PostgreSQL its lock orders two fallbacks of one
+      // verification, so the second sees the first's message below and adds none.
+      const pending = yield* q.run(`UPDATE verifications SET updated_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?`, [now, message.verificationId, now]);
+      if (pending === 0) return [false, []];
+      // A channel is tried once per verification.
+      if (yield* q.get('SELECT 1 AS tried FROM messages WHERE verification_id = ? AND channel = ? LIMIT 1', [message.verificationId, message.channel])) return [false, []];
+      yield* insertMessage(message);
+      return [true, events];
+    });
+  }
+
+  async scheduleFallback(scope: Scope, verificationId: string, at: number): Promise<void> {
+    await this.#sql.run(
+      `UPDATE verifications SET fallback_at = ? WHERE id = ? AND service_id = ? AND mode = ? AND status = 'pending' AND (fallback_at IS NULL OR fallback_at > ?)`,
+      [at, verificationId, scope.serviceId, scope.mode, at],
+    );
+  }
+
+  async takeDueFallbacks(now: number, limit: number): Promise<VerificationRecord[]> {
+    // Chosen and cleared in one statement (SKIP LOCKED on PostgreSQL), so each due fallback is
+    // taken by one instance once; a verification no longer pending is skipped and keeps its mark
+    // until retention removes it.
+    const d = this.#sql.dialect;
+    const rows = await this.#sql.all(
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM verifications WHERE fallback_at <= ? AND status = 'pending' ORDER BY fallback_at LIMIT ?${d.skipLocked})
+       UPDATE verifications SET fallback_at = NULL FROM due WHERE verifications.id = due.due_id RETURNING *`,
+      [now, limit],
+    );
+    return rows.map(toVerification);
+  }
+
   async failVerificationIfUndeliverable(verificationId: string, now: number, events: EventsOf<VerificationRecord> = noEvents): Promise<boolean> {
     return this.#withEvents(function* () {
       const row = yield* q.get(

@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OutgoingMessage, SendResult } from '../../src/core/ports.js';
+import { SendError } from '../../src/core/ports.js';
+import { createHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+
+const ALL = ['sms', 'whatsapp', 'call', 'email'];
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function outbox(harness: Harness, key: string, to: string) {
+  await harness.c.worker.drainOnce();
+  const res = await harness.app.inject({ url: `/v1/outbox?to=${encodeURIComponent(to)}`, headers: { authorization: `Bearer ${key}` } });
+  return res.json<{ data: Array<{ channel: string; body: string; message_id: string }> }>().data;
+}
+
+describe('channels (dev outbox, the zero-set-up path)', () => {
+  it('sends a code by WhatsApp, call and email; each is checked like an SMS', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ALL, resend_cooldown_seconds: 0 });
+    for (const [channel, to] of [['whatsapp', '+14155550101'], ['call', '+14155550102'], ['email', 'Ada.Lovelace@Example.COM']] as const) {
+      const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to, channel } });
+      expect(started.statusCode, started.body).toBe(201);
+      const v = started.json();
+      expect(v.channel).toBe(channel);
+      const [entry] = await outbox(h, svc.key, v.to);
+      expect(entry?.channel).toBe(channel);
+      const code = channel === 'call'
+        ? /: ((?:\d, )+\d)\./.exec(entry!.body)![1]!.replace(/, /g, '')
+        : /\b(\d{6})\b/.exec(entry!.body)![1]!;
+      if (channel === 'call') expect(entry!.body).toMatch(/is: (\d, ){5}\d\. Again, your code is: (\d, ){5}\d\./);
+      const check = await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { to, code } });
+      expect(check.json()).toMatchObject({ status: 'approved', valid: true });
+    }
+  });
+
+  it('normalises an email address, keeps the code out of the subject unless asked, and refuses disposable domains', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'email'] });
+    const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: 'Ada@Bücher.Example' } });
+    expect(started.statusCode, started.body).toBe(201);
+    expect(started.json()).toMatchObject({ channel: 'email', to: 'Ada@xn--bcher-kva.example', country: null });
+    const [entry] = await outbox(h, svc.key, 'Ada@xn--bcher-kva.example');
+    const [subject] = entry!.body.split('\n');
+    expect(subject).toBe('Your Acme verification code');
+    expect(subject).not.toMatch(/\d/);
+    const disposable = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: 'someone@mailinator.com' } });
+    expect(disposable.statusCode).toBe(403);
+    expect(disposable.json().code).toBe('email_not_allowed');
+    const bad = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: 'not an address@', channel: 'email' } });
+    expect(bad.statusCode).toBe(400);
+    const mismatch = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123', channel: 'email' } });
+    expect(mismatch.statusCode).toBe(400);
+  });
+
+  it('refuses a channel the service has not enabled, and a call to a country outside its call countries (nothing is sent)', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], channel_countries: { call: ['GB'] } });
+    const whatsapp = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123', channel: 'whatsapp' } });
+    expect(whatsapp.statusCode).toBe(403);
+    expect(whatsapp.json()).toMatchObject({ code: 'channel_not_enabled', channel: 'whatsapp' });
+    const call = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123', channel: 'call' } });
+    expect(call.statusCode).toBe(403);
+    expect(call.json()).toMatchObject({ code: 'country_not_allowed', channel: 'call' });
+    expect(await outbox(h, svc.key, '+14155550123')).toEqual([]);
+    const sms = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123' } });
+    expect(sms.statusCode).toBe(201);
+  });
+
+  it('a resend may name another channel: the same code goes by it, and sends shows both', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], resend_cooldown_seconds: 0 });
+    const to = '+14155550123';
+    const first = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } });
+    const smsCode = await h.lastCode(svc.key, to);
+    const again = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to, channel: 'call' } });
+    expect(again.json().id).toBe(first.json().id);
+    const [call] = await outbox(h, svc.key, to);
+    expect(call!.channel).toBe('call');
+    expect(call!.body.replace(/\D/g, '').slice(0, 6)).toBe(smsCode);
+    const fetched = await h.app.inject({ url: `/v1/verifications/${first.json().id}`, headers: svc.auth });
+    expect(fetched.json().sends.map((s: { channel: string }) => s.channel)).toEqual(['sms', 'call']);
+  });
+
+  it('the channel caps count per channel (channel_daily_caps)', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], channel_daily_caps: { call: 1 } });
+    const one = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123', channel: 'call' } });
+    expect(one.statusCode).toBe(201);
+    const two = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550124', channel: 'call' } });
+    expect(two.statusCode).toBe(429);
+    expect(two.json()).toMatchObject({ code: 'quota_exceeded', quota: 'call_messages' });
+    const sms = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550124' } });
+    expect(sms.statusCode).toBe(201);
+  });
+});
+
+/** A provider whose SMS are refused for good; every other channel is recorded. */
+function failingSms(sent: OutgoingMessage[]) {
+  return () => ({
+    name: 'flaky',
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      if (message.content.channel === 'sms') throw new SendError('unreachable', 'the SMS route is down', false);
+      sent.push(message);
+      return { providerMessageId: `p_${sent.length}` };
+    },
+  });
+}
+
+describe('fallback between channels', () => {
+  it('an SMS every provider refused falls back to WhatsApp, which is approved; each step is a send, an event and a metric', async () => {
+    const sent: OutgoingMessage[] = [];
+    h = await createHarness({ overrides: { sender: failingSms(sent) } });
+    const svc = await h.service({ channels: ['sms', 'whatsapp', 'call'], fallback: ['sms', 'whatsapp', 'call'] });
+    const to = '+14155550123';
+    const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } });
+    expect(started.statusCode).toBe(201);
+    await h.c.worker.drainOnce();
+    await h.c.worker.drainOnce();
+    expect(sent.map((m) => m.content.channel)).toEqual(['whatsapp']);
+    const whatsapp = sent[0]!.content;
+    if (whatsapp.channel !== 'whatsapp') throw new Error('not whatsapp');
+    const id = started.json().id as string;
+    const fetched = await h.app.inject({ url: `/v1/verifications/${id}`, headers: svc.auth });
+    expect(fetched.json().sends.map((s: { channel: string; status: string }) => [s.channel, s.status])).toEqual([['sms', 'failed'], ['whatsapp', 'sent']]);
+    const events = await h.app.inject({ url: '/v1/events?type=verification.fallback', headers: svc.auth });
+    expect(events.json().data[0].data).toMatchObject({ id, from_channel: 'sms', to_channel: 'whatsapp', reason: 'failed' });
+    const metrics = await h.c.metrics.registry.getSingleMetricAsString('otpgate_channel_fallbacks_total');
+    expect(metrics).toContain('from="sms",to="whatsapp",reason="failed"} 1');
+    const check = await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { id, code: whatsapp.code } });
+    expect(check.json()).toMatchObject({ status: 'approved' });
+  });
+
+  it('with no fallback order, the verification fails as before', async () => {
+    const sent: OutgoingMessage[] = [];
+    h = await createHarness({ overrides: { sender: failingSms(sent) } });
+    const svc = await h.service({ channels: ['sms', 'whatsapp'] });
+    const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550123' } });
+    await h.c.worker.drainOnce();
+    const fetched = await h.app.inject({ url: `/v1/verifications/${started.json().id}`, headers: svc.auth });
+    expect(fetched.json().status).toBe('failed');
+    expect(sent).toEqual([]);
+  });
+
+  it('no right check within fallback_after_seconds moves on to the next channel once; an approval stops it', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], fallback: ['sms', 'call'], fallback_after_seconds: 30 });
+    const a = '+14155550123';
+    const b = '+14155550124';
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: a } });
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: b } });
+    const codeB = await h.lastCode(svc.key, b);
+    await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { to: b, code: codeB } });
+    h.clock.advance(29_000);
+    await h.c.fallback.drainOnce();
+    expect((await outbox(h, svc.key, a)).map((e) => e.channel)).toEqual(['sms']);
+    h.clock.advance(2_000);
+    await h.c.fallback.drainOnce();
+    await h.c.fallback.drainOnce();
+    expect((await outbox(h, svc.key, a)).map((e) => e.channel)).toEqual(['call', 'sms']);
+    expect((await outbox(h, svc.key, b)).map((e) => e.channel)).toEqual(['sms']);
+  });
+});
