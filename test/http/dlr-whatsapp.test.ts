@@ -11,7 +11,8 @@ beforeEach(async () => {
   h = await createHarness({
     env: {
       OTPGATE_PUBLIC_URL: PUBLIC,
-      OTPGATE_SMS_PROVIDER: 'console,whatsapp',
+      OTPGATE_SMS_PROVIDER: 'console',
+      OTPGATE_WHATSAPP_PROVIDER: 'whatsapp',
       OTPGATE_WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
       OTPGATE_WHATSAPP_ACCESS_TOKEN: 'EAAJB-token',
       OTPGATE_WHATSAPP_APP_SECRET: APP_SECRET,
