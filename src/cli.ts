@@ -5,7 +5,8 @@ import { AppError } from './core/errors.js';
 import { auditView } from './http/views.js';
 import { registerAdminCommands } from './cli/admin.commands.js';
 import { registerBackupCommand } from './cli/backup.command.js';
-import { EXIT, UsageError, packageVersion, positiveInt, withContainer } from './cli/cli.context.js';
+import { EXIT, UsageError, positiveInt, withContainer } from './cli/cli.context.js';
+import { packageVersion } from './version.js';
 import { registerSettingsCommands } from './cli/settings.commands.js';
 import { registerTrafficCommands } from './cli/traffic.commands.js';
 

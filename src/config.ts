@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
 import { parseRouting } from './sms/sms-routing.js';
 import ipaddr from 'ipaddr.js';
@@ -98,6 +99,14 @@ export interface Config {
   webhookAllowedNetworks: readonly string[];
   /** OTPGATE_EXPIRY_SWEEP_MS, default 5000: how often expired verifications are swept (and their events sent). */
   expirySweepMs: number;
+  /** NODE_ENV is `production`: the console provider is then warned about at start. */
+  production: boolean;
+  /**
+   * OTPGATE_* variables set in the environment that otpgate does not know, each with the known
+   * name closest to it (null when none is close): a typo would otherwise leave a default in force
+   * silently. The server and the CLI warn about each at start.
+   */
+  unknownVariables: ReadonlyArray<{ name: string; closest: string | null }>;
 }
 
 export class ConfigError extends Error {
@@ -109,7 +118,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Every OTPGATE_* name loadConfig reads; filled as it reads them (see unknownVariables). */
+const readNames = new Set<string>();
+
 function read(env: Env, name: string): string | undefined {
+  readNames.add(name);
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
@@ -296,7 +309,33 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     webhookAllowedNetworks: Object.freeze(networks(env, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS')),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
+    production: env.NODE_ENV === 'production',
+    unknownVariables: Object.freeze(unknownVariables(env)),
   });
+}
+
+/**
+ * Names otpgate knows without reading them here: OTPGATE_WORKERS is read by the container
+ * image's command line (Dockerfile); OTPGATE_TEST_* belong to the test suite.
+ */
+const KNOWN_ELSEWHERE = ['OTPGATE_WORKERS'];
+
+/** Every OTPGATE_* name otpgate knows: what loadConfig reads, and every provider's settings, configured or not. */
+export function knownVariables(): string[] {
+  const providerFields = PROVIDER_TYPES.flatMap((type) => providerModule(type)!.fields.map((field) => `OTPGATE_${type.toUpperCase()}_${field.key.toUpperCase()}`));
+  return [...new Set([...readNames, ...providerFields, ...KNOWN_ELSEWHERE])].sort();
+}
+
+function unknownVariables(env: Env): Array<{ name: string; closest: string | null }> {
+  const known = knownVariables();
+  return Object.keys(env)
+    .filter((name) => name.startsWith('OTPGATE_') && !/^OTPGATE_TEST_/.test(name) && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const nearest = closest(name, known);
+      // Within half the name's length: OTPGATE_PROT → OTPGATE_PORT, OTPGATE_DATABASE → OTPGATE_DATABASE_URL; nothing for OTPGATE_SOMETHING_ELSE.
+      return { name, closest: distance(name, nearest) <= Math.max(3, Math.floor((name.length - 'OTPGATE_'.length) / 2)) ? nearest : null };
+    });
 }
 
 function publicUrl(env: Env): string | null {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config.js';
@@ -34,19 +33,18 @@ export class UsageError extends Error {
   }
 }
 
-/** The package's version, from package.json next to dist/ (or src/ under tsx). */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /**
  * Runs one command against the configured store and prints what it returns as JSON on stdout.
  * Logs go to stderr, so `| jq` reads only the answer.
  */
 export async function withContainer<T>(run: (c: Container) => Promise<T>): Promise<void> {
   const config = loadConfig();
-  const c = await createContainer(config, { defaultMetrics: false, logger: createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })) });
+  const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
+  // Unknown OTPGATE_* variables matter to a command too (a mistyped OTPGATE_DATA_DIR points it elsewhere).
+  for (const unknown of config.unknownVariables) {
+    logger.warn({ variable: unknown.name, closest: unknown.closest }, `${unknown.name} is not an otpgate variable and is ignored${unknown.closest === null ? '' : `; did you mean ${unknown.closest}?`}`);
+  }
+  const c = await createContainer(config, { defaultMetrics: false, logger });
   try {
     const result = await run(c);
     if (result !== undefined) printJson(result);
