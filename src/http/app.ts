@@ -104,6 +104,9 @@ function infiniteField(values: unknown): string | null {
   return null;
 }
 
+/** Health checks and the metrics scrape: not logged at info (see the onResponse hook). */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
@@ -173,7 +176,10 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     c.metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // Probes and scrapes come every few seconds: logged at debug while they succeed, so they do
+    // not bury the requests that matter; a failing probe still shows at info.
+    const level = QUIET_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level]({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
