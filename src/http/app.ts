@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { lazySerializers, lazyValidators } from './lazy-compilers.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { AuditAction } from '../core/audit.js';
@@ -133,7 +134,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     frameworkErrors: (error, request, reply) =>
       sendProblem(request, reply, error.statusCode === 414 ? new AppError('uri_too_long', 'A path parameter is too long.') : new AppError('invalid_request', 'The URL is malformed.')),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: jsonBodiesStrict } },
+    // Compiled per route on first use, not all at start (lazy-compilers.ts: ~35 MB of idle memory).
+    schemaController: { compilersFactory: { buildValidator: lazyValidators(jsonBodiesStrict), buildSerializer: lazySerializers() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app.server, {
