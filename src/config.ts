@@ -249,6 +249,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
   const secret = read(env, 'OTPGATE_SECRET') ?? null;
+  // The example manifests' values (deploy/kubernetes/secret.yaml) are public: never run with them.
+  for (const name of ['OTPGATE_SECRET', 'OTPGATE_DATABASE_URL']) {
+    if (/REPLACE-ME/.test(read(env, name) ?? '')) throw new ConfigError(name, 'holds a REPLACE-ME placeholder from the example manifests; set a real value (openssl rand -base64 48 for a secret)');
+  }
   if (secret !== null && Buffer.byteLength(secret) < 32) {
     throw new ConfigError('OTPGATE_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
   }
