@@ -22,7 +22,12 @@ const program = new Command()
   // Usage mistakes throw instead of exiting, so they get exit code 2 like a bad configuration;
   // subcommands made after this inherit it.
   .exitOverride()
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `\nOutput: JSON on stdout; logs on stderr.\nExit codes: ${EXIT.ok} done, ${EXIT.refused} refused (a problem on stderr), ${EXIT.usage} bad usage or configuration, ` +
+      `${EXIT.wrongCode} wrong code (check), ${EXIT.failed} unavailable or unexpected.`,
+  );
 
 program
   .command('serve')

@@ -95,6 +95,10 @@ describe('a CLI scripts can use', () => {
       expect(usage.stdout).toBe('');
     }
     expect((await cliRun(['migrate'], { OTPGATE_PORT: 'eighty' })).code).toBe(2);
+    // A database that does not answer: 4, "try again", with the problem on stderr.
+    const down = await cliRun(['services', 'list'], { OTPGATE_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/otpgate', OTPGATE_SECRET: 'k'.repeat(24) + 'Zq8xY2wV7uT6' });
+    expect(down.code).toBe(4);
+    expect(JSON.parse(down.stderr).code).toBe('service_unavailable');
   }, 90_000);
 
   it('manages services, keys, credentials, verifications, webhooks, templates and prefix blocks', async () => {
