@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
+import { knownVariablesFrom, unknownVariablesIn } from './config.variables.js';
 import { parseRouting } from './sms/sms-routing.js';
 import ipaddr from 'ipaddr.js';
 import { toCidr } from './webhooks/destinations.js';
@@ -118,7 +118,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Every OTPGATE_* name loadConfig reads; filled as it reads them (see unknownVariables). */
+/** Every OTPGATE_* name loadConfig reads; filled as it reads them (see config.variables.ts). */
 const readNames = new Set<string>();
 
 function read(env: Env, name: string): string | undefined {
@@ -314,32 +314,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookAllowedNetworks: Object.freeze(networks(env, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS')),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
     production: env.NODE_ENV === 'production',
-    unknownVariables: Object.freeze(unknownVariables(env)),
+    unknownVariables: Object.freeze(unknownVariablesIn(env, readNames)),
   });
-}
-
-/**
- * Names otpgate knows without reading them here: OTPGATE_WORKERS is read by the container
- * image's command line (Dockerfile); OTPGATE_TEST_* belong to the test suite.
- */
-const KNOWN_ELSEWHERE = ['OTPGATE_WORKERS'];
-
-/** Every OTPGATE_* name otpgate knows: what loadConfig reads, and every provider's settings, configured or not. */
-export function knownVariables(): string[] {
-  const providerFields = PROVIDER_TYPES.flatMap((type) => providerModule(type)!.fields.map((field) => `OTPGATE_${type.toUpperCase()}_${field.key.toUpperCase()}`));
-  return [...new Set([...readNames, ...providerFields, ...KNOWN_ELSEWHERE])].sort();
-}
-
-function unknownVariables(env: Env): Array<{ name: string; closest: string | null }> {
-  const known = knownVariables();
-  return Object.keys(env)
-    .filter((name) => name.startsWith('OTPGATE_') && !/^OTPGATE_TEST_/.test(name) && !known.includes(name))
-    .sort()
-    .map((name) => {
-      const nearest = closest(name, known);
-      // Within half the name's length: OTPGATE_PROT → OTPGATE_PORT, OTPGATE_DATABASE → OTPGATE_DATABASE_URL; nothing for OTPGATE_SOMETHING_ELSE.
-      return { name, closest: distance(name, nearest) <= Math.max(3, Math.floor((name.length - 'OTPGATE_'.length) / 2)) ? nearest : null };
-    });
 }
 
 function publicUrl(env: Env): string | null {
@@ -434,4 +410,9 @@ export function redactDatabaseUrl(databaseUrl: string): string {
 /** The SQLite file path of a `sqlite:` URL. */
 export function sqlitePath(databaseUrl: string): string {
   return databaseUrl.slice('sqlite:'.length);
+}
+
+/** Every OTPGATE_* name otpgate knows: what loadConfig reads, and every provider's settings, configured or not. */
+export function knownVariables(): string[] {
+  return knownVariablesFrom(readNames);
 }
