@@ -19,6 +19,7 @@ import { NumberSequence, createService, prepareVerifications, wrongCode } from '
 import type { Prepared } from './lib/otpgate-client.js';
 import { ProcessExitError, ROOT, startProcess } from './lib/processes.js';
 import type { Proc } from './lib/processes.js';
+import { measureIdleRss } from './lib/idle-rss.js';
 import { markdownTable, writeReport } from './lib/report.js';
 import type { Report, Row } from './lib/report.js';
 import { seededDataDir } from './lib/seed.js';
@@ -352,6 +353,9 @@ async function tenantQueries(store: string, server: Proc, adminKey: string): Pro
 // ── main ──────────────────────────────────────────────────────────────────────────────────
 async function main(): Promise<void> {
   log(`otpgate bench (${quick ? 'quick' : 'full'}): ${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s per scenario`);
+  // Idle memory first, on a quiet machine: a fresh `npm start` on the default configuration.
+  const idleRss = await measureIdleRss();
+  log(`idle RSS: otpgate ${Math.round(idleRss.otpgateBytes / 1048576)} MB, bare node ${Math.round(idleRss.bareNodeBytes / 1048576)} MB`);
   const ceilingBefore = await ceiling();
   let measured = new Map<string, number>();
   // The baseline first, then this build, each store in turn: before and after side by side.
@@ -381,6 +385,7 @@ async function main(): Promise<void> {
     machine: { node: process.version, cpus: cpus().length, loadAverage: loadavg() },
     settings,
     ceilingRps,
+    idleRss,
     rows,
     notes: [
       ...notes,

@@ -3,6 +3,7 @@ import type { Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import { createContainer } from './container.js';
 import { READY, settleAdminKeys } from './main.js';
+import { logStartupWarnings } from './observability/startup.js';
 
 /** More crashes than this within a minute means something is wrong for good: stop re-forking. */
 const MAX_RESTARTS_PER_MINUTE = 10;
@@ -16,6 +17,7 @@ const MAX_RESTARTS_PER_MINUTE = 10;
  */
 export async function runPrimary(config: Readonly<Config>, workers: number): Promise<void> {
   const setup = await createContainer(config, { defaultMetrics: false });
+  logStartupWarnings(config, setup.logger);
   const log = (message: string) => process.stderr.write(`otpgate primary ${process.pid}: ${message}\n`);
   let stopping = false;
   // The admin keys are settled once a worker listens (see settleAdminKeys); a value that cannot

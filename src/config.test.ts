@@ -147,6 +147,42 @@ describe('store selection', () => {
   });
 });
 
+describe('unknown OTPGATE_* variables', () => {
+  it('are listed with the closest known name, so a typo does not leave a default in force silently', () => {
+    const config = loadConfig({ OTPGATE_PROT: '9090', OTPGATE_SMS_PROVIDERS: 'twilio', OTPGATE_DATABASE: 'postgres://x/y', OTPGATE_SOMETHING_QUITE_DIFFERENT: '1' }, '/srv');
+    expect(config.unknownVariables).toEqual([
+      { name: 'OTPGATE_DATABASE', closest: 'OTPGATE_DATABASE_URL' },
+      { name: 'OTPGATE_PROT', closest: 'OTPGATE_PORT' },
+      { name: 'OTPGATE_SMS_PROVIDERS', closest: 'OTPGATE_SMS_PROVIDER' },
+      { name: 'OTPGATE_SOMETHING_QUITE_DIFFERENT', closest: null },
+    ]);
+    // The typo changed nothing.
+    expect(config.port).toBe(8080);
+  });
+
+  it('leave alone what otpgate knows: every variable it reads, every provider\'s settings (configured or not), OTPGATE_WORKERS, the test suite\'s', () => {
+    const env = {
+      OTPGATE_PORT: '9090',
+      OTPGATE_TWILIO_ACCOUNT_SID: 'AC0123',
+      OTPGATE_SMPP_HOST: 'smsc.example.com',
+      OTPGATE_WORKERS: '2',
+      OTPGATE_TEST_REQUIRE_ALL: '1',
+      OTPGATE_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8',
+      NOT_OURS: 'x',
+    };
+    expect(loadConfig(env, '/srv').unknownVariables).toEqual([]);
+  });
+
+  it('every name in .env.example is known', async () => {
+    const { readFileSync } = await import('node:fs');
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const env = Object.fromEntries([...example.matchAll(/^#? ?(OTPGATE_[A-Z0-9_]+)=/gm)].map((m) => [m[1]!, '']));
+    expect(Object.keys(env).length).toBeGreaterThan(20);
+    // Empty values read as unset, so no setting is validated here: only the names are.
+    expect(loadConfig(env, '/srv').unknownVariables).toEqual([]);
+  });
+});
+
 describe('documentation', () => {
   it('README and .env.example list every variable config.ts reads', async () => {
     const { readFileSync } = await import('node:fs');

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_TYPES, providerModule, SmsConfigError, validateDefinition } from './sms/provider-registry.js';
+import { knownVariablesFrom, unknownVariablesIn } from './config.variables.js';
 import { OTHER_CHANNELS, parseRouting } from './sms/sms-routing.js';
 import ipaddr from 'ipaddr.js';
 import { toCidr } from './webhooks/destinations.js';
@@ -98,6 +99,14 @@ export interface Config {
   webhookAllowedNetworks: readonly string[];
   /** OTPGATE_EXPIRY_SWEEP_MS, default 5000: how often expired verifications are swept (and their events sent). */
   expirySweepMs: number;
+  /** NODE_ENV is `production`: the console provider is then warned about at start. */
+  production: boolean;
+  /**
+   * OTPGATE_* variables set in the environment that otpgate does not know, each with the known
+   * name closest to it (null when none is close): a typo would otherwise leave a default in force
+   * silently. The server and the CLI warn about each at start.
+   */
+  unknownVariables: ReadonlyArray<{ name: string; closest: string | null }>;
 }
 
 export class ConfigError extends Error {
@@ -109,7 +118,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Every OTPGATE_* name loadConfig reads; filled as it reads them (see config.variables.ts). */
+const readNames = new Set<string>();
+
 function read(env: Env, name: string): string | undefined {
+  readNames.add(name);
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
@@ -236,6 +249,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
   const secret = read(env, 'OTPGATE_SECRET') ?? null;
+  // The example manifests' values (deploy/kubernetes/secret.yaml) are public: never run with them.
+  for (const name of ['OTPGATE_SECRET', 'OTPGATE_DATABASE_URL']) {
+    if (/REPLACE-ME/.test(read(env, name) ?? '')) throw new ConfigError(name, 'holds a REPLACE-ME placeholder from the example manifests; set a real value (openssl rand -base64 48 for a secret)');
+  }
   if (secret !== null && Buffer.byteLength(secret) < 32) {
     throw new ConfigError('OTPGATE_SECRET', 'must be at least 32 characters (use `openssl rand -base64 48`)');
   }
@@ -296,6 +313,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookTimeoutMs: int(env, 'OTPGATE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     webhookAllowedNetworks: Object.freeze(networks(env, 'OTPGATE_WEBHOOK_ALLOWED_NETWORKS')),
     expirySweepMs: int(env, 'OTPGATE_EXPIRY_SWEEP_MS', 5000, 100, 3_600_000),
+    production: env.NODE_ENV === 'production',
+    unknownVariables: Object.freeze(unknownVariablesIn(env, readNames)),
   });
 }
 
@@ -410,4 +429,9 @@ export function redactDatabaseUrl(databaseUrl: string): string {
 /** The SQLite file path of a `sqlite:` URL. */
 export function sqlitePath(databaseUrl: string): string {
   return databaseUrl.slice('sqlite:'.length);
+}
+
+/** Every OTPGATE_* name otpgate knows: what loadConfig reads, and every provider's settings, configured or not. */
+export function knownVariables(): string[] {
+  return knownVariablesFrom(readNames);
 }

@@ -10,6 +10,8 @@ import { AppError } from './core/errors.js';
 import { ADMIN_KEY_MIN_GUESSES_LOG10, guessesLog10 } from './core/key-strength.js';
 import { buildApp } from './http/app.js';
 import { apiKeyView } from './http/views.js';
+import { logStartupWarnings, serverFacts, startupSummary } from './observability/startup.js';
+import { packageVersion } from './version.js';
 
 export interface ServeOptions {
   /** Processes that serve the API (node:cluster); more than 1 needs PostgreSQL. Default 1. */
@@ -107,6 +109,12 @@ async function serveOne(config: Readonly<Config>): Promise<void> {
   else await settleAdminKeys(container);
   await container.startWorkers();
   container.logger.info(`Server listening at ${address}`);
+  const bound = app.server.address();
+  const listen = bound !== null && typeof bound === 'object' ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : address;
+  const summary = startupSummary(serverFacts(config, packageVersion(), listen));
+  container.logger.info(summary.fields, summary.message);
+  // Under --workers the primary warns, once (cluster.ts).
+  if (!cluster.isWorker) logStartupWarnings(config, container.logger);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

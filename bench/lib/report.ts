@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IdleRss } from './idle-rss.js';
 import type { LoadSettings, Measurement } from './load.js';
 
 export interface Row {
@@ -22,6 +23,8 @@ export interface Report {
   machine: { node: string; cpus: number; loadAverage: number[] };
   settings: LoadSettings;
   ceilingRps: number;
+  /** Resident memory of a freshly started, idle otpgate (default configuration) and of a bare Node process. */
+  idleRss?: IdleRss;
   rows: Row[];
   notes: string[];
 }
@@ -44,6 +47,11 @@ export function markdownTable(report: Report): string {
   return lines.join('\n');
 }
 
+export function idleLine(idle: IdleRss): string {
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  return `Idle memory: a fresh \`node dist/main.js\` on the default configuration holds ${mb(idle.otpgateBytes)} MB resident after ${idle.settleMs / 1000} s; a bare Node process ${mb(idle.bareNodeBytes)} MB.`;
+}
+
 export function markdown(report: Report): string {
   const s = report.settings;
   return [
@@ -53,6 +61,7 @@ export function markdown(report: Report): string {
       `${s.connections} connections, ${s.warmupS} s warm-up + ${s.durationS} s per scenario (one-use-code scenarios run a fixed number of requests). ` +
       `Ceiling (Fastify POST hello world, same settings): ${Math.round(report.ceilingRps)} req/s.`,
     '',
+    ...(report.idleRss ? [idleLine(report.idleRss), ''] : []),
     markdownTable(report),
     '',
     ...report.notes.map((n) => `- ${n}`),

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { lazySerializers, lazyValidators } from './lazy-compilers.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { AuditAction } from '../core/audit.js';
@@ -107,6 +108,9 @@ function infiniteField(values: unknown): string | null {
   return null;
 }
 
+/** Health checks and the metrics scrape: not logged at info (see the onResponse hook). */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 export async function buildApp(c: Container, options: BuildAppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
@@ -133,7 +137,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     frameworkErrors: (error, request, reply) =>
       sendProblem(request, reply, error.statusCode === 414 ? new AppError('uri_too_long', 'A path parameter is too long.') : new AppError('invalid_request', 'The URL is malformed.')),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: jsonBodiesStrict } },
+    // Compiled per route on first use, not all at start (lazy-compilers.ts: ~35 MB of idle memory).
+    schemaController: { compilersFactory: { buildValidator: lazyValidators(jsonBodiesStrict), buildSerializer: lazySerializers() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   limitConnections(app.server, {
@@ -176,7 +181,10 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     c.metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // Probes and scrapes come every few seconds: logged at debug while they succeed, so they do
+    // not bury the requests that matter; a failing probe still shows at info.
+    const level = QUIET_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level]({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
   for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {

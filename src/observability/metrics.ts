@@ -10,7 +10,10 @@ export interface Metrics extends VerificationMetrics, WebhookMetrics {
 /** One registry per container, so tests can build many apps in one process. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'otpgate_' });
+  // Node's process metrics under their standard names (process_cpu_seconds_total,
+  // nodejs_heap_size_used_bytes, nodejs_eventloop_lag_seconds…), which off-the-shelf Node.js
+  // dashboards and alerts query; otpgate's own metrics carry the otpgate_ prefix.
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   const started = new Counter({
     name: 'otpgate_verifications_started_total',

@@ -1660,7 +1660,7 @@ export interface components {
              * @description Event type (see docs/webhooks.md for each payload)
              * @example verification.approved
              */
-            type: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
+            type: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
             /**
              * Format: date-time
              * @description When it happened
@@ -1713,7 +1713,7 @@ export interface components {
              *       "verification.expired"
              *     ]
              */
-            event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
+            event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
             /**
              * @description Disabled endpoints get no new events
              * @example true
@@ -4053,7 +4053,7 @@ export interface operations {
     listOutboxMessages: {
         parameters: {
             query?: {
-                /** @description Only messages to this number */
+                /** @description Only messages to this number (or email address) */
                 to?: string;
                 /** @description Admin key only: one service */
                 service_id?: string;
@@ -5071,7 +5071,7 @@ export interface operations {
                  * @description Event type (see docs/webhooks.md for each payload)
                  * @example verification.approved
                  */
-                type?: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
+                type?: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
                 /** @description Items per page */
                 limit?: number;
             };
@@ -5240,7 +5240,7 @@ export interface operations {
                      *       "verification.expired"
                      *     ]
                      */
-                    event_types?: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
+                    event_types?: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
                     /**
                      * @description Default true
                      * @example true
@@ -5281,7 +5281,7 @@ export interface operations {
                          *       "verification.expired"
                          *     ]
                          */
-                        event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
+                        event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
                         /**
                          * @description Disabled endpoints get no new events
                          * @example true
@@ -5465,7 +5465,7 @@ export interface operations {
                      *       "verification.expired"
                      *     ]
                      */
-                    event_types?: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
+                    event_types?: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
                     /**
                      * @description Default true
                      * @example true
@@ -5574,7 +5574,7 @@ export interface operations {
                          *       "verification.expired"
                          *     ]
                          */
-                        event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
+                        event_types: ("verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning")[];
                         /**
                          * @description Disabled endpoints get no new events
                          * @example true
@@ -5678,7 +5678,7 @@ export interface operations {
                              * @description Event type (see docs/webhooks.md for each payload)
                              * @example verification.approved
                              */
-                            event_type: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
+                            event_type: "verification.created" | "verification.approved" | "verification.expired" | "verification.canceled" | "verification.max_attempts_reached" | "verification.failed" | "verification.fallback" | "message.sent" | "message.delivered" | "message.failed" | "fraud.prefix_blocked" | "quota.warning" | "limit.warning";
                             /** @example whd_01jf3k9x2m8q7r6t5v4w3y2z1a */
                             delivery_id: string;
                             /**
@@ -7762,7 +7762,7 @@ export interface operations {
                      */
                     FriendlyName: string;
                     /**
-                     * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
+                     * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, verification.fallback, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
                      * @example [
                      *       "verification.approved",
                      *       "message.failed"
@@ -7969,7 +7969,7 @@ export interface operations {
                      */
                     FriendlyName?: string;
                     /**
-                     * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
+                     * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, verification.fallback, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
                      * @example [
                      *       "verification.approved",
                      *       "message.failed"

@@ -1,5 +1,4 @@
 import { createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { jwtVerify } from 'jose';
 import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderDefinition, ProviderModule, ReceiptOutcome, ReceiptRequest } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
@@ -50,6 +49,8 @@ const sha256 = (data: string) => createHash('sha256').update(data).digest();
  */
 export async function messageBirdSignatureValid(signingKey: string, url: string, body: string, token: string, now: number): Promise<boolean> {
   try {
+    // Loaded with the first receipt: an instance that does not use MessageBird never holds it.
+    const { jwtVerify } = await import('jose');
     const { payload } = await jwtVerify(token, createSecretKey(Buffer.from(signingKey, 'utf8')), {
       issuer: 'MessageBird',
       algorithms: ['HS256', 'HS384', 'HS512'],

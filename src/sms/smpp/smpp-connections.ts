@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import smpp from 'smpp';
 import type { PDU, Session } from 'smpp';
 import { SendError } from '../../core/ports.js';
 import type { ProviderDefinition, ReceiptOutcome } from '../provider-types.js';
 import { parseSmppReceipt } from './smpp-receipt.js';
 
-/** ESME command_status values by number, from the library's constants (for error codes). */
-const STATUS_NAMES = new Map<number, string>(
-  Object.entries(smpp).filter(([k, v]) => k.startsWith('ESME_') && typeof v === 'number').map(([k, v]) => [v as number, k]),
-);
+/** ESME command_status values by number, from the library's constants (for error codes); filled when the library loads, before any status arrives. */
+let STATUS_NAMES = new Map<number, string>();
+async function loadSmpp(): Promise<(typeof import('smpp'))['default']> {
+  const { default: smpp } = await import('smpp');
+  if (STATUS_NAMES.size === 0) {
+    STATUS_NAMES = new Map(Object.entries(smpp).filter(([k, v]) => k.startsWith('ESME_') && typeof v === 'number').map(([k, v]) => [v as number, k]));
+  }
+  return smpp;
+}
 export const statusName = (status: number): string => STATUS_NAMES.get(status) ?? `0x${status.toString(16).padStart(8, '0')}`;
 
 export type ConnectionReceiptHandler = (providerName: string, outcome: ReceiptOutcome) => void;
@@ -134,8 +138,10 @@ export class SmppLink {
     });
   }
 
-  #connect(timeoutMs: number): Promise<void> {
+  async #connect(timeoutMs: number): Promise<void> {
     const s = this.definition.settings;
+    // Loaded on the first bind: an instance without an SMPP provider never holds the library.
+    const smpp = await loadSmpp();
     return new Promise<void>((resolve, reject) => {
       if (this.#closed) {
         reject(new SendError('smpp_closed', 'the SMPP link is shut down', true));

@@ -37,7 +37,7 @@ const Issued = Type.Object({
   created_at: Type.String({ format: 'date-time', description: 'Creation time', examples: ['2026-11-25T21:05:00.000Z'] }),
 });
 
-function issuedView(issued: IssuedBasicCredential, type: string) {
+export function issuedView(issued: IssuedBasicCredential, type: string) {
   return {
     id: issued.record.id,
     type,
@@ -51,7 +51,7 @@ function issuedView(issued: IssuedBasicCredential, type: string) {
 }
 
 /** The credential as the audit log keeps it: never its secret. */
-function credentialAudit(issued: IssuedBasicCredential, type: string) {
+export function credentialAudit(issued: IssuedBasicCredential, type: string) {
   const { secret: _secret, ...view } = issuedView(issued, type);
   return view;
 }
