@@ -1,6 +1,6 @@
 import { AppError } from './errors.js';
 import type { AttemptRecord, AttemptSummary, Page, ReadScope } from './model.js';
-import { normalizePhone } from './phone.js';
+import { normalizeAddress } from './destination.js';
 import type { AttemptFilter, AttemptStore, AttemptSummaryFilter } from './ports.js';
 
 /** What a caller may filter the attempts log by; numbers and prefixes are validated here. */
@@ -45,7 +45,7 @@ function toFilter(query: AttemptQuery): AttemptFilter {
   }
   return {
     ...query,
-    to: query.to === undefined ? undefined : normalizePhone(query.to).e164,
+    to: query.to === undefined ? undefined : normalizeAddress(query.to),
     country: query.country?.toUpperCase(),
   };
 }

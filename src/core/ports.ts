@@ -235,6 +235,8 @@ export interface AttemptFilter {
   createdBefore?: number | undefined;
   /** true: only sends of approved verifications; false: only the others. */
   converted?: boolean | undefined;
+  /** Only sends by this channel. */
+  channel?: Channel | undefined;
 }
 
 /** What the attempts summary may be narrowed by: what its counters hold (hours, country, prefix). */

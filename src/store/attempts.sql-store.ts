@@ -90,6 +90,7 @@ function attemptConditions(scope: ReadScope, filter: AttemptFilter): Conditions 
   if (filter.country !== undefined) conditions.add('v.country = ?', filter.country);
   if (filter.createdAfter !== undefined) conditions.add('m.created_at > ?', filter.createdAfter);
   if (filter.createdBefore !== undefined) conditions.add('m.created_at < ?', filter.createdBefore);
+  if (filter.channel !== undefined) conditions.add('m.channel = ?', filter.channel);
   if (filter.converted !== undefined) conditions.add(filter.converted ? "v.status = 'approved'" : "v.status <> 'approved'");
   return conditions;
 }

@@ -165,3 +165,24 @@ describe('fallback between channels', () => {
     expect((await outbox(h, svc.key, b)).map((e) => e.channel)).toEqual(['sms']);
   });
 });
+
+describe('/v2 channels', () => {
+  it('honours Channel=whatsapp|call|email, shows each attempt\'s channel, and refuses sna with 60204', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ALL });
+    const issued = await h.app.inject({ method: 'POST', url: `/v1/services/${svc.id}/basic-credentials`, headers: { authorization: `Bearer ${h.adminKey}` }, payload: { type: 'api_key' } });
+    const credential = issued.json<{ sid: string; secret: string; service_sid: string }>();
+    const headers = { authorization: `Basic ${Buffer.from(`${credential.sid}:${credential.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const url = `/v2/Services/${credential.service_sid}/Verifications`;
+    for (const [Channel, To] of [['whatsapp', '+14155550101'], ['call', '+14155550102'], ['email', 'ada@example.com']]) {
+      const res = await h.app.inject({ method: 'POST', url, headers, payload: new URLSearchParams({ To: To!, Channel: Channel! }).toString() });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ channel: Channel, to: To, send_code_attempts: [{ channel: Channel }] });
+    }
+    const attempts = await h.app.inject({ url: '/v2/Attempts?Channel=call', headers });
+    expect(attempts.json().attempts.map((a: { channel: string }) => a.channel)).toEqual(['call']);
+    const sna = await h.app.inject({ method: 'POST', url, headers, payload: new URLSearchParams({ To: '+14155550103', Channel: 'sna' }).toString() });
+    expect(sna.statusCode).toBe(400);
+    expect(sna.json().code).toBe(60204);
+  });
+});

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AttemptQuery } from '../../../core/attempts.service.js';
 import { AppError } from '../../../core/errors.js';
+import { isChannel } from '../../../core/model.js';
 import type { ReadScope } from '../../../core/model.js';
 import type { Principal } from '../../../core/tenancy.service.js';
 import type { Container } from '../../../container.js';
@@ -17,7 +18,7 @@ const filters = {
   DateCreatedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Only attempts created after this instant' })),
   DateCreatedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Only attempts created before this instant' })),
   Country: Type.Optional(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2 of the number', examples: ['US'] })),
-  Channel: Type.Optional(Type.String({ maxLength: 16, description: 'sms (other channels have no attempts)', examples: ['sms'] })),
+  Channel: Type.Optional(Type.String({ maxLength: 16, description: 'sms, whatsapp, call or email (Attempts only; the summary refuses it with 60204)', examples: ['sms'] })),
   VerifyServiceSid: Type.Optional(Type.String({ maxLength: 64, description: 'Only this service' })),
 };
 
@@ -78,10 +79,11 @@ export const twilioAttemptsRoutes = (c: Container): FastifyPluginAsyncTypebox =>
       verificationId: q.VerificationSid === undefined ? undefined : verificationIdParam(q.VerificationSid),
       converted: q.Status === undefined ? undefined : q.Status === 'converted',
     };
-    // Only SMS exists; a filter on another channel matches nothing rather than everything.
-    const page = q.Channel !== undefined && q.Channel !== 'sms'
+    // A channel otpgate does not have (sna, auto) matches nothing rather than everything.
+    const channel = q.Channel?.toLowerCase();
+    const page = channel !== undefined && !isChannel(channel)
       ? { data: [], nextCursor: null }
-      : await c.attempts.list(scope, query, q.PageToken, size);
+      : await c.attempts.list(scope, { ...query, channel }, q.PageToken, size);
     const { PageSize: _size, Page: _page, PageToken: _token, ...kept } = q;
     return twilioPage(request, 'attempts', page.data.map((a) => attemptResource(base, a)), {
       number: q.Page ?? 0, size, nextCursor: page.nextCursor, query: kept,
@@ -105,9 +107,9 @@ export const twilioAttemptsRoutes = (c: Container): FastifyPluginAsyncTypebox =>
   }, async (request) => {
     const q = request.query;
     const scope = await scopeOf(c, request.principal!, q.VerifyServiceSid);
-    const summary = q.Channel !== undefined && q.Channel !== 'sms'
-      ? { total: 0, converted: 0, conversionRate: 0 }
-      : await c.attempts.summary(scope, { ...commonQuery(q), destinationPrefix: q.DestinationPrefix });
+    // The summary's counters hold every channel together (hours, country, prefix): a Channel filter is not supported.
+    if (q.Channel !== undefined) throw new AppError('not_supported', 'The attempts summary counts every channel together; leave Channel out.');
+    const summary = await c.attempts.summary(scope, { ...commonQuery(q), destinationPrefix: q.DestinationPrefix });
     return {
       total_attempts: summary.total,
       total_converted: summary.converted,

@@ -91,8 +91,8 @@ export const TwilioService = Type.Object(
 
 export const VerificationCreateBody = Type.Object(
   {
-    To: Type.String({ minLength: 1, maxLength: 64, description: 'Phone number in E.164', examples: ['+14155550123'] }),
-    Channel: Type.String({ maxLength: 16, description: 'Only "sms"; other channels answer 60200', examples: ['sms'] }),
+    To: Type.String({ minLength: 1, maxLength: 254, description: 'Phone number in E.164, or an email address for Channel=email', examples: ['+14155550123'] }),
+    Channel: Type.String({ maxLength: 16, description: 'sms, whatsapp, call or email (one of the service\'s channels); sna and auto answer 60204', examples: ['sms'] }),
     Locale: Type.Optional(Type.String({ maxLength: 16, description: 'Message language', examples: ['es'] })),
     CustomCode: Type.Optional(Type.String({ maxLength: 10, description: 'Your own 4–10 digit code (service must allow it)', examples: ['482915'] })),
     CustomFriendlyName: Type.Optional(Type.String({ maxLength: 30, description: 'Shown instead of the service name in this SMS: no URL, at most 4 digits', examples: ['Acme Pay'] })),
@@ -117,7 +117,7 @@ export const TwilioVerification = Type.Object(
     service_sid: Sid('VA', 'Service SID'),
     account_sid: Sid('AC', 'Account SID'),
     to: Type.String(d('E.164 number', ['+14155550123'])),
-    channel: Type.String(d('Always sms', ['sms'])),
+    channel: Type.String(d('sms, whatsapp, call or email: the channel it was started on', ['sms'])),
     status: Type.String(d('pending, approved, canceled, expired, max_attempts_reached or failed', ['pending'])),
     valid: Type.Boolean(d('True once approved')),
     lookup: Loose('Always empty: no carrier lookup'),
@@ -126,7 +126,7 @@ export const TwilioVerification = Type.Object(
     send_code_attempts: Type.Array(
       Type.Object({
         attempt_sid: Sid('VL', 'Attempt SID'),
-        channel: Type.String(d('sms', ['sms'])),
+        channel: Type.String(d('sms, whatsapp, call or email', ['sms'])),
         time: Time('When the send was requested'),
       }),
       d('Each send of the code'),
@@ -142,7 +142,7 @@ export const TwilioVerification = Type.Object(
 export const VerificationCheckBody = Type.Object(
   {
     Code: Type.String({ minLength: 1, maxLength: 20, description: 'The code the person typed', examples: ['123456'] }),
-    To: Type.Optional(Type.String({ maxLength: 64, description: 'Phone number (or give VerificationSid)', examples: ['+14155550123'] })),
+    To: Type.Optional(Type.String({ maxLength: 254, description: 'Phone number or email address (or give VerificationSid)', examples: ['+14155550123'] })),
     VerificationSid: Type.Optional(Type.String({ maxLength: 64, description: 'Verification SID (or give To)' })),
     Amount: Type.Optional(Type.String({ maxLength: 256, description: 'Repeat the Amount of the start', examples: ['€49.90'] })),
     Payee: Type.Optional(Type.String({ maxLength: 256, description: 'Repeat the Payee of the start', examples: ['ACME Ltd'] })),
@@ -160,7 +160,7 @@ export const TwilioVerificationCheck = Type.Object({
   service_sid: Sid('VA', 'Service SID'),
   account_sid: Sid('AC', 'Account SID'),
   to: Type.String(d('E.164 number', ['+14155550123'])),
-  channel: Type.String(d('Always sms', ['sms'])),
+  channel: Type.String(d('sms, whatsapp, call or email: the channel it was started on', ['sms'])),
   status: Type.String(d('approved; pending after a wrong code; max_attempts_reached after the last wrong one', ['approved'])),
   valid: Type.Boolean(d('True only for the check that approved')),
   amount: Nullable(Type.String(), 'The Amount given'),
@@ -179,7 +179,7 @@ export const TwilioAttempt = Type.Object(
     date_created: Time('When the send was requested'),
     date_updated: Time('Last change of the send'),
     conversion_status: Type.String(d('converted when the verification was approved', ['converted'])),
-    channel: Type.String(d('sms', ['sms'])),
+    channel: Type.String(d('sms, whatsapp, call or email', ['sms'])),
     price: Nullable(Loose('Unused'), 'Always null'),
     channel_data: Type.Object(
       {

@@ -65,7 +65,7 @@ export function verificationResource(base: string, v: VerificationRecord, messag
     payee: binding.payee,
     send_code_attempts: messages
       .filter((m) => m.status !== 'suppressed')
-      .map((m) => ({ attempt_sid: sidOf('VL', m.id), channel: 'sms', time: twilioTime(m.createdAt) })),
+      .map((m) => ({ attempt_sid: sidOf('VL', m.id), channel: m.channel, time: twilioTime(m.createdAt) })),
     date_created: twilioTime(v.createdAt),
     date_updated: twilioTime(v.updatedAt),
     sna: null,

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { VerificationContext } from '../../../core/code-vault.js';
 import { AppError } from '../../../core/errors.js';
+import { isChannel } from '../../../core/model.js';
 import type { Container } from '../../../container.js';
 import { originOf } from '../../plugins/auth.js';
 import { isSupportedLocale } from '../../../sms/templates.js';
@@ -54,7 +55,7 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
       tags, security, summary: 'Start a verification (Twilio)',
       description:
         'Sends a code by SMS. While one is pending for the same To (and Amount/Payee), this re-sends it (same sid); ' +
-        'the sixth send answers 60203. Channel must be sms.',
+        'the sixth send answers 60203. Channel is sms, whatsapp, call or email (one of the service\'s channels).',
       consumes: ['application/x-www-form-urlencoded'],
       params: ServiceSidParam, body: VerificationCreateBody,
       response: { 201: Type.Ref('TwilioVerification'), ...twilioErrors(400, 401, 403, 404, 429) },
@@ -62,8 +63,10 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
   }, async (request, reply) => {
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const body = request.body;
-    if (body.Channel !== 'sms') {
-      throw new AppError('invalid_request', `Invalid parameter \`Channel\`: otpgate sends "sms" only, not "${body.Channel}".`);
+    // Twilio's channels otpgate has (sms, whatsapp, call, email); `sna` and `auto` are not supported.
+    const channel = body.Channel.toLowerCase();
+    if (!isChannel(channel)) {
+      throw new AppError('not_supported', `Channel "${body.Channel}" is not supported; otpgate sends by sms, whatsapp, call and email.`);
     }
     // Twilio answers an unsupported Locale with 404 (its "supported languages" page), and a
     // TemplateSid names one of the account's templates: here, the service's own.
@@ -75,6 +78,7 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
     const rateLimits = body.RateLimits === undefined ? undefined : parseRateLimits(body.RateLimits);
     const started = await c.verifications.start(tenant, {
       to: body.To,
+      channel,
       locale: body.Locale,
       context,
       origin: originOf(request, body.DeviceIp, 'DeviceIp'),
