@@ -165,7 +165,7 @@ export class OutboxWorker extends PolledWorker {
     } catch (error) {
       // The database went away mid-send: the message stays leased and a round takes it over
       // once the lease runs out, as after a crash.
-      this.#deps.logger.error({ err: error, message_id: message.id }, 'sms send failed; a later round retries it');
+      this.#deps.logger.error({ err: error, message_id: message.id }, 'send failed; a later round retries it');
     }
   }
 
@@ -253,7 +253,7 @@ export class OutboxWorker extends PolledWorker {
           // This instance stalled long enough that another may have taken the message over:
           // no (further) try on a lease that may be another's; it goes back to the queue.
           await this.#deps.store.releaseMessage(message, clock.now());
-          baseLog().warn({ tries }, 'sms lease given back: this instance stalled and may have been taken for dead');
+          baseLog().warn({ tries }, 'message lease given back: this instance stalled and may have been taken for dead');
           return;
         }
         if (tries++ > 0 && clock.now() + this.#options.sendTimeoutMs > leaseEnd) {
@@ -291,13 +291,13 @@ export class OutboxWorker extends PolledWorker {
             // helps. It answered, so it is up: this closes its circuit (and ends a half-open probe,
             // which would otherwise keep the provider skipped).
             breakers.success(candidate.key);
-            log().error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'sms refused by the provider');
+            log().error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'message refused by the provider');
             await this.#fail(message, verification, name, failure.code);
             return;
           }
           breakers.failure(candidate.key);
           metrics.sendFinished(name, channel, 'retry');
-          log().warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'sms send failed');
+          log().warn({ error_code: failure.code, detail: scrubDigits(failure.message), try: attempt }, 'send failed');
           continue;
         }
         breakers.success(candidate.key);
@@ -321,7 +321,7 @@ export class OutboxWorker extends PolledWorker {
       baseLog().warn({ error_code: failure.code, rounds, retry_in_ms: delay }, 'every provider failed; will retry');
       return;
     }
-    baseLog().error({ error_code: failure.code, rounds }, 'sms send failed for good');
+    baseLog().error({ error_code: failure.code, rounds }, 'send failed for good');
     await this.#fail(message, verification, last.provider, failure.code);
   }
 

@@ -130,7 +130,7 @@ export class SmsRouter {
       const resolved = this.#resolve(own, serviceId, name);
       if (resolved) candidates.push(resolved);
     }
-    const from = channel === 'sms' ? chooseSender(routing, country) : channel === 'email' ? (own?.emailFrom ?? this.deps.instance.emailFrom) : null;
+    const from = channel === 'sms' ? chooseSender(routing, country) : channel === 'email' ? emailAddressOf(own?.emailFrom ?? this.deps.instance.emailFrom) : null;
     const messagingServiceSid = channel === 'sms' ? ((country !== null ? routing.countryMessagingServices[country] : undefined) ?? null) : null;
     return { candidates, from, messagingServiceSid };
   }
@@ -184,3 +184,9 @@ export class SmsRouter {
 }
 
 const sealId = (serviceId: string) => `sms-config:${serviceId}`;
+
+/** The address of an `email_from` (`Name <address>` or an address); the display name of an email is the service's own name. */
+function emailAddressOf(from: string | null): string | null {
+  if (from === null) return null;
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}

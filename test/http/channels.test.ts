@@ -186,3 +186,41 @@ describe('/v2 channels', () => {
     expect(sna.json().code).toBe(60204);
   });
 });
+
+describe('email through a real SMTP server', () => {
+  it('delivers the code to the SMTP server (subject without the code), and the code read from the email approves', async () => {
+    const { startSmtpServer } = await import('../helpers/smtp-server.js');
+    const smtp = await startSmtpServer();
+    try {
+      h = await createHarness({
+        env: {
+          OTPGATE_EMAIL_PROVIDER: 'smtp',
+          OTPGATE_SMTP_URL: `smtp://otpgate:${encodeURIComponent('s3cret:p@ss')}@127.0.0.1:${smtp.port}`,
+          OTPGATE_SMTP_REQUIRE_TLS: 'false',
+          OTPGATE_EMAIL_FROM: 'Acme <no-reply@acme.example>',
+        },
+      });
+      const svc = await h.service({ channels: ['sms', 'email'] });
+      const started = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: 'ada@example.com', channel: 'email' } });
+      expect(started.statusCode, started.body).toBe(201);
+      await h.c.worker.drainOnce();
+      for (let i = 0; i < 100 && smtp.received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      const sends = (await h.app.inject({ url: `/v1/verifications/${started.json().id}`, headers: svc.auth })).json().sends;
+      expect(sends[0], JSON.stringify(h.logs.filter((l) => (l.level as number) >= 40).slice(-3))).toMatchObject({ status: 'sent' });
+      const mail = smtp.received[0]!;
+      expect(mail.envelope.rcptTo).toEqual(['ada@example.com']);
+      expect(mail.mail.from?.value[0]).toMatchObject({ address: 'no-reply@acme.example' });
+      expect(mail.mail.subject).toBe('Your Acme verification code');
+      const code = /\b(\d{6})\b/.exec(mail.mail.text ?? '')![1]!;
+      expect(mail.mail.html).toContain(code);
+      const check = await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { id: started.json().id, code } });
+      expect(check.json()).toMatchObject({ status: 'approved' });
+      const fetched = await h.app.inject({ url: `/v1/verifications/${started.json().id}`, headers: svc.auth });
+      expect(fetched.json().sends[0]).toMatchObject({ channel: 'email', provider: 'smtp', status: 'sent' });
+    } finally {
+      await h?.close();
+      h = undefined;
+      await smtp.close();
+    }
+  });
+});

@@ -226,7 +226,7 @@ describe('logs of provider failures', () => {
     const sent = JSON.parse(primary.requests[0]!.body) as { text: string };
     const code = /\d{6}/.exec(sent.text)![0];
     const text = JSON.stringify(h.logs);
-    expect(text).toContain('sms refused by the provider');
+    expect(text).toContain('message refused by the provider');
     expect(text).not.toContain(TO);
     expect(text).not.toContain(TO.slice(1));
     expect(text).not.toContain(code);
@@ -255,7 +255,7 @@ describe('the database going away is not a provider failure (R2, R3)', () => {
     await expect(h.c.worker.drainOnce()).rejects.toMatchObject({ code: 'service_unavailable' });
     // Left leased for a later round, not counted against the provider.
     for (const id of ids) expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sending', error_code: null });
-    expect(h.logs.filter((l) => l.msg === 'sms send failed' || l.msg === 'provider skipped: circuit open')).toEqual([]);
+    expect(h.logs.filter((l) => l.msg === 'send failed' || l.msg === 'provider skipped: circuit open')).toEqual([]);
 
     Reflect.deleteProperty(store, 'addDevOutboxEntry'); // the database is back
     h.clock.advanceSeconds(31); // the leases (30 s) ran out

@@ -179,7 +179,7 @@ describe('SMPP 3.4 provider against an SMSC built on the smpp library', () => {
       expect(v.sends[0]).toMatchObject({ status: 'sent', provider: 'console' });
       expect(smsc.submits).toHaveLength(0);
       const log = other.logs.find((line) => line.error_code === 'smpp_ESME_RBINDFAIL');
-      expect(log).toMatchObject({ provider: 'smpp', msg: 'sms send failed' });
+      expect(log).toMatchObject({ provider: 'smpp', msg: 'send failed' });
     } finally {
       await other.close();
     }
