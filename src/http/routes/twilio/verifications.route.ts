@@ -64,6 +64,9 @@ export const twilioVerificationsRoutes = (c: Container): FastifyPluginAsyncTypeb
     const tenant = await tenantFor(c.tenancy, request.principal!, request.params.ServiceSid);
     const body = request.body;
     // Twilio's channels otpgate has (sms, whatsapp, call, email); `sna` and `auto` are not supported.
+    if ((body as Record<string, unknown>).ChannelConfiguration !== undefined) {
+      throw new AppError('not_supported', 'ChannelConfiguration is not supported: emails come from OTPGATE_EMAIL_FROM (or the service\'s email_from) under the service\'s name.');
+    }
     const channel = body.Channel.toLowerCase();
     if (!isChannel(channel)) {
       throw new AppError('not_supported', `Channel "${body.Channel}" is not supported; otpgate sends by sms, whatsapp, call and email.`);
