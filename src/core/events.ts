@@ -75,6 +75,7 @@ export function messageEventData(m: MessageRecord): Record<string, unknown> {
   return {
     id: m.id,
     verification_id: m.verificationId,
+    channel: m.channel,
     to: m.to,
     status: m.status,
     attempts: m.attempts,

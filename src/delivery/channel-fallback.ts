@@ -4,6 +4,7 @@ import { channelModule } from '../channels/channel-registry.js';
 import { emailDestination, phoneDestination } from '../core/destination.js';
 import type { Destination } from '../core/destination.js';
 import { isAppError } from '../core/errors.js';
+import { verificationEventData } from '../core/events.js';
 import type { EventFactory } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { Channel, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
@@ -126,12 +127,10 @@ export class ChannelFallback extends PolledWorker {
         createdAt: now,
         updatedAt: now,
       };
+      // The verification as every verification.* event shows it, and the step it took.
       const event = events.create(verification, 'verification.fallback', {
-        id: verification.id,
-        from_channel: from,
-        to_channel: channel,
-        reason,
-        message_id: message.id,
+        ...verificationEventData(verification),
+        fallback: { from_channel: from, to_channel: channel, reason, message_id: message.id },
       });
       if (!(await store.addFallbackMessage(message, now, [event]))) return false;
       metrics.channelFallback(from, channel, reason);

@@ -128,7 +128,7 @@ describe.skipIf(skipUnless(installed, 'Kannel (apt-get install kannel kannel-ext
     expect(delivered).toMatchObject({ status: 'delivered', provider: 'kannel' });
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/otpgate_sms_messages_total\{provider="kannel",status="delivered",country="DE",error_code=""\} 1/);
+    expect(metrics).toMatch(/otpgate_sms_messages_total\{provider="kannel",status="delivered",country="DE",error_code="",channel="sms"\} 1/);
 
     // A receipt without the provider's secret is refused (H5) and changes nothing.
     const messageId = (await (await api(`/v1/verifications/${verification.id}`, { method: 'GET', key })).json() as { sends: Array<{ message_id: string }> }).sends[0]!.message_id;

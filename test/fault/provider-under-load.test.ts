@@ -157,8 +157,8 @@ describe('a provider failing and hanging under load (R2)', () => {
     });
 
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/otpgate_sms_sends_total\{provider="primary",outcome="circuit_open"\} [1-9]/);
-    expect(metrics).toMatch(/otpgate_sms_sends_total\{provider="primary",outcome="failover"\} [1-9]/);
+    expect(metrics).toMatch(/otpgate_sms_sends_total\{provider="primary",channel="sms",outcome="circuit_open"\} [1-9]/);
+    expect(metrics).toMatch(/otpgate_sms_sends_total\{provider="primary",channel="sms",outcome="failover"\} [1-9]/);
     expect(server.child.exitCode).toBeNull();
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 

@@ -22,7 +22,7 @@ describe('operations', () => {
     expect(metrics).toContain('otpgate_verifications_started_total{channel="sms",country="US",kind="new"} 1');
     expect(metrics).toContain('otpgate_verifications_finished_total{channel="sms",country="US",status="approved"} 1');
     expect(metrics).toContain('otpgate_checks_total{outcome="approved"} 1');
-    expect(metrics).toContain('otpgate_sms_sends_total{provider="console",outcome="sent"} 1');
+    expect(metrics).toContain('otpgate_sms_sends_total{provider="console",channel="sms",outcome="sent"} 1');
     expect(metrics).toMatch(/otpgate_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/verifications"/);
   });
 

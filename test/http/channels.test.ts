@@ -128,7 +128,7 @@ describe('fallback between channels', () => {
     const fetched = await h.app.inject({ url: `/v1/verifications/${id}`, headers: svc.auth });
     expect(fetched.json().sends.map((s: { channel: string; status: string }) => [s.channel, s.status])).toEqual([['sms', 'failed'], ['whatsapp', 'sent']]);
     const events = await h.app.inject({ url: '/v1/events?type=verification.fallback', headers: svc.auth });
-    expect(events.json().data[0].data).toMatchObject({ id, from_channel: 'sms', to_channel: 'whatsapp', reason: 'failed' });
+    expect(events.json().data[0].data).toMatchObject({ id, channel: 'sms', fallback: { from_channel: 'sms', to_channel: 'whatsapp', reason: 'failed' } });
     const metrics = await h.c.metrics.registry.getSingleMetricAsString('otpgate_channel_fallbacks_total');
     expect(metrics).toContain('from="sms",to="whatsapp",reason="failed"} 1');
     const check = await h.app.inject({ method: 'POST', url: '/v1/verifications/check', headers: svc.auth, payload: { id, code: whatsapp.code } });

@@ -74,7 +74,7 @@ describe('routing and failover (R2)', () => {
     expect(backup.requests).toHaveLength(1);
     expect(JSON.parse(backup.requests[0]!.body).ref).toBe(JSON.parse(primary.requests[0]!.body).ref); // same message id
     expect((await fetchVerification(id)).sends[0]).toMatchObject({ status: 'sent', provider: 'backup' });
-    expect(await metric(/otpgate_sms_sends_total\{provider="primary",outcome="failover"\} 1/)).toHaveLength(1);
+    expect(await metric(/otpgate_sms_sends_total\{provider="primary",channel="sms",outcome="failover"\} 1/)).toHaveLength(1);
   });
 
   it('treats a hanging provider as a retryable time-out and fails over', async () => {
