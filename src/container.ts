@@ -38,6 +38,7 @@ import { closeSmtpTransports } from './sms/providers/smtp.provider.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
+import { StatsService } from './core/stats.service.js';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -57,6 +58,8 @@ export interface Container {
   receipts: ReceiptService;
   templates: TemplateService;
   attempts: AttemptsService;
+  /** Statistics from the store's counters (`GET /v1/services/{id}/stats`, the console). */
+  stats: StatsService;
   rateLimits: RateLimitService;
   worker: OutboxWorker;
   limiter: RateLimiter;
@@ -161,7 +164,9 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
-  const abuseEvents = createAbuseEvents(logger, metrics.registry, (serviceId, type, data) => events.publish(serviceId, type, data));
+  const abuseEvents = createAbuseEvents(logger, metrics.registry, (serviceId, type, data) => events.publish(serviceId, type, data),
+    // The statistics' refusals by rule. The abuse controls watch live traffic (test-mode keys send nothing real).
+    (serviceId, rule) => store.countRefusal(serviceId, 'live', rule, clock.now()));
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
   const storeLimiter = await createStoreLimiter();
@@ -232,6 +237,7 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     receipts: receiptService,
     templates,
     attempts: new AttemptsService(store),
+    stats: new StatsService(store, clock, (id) => store.getService(id)),
     rateLimits,
     worker,
     limiter,

@@ -22,6 +22,7 @@ import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
+import { StatsReportSchema, statsRoutes } from './routes/v1/stats.route.js';
 import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
 import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
@@ -179,7 +180,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket, StatsReportSchema]) {
     app.addSchema(schema);
   }
 
@@ -244,5 +245,6 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(twilioRoutes(c), { prefix: '/v2' });
   await app.register(prefixBlocksRoutes(c));
   await app.register(adminKeysRoutes(c));
+  await app.register(statsRoutes(c));
   return app;
 }

@@ -80,6 +80,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   'GET /v1/admin-keys': op('listAdminKeys', administration, 'List admin keys'),
   'DELETE /v1/admin-keys/:id': op('revokeAdminKey', administration, 'Revoke an admin key'),
   'GET /v1/audit-log': op('listAuditLog', administration, 'Read the audit log'),
+  'GET /v1/stats': op('getAllStats', administration, "Every service's statistics"),
+  'GET /v1/services/:id/stats': op('getServiceStats', services, "A service's statistics"),
 
   // Events and webhooks.
   'GET /v1/events': op('listEvents', events, 'List events'),

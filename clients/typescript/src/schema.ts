@@ -753,6 +753,1355 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/Services/{ServiceSid}/Webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhooks (Twilio) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page (default 50) */
+                    PageSize?: number;
+                    /** @description Page number, informative; follow next_page_url */
+                    Page?: number;
+                    /** @description Where the page starts; from next_page_url */
+                    PageToken?: string;
+                };
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The webhooks */
+                            webhooks: {
+                                /** @description YW…: the otpgate webhook endpoint (whe_…) */
+                                sid: string;
+                                /** @description Service SID */
+                                service_sid: string;
+                                /** @description Account SID of the credentials' world */
+                                account_sid: string;
+                                /** @description The endpoint's description */
+                                friendly_name: string;
+                                /** @description ["*"] for every event, else otpgate event types */
+                                event_types: string[];
+                                /** @description Whether events are delivered */
+                                status: "enabled" | "disabled";
+                                /**
+                                 * @description Always v2
+                                 * @enum {string}
+                                 */
+                                version: "v2";
+                                /** @description Where events go */
+                                webhook_url: string;
+                                /**
+                                 * @description Always POST
+                                 * @enum {string}
+                                 */
+                                webhook_method: "POST";
+                                /**
+                                 * Format: date-time
+                                 * @description Creation time
+                                 */
+                                date_created: string;
+                                /**
+                                 * Format: date-time
+                                 * @description Last change
+                                 */
+                                date_updated: string;
+                                /** @description Absolute URL of this resource */
+                                url: string;
+                                /** @description otpgate extension, in the create answer only: the Standard Webhooks signing secret (whsec_…) */
+                                secret?: string;
+                            }[];
+                            /** @description Twilio paging */
+                            meta: {
+                                /**
+                                 * @description Page number
+                                 * @example 0
+                                 */
+                                page: number;
+                                /**
+                                 * @description Items per page
+                                 * @example 50
+                                 */
+                                page_size: number;
+                                /** @description Absolute URL of the first page */
+                                first_page_url: string;
+                                /** @description Always null: pages go forward */
+                                previous_page_url: string | null;
+                                /** @description Absolute URL of this page */
+                                url: string;
+                                /** @description Absolute URL of the next page; null on the last */
+                                next_page_url: string | null;
+                                /**
+                                 * @description Name of the list member
+                                 * @example services
+                                 */
+                                key: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a webhook (Twilio) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /**
+                         * @description A name for the webhook (otpgate keeps it as the endpoint's description)
+                         * @example Approvals
+                         */
+                        FriendlyName: string;
+                        /**
+                         * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
+                         * @example [
+                         *       "verification.approved",
+                         *       "message.failed"
+                         *     ]
+                         */
+                        EventTypes: string | string[];
+                        /**
+                         * @description HTTPS URL that receives the events
+                         * @example https://hooks.example.com/otp
+                         */
+                        WebhookUrl: string;
+                        /** @description Default enabled */
+                        Status?: "enabled" | "disabled";
+                        /** @description v2 only: v1 answers 60204 */
+                        Version?: "v1" | "v2";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description A webhook of a service: one otpgate webhook endpoint. Deliveries are otpgate events signed per Standard Webhooks (docs/webhooks.md), not Twilio's payloads. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description YW…: the otpgate webhook endpoint (whe_…) */
+                            sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /** @description Account SID of the credentials' world */
+                            account_sid: string;
+                            /** @description The endpoint's description */
+                            friendly_name: string;
+                            /** @description ["*"] for every event, else otpgate event types */
+                            event_types: string[];
+                            /** @description Whether events are delivered */
+                            status: "enabled" | "disabled";
+                            /**
+                             * @description Always v2
+                             * @enum {string}
+                             */
+                            version: "v2";
+                            /** @description Where events go */
+                            webhook_url: string;
+                            /**
+                             * @description Always POST
+                             * @enum {string}
+                             */
+                            webhook_method: "POST";
+                            /**
+                             * Format: date-time
+                             * @description Creation time
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Last change
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                            /** @description otpgate extension, in the create answer only: the Standard Webhooks signing secret (whsec_…) */
+                            secret?: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/Webhooks/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a webhook (Twilio) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    Sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A webhook of a service: one otpgate webhook endpoint. Deliveries are otpgate events signed per Standard Webhooks (docs/webhooks.md), not Twilio's payloads. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description YW…: the otpgate webhook endpoint (whe_…) */
+                            sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /** @description Account SID of the credentials' world */
+                            account_sid: string;
+                            /** @description The endpoint's description */
+                            friendly_name: string;
+                            /** @description ["*"] for every event, else otpgate event types */
+                            event_types: string[];
+                            /** @description Whether events are delivered */
+                            status: "enabled" | "disabled";
+                            /**
+                             * @description Always v2
+                             * @enum {string}
+                             */
+                            version: "v2";
+                            /** @description Where events go */
+                            webhook_url: string;
+                            /**
+                             * @description Always POST
+                             * @enum {string}
+                             */
+                            webhook_method: "POST";
+                            /**
+                             * Format: date-time
+                             * @description Creation time
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Last change
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                            /** @description otpgate extension, in the create answer only: the Standard Webhooks signing secret (whsec_…) */
+                            secret?: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Update a webhook (Twilio) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    Sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /**
+                         * @description A name for the webhook (otpgate keeps it as the endpoint's description)
+                         * @example Approvals
+                         */
+                        FriendlyName?: string;
+                        /**
+                         * @description "*" for every event, or otpgate event types (repeat the parameter): verification.created, verification.approved, verification.expired, verification.canceled, verification.max_attempts_reached, verification.failed, message.sent, message.delivered, message.failed, fraud.prefix_blocked, quota.warning, limit.warning. Verify Push events (factor.*, challenge.*) answer 60204.
+                         * @example [
+                         *       "verification.approved",
+                         *       "message.failed"
+                         *     ]
+                         */
+                        EventTypes?: string | string[];
+                        /**
+                         * @description HTTPS URL that receives the events
+                         * @example https://hooks.example.com/otp
+                         */
+                        WebhookUrl?: string;
+                        /** @description Default enabled */
+                        Status?: "enabled" | "disabled";
+                        /** @description v2 only: v1 answers 60204 */
+                        Version?: "v1" | "v2";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description A webhook of a service: one otpgate webhook endpoint. Deliveries are otpgate events signed per Standard Webhooks (docs/webhooks.md), not Twilio's payloads. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description YW…: the otpgate webhook endpoint (whe_…) */
+                            sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /** @description Account SID of the credentials' world */
+                            account_sid: string;
+                            /** @description The endpoint's description */
+                            friendly_name: string;
+                            /** @description ["*"] for every event, else otpgate event types */
+                            event_types: string[];
+                            /** @description Whether events are delivered */
+                            status: "enabled" | "disabled";
+                            /**
+                             * @description Always v2
+                             * @enum {string}
+                             */
+                            version: "v2";
+                            /** @description Where events go */
+                            webhook_url: string;
+                            /**
+                             * @description Always POST
+                             * @enum {string}
+                             */
+                            webhook_method: "POST";
+                            /**
+                             * Format: date-time
+                             * @description Creation time
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Last change
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                            /** @description otpgate extension, in the create answer only: the Standard Webhooks signing secret (whsec_…) */
+                            secret?: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        /** Delete a webhook (Twilio) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    Sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/MessagingConfigurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List messaging configurations (Twilio) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page (default 50) */
+                    PageSize?: number;
+                    /** @description Page number, informative; follow next_page_url */
+                    Page?: number;
+                    /** @description Where the page starts; from next_page_url */
+                    PageToken?: string;
+                };
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The messaging_configurations */
+                            messaging_configurations: {
+                                /** @description Account SID */
+                                account_sid: string;
+                                /** @description Service SID */
+                                service_sid: string;
+                                /**
+                                 * @description ISO 3166-1 alpha-2
+                                 * @example GB
+                                 */
+                                country: string;
+                                /** @description The Messaging Service SMS to that country go through */
+                                messaging_service_sid: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the service's SMS routing last changed (otpgate keeps no time per country)
+                                 */
+                                date_created: string;
+                                /**
+                                 * Format: date-time
+                                 * @description Same as date_created
+                                 */
+                                date_updated: string;
+                                /** @description Absolute URL of this resource */
+                                url: string;
+                            }[];
+                            /** @description Twilio paging */
+                            meta: {
+                                /**
+                                 * @description Page number
+                                 * @example 0
+                                 */
+                                page: number;
+                                /**
+                                 * @description Items per page
+                                 * @example 50
+                                 */
+                                page_size: number;
+                                /** @description Absolute URL of the first page */
+                                first_page_url: string;
+                                /** @description Always null: pages go forward */
+                                previous_page_url: string | null;
+                                /** @description Absolute URL of this page */
+                                url: string;
+                                /** @description Absolute URL of the next page; null on the last */
+                                next_page_url: string | null;
+                                /**
+                                 * @description Name of the list member
+                                 * @example services
+                                 */
+                                key: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a messaging configuration (Twilio) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /**
+                         * @description ISO 3166-1 alpha-2
+                         * @example GB
+                         */
+                        Country: string;
+                        /**
+                         * @description Twilio Messaging Service SID
+                         * @example MG0123456789abcdef0123456789abcdef
+                         */
+                        MessagingServiceSid: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Which Twilio Messaging Service sends the SMS of one country: the country_messaging_services entry of the service's SMS routing */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Account SID */
+                            account_sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /**
+                             * @description ISO 3166-1 alpha-2
+                             * @example GB
+                             */
+                            country: string;
+                            /** @description The Messaging Service SMS to that country go through */
+                            messaging_service_sid: string;
+                            /**
+                             * Format: date-time
+                             * @description When the service's SMS routing last changed (otpgate keeps no time per country)
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Same as date_created
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/MessagingConfigurations/{Country}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a messaging configuration (Twilio) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    /** @description ISO 3166-1 alpha-2, or "all" */
+                    Country: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Which Twilio Messaging Service sends the SMS of one country: the country_messaging_services entry of the service's SMS routing */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Account SID */
+                            account_sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /**
+                             * @description ISO 3166-1 alpha-2
+                             * @example GB
+                             */
+                            country: string;
+                            /** @description The Messaging Service SMS to that country go through */
+                            messaging_service_sid: string;
+                            /**
+                             * Format: date-time
+                             * @description When the service's SMS routing last changed (otpgate keeps no time per country)
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Same as date_created
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Update a messaging configuration (Twilio) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    /** @description ISO 3166-1 alpha-2, or "all" */
+                    Country: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /**
+                         * @description Twilio Messaging Service SID
+                         * @example MG0123456789abcdef0123456789abcdef
+                         */
+                        MessagingServiceSid: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Which Twilio Messaging Service sends the SMS of one country: the country_messaging_services entry of the service's SMS routing */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Account SID */
+                            account_sid: string;
+                            /** @description Service SID */
+                            service_sid: string;
+                            /**
+                             * @description ISO 3166-1 alpha-2
+                             * @example GB
+                             */
+                            country: string;
+                            /** @description The Messaging Service SMS to that country go through */
+                            messaging_service_sid: string;
+                            /**
+                             * Format: date-time
+                             * @description When the service's SMS routing last changed (otpgate keeps no time per country)
+                             */
+                            date_created: string;
+                            /**
+                             * Format: date-time
+                             * @description Same as date_created
+                             */
+                            date_updated: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        /** Delete a messaging configuration (Twilio) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    /** @description ISO 3166-1 alpha-2, or "all" */
+                    Country: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/SafeList/Numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a number to the safe list (Twilio)
+         * @description Service credentials, live only (the list is configuration). Adding a listed number answers it again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": {
+                        /**
+                         * @description E.164 number
+                         * @example +14155550123
+                         */
+                        PhoneNumber: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description A number on the safe list: geo permissions, the destination-prefix limit and the SMS-pumping guard let it through */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description GN…: derived from the service and the number (stable, not secret) */
+                            sid: string;
+                            /**
+                             * @description E.164 number
+                             * @example +14155550123
+                             */
+                            phone_number: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/SafeList/Numbers/{PhoneNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a safe-listed number (Twilio) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description E.164 number (URL-encoded: %2B for +) */
+                    PhoneNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A number on the safe list: geo permissions, the destination-prefix limit and the SMS-pumping guard let it through */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description GN…: derived from the service and the number (stable, not secret) */
+                            sid: string;
+                            /**
+                             * @description E.164 number
+                             * @example +14155550123
+                             */
+                            phone_number: string;
+                            /** @description Absolute URL of this resource */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a number from the safe list (Twilio) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description E.164 number (URL-encoded: %2B for +) */
+                    PhoneNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List templates (Twilio)
+         * @description The built-in template first, then the template of each service the credentials see. FriendlyName filters by name (case-insensitive substring).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page (default 50) */
+                    PageSize?: number;
+                    /** @description Page number, informative; follow next_page_url */
+                    Page?: number;
+                    /** @description Where the page starts; from next_page_url */
+                    PageToken?: string;
+                    /** @description Only templates whose name holds this */
+                    FriendlyName?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The templates */
+                            templates: {
+                                /**
+                                 * @description HJ…: the built-in template is all zeros, a service's template carries its id
+                                 * @example HJ00000000000000000000000000000000
+                                 */
+                                sid: string;
+                                /** @description Account SID of the caller */
+                                account_sid: string;
+                                /**
+                                 * @description "otpgate built-in", or the service name
+                                 * @example Acme
+                                 */
+                                friendly_name: string;
+                                /**
+                                 * @description Always ["sms"]
+                                 * @example [
+                                 *       "sms"
+                                 *     ]
+                                 */
+                                channels: string[];
+                                /** @description Texts per channel and locale */
+                                translations: {
+                                    /** @description Locale → text */
+                                    sms: {
+                                        [key: string]: {
+                                            /**
+                                             * @description The text, with {code} and {service}
+                                             * @example {code} is your {service} code. Do not share it.
+                                             */
+                                            text: string;
+                                            /** @description The service's own text or otpgate's */
+                                            source: "service" | "built_in";
+                                            /**
+                                             * @description Always approved: no review step
+                                             * @enum {string}
+                                             */
+                                            status: "approved";
+                                            /**
+                                             * @description How it renders with the code 123456
+                                             * @example 123456 is your Acme code. Do not share it.
+                                             */
+                                            sample: string;
+                                        };
+                                    };
+                                };
+                            }[];
+                            /** @description Twilio paging */
+                            meta: {
+                                /**
+                                 * @description Page number
+                                 * @example 0
+                                 */
+                                page: number;
+                                /**
+                                 * @description Items per page
+                                 * @example 50
+                                 */
+                                page_size: number;
+                                /** @description Absolute URL of the first page */
+                                first_page_url: string;
+                                /** @description Always null: pages go forward */
+                                previous_page_url: string | null;
+                                /** @description Absolute URL of this page */
+                                url: string;
+                                /** @description Absolute URL of the next page; null on the last */
+                                next_page_url: string | null;
+                                /**
+                                 * @description Name of the list member
+                                 * @example services
+                                 */
+                                key: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Twilio error body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+                /** @description Twilio error body */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TwilioError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/services/{id}/prefix-blocks": {
         parameters: {
             query?: never;
@@ -849,6 +2198,46 @@ export interface paths {
          * @description Changes to services, keys, credentials, webhooks, SMS settings, templates, prefix blocks and rate limits: who, what, when, before and after. Newest first; kept for OTPGATE_RETENTION_DAYS.
          */
         get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service's statistics
+         * @description Counters kept as verifications, messages and receipts change (never a scan), over at most 400 UTC days. Group by day (every day of the period), country, provider or channel. Admin key, or a key of this service: a test-mode key sees the test world's figures only (T1).
+         */
+        get: operations["getServiceStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every service's statistics
+         * @description Counters kept as verifications, messages and receipts change (never a scan), over at most 400 UTC days. Group by day (every day of the period), country, provider or channel. Admin key.
+         */
+        get: operations["getAllStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -991,7 +2380,7 @@ export interface components {
              */
             resend_cooldown_seconds: number;
             /**
-             * @description Locale when a request names none; null picks it from the number's country
+             * @description Locale when a request names none; null picks it from the number's country (and a Quebec area code). Supported: af, ar, ca, cs, da, de, el, en, en-GB, es, es-419, et, fi, fr, fr-CA, he, hi, hr, hu, id, it, ja, ko, lt, lv, ms, nb, nl, pl, pt, pt-BR, ro, ru, sk, sl, sr, sr-Cyrl, sv, th, tl, tr, uk, vi, zh, zh-CN, zh-HK, zh-TW. Other BCP 47 tags read as one of these (es-MX → es-419, pt-PT → pt, zh-Hant-HK → zh-HK, zh_TW → zh-TW, sr-Latn → sr, de-AT → de)
              * @example en
              */
             default_locale: string | null;
@@ -1010,6 +2399,11 @@ export interface components {
              * @example false
              */
             custom_code_enabled: boolean;
+            /**
+             * @description End the built-in SMS text with its "do not share" sentence ("Do not share it." in the number's language; Twilio DoNotShareWarningEnabled). Your own templates are sent as written. Default true
+             * @example true
+             */
+            do_not_share_warning: boolean;
             /**
              * @description Webhook endpoints the service may register in each mode (each event is written with one delivery per matching endpoint). Default 10
              * @example 10
@@ -1198,6 +2592,190 @@ export interface components {
                 /** @description Block length, hours. Default 12 */
                 block_hours: number;
             };
+            /**
+             * @description Channels a start or resend may name, and fallback may use. Default ["sms"]
+             * @example [
+             *       "sms",
+             *       "whatsapp",
+             *       "call"
+             *     ]
+             */
+            channels: ("sms" | "whatsapp" | "call" | "email")[];
+            /**
+             * @description Order in which channels take over when one does not reach the person (every provider failed, an undelivered receipt, or no approval within fallback_after_seconds); channels of another address kind are skipped. Each must be in channels. Default [] (none)
+             * @example [
+             *       "sms",
+             *       "whatsapp",
+             *       "call"
+             *     ]
+             */
+            fallback: ("sms" | "whatsapp" | "call" | "email")[];
+            /**
+             * @description Seconds after a send with no approval before the next channel of fallback is used; null: only on failure. Default null
+             * @example 60
+             */
+            fallback_after_seconds: number | null;
+            /**
+             * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+             * @example otpgate_verification
+             */
+            whatsapp_template: string;
+            /**
+             * @description Locale → WhatsApp template language code where it differs from the derived one (pt-BR → pt_BR). Default {}
+             * @example {
+             *       "es": "es_MX"
+             *     }
+             */
+            whatsapp_languages: {
+                [key: string]: string;
+            };
+            /**
+             * @description Text-to-speech voice name for calls (the vendor's, e.g. Twilio "Polly.Joanna"); null: the vendor default. Default null
+             * @example null
+             */
+            call_voice: string | null;
+            /**
+             * @description Put the code in the email subject too (subjects show on lock screens). Default false
+             * @example false
+             */
+            email_code_in_subject: boolean;
+            /**
+             * @description Refuse addresses of disposable email domains (403 email_not_allowed). Default true
+             * @example true
+             */
+            email_block_disposable: boolean;
+            /**
+             * @description Emails per recipient domain per window (the email counterpart of sends_per_prefix). Default 300 per 600 s
+             * @example {
+             *       "limit": 300,
+             *       "window_seconds": 600
+             *     }
+             */
+            sends_per_email_domain: {
+                /**
+                 * @description Emails per domain per window
+                 * @example 300
+                 */
+                limit: number;
+                /**
+                 * @description Window length in seconds
+                 * @example 600
+                 */
+                window_seconds: number;
+            };
+            /**
+             * @description Domain → its own sends_per_email_domain limit. Default {}
+             * @example {
+             *       "gmail.com": 5000
+             *     }
+             */
+            email_domain_limits: {
+                [key: string]: number;
+            };
+            /**
+             * @description Price of one message per channel and country ("*" for the rest), counted against daily_spend_cap like sms_prices. Default {}
+             * @example {
+             *       "call": {
+             *         "*": 0.05
+             *       },
+             *       "whatsapp": {
+             *         "*": 0.01
+             *       }
+             *     }
+             */
+            channel_prices: {
+                /**
+                 * @description Price of one WhatsApp message per country ("*" for the rest)
+                 * @example {
+                 *       "*": 0.05
+                 *     }
+                 */
+                whatsapp?: {
+                    [key: string]: number;
+                };
+                /**
+                 * @description Price of one call per country ("*" for the rest)
+                 * @example {
+                 *       "*": 0.05
+                 *     }
+                 */
+                call?: {
+                    [key: string]: number;
+                };
+                /**
+                 * @description Price of one email per country ("*" for the rest)
+                 * @example {
+                 *       "*": 0.05
+                 *     }
+                 */
+                email?: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * @description Countries a phone channel may reach, narrowing allowed_countries (calls are the costliest target of toll fraud). Default {}
+             * @example {
+             *       "call": [
+             *         "US",
+             *         "CA",
+             *         "GB"
+             *       ]
+             *     }
+             */
+            channel_countries: {
+                /**
+                 * @description Countries SMS may reach (within allowed_countries)
+                 * @example [
+                 *       "US",
+                 *       "GB"
+                 *     ]
+                 */
+                sms?: string[];
+                /**
+                 * @description Countries WhatsApp may reach (within allowed_countries)
+                 * @example [
+                 *       "US",
+                 *       "GB"
+                 *     ]
+                 */
+                whatsapp?: string[];
+                /**
+                 * @description Countries calls may reach (within allowed_countries)
+                 * @example [
+                 *       "US",
+                 *       "GB"
+                 *     ]
+                 */
+                call?: string[];
+            };
+            /**
+             * @description Messages per UTC day per channel, within daily_message_cap (429 quota_exceeded beyond). Default {"call": 1000}
+             * @example {
+             *       "call": 1000
+             *     }
+             */
+            channel_daily_caps: {
+                /**
+                 * @description SMS per UTC day
+                 * @example 1000
+                 */
+                sms?: number;
+                /**
+                 * @description WhatsApp messages per UTC day
+                 * @example 1000
+                 */
+                whatsapp?: number;
+                /**
+                 * @description Calls per UTC day
+                 * @example 1000
+                 */
+                call?: number;
+                /**
+                 * @description Emails per UTC day
+                 * @example 1000
+                 */
+                email?: number;
+            };
         };
         Verification: {
             /** @example ver_01jf3k9x2m8q7r6t5v4w3y2z1a */
@@ -1210,20 +2788,20 @@ export interface components {
              */
             mode: "live" | "test";
             /**
-             * @description E.164 phone number
+             * @description E.164 phone number, or the email address of an email verification
              * @example +14155550123
              */
             to: string;
             /**
-             * @description ISO 3166-1 alpha-2 region of the number
+             * @description ISO 3166-1 alpha-2 region of the number (null for email)
              * @example US
              */
             country: string | null;
             /**
-             * @description Delivery channel
-             * @enum {string}
+             * @description The channel the verification was started on (each send names its own)
+             * @example sms
              */
-            channel: "sms";
+            channel: "sms" | "whatsapp" | "call" | "email";
             /**
              * @description pending → approved | expired | canceled | max_attempts_reached | failed
              * @example pending
@@ -1242,13 +2820,18 @@ export interface components {
              * @example 5
              */
             attempts_remaining: number;
-            /** @description Every SMS sent for this verification, oldest first (empty in lists) */
+            /** @description Every message sent for this verification (on any channel, fallbacks included), oldest first (empty in lists) */
             sends: {
                 /**
-                 * @description Stable id of this SMS; the same on a retry after a crash
+                 * @description Stable id of this message; the same on a retry after a crash
                  * @example msg_01jf3k9x2m8q7r6t5v4w3y2z1a
                  */
                 message_id: string;
+                /**
+                 * @description How this message went (a resend or a fallback may use another channel than the first)
+                 * @example sms
+                 */
+                channel: "sms" | "whatsapp" | "call" | "email";
                 /**
                  * Format: date-time
                  * @description When the send was requested
@@ -1416,7 +2999,7 @@ export interface components {
         /** @description Twilio's error body */
         TwilioError: {
             /**
-             * @description Twilio error code: 60200 invalid parameter, 60202 max check attempts, 60203 max send attempts, 20003 authentication, 20404 not found…
+             * @description Twilio error code: 60200 invalid parameter, 60202 max check attempts, 60203 max send attempts, 60204 not supported, 20003 authentication, 20404 not found…
              * @example 60202
              */
             code: number;
@@ -1435,8 +3018,19 @@ export interface components {
              * @example 429
              */
             status: number;
-            /** @description otpgate's explanation */
-            detail?: string;
+            /** @description What the SDKs show as RestException.details (Node.js) and TwilioRestException.details (Python) */
+            details?: {
+                /**
+                 * @description otpgate's error code (the native API's `code`)
+                 * @example verification_expired
+                 */
+                code: string;
+                /**
+                 * @description otpgate's explanation
+                 * @example This verification expired.
+                 */
+                message: string;
+            };
         };
         /** @description A Twilio Verify service: one otpgate service */
         TwilioService: {
@@ -1460,7 +3054,7 @@ export interface components {
              * @example 6
              */
             code_length: number;
-            /** @description Always false */
+            /** @description Always false: no carrier lookup */
             lookup_enabled: boolean;
             /** @description Always true: Amount/Payee binding is always on */
             psd2_enabled: boolean;
@@ -1470,7 +3064,7 @@ export interface components {
             dtmf_input_required: boolean;
             /** @description Always null (no voice channel) */
             tts_name: string | null;
-            /** @description Always true */
+            /** @description Always true: the built-in texts warn */
             do_not_share_warning_enabled: boolean;
             /** @description Whether CustomCode is allowed */
             custom_code_enabled: boolean;
@@ -1482,7 +3076,7 @@ export interface components {
             totp: {
                 [key: string]: unknown;
             } | null;
-            /** @description Always null */
+            /** @description The service's template (HJ…): its own texts over the built-in ones */
             default_template_sid: string | null;
             /** @description Always null */
             whatsapp: {
@@ -1766,6 +3360,90 @@ export interface components {
             /** @description Absolute URL of this resource */
             url: string;
         };
+        StatsReport: {
+            /** @description The service, or null for every service (admin) */
+            service_id: string | null;
+            /** @description The world the figures are of */
+            mode: "live" | "test";
+            /**
+             * Format: date
+             * @description First UTC day of the period
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description Last UTC day of the period (inclusive)
+             */
+            to: string;
+            /** @description How `groups` is split */
+            group_by: "day" | "country" | "provider" | "channel";
+            /** @description The whole period */
+            totals: {
+                /** @description Verifications started */
+                started: number;
+                /** @description Of those, approved (counted on the day they were started) */
+                approved: number;
+                /** @description approved / started; null with no starts */
+                conversion_rate: number | null;
+                /** @description Median time from start to approval, from a histogram (10, 20, 30, 45, 60, 90, 120, 180, 300, 600 s buckets, interpolated); null with no approvals */
+                median_seconds_to_approve: number | null;
+                /** @description Messages (every channel) by outcome */
+                messages: {
+                    /** @description Messages queued (first sends and resends) */
+                    created: number;
+                    /** @description Accepted by a provider */
+                    sent: number;
+                    /** @description Receipts saying delivered */
+                    delivered: number;
+                    /** @description Failed for good (every provider and retry), or a receipt saying failed */
+                    failed: number;
+                    /** @description Receipts saying undelivered */
+                    undelivered: number;
+                };
+                /** @description delivered / (delivered + undelivered + failed); null before any final outcome */
+                delivery_rate: number | null;
+                /** @description Messages created × the service's current price for their channel and country (sms_prices, channel_prices) */
+                spend: number;
+                /** @description Requests refused by an abuse rule, by rule (live traffic; by day only when grouped by day) */
+                refusals: {
+                    [key: string]: number;
+                };
+            };
+            /** @description One entry per group; by day, every day of the period */
+            groups: {
+                /** @description The day, country (ISO 3166), provider or channel; '' where none applies (a start has no provider) */
+                key: string;
+                /** @description Verifications started */
+                started: number;
+                /** @description Of those, approved (counted on the day they were started) */
+                approved: number;
+                /** @description approved / started; null with no starts */
+                conversion_rate: number | null;
+                /** @description Median time from start to approval, from a histogram (10, 20, 30, 45, 60, 90, 120, 180, 300, 600 s buckets, interpolated); null with no approvals */
+                median_seconds_to_approve: number | null;
+                /** @description Messages (every channel) by outcome */
+                messages: {
+                    /** @description Messages queued (first sends and resends) */
+                    created: number;
+                    /** @description Accepted by a provider */
+                    sent: number;
+                    /** @description Receipts saying delivered */
+                    delivered: number;
+                    /** @description Failed for good (every provider and retry), or a receipt saying failed */
+                    failed: number;
+                    /** @description Receipts saying undelivered */
+                    undelivered: number;
+                };
+                /** @description delivered / (delivered + undelivered + failed); null before any final outcome */
+                delivery_rate: number | null;
+                /** @description Messages created × the service's current price for their channel and country (sms_prices, channel_prices) */
+                spend: number;
+                /** @description Requests refused by an abuse rule, by rule (live traffic; by day only when grouped by day) */
+                refusals: {
+                    [key: string]: number;
+                };
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -1881,7 +3559,7 @@ export interface operations {
                      */
                     resend_cooldown_seconds?: number;
                     /**
-                     * @description Locale when a request names none; null picks it from the number's country
+                     * @description Locale when a request names none; null picks it from the number's country (and a Quebec area code). Supported: af, ar, ca, cs, da, de, el, en, en-GB, es, es-419, et, fi, fr, fr-CA, he, hi, hr, hu, id, it, ja, ko, lt, lv, ms, nb, nl, pl, pt, pt-BR, ro, ru, sk, sl, sr, sr-Cyrl, sv, th, tl, tr, uk, vi, zh, zh-CN, zh-HK, zh-TW. Other BCP 47 tags read as one of these (es-MX → es-419, pt-PT → pt, zh-Hant-HK → zh-HK, zh_TW → zh-TW, sr-Latn → sr, de-AT → de)
                      * @example en
                      */
                     default_locale?: string | null;
@@ -1909,6 +3587,11 @@ export interface operations {
                      * @example false
                      */
                     custom_code_enabled?: boolean;
+                    /**
+                     * @description End the built-in SMS text with its "do not share" sentence ("Do not share it." in the number's language; Twilio DoNotShareWarningEnabled). Your own templates are sent as written. Default true
+                     * @example true
+                     */
+                    do_not_share_warning?: boolean;
                     /**
                      * @description Webhook endpoints the service may register in each mode (each event is written with one delivery per matching endpoint). Default 10
                      * @example 10
@@ -1973,6 +3656,190 @@ export interface operations {
                      *     ]
                      */
                     fixed_limits?: ("daily_message_cap" | "sends_per_prefix" | "sends_per_service")[];
+                    /**
+                     * @description Channels a start or resend may name, and fallback may use. Default ["sms"]
+                     * @example [
+                     *       "sms",
+                     *       "whatsapp",
+                     *       "call"
+                     *     ]
+                     */
+                    channels?: ("sms" | "whatsapp" | "call" | "email")[];
+                    /**
+                     * @description Order in which channels take over when one does not reach the person (every provider failed, an undelivered receipt, or no approval within fallback_after_seconds); channels of another address kind are skipped. Each must be in channels. Default [] (none)
+                     * @example [
+                     *       "sms",
+                     *       "whatsapp",
+                     *       "call"
+                     *     ]
+                     */
+                    fallback?: ("sms" | "whatsapp" | "call" | "email")[];
+                    /**
+                     * @description Seconds after a send with no approval before the next channel of fallback is used; null: only on failure. Default null
+                     * @example 60
+                     */
+                    fallback_after_seconds?: number | null;
+                    /**
+                     * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+                     * @example otpgate_verification
+                     */
+                    whatsapp_template?: string;
+                    /**
+                     * @description Locale → WhatsApp template language code where it differs from the derived one (pt-BR → pt_BR). Default {}
+                     * @example {
+                     *       "es": "es_MX"
+                     *     }
+                     */
+                    whatsapp_languages?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Text-to-speech voice name for calls (the vendor's, e.g. Twilio "Polly.Joanna"); null: the vendor default. Default null
+                     * @example null
+                     */
+                    call_voice?: string | null;
+                    /**
+                     * @description Put the code in the email subject too (subjects show on lock screens). Default false
+                     * @example false
+                     */
+                    email_code_in_subject?: boolean;
+                    /**
+                     * @description Refuse addresses of disposable email domains (403 email_not_allowed). Default true
+                     * @example true
+                     */
+                    email_block_disposable?: boolean;
+                    /**
+                     * @description Emails per recipient domain per window (the email counterpart of sends_per_prefix). Default 300 per 600 s
+                     * @example {
+                     *       "limit": 300,
+                     *       "window_seconds": 600
+                     *     }
+                     */
+                    sends_per_email_domain?: {
+                        /**
+                         * @description Emails per domain per window
+                         * @example 300
+                         */
+                        limit: number;
+                        /**
+                         * @description Window length in seconds
+                         * @example 600
+                         */
+                        window_seconds: number;
+                    };
+                    /**
+                     * @description Domain → its own sends_per_email_domain limit. Default {}
+                     * @example {
+                     *       "gmail.com": 5000
+                     *     }
+                     */
+                    email_domain_limits?: {
+                        [key: string]: number;
+                    };
+                    /**
+                     * @description Price of one message per channel and country ("*" for the rest), counted against daily_spend_cap like sms_prices. Default {}
+                     * @example {
+                     *       "call": {
+                     *         "*": 0.05
+                     *       },
+                     *       "whatsapp": {
+                     *         "*": 0.01
+                     *       }
+                     *     }
+                     */
+                    channel_prices?: {
+                        /**
+                         * @description Price of one WhatsApp message per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        whatsapp?: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Price of one call per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        call?: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Price of one email per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        email?: {
+                            [key: string]: number;
+                        };
+                    };
+                    /**
+                     * @description Countries a phone channel may reach, narrowing allowed_countries (calls are the costliest target of toll fraud). Default {}
+                     * @example {
+                     *       "call": [
+                     *         "US",
+                     *         "CA",
+                     *         "GB"
+                     *       ]
+                     *     }
+                     */
+                    channel_countries?: {
+                        /**
+                         * @description Countries SMS may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        sms?: string[];
+                        /**
+                         * @description Countries WhatsApp may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        whatsapp?: string[];
+                        /**
+                         * @description Countries calls may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        call?: string[];
+                    };
+                    /**
+                     * @description Messages per UTC day per channel, within daily_message_cap (429 quota_exceeded beyond). Default {"call": 1000}
+                     * @example {
+                     *       "call": 1000
+                     *     }
+                     */
+                    channel_daily_caps?: {
+                        /**
+                         * @description SMS per UTC day
+                         * @example 1000
+                         */
+                        sms?: number;
+                        /**
+                         * @description WhatsApp messages per UTC day
+                         * @example 1000
+                         */
+                        whatsapp?: number;
+                        /**
+                         * @description Calls per UTC day
+                         * @example 1000
+                         */
+                        call?: number;
+                        /**
+                         * @description Emails per UTC day
+                         * @example 1000
+                         */
+                        email?: number;
+                    };
                     /** @description Velocity limits; a PATCH may give only the budgets it changes. Refusals are 429 rate_limited with RateLimit headers. */
                     velocity_limits?: {
                         /**
@@ -2292,7 +4159,7 @@ export interface operations {
                      */
                     resend_cooldown_seconds?: number;
                     /**
-                     * @description Locale when a request names none; null picks it from the number's country
+                     * @description Locale when a request names none; null picks it from the number's country (and a Quebec area code). Supported: af, ar, ca, cs, da, de, el, en, en-GB, es, es-419, et, fi, fr, fr-CA, he, hi, hr, hu, id, it, ja, ko, lt, lv, ms, nb, nl, pl, pt, pt-BR, ro, ru, sk, sl, sr, sr-Cyrl, sv, th, tl, tr, uk, vi, zh, zh-CN, zh-HK, zh-TW. Other BCP 47 tags read as one of these (es-MX → es-419, pt-PT → pt, zh-Hant-HK → zh-HK, zh_TW → zh-TW, sr-Latn → sr, de-AT → de)
                      * @example en
                      */
                     default_locale?: string | null;
@@ -2320,6 +4187,11 @@ export interface operations {
                      * @example false
                      */
                     custom_code_enabled?: boolean;
+                    /**
+                     * @description End the built-in SMS text with its "do not share" sentence ("Do not share it." in the number's language; Twilio DoNotShareWarningEnabled). Your own templates are sent as written. Default true
+                     * @example true
+                     */
+                    do_not_share_warning?: boolean;
                     /**
                      * @description Webhook endpoints the service may register in each mode (each event is written with one delivery per matching endpoint). Default 10
                      * @example 10
@@ -2384,6 +4256,190 @@ export interface operations {
                      *     ]
                      */
                     fixed_limits?: ("daily_message_cap" | "sends_per_prefix" | "sends_per_service")[];
+                    /**
+                     * @description Channels a start or resend may name, and fallback may use. Default ["sms"]
+                     * @example [
+                     *       "sms",
+                     *       "whatsapp",
+                     *       "call"
+                     *     ]
+                     */
+                    channels?: ("sms" | "whatsapp" | "call" | "email")[];
+                    /**
+                     * @description Order in which channels take over when one does not reach the person (every provider failed, an undelivered receipt, or no approval within fallback_after_seconds); channels of another address kind are skipped. Each must be in channels. Default [] (none)
+                     * @example [
+                     *       "sms",
+                     *       "whatsapp",
+                     *       "call"
+                     *     ]
+                     */
+                    fallback?: ("sms" | "whatsapp" | "call" | "email")[];
+                    /**
+                     * @description Seconds after a send with no approval before the next channel of fallback is used; null: only on failure. Default null
+                     * @example 60
+                     */
+                    fallback_after_seconds?: number | null;
+                    /**
+                     * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+                     * @example otpgate_verification
+                     */
+                    whatsapp_template?: string;
+                    /**
+                     * @description Locale → WhatsApp template language code where it differs from the derived one (pt-BR → pt_BR). Default {}
+                     * @example {
+                     *       "es": "es_MX"
+                     *     }
+                     */
+                    whatsapp_languages?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description Text-to-speech voice name for calls (the vendor's, e.g. Twilio "Polly.Joanna"); null: the vendor default. Default null
+                     * @example null
+                     */
+                    call_voice?: string | null;
+                    /**
+                     * @description Put the code in the email subject too (subjects show on lock screens). Default false
+                     * @example false
+                     */
+                    email_code_in_subject?: boolean;
+                    /**
+                     * @description Refuse addresses of disposable email domains (403 email_not_allowed). Default true
+                     * @example true
+                     */
+                    email_block_disposable?: boolean;
+                    /**
+                     * @description Emails per recipient domain per window (the email counterpart of sends_per_prefix). Default 300 per 600 s
+                     * @example {
+                     *       "limit": 300,
+                     *       "window_seconds": 600
+                     *     }
+                     */
+                    sends_per_email_domain?: {
+                        /**
+                         * @description Emails per domain per window
+                         * @example 300
+                         */
+                        limit: number;
+                        /**
+                         * @description Window length in seconds
+                         * @example 600
+                         */
+                        window_seconds: number;
+                    };
+                    /**
+                     * @description Domain → its own sends_per_email_domain limit. Default {}
+                     * @example {
+                     *       "gmail.com": 5000
+                     *     }
+                     */
+                    email_domain_limits?: {
+                        [key: string]: number;
+                    };
+                    /**
+                     * @description Price of one message per channel and country ("*" for the rest), counted against daily_spend_cap like sms_prices. Default {}
+                     * @example {
+                     *       "call": {
+                     *         "*": 0.05
+                     *       },
+                     *       "whatsapp": {
+                     *         "*": 0.01
+                     *       }
+                     *     }
+                     */
+                    channel_prices?: {
+                        /**
+                         * @description Price of one WhatsApp message per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        whatsapp?: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Price of one call per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        call?: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * @description Price of one email per country ("*" for the rest)
+                         * @example {
+                         *       "*": 0.05
+                         *     }
+                         */
+                        email?: {
+                            [key: string]: number;
+                        };
+                    };
+                    /**
+                     * @description Countries a phone channel may reach, narrowing allowed_countries (calls are the costliest target of toll fraud). Default {}
+                     * @example {
+                     *       "call": [
+                     *         "US",
+                     *         "CA",
+                     *         "GB"
+                     *       ]
+                     *     }
+                     */
+                    channel_countries?: {
+                        /**
+                         * @description Countries SMS may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        sms?: string[];
+                        /**
+                         * @description Countries WhatsApp may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        whatsapp?: string[];
+                        /**
+                         * @description Countries calls may reach (within allowed_countries)
+                         * @example [
+                         *       "US",
+                         *       "GB"
+                         *     ]
+                         */
+                        call?: string[];
+                    };
+                    /**
+                     * @description Messages per UTC day per channel, within daily_message_cap (429 quota_exceeded beyond). Default {"call": 1000}
+                     * @example {
+                     *       "call": 1000
+                     *     }
+                     */
+                    channel_daily_caps?: {
+                        /**
+                         * @description SMS per UTC day
+                         * @example 1000
+                         */
+                        sms?: number;
+                        /**
+                         * @description WhatsApp messages per UTC day
+                         * @example 1000
+                         */
+                        whatsapp?: number;
+                        /**
+                         * @description Calls per UTC day
+                         * @example 1000
+                         */
+                        call?: number;
+                        /**
+                         * @description Emails per UTC day
+                         * @example 1000
+                         */
+                        email?: number;
+                    };
                     /** @description Velocity limits; a PATCH may give only the budgets it changes. Refusals are 429 rate_limited with RateLimit headers. */
                     velocity_limits?: {
                         /**
@@ -2772,7 +4828,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only verifications in this status */
                 status?: "pending" | "approved" | "expired" | "canceled" | "max_attempts_reached" | "failed";
-                /** @description Phone number */
+                /** @description Phone number or email address */
                 to?: string;
             };
             header?: never;
@@ -2838,7 +4894,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Phone number, E.164 or a national format with "country"
+                     * @description Phone number (E.164, or a national format with "country"); an email address for the email channel
                      * @example +14155550123
                      */
                     to: string;
@@ -2848,14 +4904,12 @@ export interface operations {
                      */
                     country?: string;
                     /**
-                     * @description Delivery channel
-                     * @default sms
+                     * @description How to send the code; it must be in the service's channels. On a resend (a start while one is pending), the channel of this send. Default sms
                      * @example sms
-                     * @enum {string}
                      */
-                    channel?: "sms";
+                    channel?: "sms" | "whatsapp" | "call" | "email";
                     /**
-                     * @description Message language; default from the service, then the number's country
+                     * @description Message language; default from the service, then the number's country. Supported: af, ar, ca, cs, da, de, el, en, en-GB, es, es-419, et, fi, fr, fr-CA, he, hi, hr, hu, id, it, ja, ko, lt, lv, ms, nb, nl, pl, pt, pt-BR, ro, ru, sk, sl, sr, sr-Cyrl, sv, th, tl, tr, uk, vi, zh, zh-CN, zh-HK, zh-TW. Other BCP 47 tags read as one of these (es-MX → es-419, pt-PT → pt, zh-Hant-HK → zh-HK, zh_TW → zh-TW, sr-Latn → sr, de-AT → de)
                      * @example es
                      */
                     locale?: string;
@@ -2993,7 +5047,7 @@ export interface operations {
                      */
                     id?: string;
                     /**
-                     * @description Phone number: checks its latest verification with this context
+                     * @description Phone number (or email address): checks its latest verification with this context
                      * @example +14155550123
                      */
                     to?: string;
@@ -3037,7 +5091,7 @@ export interface operations {
                         /** @example ver_01jf3k9x2m8q7r6t5v4w3y2z1a */
                         id: string;
                         /**
-                         * @description E.164 phone number
+                         * @description E.164 phone number, or the email address of an email verification
                          * @example +14155550123
                          */
                         to: string;
@@ -3365,14 +5419,22 @@ export interface operations {
                             /** @example obx_01jf3k9x2m8q7r6t5v4w3y2z1a */
                             id: string;
                             /**
-                             * @description E.164 phone number
+                             * @description The channel it would have gone by
+                             * @example sms
+                             */
+                            channel: "sms" | "whatsapp" | "call" | "email";
+                            /**
+                             * @description E.164 phone number, or an email address
                              * @example +14155550123
                              */
                             to: string;
-                            /** @example 123456 is your Acme verification code. Do not share it. */
+                            /**
+                             * @description The message as text: the SMS; the WhatsApp template's text; what a call says; an email's subject, a blank line and its text
+                             * @example 123456 is your Acme verification code. Do not share it.
+                             */
                             body: string;
                             /**
-                             * @description The verification this SMS belongs to
+                             * @description The verification this message belongs to
                              * @example ver_01jf3k9x2m8q7r6t5v4w3y2z1a
                              */
                             verification_id: string;
@@ -3497,10 +5559,35 @@ export interface operations {
                             [key: string]: string;
                         };
                         /**
+                         * @description Per-country Twilio Messaging Service SIDs (Twilio providers only)
+                         * @example {
+                         *       "GB": "MG0123456789abcdef0123456789abcdef"
+                         *     }
+                         */
+                        country_messaging_services: {
+                            [key: string]: string;
+                        };
+                        /**
                          * @description Used where alphanumeric ids are refused
                          * @example +14155550100
                          */
                         numeric_sender: string | null;
+                        /**
+                         * @description Routes of the other channels (whatsapp, call, email)
+                         * @example {
+                         *       "email": [
+                         *         "smtp"
+                         *       ]
+                         *     }
+                         */
+                        channel_routes: {
+                            [key: string]: string[];
+                        };
+                        /**
+                         * @description Sender of emails
+                         * @example Acme <no-reply@acme.com>
+                         */
+                        email_from: string | null;
                     };
                 };
             };
@@ -3598,10 +5685,47 @@ export interface operations {
                         [key: string]: string;
                     };
                     /**
+                     * @description Per-country Twilio Messaging Service SIDs, used by Twilio providers (also /v2/Services/{sid}/MessagingConfigurations)
+                     * @example {
+                     *       "GB": "MG0123456789abcdef0123456789abcdef"
+                     *     }
+                     */
+                    country_messaging_services?: {
+                        [key: string]: string;
+                    };
+                    /**
                      * @description Used where alphanumeric sender ids are not allowed (US, CA, …)
                      * @example +14155550100
                      */
                     numeric_sender?: string | null;
+                    /**
+                     * @description Providers of the other channels, in the order they are tried (each must send that channel); a channel left out uses the instance's route for it
+                     * @example {
+                     *       "whatsapp": [
+                     *         "twilio"
+                     *       ],
+                     *       "call": [
+                     *         "twilio",
+                     *         "vonage"
+                     *       ],
+                     *       "email": [
+                     *         "smtp"
+                     *       ]
+                     *     }
+                     */
+                    channel_routes?: {
+                        /** @description Provider names in the order they are tried */
+                        whatsapp?: string[];
+                        /** @description Provider names in the order they are tried */
+                        call?: string[];
+                        /** @description Provider names in the order they are tried */
+                        email?: string[];
+                    };
+                    /**
+                     * @description Sender of emails: an address or "Name <address>"; null uses the instance's (OTPGATE_EMAIL_FROM)
+                     * @example Acme <no-reply@acme.com>
+                     */
+                    email_from?: string | null;
                 };
             };
         };
@@ -3672,10 +5796,35 @@ export interface operations {
                             [key: string]: string;
                         };
                         /**
+                         * @description Per-country Twilio Messaging Service SIDs (Twilio providers only)
+                         * @example {
+                         *       "GB": "MG0123456789abcdef0123456789abcdef"
+                         *     }
+                         */
+                        country_messaging_services: {
+                            [key: string]: string;
+                        };
+                        /**
                          * @description Used where alphanumeric ids are refused
                          * @example +14155550100
                          */
                         numeric_sender: string | null;
+                        /**
+                         * @description Routes of the other channels (whatsapp, call, email)
+                         * @example {
+                         *       "email": [
+                         *         "smtp"
+                         *       ]
+                         *     }
+                         */
+                        channel_routes: {
+                            [key: string]: string[];
+                        };
+                        /**
+                         * @description Sender of emails
+                         * @example Acme <no-reply@acme.com>
+                         */
+                        email_from: string | null;
                     };
                 };
             };
@@ -3788,8 +5937,8 @@ export interface operations {
                             locale: string;
                             /** @example {code} est votre code {service}. Ne le partagez pas. */
                             text: string;
-                            /** @description The service's own text, or otpgate's default */
-                            source: "service" | "built_in";
+                            /** @description The service's own text; its own text for the base language (inherited: its pt text for pt-BR, es for es-419, en for en-GB, fr for fr-CA, zh for zh-CN); or otpgate's built-in text (with or without the "do not share" sentence, per do_not_share_warning) */
+                            source: "service" | "inherited" | "built_in";
                             /** @description What the template costs (rule M2) */
                             check: {
                                 /** @description False when the template cannot be used (see errors) */
@@ -3888,8 +6037,8 @@ export interface operations {
                         locale: string;
                         /** @example {code} est votre code {service}. Ne le partagez pas. */
                         text: string;
-                        /** @description The service's own text, or otpgate's default */
-                        source: "service" | "built_in";
+                        /** @description The service's own text; its own text for the base language (inherited: its pt text for pt-BR, es for es-419, en for en-GB, fr for fr-CA, zh for zh-CN); or otpgate's built-in text (with or without the "do not share" sentence, per do_not_share_warning) */
+                        source: "service" | "inherited" | "built_in";
                         /** @description What the template costs (rule M2) */
                         check: {
                             /** @description False when the template cannot be used (see errors) */
@@ -4035,6 +6184,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Receipt taken, answered as the vendor requires: a subscription handshake's challenge (Meta's hub.challenge), or empty (text/plain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
             /** @description Receipt taken */
             204: {
                 headers: {
@@ -4083,6 +6241,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Receipt taken, answered as the vendor requires: a subscription handshake's challenge (Meta's hub.challenge), or empty (text/plain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
             /** @description Receipt taken */
             204: {
                 headers: {
@@ -4130,6 +6297,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Receipt taken, answered as the vendor requires: a subscription handshake's challenge (Meta's hub.challenge), or empty (text/plain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
             /** @description Receipt taken */
             204: {
                 headers: {
@@ -4177,6 +6353,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Receipt taken, answered as the vendor requires: a subscription handshake's challenge (Meta's hub.challenge), or empty (text/plain) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
             /** @description Receipt taken */
             204: {
                 headers: {
@@ -5297,7 +7482,7 @@ export interface operations {
             content: {
                 "application/x-www-form-urlencoded": {
                     /**
-                     * @description The service name, shown in the SMS
+                     * @description The service name, shown in the SMS: at most 32 characters, no URL and at most 4 digits
                      * @example Acme
                      */
                     FriendlyName: string;
@@ -5308,14 +7493,22 @@ export interface operations {
                     CodeLength?: number;
                     /** @description Allow CustomCode on verifications */
                     CustomCodeEnabled?: boolean;
-                    /** @description Accepted and ignored: numbers are always parsed with libphonenumber */
+                    /** @description Only false: no carrier lookup; any other value answers 60204 */
                     LookupEnabled?: boolean;
-                    /** @description Accepted and ignored: landlines are always refused (60205) */
+                    /** @description Only true: landlines are always refused (60205); any other value answers 60204 */
                     SkipSmsToLandlines?: boolean;
-                    /** @description Accepted and ignored: Amount and Payee always bind the code */
+                    /** @description Only true: Amount and Payee always bind the code; any other value answers 60204 */
                     Psd2Enabled?: boolean;
-                    /** @description Accepted and ignored: the built-in templates always warn */
+                    /** @description Only true: the built-in texts always warn; any other value answers 60204 */
                     DoNotShareWarningEnabled?: boolean;
+                    /** @description Only false: no voice channel; any other value answers 60204 */
+                    DtmfInputRequired?: boolean;
+                    /** @description Not supported (no voice channel): any value answers 60204 */
+                    TtsName?: string;
+                    /** @description Only false: use /v2/Services/{sid}/Webhooks; any other value answers 60204 */
+                    VerifyEventSubscriptionEnabled?: boolean;
+                    /** @description The service's own template (its HJ SID, see /v2/Templates), or the built-in one while the service has no texts of its own */
+                    DefaultTemplateSid?: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -5413,7 +7606,7 @@ export interface operations {
             content: {
                 "application/x-www-form-urlencoded": {
                     /**
-                     * @description The service name, shown in the SMS
+                     * @description The service name, shown in the SMS: at most 32 characters, no URL and at most 4 digits
                      * @example Acme
                      */
                     FriendlyName?: string;
@@ -5424,14 +7617,22 @@ export interface operations {
                     CodeLength?: number;
                     /** @description Allow CustomCode on verifications */
                     CustomCodeEnabled?: boolean;
-                    /** @description Accepted and ignored: numbers are always parsed with libphonenumber */
+                    /** @description Only false: no carrier lookup; any other value answers 60204 */
                     LookupEnabled?: boolean;
-                    /** @description Accepted and ignored: landlines are always refused (60205) */
+                    /** @description Only true: landlines are always refused (60205); any other value answers 60204 */
                     SkipSmsToLandlines?: boolean;
-                    /** @description Accepted and ignored: Amount and Payee always bind the code */
+                    /** @description Only true: Amount and Payee always bind the code; any other value answers 60204 */
                     Psd2Enabled?: boolean;
-                    /** @description Accepted and ignored: the built-in templates always warn */
+                    /** @description Only true: the built-in texts always warn; any other value answers 60204 */
                     DoNotShareWarningEnabled?: boolean;
+                    /** @description Only false: no voice channel; any other value answers 60204 */
+                    DtmfInputRequired?: boolean;
+                    /** @description Not supported (no voice channel): any value answers 60204 */
+                    TtsName?: string;
+                    /** @description Only false: use /v2/Services/{sid}/Webhooks; any other value answers 60204 */
+                    VerifyEventSubscriptionEnabled?: boolean;
+                    /** @description The service's own template (its HJ SID, see /v2/Templates), or the built-in one while the service has no texts of its own */
+                    DefaultTemplateSid?: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -5565,10 +7766,12 @@ export interface operations {
                      */
                     CustomCode?: string;
                     /**
-                     * @description Shown instead of the service name in this SMS
+                     * @description Shown instead of the service name in this SMS: no URL, at most 4 digits
                      * @example Acme Pay
                      */
                     CustomFriendlyName?: string;
+                    /** @description The service's template (the only one a start may name; see DefaultTemplateSid) */
+                    TemplateSid?: string;
                     /**
                      * @description Binds the code to this amount (PSD2)
                      * @example €49.90
@@ -7164,6 +9367,129 @@ export interface operations {
                         /** @description Pass as ?cursor= for the next page; null on the last page */
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceStats: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYY-MM-DD (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, YYYY-MM-DD, inclusive (default: today) */
+                to?: string;
+                /** @description Split the period by day (default), country, provider or channel */
+                group_by?: "day" | "country" | "provider" | "channel";
+                /** @description Admin keys: which world (default live). A service key sees its own key's world only. */
+                mode?: "live" | "test";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsReport"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAllStats: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYY-MM-DD (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, YYYY-MM-DD, inclusive (default: today) */
+                to?: string;
+                /** @description Split the period by day (default), country, provider or channel */
+                group_by?: "day" | "country" | "provider" | "channel";
+                /** @description Admin keys: which world (default live). A service key sees its own key's world only. */
+                mode?: "live" | "test";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsReport"];
                 };
             };
             /** @description Problem details (application/problem+json) */
