@@ -71,6 +71,8 @@ export interface ApiKeyStore {
 export interface VerificationFilter {
   status?: VerificationStatus | undefined;
   to?: string | undefined;
+  /** The last digits of the number (the console's search); like a status, bounded by the scan window. */
+  toSuffix?: string | undefined;
 }
 
 export interface CheckOutcome {

@@ -22,6 +22,7 @@ import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
+import { consoleRoutes } from './console/console.plugin.js';
 import { StatsReportSchema, statsRoutes } from './routes/v1/stats.route.js';
 import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
 import { templatesRoutes } from './routes/v1/templates.route.js';
@@ -53,6 +54,8 @@ let requestCounter = 0;
 export interface BuildAppOptions {
   /** Serve /docs (Swagger UI). Default true. */
   docs?: boolean;
+  /** Serve the operator console at /console. Default true. */
+  console?: boolean;
 }
 
 /** Builds the Fastify app around a container. Never listens: main.ts and tests decide that. */
@@ -145,6 +148,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
+    // The console's pages are not API routes: its figures and changes are API calls (audited, scoped) made as the signed-in key.
+    if (route.url.startsWith('/console')) return;
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, audit: route.config?.audit });
   });
   app.decorateRequest('principal', null);
@@ -246,5 +251,6 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(prefixBlocksRoutes(c));
   await app.register(adminKeysRoutes(c));
   await app.register(statsRoutes(c));
+  if (options.console !== false) await app.register(consoleRoutes(c));
   return app;
 }

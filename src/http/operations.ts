@@ -71,6 +71,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   'DELETE /v1/services/:id/sms': op('deleteServiceSmsSettings', serviceSettings, "Drop a service's SMS settings"),
   'GET /v1/services/:id/templates': op('listServiceTemplates', serviceSettings, "List a service's templates"),
   'PUT /v1/services/:id/templates/:locale': op('setServiceTemplate', serviceSettings, 'Set a template'),
+  'POST /v1/services/:id/templates/:locale/preview': op('previewServiceTemplate', serviceSettings, 'Preview a template'),
   'DELETE /v1/services/:id/templates/:locale': op('deleteServiceTemplate', serviceSettings, 'Drop a template'),
   'GET /v1/services/:id/prefix-blocks': op('listPrefixBlocks', serviceSettings, 'List blocked prefixes'),
   'DELETE /v1/services/:id/prefix-blocks/:prefix': op('deletePrefixBlock', serviceSettings, 'Lift a prefix block'),

@@ -385,11 +385,12 @@ export class SqlStore implements Store {
     const conditions = Conditions.of(scope);
     if (filter.status !== undefined) conditions.add('status = ?', filter.status);
     if (filter.to !== undefined) conditions.add('to_number = ?', filter.to);
+    if (filter.toSuffix !== undefined) conditions.add('to_number LIKE ?', `%${filter.toSuffix.replace(/[^0-9]/g, '')}`);
     const after = decodeCursor(options.cursor);
     if (after !== null) conditions.add('id < ?', after);
     // A status alone has no index of its own: a page looks at most SCAN_WINDOW verifications
     // below the cursor (scanWindowEnd). A number has its index.
-    const windowEnd = filter.status !== undefined && filter.to === undefined ? await scanWindowEnd(this.#sql, 'verifications', scope, after) : null;
+    const windowEnd = (filter.status !== undefined || filter.toSuffix !== undefined) && filter.to === undefined ? await scanWindowEnd(this.#sql, 'verifications', scope, after) : null;
     if (windowEnd !== null) conditions.add('id >= ?', windowEnd);
     const rows = await this.#sql.all(`SELECT * FROM verifications ${conditions.where} ORDER BY id DESC LIMIT ?`, conditions.params(options.limit + 1));
     const listed = page(rows.map(toVerification), options.limit);
