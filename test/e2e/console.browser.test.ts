@@ -106,6 +106,7 @@ describe('operator console (chromium)', () => {
     await text.fill('{code} est votre code {service} é€ ✓');
     await expect.poll(() => page.locator('#preview-facts').textContent()).toMatch(/UCS-2/);
     await text.fill('{code} est votre code {service}.');
+    await expect.poll(() => page.locator('#preview').textContent()).toBe('123456 est votre code Acme.');
     await shot(page, '08-template-preview');
     await page.getByRole('button', { name: 'Save template' }).click();
     await expect(page.getByRole('status').textContent()).resolves.toContain('Template fr saved');

@@ -38,7 +38,8 @@ export async function settings(ctx: Ctx, extra?: Html, draft?: { locale: string;
   const q = ctx.request.query as Record<string, string | undefined>;
   const [service, templates] = await Promise.all([ctx.api('GET', svcUrl(ctx)), ctx.isAdmin ? ctx.api('GET', svcUrl(ctx, '/templates')) : Promise.resolve(null)]);
   if (service.status !== 200) return layout(ctx, 'settings', 'Settings', problem(service));
-  const { id: _id, created_at: _c, updated_at: _u, ...editable } = service.body;
+  // What PATCH takes: not the ids and times, nor the /v2 sids derived from the id.
+  const editable = Object.fromEntries(Object.entries(service.body as Record<string, unknown>).filter(([k]) => !['id', 'created_at', 'updated_at'].includes(k) && !k.startsWith('twilio_')));
   const locale = draft?.locale ?? q.locale;
   const list = (templates?.body?.data ?? []) as Array<{ locale: string; text: string; source: string; check: { encoding: string; segments: number } }>;
   const current = list.find((t) => t.locale === locale);

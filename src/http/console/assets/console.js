@@ -29,7 +29,7 @@
       const c = body.check;
       const notes = [...c.errors, ...c.warnings];
       facts.textContent = `${c.encoding} · ${c.segments} segment${c.segments === 1 ? '' : 's'} · ${c.units} units${notes.length ? ' · ' + notes.join('; ') : ''}`;
-      facts.className = c.ok && c.segments === 1 ? 'ok' : 'warn';
+      facts.className = c.ok && c.segments === 1 && c.warnings.length === 0 ? 'ok' : 'warn';
     };
     text.addEventListener('input', () => {
       clearTimeout(timer);
