@@ -33,6 +33,10 @@ export interface ApiAnswer {
  * as for any client. Changes need the session's CSRF token as well as the cookie.
  */
 export const consoleRoutes = (c: Container) => async (app: FastifyInstance): Promise<void> => {
+  // Pages, not API operations: kept out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...(route.schema ?? {}), hide: true };
+  });
   await app.register(formbody);
   const sessions = new ConsoleSessions(c.store, c.vault, c.clock);
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, assetDir))]));
