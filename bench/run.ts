@@ -42,7 +42,7 @@ const baselineLabel = baselineDir ? (() => {
 // out of the list runs in full.
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? [];
 const TARGETS = ['sqlite', 'postgres', 'growth'];
-const SCENARIOS = ['start', 'check-wrong', 'check-right', 'mix', 'queries'];
+const SCENARIOS = ['start', 'check-wrong', 'check-right', 'mix', 'queries', 'stats'];
 const onlyTargets = only.filter((o) => TARGETS.includes(o));
 const onlyScenarios = only.filter((o) => SCENARIOS.includes(o));
 const unknown = only.filter((o) => !TARGETS.includes(o) && !SCENARIOS.includes(o));
@@ -271,7 +271,10 @@ async function growthTarget(empty: Map<string, number>): Promise<void> {
     );
     try {
       const label = `sqlite, ${GROWTH_COUNT >= 1e6 ? `${GROWTH_COUNT / 1e6}M` : `${GROWTH_COUNT / 1e3}k`} stored`;
-      await runScenarios({ store: label, server, key: seeded.serviceKey, numbers: new NumberSequence(7_000_000) }, () => 0, empty);
+      if (onlyScenarios.length === 0 || onlyScenarios.some((s) => s !== 'stats')) {
+        await runScenarios({ store: label, server, key: seeded.serviceKey, numbers: new NumberSequence(7_000_000) }, () => 0, empty);
+      }
+      if (onlyScenarios.length === 0 || onlyScenarios.includes('stats')) await statsQueries(label, server, seeded.adminKey);
       if (onlyScenarios.length === 0 || onlyScenarios.includes('queries')) await tenantQueries(label, server, seeded.adminKey);
     } finally {
       await server.stop();
@@ -316,6 +319,26 @@ function summaryQueryCost(file: string): void {
  * load, then the liveness probe paced at 100/s while those requests run flat out. Before the
  * counters the summary scanned every message on the event loop and /healthz waited behind it.
  */
+/** The console's statistics (GET /v1/services/{id}/stats) over the seeded store: counters, not a scan. */
+async function statsQueries(store: string, server: Proc, adminKey: string): Promise<void> {
+  const admin = { authorization: `Bearer ${adminKey}` };
+  const services = (await (await fetch(`${server.url}/v1/services`, { headers: admin })).json()) as { data: Array<{ id: string }> };
+  const serviceId = services.data.at(-1)!.id;
+  const check = (await (await fetch(`${server.url}/v1/services/${serviceId}/stats`, { headers: admin })).json()) as { totals: { started: number } };
+  notes.push(`${store}: GET /v1/services/{id}/stats (30 days) reports ${check.totals.started} verifications started.`);
+  const querySettings = { ...settings, connections: 8 };
+  for (const [scenario, path] of [
+    ['stats, 30 days by day', `/v1/services/${serviceId}/stats?group_by=day`],
+    ['stats, 30 days by country', `/v1/services/${serviceId}/stats?group_by=country`],
+    ['stats, all services, 400 days', `/v1/stats?group_by=day&from=${new Date(Date.now() - 399 * 86_400_000).toISOString().slice(0, 10)}`],
+  ] as const) {
+    const m = await measure(server, { url: server.url, requests: [{ method: 'GET', path }], settings: querySettings, headers: admin });
+    const row: Row = { store, scenario, m, ratioToCeiling: 0 };
+    rows.push(row);
+    logRow(row, `  RSS ${Math.round(m.peakRssBytes / 1048576)} MB${m.failures ? `  FAILED ${m.failures}` : ''}`);
+  }
+}
+
 async function tenantQueries(store: string, server: Proc, adminKey: string): Promise<void> {
   const admin = { authorization: `Bearer ${adminKey}` };
   const services = (await (await fetch(`${server.url}/v1/services`, { headers: admin })).json()) as { data: Array<{ id: string }> };

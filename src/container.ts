@@ -39,6 +39,8 @@ import { closeSmtpTransports } from './sms/providers/smtp.provider.js';
 import { SmsRouter } from './sms/sms-router.js';
 import { TemplateService } from './sms/template.service.js';
 import { RetentionJob } from './maintenance/retention.job.js';
+import { StatsService } from './core/stats.service.js';
+import { Gauge } from 'prom-client';
 import { SqliteStore } from './store/sqlite/sqlite.store.js';
 
 export interface Container {
@@ -58,6 +60,10 @@ export interface Container {
   receipts: ReceiptService;
   templates: TemplateService;
   attempts: AttemptsService;
+  /** The providers' circuit breakers (the console's Delivery page). */
+  breakers: CircuitBreakers;
+  /** Statistics from the store's counters (`GET /v1/services/{id}/stats`, the console). */
+  stats: StatsService;
   rateLimits: RateLimitService;
   worker: OutboxWorker;
   limiter: RateLimiter;
@@ -157,6 +163,16 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
   const receiptService = new ReceiptService(store, router, messageStatus, clock, logger);
   receipts = receiptService;
   const breakers = new CircuitBreakers(clock, { failureThreshold: config.smsBreakerThreshold, openMs: config.smsBreakerOpenMs });
+  new Gauge({
+    name: 'otpgate_sms_breaker_open',
+    help: "1 while a provider's circuit breaker is open (calls to it are skipped), 0 while it is closed after failures",
+    labelNames: ['breaker'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const b of breakers.snapshot()) this.set({ breaker: b.key }, b.open ? 1 : 0);
+    },
+  });
   const templates = new TemplateService(store, clock);
   // This process as an instance: the owner of the leases its workers take (see Instance).
   const thisInstance = new Instance({ store, clock, random, logger });
@@ -179,7 +195,9 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     },
   );
   const retention = new RetentionJob({ store, clock, logger }, { retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
-  const abuseEvents = createAbuseEvents(logger, metrics.registry, (serviceId, type, data) => events.publish(serviceId, type, data));
+  const abuseEvents = createAbuseEvents(logger, metrics.registry, (serviceId, type, data) => events.publish(serviceId, type, data),
+    // The statistics' refusals by rule. The abuse controls watch live traffic (test-mode keys send nothing real).
+    (serviceId, rule) => store.countRefusal(serviceId, 'live', rule, clock.now()));
   // Limits live in the store (its own SQLite file, or PostgreSQL) unless Redis is configured;
   // with Redis in fallback mode the store's limiter takes over while Redis is down.
   const storeLimiter = await createStoreLimiter();
@@ -259,6 +277,8 @@ export async function createContainer(config: Readonly<Config>, overrides: Conta
     receipts: receiptService,
     templates,
     attempts: new AttemptsService(store),
+    breakers,
+    stats: new StatsService(store, clock, (id) => store.getService(id)),
     rateLimits,
     worker,
     limiter,

@@ -99,6 +99,18 @@ async function seed(dir: string, count: number, stamp: string): Promise<SeedMeta
         COUNT(*), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
       FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE m.service_id = ?
       GROUP BY m.service_id, m.mode, m.created_at / 3600000, COALESCE(v.country, ''), substr(m.to_number, 1, 5)`).run(service.id);
+    // The statistics counters (migration 150), as otpgate keeps them with each start, send and approval.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'stats_counts'").get()) {
+      db.prepare(`
+        INSERT INTO stats_counts (service_id, mode, day, country, provider, channel, started, approved, messages, sent, tta_0)
+        SELECT v.service_id, v.mode, v.created_at / 86400000, COALESCE(v.country, ''), '', v.channel, COUNT(*),
+          SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END), COUNT(*), 0, SUM(CASE WHEN v.status = 'approved' THEN 1 ELSE 0 END)
+        FROM verifications v WHERE v.service_id = ? GROUP BY v.service_id, v.mode, v.created_at / 86400000, COALESCE(v.country, ''), v.channel`).run(service.id);
+      db.prepare(`
+        INSERT INTO stats_counts (service_id, mode, day, country, provider, channel, sent)
+        SELECT m.service_id, m.mode, m.created_at / 86400000, 'US', 'console', 'sms', COUNT(*) FROM messages m WHERE m.service_id = ?
+        GROUP BY m.service_id, m.mode, m.created_at / 86400000`).run(service.id);
+    }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

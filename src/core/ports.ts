@@ -72,6 +72,8 @@ export interface ApiKeyStore {
 export interface VerificationFilter {
   status?: VerificationStatus | undefined;
   to?: string | undefined;
+  /** The last digits of the number (the console's search); like a status, bounded by the scan window. */
+  toSuffix?: string | undefined;
 }
 
 export interface CheckOutcome {
@@ -363,6 +365,62 @@ export interface RetentionStore {
   purgeBatch(before: number, batchSize: number): Promise<PurgeCounts>;
 }
 
+/** How statistics are grouped: one row per UTC day, or per country, provider or channel over the period. */
+export type StatsGroupBy = 'day' | 'country' | 'provider' | 'channel';
+
+/** Counter sums of one group, split by channel and country (what spend is priced by). */
+export interface StatsCountRow {
+  /** The group: a day (`YYYY-MM-DD`), a country, a provider or a channel; '' where none applies (a start has no provider yet). */
+  key: string;
+  serviceId: string;
+  channel: string;
+  country: string;
+  started: number;
+  approved: number;
+  messages: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  undelivered: number;
+  /** Approvals per time-to-approve bucket (bounds in migrations.common.ts `TTA_BOUNDS_S`). */
+  tta: number[];
+}
+
+export interface StatsQuery {
+  /** One service, or every service (admin). */
+  serviceId: string | null;
+  mode: Mode;
+  /** First and last UTC day (days since the epoch), inclusive. */
+  fromDay: number;
+  toDay: number;
+  groupBy: StatsGroupBy;
+}
+
+/** Statistics counters, kept by the store in the transactions that write what they count. */
+export interface StatsStore {
+  statsCounts(query: StatsQuery): Promise<StatsCountRow[]>;
+  /** Refusals by rule over the period (grouped by day too when the query is by day; key '' otherwise). */
+  statsRefusals(query: StatsQuery): Promise<Array<{ key: string; rule: string; refusals: number }>>;
+  /** One more refusal of an abuse rule (a refusal writes nothing else). Unknown services are not counted. */
+  countRefusal(serviceId: string, mode: Mode, rule: string, now: number): Promise<void>;
+}
+
+/** A signed-in console session: the key it signed in with, sealed with the server secret. */
+export interface ConsoleSessionRecord {
+  idHash: string;
+  keySealed: Buffer;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ConsoleSessionStore {
+  /** Saves a session, and drops the expired ones. */
+  createConsoleSession(session: ConsoleSessionRecord, now: number): Promise<void>;
+  /** The unexpired session with this id hash. */
+  findConsoleSession(idHash: string, now: number): Promise<ConsoleSessionRecord | null>;
+  deleteConsoleSession(idHash: string): Promise<void>;
+}
+
 /** A running otpgate process (one per cluster worker), as its liveness record holds it. */
 export interface InstanceRecord {
   /** `ins_…`: lease owner of the messages and webhook deliveries it is sending. */
@@ -411,7 +469,9 @@ export interface Store
     PrefixBlockStore,
     RetentionStore,
     EventStore,
-    WebhookStore {
+    WebhookStore,
+    StatsStore,
+    ConsoleSessionStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<number>;
   /** Cheap liveness probe of the backing database. */

@@ -23,6 +23,8 @@ import { basicCredentialsRoutes } from './routes/v1/basic-credentials.route.js';
 import { eventsRoutes } from './routes/v1/events.route.js';
 import { outboxRoutes } from './routes/v1/outbox.route.js';
 import { prefixBlocksRoutes } from './routes/v1/prefix-blocks.route.js';
+import { consoleRoutes } from './console/console.plugin.js';
+import { StatsReportSchema, statsRoutes } from './routes/v1/stats.route.js';
 import { smsSettingsRoutes } from './routes/v1/sms-settings.route.js';
 import { templatesRoutes } from './routes/v1/templates.route.js';
 import { servicesRoutes } from './routes/v1/services.route.js';
@@ -53,6 +55,8 @@ let requestCounter = 0;
 export interface BuildAppOptions {
   /** Serve /docs (Swagger UI). Default true. */
   docs?: boolean;
+  /** Serve the operator console at /console. Default true. */
+  console?: boolean;
 }
 
 /** Builds the Fastify app around a container. Never listens: main.ts and tests decide that. */
@@ -149,6 +153,8 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
+    // The console's pages are not API routes: its figures and changes are API calls (audited, scoped) made as the signed-in key.
+    if (route.url.startsWith('/console')) return;
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, audit: route.config?.audit });
   });
   app.decorateRequest('principal', null);
@@ -187,7 +193,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
     request.log[level]({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket]) {
+  for (const schema of [Problem, Service, Verification, ApiKey, Event, WebhookEndpoint, TwilioError, TwilioService, TwilioVerification, TwilioAttempt, TwilioRateLimit, TwilioBucket, StatsReportSchema]) {
     app.addSchema(schema);
   }
 
@@ -252,5 +258,7 @@ export async function buildApp(c: Container, options: BuildAppOptions = {}): Pro
   await app.register(twilioRoutes(c), { prefix: '/v2' });
   await app.register(prefixBlocksRoutes(c));
   await app.register(adminKeysRoutes(c));
+  await app.register(statsRoutes(c));
+  if (options.console !== false) await app.register(consoleRoutes(c));
   return app;
 }

@@ -71,6 +71,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   'DELETE /v1/services/:id/sms': op('deleteServiceSmsSettings', serviceSettings, "Drop a service's SMS settings"),
   'GET /v1/services/:id/templates': op('listServiceTemplates', serviceSettings, "List a service's templates"),
   'PUT /v1/services/:id/templates/:locale': op('setServiceTemplate', serviceSettings, 'Set a template'),
+  'POST /v1/services/:id/templates/:locale/preview': op('previewServiceTemplate', serviceSettings, 'Preview a template'),
   'DELETE /v1/services/:id/templates/:locale': op('deleteServiceTemplate', serviceSettings, 'Drop a template'),
   'GET /v1/services/:id/prefix-blocks': op('listPrefixBlocks', serviceSettings, 'List blocked prefixes'),
   'DELETE /v1/services/:id/prefix-blocks/:prefix': op('deletePrefixBlock', serviceSettings, 'Lift a prefix block'),
@@ -80,6 +81,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   'GET /v1/admin-keys': op('listAdminKeys', administration, 'List admin keys'),
   'DELETE /v1/admin-keys/:id': op('revokeAdminKey', administration, 'Revoke an admin key'),
   'GET /v1/audit-log': op('listAuditLog', administration, 'Read the audit log'),
+  'GET /v1/stats': op('getAllStats', administration, "Every service's statistics"),
+  'GET /v1/services/:id/stats': op('getServiceStats', services, "A service's statistics"),
 
   // Events and webhooks.
   'GET /v1/events': op('listEvents', events, 'List events'),

@@ -15,7 +15,13 @@ export interface AbuseEventsAdapter extends AbuseEvents {
  * Abuse controls → log lines (warn for what an operator should look at), Prometheus metrics,
  * and the service's events (`fraud.prefix_blocked`, `quota.warning`) when `publish` is given.
  */
-export function createAbuseEvents(logger: Logger, registry: Registry, publish?: EventService['publish']): AbuseEventsAdapter {
+export function createAbuseEvents(
+  logger: Logger,
+  registry: Registry,
+  publish?: EventService['publish'],
+  /** Counts a refusal in the statistics (`stats_refusals`); a failure is logged, never the request's. */
+  countRefusal?: (serviceId: string, rule: string) => Promise<void>,
+): AbuseEventsAdapter {
   const refused = new Counter({
     name: 'otpgate_abuse_refusals_total',
     help: 'Requests refused by an abuse control, by rule (sends_per_phone, country_not_allowed, prefix_blocked, daily_messages_cap, …)',
@@ -66,6 +72,7 @@ export function createAbuseEvents(logger: Logger, registry: Registry, publish?: 
   return {
     refused(serviceId, rule, detail) {
       refused.inc({ rule });
+      countRefusal?.(serviceId, rule).catch((error: unknown) => log.error({ err: error, service_id: serviceId, rule }, 'refusal could not be counted'));
       log.info({ service_id: serviceId, rule, ...detail }, 'request refused by an abuse control');
     },
     quotaWarning(serviceId, warning) {

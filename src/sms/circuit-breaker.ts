@@ -61,4 +61,9 @@ export class CircuitBreakers {
     const state = this.#states.get(key);
     return state !== undefined && state.failures >= this.#threshold && this.clock.now() < state.openUntil;
   }
+
+  /** Every breaker that has failures, for the console and the `otpgate_sms_breaker_open` gauge. */
+  snapshot(): Array<{ key: string; failures: number; open: boolean }> {
+    return [...this.#states.keys()].map((key) => ({ key, failures: this.#states.get(key)!.failures, open: this.isOpen(key) }));
+  }
 }

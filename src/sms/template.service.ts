@@ -4,7 +4,7 @@ import type { Clock, Store } from '../core/ports.js';
 import { builtInTemplate, REGIONAL_PARENTS } from './locales.js';
 import type { Locale } from './locales.js';
 import { CONFIG_CACHE_MS } from './sms-router.js';
-import { checkTemplate, normalizeLocaleTag, SUPPORTED_LOCALES } from './templates.js';
+import { checkTemplate, normalizeLocaleTag, renderSms, SUPPORTED_LOCALES } from './templates.js';
 import type { TemplateCheck } from './templates.js';
 
 export interface TemplateView {
@@ -68,6 +68,21 @@ export class TemplateService {
       this.#forget(serviceId, locale);
     }
     return { template: view, previous };
+  }
+
+  /**
+   * What a text would send, without saving it: its check (M2) and the message a person would get
+   * with the code 123456, this service's name, WebOTP line and app hash. The console's live preview.
+   */
+  async preview(serviceId: string, localeTag: string, text: string): Promise<{ check: TemplateCheck; body: string | null }> {
+    const service = await this.#service(serviceId);
+    const view = this.#view(this.#locale(localeTag), text, service.settings);
+    if (!view.check.ok) return { check: view.check, body: null };
+    const rendered = renderSms({
+      locale: view.locale, template: text, code: '123456', serviceName: service.settings.name,
+      webotpDomain: service.settings.webotp_domain, androidAppHash: service.settings.android_app_hash,
+    });
+    return { check: view.check, body: rendered.body };
   }
 
   /** Drops the service's own text for a locale; answers the text dropped. */

@@ -3,6 +3,8 @@
  * version (store/sqlite/migrations.ts, store/postgres/migrations.ts); shared text lives here.
  */
 
+import { TTA_BOUNDS_S } from '../core/stats.service.js';
+
 /** Version 2: the purge job deletes by age in bounded batches; these keep each batch an index range scan. */
 export const RETENTION_INDEXES_SQL = `
 CREATE INDEX verifications_created ON verifications(created_at);
@@ -248,5 +250,68 @@ CREATE TABLE instances (
   seen_at ${t.time} NOT NULL
 );
 ALTER TABLE messages ADD COLUMN lease_owner ${t.text};
+`;
+}
+
+/** Time-to-approve histogram: upper bounds in seconds of buckets `tta_0` … (the last is open). */
+export { TTA_BOUNDS_S };
+const TTA_COLUMNS = TTA_BOUNDS_S.length + 1;
+
+/**
+ * Version 150: the statistics the console and `GET /v1/services/{id}/stats` read, kept as things
+ * change (in the transaction that writes the change), so a period costs a few rows, not a scan
+ * of every verification. One row per service, mode, UTC day, country, provider and channel;
+ * refusals per rule in a table of their own (a refusal writes no verification); console
+ * sessions (the key sealed with the server secret, found by the hash of the cookie's id).
+ */
+export function statsSql(dialect: 'sqlite' | 'postgres'): string {
+  const t = dialect === 'sqlite' ? SQLITE_TYPES : POSTGRES_TYPES;
+  const n = (name: string) => `${name} ${t.int} NOT NULL DEFAULT 0`;
+  const tta = Array.from({ length: TTA_COLUMNS }, (_, i) => n(`tta_${i}`)).join(',\n  ');
+  return `
+CREATE TABLE stats_counts (
+  service_id ${t.id} NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  mode ${t.text} NOT NULL,
+  day ${t.int} NOT NULL,
+  country ${t.text} NOT NULL,
+  provider ${t.text} NOT NULL,
+  channel ${t.text} NOT NULL,
+  ${n('started')},
+  ${n('approved')},
+  ${n('messages')},
+  ${n('sent')},
+  ${n('delivered')},
+  ${n('failed')},
+  ${n('undelivered')},
+  ${tta},
+  PRIMARY KEY (service_id, mode, day, country, provider, channel)
+);
+CREATE TABLE stats_refusals (
+  service_id ${t.id} NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+  mode ${t.text} NOT NULL,
+  day ${t.int} NOT NULL,
+  rule ${t.text} NOT NULL,
+  ${n('refusals')},
+  PRIMARY KEY (service_id, mode, day, rule)
+);
+INSERT INTO stats_counts (service_id, mode, day, country, provider, channel, started, approved)
+SELECT service_id, mode, created_at / 86400000, COALESCE(country, ''), '', channel, COUNT(*), SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END)
+FROM verifications GROUP BY service_id, mode, created_at / 86400000, COALESCE(country, ''), channel;
+INSERT INTO stats_counts (service_id, mode, day, country, provider, channel, messages, sent, delivered, failed, undelivered)
+SELECT m.service_id, m.mode, m.created_at / 86400000, COALESCE(v.country, ''), COALESCE(m.provider, ''), m.channel, COUNT(*),
+  SUM(CASE WHEN m.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END),
+  SUM(CASE WHEN m.status = 'delivered' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN m.status = 'failed' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN m.status = 'undelivered' THEN 1 ELSE 0 END)
+FROM messages m JOIN verifications v ON v.id = m.verification_id WHERE m.status <> 'suppressed'
+GROUP BY m.service_id, m.mode, m.created_at / 86400000, COALESCE(v.country, ''), COALESCE(m.provider, ''), m.channel
+ON CONFLICT (service_id, mode, day, country, provider, channel) DO UPDATE SET messages = excluded.messages, sent = excluded.sent,
+  delivered = excluded.delivered, failed = excluded.failed, undelivered = excluded.undelivered;
+CREATE TABLE console_sessions (
+  id_hash ${t.text} PRIMARY KEY,
+  key_sealed ${t.bytes} NOT NULL,
+  created_at ${t.time} NOT NULL,
+  expires_at ${t.time} NOT NULL
+);
 `;
 }

@@ -19,6 +19,7 @@ import type {
   AttemptRecord,
   DevOutboxEntry,
   MessageRecord,
+  Mode,
   Page,
   ReadScope,
   Scope,
@@ -29,6 +30,7 @@ import type {
 } from '../core/model.js';
 import type {
   AttemptFilter,
+  ConsoleSessionRecord,
   IdempotencyBegin,
   InstanceRecord,
   ListOptions,
@@ -37,11 +39,15 @@ import type {
   ProvenTraffic,
   PurgeCounts,
   ReceiptUpdate,
+  StatsCountRow,
+  StatsQuery,
   Store,
   VerificationFilter,
 } from '../core/ports.js';
 import { HOUR_MS, countConversion, countNewAttempt, countResend, counted } from './attempt-counts.sql.js';
 import { SqlAttemptStore } from './attempts.sql-store.js';
+import { countApproved, countMessage, countStarted, counterOfStatus } from './stats-counts.sql.js';
+import { SqlStatsStore } from './stats.sql-store.js';
 import { Conditions, scanWindowEnd } from './conditions.js';
 import { SqlAuditStore } from './audit.sql-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -80,6 +86,8 @@ function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Wo
   if (!counted(m)) return;
   const count = verification ? countNewAttempt(verification, m) : countResend(m);
   yield* q.run(count.sql, count.params);
+  const stat = countMessage(m, 'messages', undefined, verification);
+  yield* q.run(stat.sql, stat.params);
 }
 
 export interface SqlStoreOptions {
@@ -114,6 +122,7 @@ export class SqlStore implements Store {
   readonly #limits: SqlRateLimitStore;
   readonly #sms: SqlSmsStore;
   readonly #instances: SqlInstances;
+  readonly #stats: SqlStatsStore;
 
   constructor(driver: SqlDriver, options: SqlStoreOptions) {
     this.#sql = driver;
@@ -124,6 +133,7 @@ export class SqlStore implements Store {
     this.#limits = new SqlRateLimitStore(driver);
     this.#sms = new SqlSmsStore(driver);
     this.#instances = new SqlInstances(driver, options.liveness ?? driver);
+    this.#stats = new SqlStatsStore(driver);
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -132,6 +142,31 @@ export class SqlStore implements Store {
 
   migrate(): Promise<number> {
     return this.#options.migrate();
+  }
+
+  // ── statistics and console sessions (stats.sql-store.ts) ───────────────────────────────
+  statsCounts(query: StatsQuery): Promise<StatsCountRow[]> {
+    return this.#stats.statsCounts(query);
+  }
+
+  statsRefusals(query: StatsQuery): Promise<Array<{ key: string; rule: string; refusals: number }>> {
+    return this.#stats.statsRefusals(query);
+  }
+
+  countRefusal(serviceId: string, mode: Mode, rule: string, now: number): Promise<void> {
+    return this.#stats.countRefusal(serviceId, mode, rule, now);
+  }
+
+  createConsoleSession(session: ConsoleSessionRecord, now: number): Promise<void> {
+    return this.#stats.createConsoleSession(session, now);
+  }
+
+  findConsoleSession(idHash: string, now: number): Promise<ConsoleSessionRecord | null> {
+    return this.#stats.findConsoleSession(idHash, now);
+  }
+
+  deleteConsoleSession(idHash: string): Promise<void> {
+    return this.#stats.deleteConsoleSession(idHash);
   }
 
   // ── instances ───────────────────────────────────────────────────────────────────────────
@@ -266,6 +301,8 @@ export class SqlStore implements Store {
     if (this.#sql.dialect.name === 'postgres') return this.#createVerificationInOneStatement(v, message, events);
     await this.#withEvents(function* () {
       yield* q.run(INSERT_VERIFICATION, verificationValues(v));
+      const started = countStarted(v);
+      yield* q.run(started.sql, started.params);
       if (message) yield* insertMessage(message, v);
       return [undefined, events];
     });
@@ -275,6 +312,11 @@ export class SqlStore implements Store {
   async #createVerificationInOneStatement(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[]): Promise<void> {
     const params = verificationValues(v);
     const ctes = [`verification AS (${INSERT_VERIFICATION})`];
+    // The start and its message fall in one counter row when the message has no provider yet (and the same channel).
+    const together = message !== null && counted(message) && (message.provider ?? '') === '' && message.channel === v.channel;
+    const started = countStarted(v, together ? 1 : 0);
+    ctes.push(`started AS (${started.sql})`);
+    params.push(...started.params);
     if (message) {
       params.push(...messageValues(message));
       ctes.push(`message AS (${INSERT_MESSAGE})`);
@@ -282,6 +324,11 @@ export class SqlStore implements Store {
         const count = countNewAttempt(v, message);
         ctes.push(`attempt_count AS (${count.sql})`);
         params.push(...count.params);
+        if (!together) {
+          const stat = countMessage(message, 'messages', undefined, v);
+          ctes.push(`message_count AS (${stat.sql})`);
+          params.push(...stat.params);
+        }
       }
     }
     let select = 'SELECT 0 AS deliveries';
@@ -338,11 +385,12 @@ export class SqlStore implements Store {
     const conditions = Conditions.of(scope);
     if (filter.status !== undefined) conditions.add('status = ?', filter.status);
     if (filter.to !== undefined) conditions.add('to_number = ?', filter.to);
+    if (filter.toSuffix !== undefined) conditions.add('to_number LIKE ?', `%${filter.toSuffix.replace(/[^0-9]/g, '')}`);
     const after = decodeCursor(options.cursor);
     if (after !== null) conditions.add('id < ?', after);
     // A status alone has no index of its own: a page looks at most SCAN_WINDOW verifications
     // below the cursor (scanWindowEnd). A number has its index.
-    const windowEnd = filter.status !== undefined && filter.to === undefined ? await scanWindowEnd(this.#sql, 'verifications', scope, after) : null;
+    const windowEnd = (filter.status !== undefined || filter.toSuffix !== undefined) && filter.to === undefined ? await scanWindowEnd(this.#sql, 'verifications', scope, after) : null;
     if (windowEnd !== null) conditions.add('id >= ?', windowEnd);
     const rows = await this.#sql.all(`SELECT * FROM verifications ${conditions.where} ORDER BY id DESC LIMIT ?`, conditions.params(options.limit + 1));
     const listed = page(rows.map(toVerification), options.limit);
@@ -389,6 +437,8 @@ export class SqlStore implements Store {
       if (updated.status === 'approved') {
         const conversion = countConversion(updated.id);
         yield* q.run(conversion.sql, conversion.params);
+        const approved = countApproved(updated, now);
+        yield* q.run(approved.sql, approved.params);
       }
       return [updated, events(updated)];
     });
@@ -409,6 +459,9 @@ export class SqlStore implements Store {
     const conversion = countConversion(current.id, 'EXISTS (SELECT 1 FROM changed)');
     ctes.push(`conversion AS (${conversion.sql})`);
     params.push(...conversion.params);
+    const approved = countApproved(current, now, 'EXISTS (SELECT 1 FROM changed)');
+    ctes.push(`approved_count AS (${approved.sql})`);
+    params.push(...approved.params);
     const row = await this.#changeInOneStatement(ctes, params, events(after));
     return row ? toVerification(row) : null;
   }
@@ -491,7 +544,15 @@ export class SqlStore implements Store {
         [update.status, update.status, countAttempt ? 1 : 0, update.provider ?? null, update.providerMessageId ?? null, update.errorCode ?? null,
           update.nextAttemptAt ?? null, now, message.id, message.leaseOwner ?? '', message.leaseUntil ?? -1],
       );
-      return row ? [true, events(toMessage(row))] : [false, []];
+      if (!row) return [false, []];
+      const updated = toMessage(row);
+      const counter = counterOfStatus(update.status);
+      if (counter) {
+        // Counted by what the sender reported: a receipt that came first keeps its status, and the send still counts as sent.
+        const stat = countMessage(updated, counter);
+        yield* q.run(stat.sql, stat.params);
+      }
+      return [true, events(updated)];
     });
   }
 
@@ -527,6 +588,12 @@ export class SqlStore implements Store {
       WHERE id = ? AND COALESCE(lease_owner, '') = ? AND COALESCE(lease_until, -1) = ? AND status = ? AND attempts = ?
         AND provider IS NOT DISTINCT FROM ? AND provider_message_id IS NOT DISTINCT FROM ?
       RETURNING *)`];
+    const counter = counterOfStatus(update.status);
+    if (counter) {
+      const stat = countMessage(after, counter, 'EXISTS (SELECT 1 FROM changed)');
+      ctes.push(`message_count AS (${stat.sql})`);
+      params.push(...stat.params);
+    }
     return (await this.#changeInOneStatement(ctes, params, events(after))) !== undefined;
   }
 
@@ -549,6 +616,12 @@ export class SqlStore implements Store {
       );
       if (!row) return [null, []];
       const message = toMessage(row);
+      // A receipt saying "sent" adds nothing: the provider's own answer counts the send.
+      const counter = update.status === 'sent' ? null : counterOfStatus(update.status);
+      if (counter) {
+        const stat = countMessage(message, counter);
+        yield* q.run(stat.sql, stat.params);
+      }
       return [message, events(message)];
     });
   }

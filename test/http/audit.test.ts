@@ -23,6 +23,8 @@ const TRAFFIC = new Set([
   'POST /v1/verifications/:id/cancel',
   'POST /v1/verifications/:id/approve',
   'POST /v1/webhooks/:id/redeliver',
+  // Changes nothing: renders a text that is not saved.
+  'POST /v1/services/:id/templates/:locale/preview',
   'POST /v1/dlr/:provider/:messageId',
   'POST /v1/dlr/:provider',
   'POST /v2/Services/:ServiceSid/Verifications',

@@ -202,6 +202,14 @@ const table: Record<string, Probe> = {
   'GET /v1/admin-keys': adminOnly(() => ({ url: '/v1/admin-keys' })),
   'DELETE /v1/admin-keys/:id': adminOnly(() => ({ method: 'DELETE', url: '/v1/admin-keys/key_01kaz000000000000000000000' })),
   'GET /v1/audit-log': adminOnly(() => ({ url: '/v1/audit-log' })),
+  'GET /v1/stats': adminOnly(() => ({ url: '/v1/stats' })),
+  'POST /v1/services/:id/templates/:locale/preview': adminOnly(() => ({ method: 'POST', url: `/v1/services/${serviceId}/templates/en/preview`, payload: { text: '{code}' } })),
+  // Statistics: a key sees its own world's figures, and asking for the other world's is refused.
+  'GET /v1/services/:id/stats': async (a, b) => {
+    const own = await expectStatus({ url: `/v1/services/${serviceId}/stats`, headers: b.bearer }, 200);
+    expect(own.json().mode).toBe(b.mode);
+    await expectStatus({ url: `/v1/services/${serviceId}/stats?mode=${a.mode}`, headers: b.bearer }, 403);
+  },
   'GET /v1/services/:id/prefix-blocks': async (_a, b) => {
     const listed = await expectStatus({ url: `/v1/services/${serviceId}/prefix-blocks`, headers: b.bearer }, 200);
     expect(listed.json().data.map((x: { prefix: string }) => x.prefix)).toEqual(b.mode === 'live' ? ['+447400'] : []);

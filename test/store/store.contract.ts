@@ -12,6 +12,7 @@ import { FakeClock, live, recordFactory, test as testScope, testVault } from './
 import type { CodeVault } from '../../src/core/code-vault.js';
 import { attemptsAndLimitsCases } from './attempts-and-limits.contract.js';
 import { smsDeliveryCases } from './store-sms.contract.js';
+import { statsCases } from './stats.contract.js';
 
 export interface StoreFixture {
   store: Store;
@@ -509,5 +510,6 @@ export function storeContract(name: string, open: (vault: CodeVault) => Promise<
 
     attemptsAndLimitsCases(() => ({ store, fx, clock, make }));
     smsDeliveryCases(() => ({ store, clock, make }));
+    statsCases(() => ({ store, clock, make }));
   });
 }

@@ -284,6 +284,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/services/{id}/templates/{locale}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a template
+         * @description Checks a text as PUT would and renders it with the code 123456 and this service's name, WebOTP line and app hash. Nothing is saved.
+         */
+        post: operations["previewServiceTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dlr/{provider}/{messageId}": {
         parameters: {
             query?: never;
@@ -575,7 +595,7 @@ export interface paths {
         put?: never;
         /**
          * Start a verification (Twilio)
-         * @description Sends a code by SMS. While one is pending for the same To (and Amount/Payee), this re-sends it (same sid); the sixth send answers 60203. Channel must be sms.
+         * @description Sends a code by SMS. While one is pending for the same To (and Amount/Payee), this re-sends it (same sid); the sixth send answers 60203. Channel is sms, whatsapp, call or email (one of the service's channels).
          */
         post: operations["twilioCreateVerification"];
         delete?: never;
@@ -981,6 +1001,46 @@ export interface paths {
          * @description Changes to services, keys, credentials, webhooks, SMS settings, templates, prefix blocks and rate limits: who, what, when, before and after. Newest first; kept for OTPGATE_RETENTION_DAYS.
          */
         get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A service's statistics
+         * @description Counters kept as verifications, messages and receipts change (never a scan), over at most 400 UTC days. Group by day (every day of the period), country, provider or channel. Admin key, or a key of this service: a test-mode key sees the test world's figures only (T1).
+         */
+        get: operations["getServiceStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every service's statistics
+         * @description Counters kept as verifications, messages and receipts change (never a scan), over at most 400 UTC days. Group by day (every day of the period), country, provider or channel. Admin key.
+         */
+        get: operations["getAllStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1873,7 +1933,7 @@ export interface components {
              */
             to: string;
             /**
-             * @description Always sms
+             * @description sms, whatsapp, call or email: the channel it was started on
              * @example sms
              */
             channel: string;
@@ -1900,7 +1960,7 @@ export interface components {
                  */
                 attempt_sid: string;
                 /**
-                 * @description sms
+                 * @description sms, whatsapp, call or email
                  * @example sms
                  */
                 channel: string;
@@ -1970,7 +2030,7 @@ export interface components {
              */
             conversion_status: string;
             /**
-             * @description sms
+             * @description sms, whatsapp, call or email
              * @example sms
              */
             channel: string;
@@ -2102,6 +2162,90 @@ export interface components {
             date_updated: string;
             /** @description Absolute URL of this resource */
             url: string;
+        };
+        StatsReport: {
+            /** @description The service, or null for every service (admin) */
+            service_id: string | null;
+            /** @description The world the figures are of */
+            mode: "live" | "test";
+            /**
+             * Format: date
+             * @description First UTC day of the period
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description Last UTC day of the period (inclusive)
+             */
+            to: string;
+            /** @description How `groups` is split */
+            group_by: "day" | "country" | "provider" | "channel";
+            /** @description The whole period */
+            totals: {
+                /** @description Verifications started */
+                started: number;
+                /** @description Of those, approved (counted on the day they were started) */
+                approved: number;
+                /** @description approved / started; null with no starts */
+                conversion_rate: number | null;
+                /** @description Median time from start to approval, from a histogram (10, 20, 30, 45, 60, 90, 120, 180, 300, 600 s buckets, interpolated); null with no approvals */
+                median_seconds_to_approve: number | null;
+                /** @description Messages (every channel) by outcome */
+                messages: {
+                    /** @description Messages queued (first sends and resends) */
+                    created: number;
+                    /** @description Accepted by a provider */
+                    sent: number;
+                    /** @description Receipts saying delivered */
+                    delivered: number;
+                    /** @description Failed for good (every provider and retry), or a receipt saying failed */
+                    failed: number;
+                    /** @description Receipts saying undelivered */
+                    undelivered: number;
+                };
+                /** @description delivered / (delivered + undelivered + failed); null before any final outcome */
+                delivery_rate: number | null;
+                /** @description Messages created × the service's current price for their channel and country (sms_prices, channel_prices) */
+                spend: number;
+                /** @description Requests refused by an abuse rule, by rule (live traffic; by day only when grouped by day) */
+                refusals: {
+                    [key: string]: number;
+                };
+            };
+            /** @description One entry per group; by day, every day of the period */
+            groups: {
+                /** @description The day, country (ISO 3166), provider or channel; '' where none applies (a start has no provider) */
+                key: string;
+                /** @description Verifications started */
+                started: number;
+                /** @description Of those, approved (counted on the day they were started) */
+                approved: number;
+                /** @description approved / started; null with no starts */
+                conversion_rate: number | null;
+                /** @description Median time from start to approval, from a histogram (10, 20, 30, 45, 60, 90, 120, 180, 300, 600 s buckets, interpolated); null with no approvals */
+                median_seconds_to_approve: number | null;
+                /** @description Messages (every channel) by outcome */
+                messages: {
+                    /** @description Messages queued (first sends and resends) */
+                    created: number;
+                    /** @description Accepted by a provider */
+                    sent: number;
+                    /** @description Receipts saying delivered */
+                    delivered: number;
+                    /** @description Failed for good (every provider and retry), or a receipt saying failed */
+                    failed: number;
+                    /** @description Receipts saying undelivered */
+                    undelivered: number;
+                };
+                /** @description delivered / (delivered + undelivered + failed); null before any final outcome */
+                delivery_rate: number | null;
+                /** @description Messages created × the service's current price for their channel and country (sms_prices, channel_prices) */
+                spend: number;
+                /** @description Requests refused by an abuse rule, by rule (live traffic; by day only when grouped by day) */
+                refusals: {
+                    [key: string]: number;
+                };
+            }[];
         };
     };
     responses: never;
@@ -4831,6 +4975,113 @@ export interface operations {
             };
         };
     };
+    previewServiceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description A supported locale (en, fr, pt-BR…) */
+                locale: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example {code} est votre code {service}. */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The preview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What the template costs (rule M2) */
+                        check: {
+                            /** @description False when the template cannot be used (see errors) */
+                            ok: boolean;
+                            /**
+                             * @description Why the template cannot be used
+                             * @example [
+                             *       "template must contain {code}"
+                             *     ]
+                             */
+                            errors: string[];
+                            /**
+                             * @description UCS-2, several segments, unknown placeholders… (rule M2)
+                             * @example [
+                             *       "message goes UCS-2 (70 characters per segment instead of 160) because of: é"
+                             *     ]
+                             */
+                            warnings: string[];
+                            /**
+                             * @description The alphabet the message needs
+                             * @example GSM-7
+                             */
+                            encoding: "GSM-7" | "UCS-2";
+                            /**
+                             * @description With a 10-digit code and a 20-character service name
+                             * @example 1
+                             */
+                            segments: number;
+                            /**
+                             * @description GSM-7 septets or UTF-16 units of the sample message
+                             * @example 58
+                             */
+                            units: number;
+                        };
+                        /**
+                         * @description The message with the code 123456; null when the text cannot be used
+                         * @example 123456 est votre code Acme.
+                         */
+                        body: string | null;
+                    };
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     receiveMessageReceiptByGet: {
         parameters: {
             query?: never;
@@ -6405,12 +6656,12 @@ export interface operations {
             content: {
                 "application/x-www-form-urlencoded": {
                     /**
-                     * @description Phone number in E.164
+                     * @description Phone number in E.164, or an email address for Channel=email
                      * @example +14155550123
                      */
                     To: string;
                     /**
-                     * @description Only "sms"; other channels answer 60200
+                     * @description sms, whatsapp, call or email (one of the service's channels); sna and auto answer 60204
                      * @example sms
                      */
                     Channel: string;
@@ -6657,7 +6908,7 @@ export interface operations {
                      */
                     Code: string;
                     /**
-                     * @description Phone number (or give VerificationSid)
+                     * @description Phone number or email address (or give VerificationSid)
                      * @example +14155550123
                      */
                     To?: string;
@@ -6712,7 +6963,7 @@ export interface operations {
                          */
                         to: string;
                         /**
-                         * @description Always sms
+                         * @description sms, whatsapp, call or email: the channel it was started on
                          * @example sms
                          */
                         channel: string;
@@ -6797,7 +7048,7 @@ export interface operations {
                  */
                 Country?: string;
                 /**
-                 * @description sms (other channels have no attempts)
+                 * @description sms, whatsapp, call or email (Attempts only; the summary refuses it with 60204)
                  * @example sms
                  */
                 Channel?: string;
@@ -6905,7 +7156,7 @@ export interface operations {
                  */
                 Country?: string;
                 /**
-                 * @description sms (other channels have no attempts)
+                 * @description sms, whatsapp, call or email (Attempts only; the summary refuses it with 60204)
                  * @example sms
                  */
                 Channel?: string;
@@ -9257,6 +9508,129 @@ export interface operations {
                         /** @description Pass as ?cursor= for the next page; null on the last page */
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceStats: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYY-MM-DD (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, YYYY-MM-DD, inclusive (default: today) */
+                to?: string;
+                /** @description Split the period by day (default), country, provider or channel */
+                group_by?: "day" | "country" | "provider" | "channel";
+                /** @description Admin keys: which world (default live). A service key sees its own key's world only. */
+                mode?: "live" | "test";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsReport"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAllStats: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, YYYY-MM-DD (default: 29 days before `to`) */
+                from?: string;
+                /** @description Last UTC day, YYYY-MM-DD, inclusive (default: today) */
+                to?: string;
+                /** @description Split the period by day (default), country, provider or channel */
+                group_by?: "day" | "country" | "provider" | "channel";
+                /** @description Admin keys: which world (default live). A service key sees its own key's world only. */
+                mode?: "live" | "test";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsReport"];
                 };
             };
             /** @description Problem details (application/problem+json) */

@@ -9,7 +9,7 @@
  * are `bytea`; settings are `jsonb`; ids are `text COLLATE "C"` so they sort by byte, the order
  * that makes them time-sortable (a locale collation could order them differently).
  */
-import { DROP_CREATED_INDEXES_SQL, DROP_STATUS_INDEX_SQL, attemptCountsSql, instancesSql, MESSAGE_CHANNEL_SQL, FALLBACK_AT_SQL, auditSql, modesSql, RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
+import { DROP_CREATED_INDEXES_SQL, DROP_STATUS_INDEX_SQL, attemptCountsSql, instancesSql, statsSql, MESSAGE_CHANNEL_SQL, FALLBACK_AT_SQL, auditSql, modesSql, RETENTION_INDEXES_SQL, POSTGRES_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -290,5 +290,10 @@ CREATE INDEX events_service_tx ON events(service_id, tx, seq);
     version: 106,
     name: 'channel fallback times',
     sql: FALLBACK_AT_SQL,
+  },
+  {
+    version: 150,
+    name: 'statistics counters and console sessions',
+    sql: statsSql('postgres'),
   },
 ];

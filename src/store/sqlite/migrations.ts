@@ -2,7 +2,7 @@
  * Forward-only migrations for the SQLite store. Append; never edit a shipped entry.
  * Times are INTEGER epoch milliseconds; ids are prefixed, time-sortable text.
  */
-import { DROP_CREATED_INDEXES_SQL, DROP_STATUS_INDEX_SQL, attemptCountsSql, instancesSql, MESSAGE_CHANNEL_SQL, FALLBACK_AT_SQL, auditSql, modesSql, RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
+import { DROP_CREATED_INDEXES_SQL, DROP_STATUS_INDEX_SQL, attemptCountsSql, instancesSql, statsSql, MESSAGE_CHANNEL_SQL, FALLBACK_AT_SQL, auditSql, modesSql, RETENTION_INDEXES_SQL, SQLITE_TYPES, rateLimitTablesSql, smsDeliveryTablesSql, templateTablesSql } from '../migrations.common.js';
 
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -280,5 +280,10 @@ CREATE INDEX verifications_pending_expiry ON verifications(expires_at) WHERE sta
     version: 106,
     name: 'channel fallback times',
     sql: FALLBACK_AT_SQL,
+  },
+  {
+    version: 150,
+    name: 'statistics counters and console sessions',
+    sql: statsSql('sqlite'),
   },
 ];

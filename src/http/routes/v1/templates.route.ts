@@ -56,6 +56,23 @@ export const templatesRoutes = (c: Container): FastifyPluginAsyncTypebox => asyn
     return template;
   });
 
+  app.post('/v1/services/:id/templates/:locale/preview', {
+    onRequest: admin,
+    schema: {
+      tags, security, summary: 'Preview a template',
+      description: 'Checks a text as PUT would and renders it with the code 123456 and this service\'s name, WebOTP line and app hash. Nothing is saved.',
+      params: LocaleParams,
+      body: Type.Object({ text: Type.String({ maxLength: 1000, examples: ['{code} est votre code {service}.'] }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          check: TemplateCheckSchema,
+          body: Type.Union([Type.String(), Type.Null()], { description: 'The message with the code 123456; null when the text cannot be used', examples: ['123456 est votre code Acme.'] }),
+        }, { description: 'The preview' }),
+        ...problemResponses(400, 401, 403, 404),
+      },
+    },
+  }, async (request) => c.templates.preview(request.params.id, request.params.locale, request.body.text));
+
   app.delete('/v1/services/:id/templates/:locale', {
     onRequest: admin,
     schema: {
