@@ -79,7 +79,7 @@ export async function settleAdminKeys(c: Container): Promise<void> {
   // Stored hashed: it cannot be shown again.
   process.stdout.write(
     `\n  otpgate: generated an admin key (shown once, store it now):\n\n    ${issued.secret}\n\n` +
-      `  Set OTPGATE_ADMIN_KEY to choose your own; \`otpgate admin-keys create\` makes more.\n\n`,
+      `  Set OTPGATE_ADMIN_KEY to choose your own; \`otpgate admin-keys create\` (in a clone: \`npm run -s otpgate -- admin-keys create\`) makes more.\n\n`,
   );
 }
 

@@ -312,7 +312,12 @@ export class OutboxWorker extends PolledWorker {
       metrics.sendFinished(name, channel, 'failover');
     }
 
-    const failure = last.failure ?? new SendError('no_provider', 'every provider of the route is unavailable (circuit open) or unknown', true);
+    // A round in which every circuit was open tried nothing: the message keeps the error of the
+    // round that opened them (what the operator needs to see), not a bare "no provider".
+    const failure = last.failure
+      ?? (plan.candidates.length > 0 && message.errorCode !== null
+        ? new SendError(message.errorCode, 'every provider of the route is skipped (circuit open) since this error', true)
+        : new SendError(plan.candidates.length > 0 ? 'circuit_open' : 'no_provider', plan.candidates.length > 0 ? 'every provider of the route is skipped (circuit open)' : 'no provider routes this channel', true));
     const rounds = message.attempts + 1;
     const delay = this.#backoff(rounds);
     const retryAt = clock.now() + delay;

@@ -212,9 +212,10 @@ describe('the official twilio SDK against otpgate', () => {
     expect(await restError(svc.rateLimits(limit.sid).buckets(bucket.sid).fetch())).toMatchObject({ code: 20404 });
   });
 
-  it('refuses other channels and bad numbers with 60200', async () => {
+  it('refuses a channel the service has not enabled (60223), one otpgate lacks (60204) and bad numbers (60200)', async () => {
     const svc = client.verify.v2.services(serviceSid);
-    expect(await restError(svc.verifications.create({ to: '+14155550108', channel: 'whatsapp' }))).toMatchObject({ code: 60200, status: 400 });
+    expect(await restError(svc.verifications.create({ to: '+14155550108', channel: 'whatsapp' }))).toMatchObject({ code: 60223, status: 400 });
+    expect(await restError(svc.verifications.create({ to: '+14155550108', channel: 'sna' }))).toMatchObject({ code: 60204, status: 400 });
     expect(await restError(svc.verifications.create({ to: '+1415', channel: 'sms' }))).toMatchObject({ code: 60200, status: 400 });
   });
 
