@@ -83,6 +83,12 @@ export class ReceiptService {
       return 'ignored';
     }
     if (outcome.status === null) return 'ignored';
+    // A receipt about another of the vendor's messages (a genuine signed callback replayed to this
+    // message's URL: some vendors sign the body, not the URL) changes nothing here.
+    if (known && outcome.providerMessageId && message.providerMessageId && outcome.providerMessageId !== message.providerMessageId) {
+      this.logger.warn({ provider: definition.name, message_id: message.id }, 'delivery receipt names another message of the vendor; ignored');
+      return 'ignored';
+    }
     const verification = await this.store.getVerification(message, message.verificationId);
     const updated = await this.status.receipt(message, { status: outcome.status, errorCode: outcome.errorCode, providerMessageId: outcome.providerMessageId }, verification?.country ?? null, this.clock.now());
     return updated ? 'applied' : 'ignored';

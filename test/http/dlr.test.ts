@@ -66,9 +66,21 @@ describe('delivery receipt endpoint', () => {
       method: 'POST', url: callback.slice(PUBLIC.length), payload: new URLSearchParams(fields).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TOKEN, callback, fields) },
     });
-    expect((await post({ MessageSid: 'SMx', MessageStatus: 'undelivered', ErrorCode: '30005' })).statusCode).toBe(204);
-    expect((await post({ MessageSid: 'SMx', MessageStatus: 'sent' })).statusCode).toBe(204);
+    const sid = 'SMdlr0000000000000000000000000001';
+    expect((await post({ MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30005' })).statusCode).toBe(204);
+    expect((await post({ MessageSid: sid, MessageStatus: 'sent' })).statusCode).toBe(204);
     expect((await sends(id))[0]).toMatchObject({ status: 'undelivered', error_code: 'twilio_30005' });
+  });
+
+  it('ignores an authentic receipt that names another of the vendor\'s messages (replayed to this message\'s URL)', async () => {
+    const { id, callback } = await sendOne();
+    const fields = { MessageSid: 'SMother00000000000000000000000002', MessageStatus: 'undelivered', ErrorCode: '30005' };
+    const res = await h.app.inject({
+      method: 'POST', url: callback.slice(PUBLIC.length), payload: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TOKEN, callback, fields) },
+    });
+    expect(res.statusCode).toBe(204);
+    expect((await sends(id))[0]).toMatchObject({ status: 'sent', error_code: null });
   });
 
   it('refuses an unsigned or forged callback with 403 problem+json and changes nothing (H5)', async () => {
