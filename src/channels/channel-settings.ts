@@ -83,8 +83,8 @@ export function validateChannelSettings(next: ChannelSettings): void {
     requireInt('fallback_after_seconds', next.fallback_after_seconds, 10, 3600);
     if (next.fallback.length === 0) throw invalidSetting('fallback_after_seconds needs a fallback order');
   }
-  if (typeof next.whatsapp_template !== 'string' || !/^[a-z0-9_]{1,512}$/.test(next.whatsapp_template)) {
-    throw invalidSetting('whatsapp_template must be a WhatsApp template name: a–z, 0–9 and _');
+  if (typeof next.whatsapp_template !== 'string' || !/^([a-z0-9_]{1,512}|HX[0-9a-fA-F]{32})$/.test(next.whatsapp_template)) {
+    throw invalidSetting('whatsapp_template must be a WhatsApp template name (a–z, 0–9 and _) or a Twilio Content SID (HX…)');
   }
   next.whatsapp_languages = record<string>('whatsapp_languages', next.whatsapp_languages);
   for (const [locale, code] of Object.entries(next.whatsapp_languages)) {
@@ -136,9 +136,13 @@ export function validateChannelSettings(next: ChannelSettings): void {
   next.channel_daily_caps = caps;
 }
 
-/** The price of one message on `channel` to `country` (SMS: `sms_prices`), 0 when none is set. */
+/**
+ * The price of one message on `channel` to `country` (SMS: `sms_prices`), 0 when none is set. A
+ * channel without its own prices costs what an SMS costs there, so a `daily_spend_cap` set with
+ * SMS prices in mind still holds once calls are enabled (they never cost less).
+ */
 export function priceOf(settings: ChannelSettings & { sms_prices: Record<string, number> }, channel: Channel, country: string | null): number {
-  const table = channel === 'sms' ? settings.sms_prices : settings.channel_prices[channel];
-  if (!table) return 0;
-  return table[country ?? ''] ?? table['*'] ?? 0;
+  const lookup = (table: Record<string, number>) => table[country ?? ''] ?? table['*'];
+  const own = channel === 'sms' ? undefined : settings.channel_prices[channel];
+  return (own ? lookup(own) : undefined) ?? lookup(settings.sms_prices) ?? 0;
 }

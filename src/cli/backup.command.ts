@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsConstants, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
@@ -72,8 +72,17 @@ export async function backupDatabase(config: Readonly<Config>, target: string, o
 
   let warning: string | null = null;
   if (secretFile !== null && secretSource !== null) {
-    copyFileSync(secretSource, secretFile);
-    chmodSync(secretFile, 0o600);
+    // Written to a new file of our own (O_EXCL: never through a link someone planted at the name)
+    // and renamed over <file>.secret, as the database copy is.
+    const partialSecret = `${secretFile}.${process.pid}.partial`;
+    rmSync(partialSecret, { force: true });
+    const fd = openSync(partialSecret, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, readFileSync(secretSource));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partialSecret, secretFile);
   } else if (secretSource !== null) {
     warning = `the backup is useless without the server secret ${secretSource}: keep a copy of it apart (or add --with-secret to write ${file}.secret)`;
   } else {

@@ -4,7 +4,7 @@ import type { RateLimitInfo } from './errors.js';
 import { addressPartition } from './ip.js';
 import type { Channel, Origin, Scope, ServiceRecord, Tenant } from './model.js';
 import type { Destination } from './destination.js';
-import { isDisposableDomain } from './email-address.js';
+import { isDisposableDomain, mailboxOf } from './email-address.js';
 import { priceOf } from '../channels/channel-settings.js';
 import { assertSmsCapable } from './phone.js';
 import { LRUCache } from 'lru-cache';
@@ -138,8 +138,16 @@ export class AbuseGuard {
     }
     const phone = destination.phone;
     const safe = s.safelist.includes(phone.e164);
-    assertSmsCapable(phone, { refuseVoip: s.refuse_voip && !safe });
+    assertSmsCapable(phone, { refuseVoip: s.refuse_voip && !safe, call: channel === 'call' });
     if (safe) return;
+    // Satellite and other non-geographic ranges (+881, +870, +882…) are classic toll-fraud
+    // destinations for calls: a call reaches one only when the number is safelisted.
+    if (channel === 'call' && phone.country === null) {
+      this.#deps.events.refused(service.id, 'country_not_allowed', { country: null, channel });
+      throw new AppError('country_not_allowed', 'This service does not call numbers outside any country (satellite and international ranges); safelist one to allow it.', {
+        extra: { country: null, channel },
+      });
+    }
     const narrowed = s.channel_countries[channel as Exclude<Channel, 'email'>];
     for (const allowed of [s.allowed_countries, narrowed ?? null]) {
       if (allowed === null) continue;
@@ -174,7 +182,8 @@ export class AbuseGuard {
         await this.#take(tenant, { ...limits.velocity, sends_per_email_domain: perDomain }, [
           ['requests_per_source_ip', origin.sourceIp],
           ['sends_per_client_ip', origin.clientIp],
-          ['sends_per_phone', destination.address],
+          // One mailbox, however it is written (+tags, dots at Gmail): mail bombing through sub-addresses counts once.
+          ['sends_per_phone', mailboxOf(destination.address)],
           ['sends_per_service', ''],
           ['sends_per_email_domain', destination.domain],
         ]);
@@ -258,13 +267,13 @@ export class AbuseGuard {
       const { limiter, clock } = this.#deps;
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
-      const series = `${counterScope(tenant)}:${this.#pseudonym(to)}`;
+      const series = `${counterScope(tenant)}:${this.#pseudonym(to.includes('@') ? mailboxOf(to) : to)}`;
       const now = clock.now();
       // The number's check budget and this bucket of B2 in one limiter call (B2 is not counted
       // when the budget refuses). The increment's own answer counts this bucket (atomic, so
       // concurrent checks each see a different count); earlier buckets no longer change.
       const [[current], earlier] = await Promise.all([
-        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to]], { extra: [window.addition(series, now)] }).then((t) => t.extra),
+        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to.includes('@') ? mailboxOf(to) : to]], { extra: [window.addition(series, now)] }).then((t) => t.extra),
         window.total(series, now, B2_BUCKETS - 1, 1),
       ]);
       const total = current!.count + earlier;

@@ -103,3 +103,21 @@ export function isDisposableDomain(domain: string): boolean {
   }
   return false;
 }
+
+/** Providers known to ignore dots in the local part (ada.lovelace@ and adalovelace@ are one mailbox). */
+const DOTLESS_DOMAINS: ReadonlySet<string> = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The mailbox an address reaches, for counting: the local part without a `+tag` sub-address and
+ * lower-cased (nearly every host ignores both), and without dots on hosts known to ignore them.
+ * Only budgets use it; mail still goes to the address as given.
+ */
+export function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1).toLowerCase();
+  let local = address.slice(0, at).toLowerCase();
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (DOTLESS_DOMAINS.has(domain)) local = local.replace(/\./g, '');
+  return `${local}@${domain === 'googlemail.com' ? 'gmail.com' : domain}`;
+}

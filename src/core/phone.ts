@@ -40,6 +40,8 @@ export interface NormalizedPhone {
 export interface SmsCapabilityOptions {
   /** Refuse VoIP numbers too (they are cheap to obtain in bulk). Default: false. */
   refuseVoip?: boolean;
+  /** A voice call: landlines can answer it (premium-rate, shared-cost and the like stay refused). Default: false. */
+  call?: boolean;
 }
 
 export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
@@ -140,8 +142,9 @@ export function normalizePhone(input: string, countryHint?: string | null): Norm
 export function assertSmsCapable(phone: NormalizedPhone, options: SmsCapabilityOptions = {}): void {
   const type = phone.lineType;
   if (type === null) return;
+  if (options.call === true && type === 'fixed_line') return;
   if (NEVER_SMS.has(type) || (type === 'voip' && options.refuseVoip === true)) {
-    throw new AppError('unsupported_line_type', `${LINE_TYPE_LABEL[type] ?? type} (${type}) cannot receive SMS here`, {
+    throw new AppError('unsupported_line_type', `${LINE_TYPE_LABEL[type] ?? type} (${type}) cannot receive ${options.call === true ? 'a verification call' : 'SMS'} here`, {
       extra: { line_type: type },
     });
   }

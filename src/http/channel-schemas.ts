@@ -17,7 +17,7 @@ export const ChannelSettingsProperties = {
     examples: [['sms', 'whatsapp', 'call']],
   }),
   fallback_after_seconds: Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 10, maximum: 3600, description: 'Seconds after a send with no approval before the next channel of fallback is used; null: only on failure. Default null', examples: [60] }),
-  whatsapp_template: Type.String({ pattern: '^[a-z0-9_]{1,512}$', description: 'Name of your approved WhatsApp authentication template. Default "otpgate_verification"', examples: ['otpgate_verification'] }),
+  whatsapp_template: Type.String({ pattern: '^([a-z0-9_]{1,512}|HX[0-9a-fA-F]{32})$', description: 'Name of your approved WhatsApp authentication template (or, for Twilio, its Content SID HX…). Default "otpgate_verification"', examples: ['otpgate_verification'] }),
   whatsapp_languages: Type.Record(Type.String({ maxLength: 35 }), Type.String({ pattern: '^[a-z]{2,3}(_[A-Z]{2})?$' }), { description: 'Locale → WhatsApp template language code where it differs from the derived one (pt-BR → pt_BR). Default {}', examples: [{ es: 'es_MX' }] }),
   call_voice: Type.Unsafe<string | null>({ type: ['string', 'null'], pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'Text-to-speech voice name for calls (the vendor\'s, e.g. Twilio "Polly.Joanna"); null: the vendor default. Default null', examples: [null] }),
   email_code_in_subject: Type.Boolean({ description: 'Put the code in the email subject too (subjects show on lock screens). Default false', examples: [false] }),

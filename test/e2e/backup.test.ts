@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,6 +87,20 @@ describe('otpgate backup and a restore (docs/deploy.md#backups)', () => {
     // An existing file is not overwritten unless asked.
     const refused = await cli(live, 'backup', backup).catch((e: { code: number; stderr: string }) => e);
     expect((refused as { code: number }).code).toBe(2);
+    // A link planted at <file>.secret is replaced, never written through (the secret must not land
+    // where whoever can write the backup directory points it).
+    const victim = join(work, 'victim.txt');
+    writeFileSync(victim, 'untouched', { mode: 0o644 });
+    const linked = join(work, 'linked.db');
+    symlinkSync(victim, `${linked}.secret`);
+    const planted = join(work, 'planted-target');
+    symlinkSync(planted, join(work, 'dangling.db.secret'));
+    await cli(live, 'backup', linked, '--with-secret', '--force');
+    await cli(live, 'backup', join(work, 'dangling.db'), '--with-secret');
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(existsSync(planted)).toBe(false);
+    expect(lstatSync(`${linked}.secret`).isSymbolicLink()).toBe(false);
+    expect(statSync(`${linked}.secret`).mode & 0o777).toBe(0o600);
 
     // Restore as docs/deploy.md says: a fresh data dir, the copy as otpgate.db, the secret beside it.
     const restored = join(work, 'restored');

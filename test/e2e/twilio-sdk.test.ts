@@ -363,12 +363,12 @@ describe('the official twilio SDK through every /v2 resource of issue 18', () =>
     const refused = await restError(admin.verify.v2.services.create({ friendlyName: 'Flags', psd2Enabled: false }));
     expect(refused).toMatchObject({ code: 60204, status: 400 });
     try {
-      await admin.verify.v2.services(created.sid).update({ ttsName: 'alice' });
+      await admin.verify.v2.services(created.sid).update({ dtmfInputRequired: true });
       throw new Error('expected 60204');
     } catch (error) {
       const e = error as InstanceType<typeof twilio.RestException>;
       expect(e.code).toBe(60204);
-      expect(JSON.stringify(e.details)).toContain('TtsName');
+      expect(JSON.stringify(e.details)).toContain('DtmfInputRequired');
     }
     expect((await restError(admin.verify.v2.services.create({ friendlyName: 'Visit acme-login.com' }))).code).toBe(60200);
     await admin.verify.v2.services(created.sid).remove();

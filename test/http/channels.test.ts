@@ -224,3 +224,56 @@ describe('email through a real SMTP server', () => {
     }
   });
 });
+
+describe('abuse controls per channel (outside review)', () => {
+  it('counts one mailbox however it is written: +tags and Gmail dots share sends_per_phone', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'email'], velocity_limits: { sends_per_phone: { limit: 3, window_seconds: 3600 } } });
+    const answers: number[] = [];
+    for (const to of ['ada+1@example.org', 'Ada+2@example.org', 'ada@example.org', 'ada+4@example.org']) {
+      answers.push((await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } })).statusCode);
+    }
+    expect(answers).toEqual([201, 201, 201, 429]);
+    const gmail: number[] = [];
+    for (const to of ['a.da@gmail.com', 'ada@googlemail.com', 'a.d.a+x@gmail.com', 'ad.a@gmail.com']) {
+      gmail.push((await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to } })).statusCode);
+    }
+    expect(gmail).toEqual([201, 201, 201, 429]);
+  });
+
+  it('calls no number outside any country unless safelisted, and calls landlines (SMS still refuses them)', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], safelist: ['+881612345679'] });
+    const satellite = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+881612345678', channel: 'call' } });
+    expect(satellite.statusCode).toBe(403);
+    expect(satellite.json()).toMatchObject({ code: 'country_not_allowed', channel: 'call' });
+    const listed = await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+881612345679', channel: 'call' } });
+    expect(listed.statusCode).toBe(201);
+    const landline = '+442071838750';
+    expect((await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: landline } })).json().code).toBe('unsupported_line_type');
+    expect((await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: landline, channel: 'call' } })).statusCode).toBe(201);
+  });
+
+  it('a call without its own price costs what an SMS costs, so daily_spend_cap holds once calls are enabled', async () => {
+    h = await createHarness();
+    const svc = await h.service({ channels: ['sms', 'call'], sms_prices: { '*': 1 }, daily_spend_cap: 2 });
+    const answers: number[] = [];
+    for (const n of [1, 2, 3]) {
+      answers.push((await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: `+1415555014${n}`, channel: 'call' } })).statusCode);
+    }
+    expect(answers).toEqual([201, 201, 429]);
+  });
+
+  it('/v2 Attempts show each message\'s own channel (a fallback call is a call)', async () => {
+    const sent: OutgoingMessage[] = [];
+    h = await createHarness({ overrides: { sender: failingSms(sent) } });
+    const svc = await h.service({ channels: ['sms', 'call'], fallback: ['sms', 'call'] });
+    const issued = await h.app.inject({ method: 'POST', url: `/v1/services/${svc.id}/basic-credentials`, headers: { authorization: `Bearer ${h.adminKey}` }, payload: { type: 'api_key' } });
+    const credential = issued.json<{ sid: string; secret: string }>();
+    await h.app.inject({ method: 'POST', url: '/v1/verifications', headers: svc.auth, payload: { to: '+14155550160' } });
+    await h.c.worker.drainOnce();
+    await h.c.worker.drainOnce();
+    const attempts = await h.app.inject({ url: '/v2/Attempts', headers: { authorization: `Basic ${Buffer.from(`${credential.sid}:${credential.secret}`).toString('base64')}` } });
+    expect(attempts.json().attempts.map((a: { channel: string }) => a.channel).sort()).toEqual(['call', 'sms']);
+  });
+});

@@ -58,7 +58,7 @@ describe('/v2 Services parameters (issue 18)', () => {
 
   it.each([
     ['LookupEnabled', 'true'], ['Psd2Enabled', 'false'], ['SkipSmsToLandlines', 'false'], ['DtmfInputRequired', 'true'],
-    ['TtsName', 'alice'], ['DoNotShareWarningEnabled', 'false'], ['VerifyEventSubscriptionEnabled', 'true'],
+    ['VerifyEventSubscriptionEnabled', 'true'],
     ['Push.IncludeDate', 'true'], ['Totp.Issuer', 'Acme'], ['Whatsapp.From', '+14155550100'], ['Passkeys.RelyingParty.Id', 'acme.com'],
   ])('refuses %s=%s with 60204 instead of echoing it wrong', async (name, value) => {
     const body = await v2({ method: 'POST', url: '/v2/Services', as: admin, payload: form({ FriendlyName: 'Refused', [name]: value }) }, 400);
@@ -74,6 +74,16 @@ describe('/v2 Services parameters (issue 18)', () => {
     }, 201);
     expect(created).toMatchObject({ lookup_enabled: false, psd2_enabled: true, skip_sms_to_landlines: true, dtmf_input_required: false, do_not_share_warning_enabled: true, tts_name: null });
     expect(created.default_template_sid).toBe(`HJ${created.sid.slice(2)}`);
+  });
+
+  it('maps DoNotShareWarningEnabled and TtsName onto the service settings they stand for', async () => {
+    const created = await v2({ method: 'POST', url: '/v2/Services', as: admin, payload: form({ FriendlyName: 'Mapped', DoNotShareWarningEnabled: 'False', TtsName: 'Polly.Joanna' }) }, 201);
+    expect(created).toMatchObject({ do_not_share_warning_enabled: false, tts_name: 'Polly.Joanna' });
+    // Read back as stored (the answer is built from the service's settings).
+    expect(await v2({ method: 'GET', url: `/v2/Services/${created.sid}`, as: admin }, 200)).toMatchObject({ do_not_share_warning_enabled: false, tts_name: 'Polly.Joanna' });
+    const back = await v2({ method: 'POST', url: `/v2/Services/${created.sid}`, as: admin, payload: form({ DoNotShareWarningEnabled: 'true', TtsName: '' }) }, 200);
+    expect(back).toMatchObject({ do_not_share_warning_enabled: true, tts_name: null });
+    await v2({ method: 'POST', url: `/v2/Services/${created.sid}`, as: admin, payload: form({ TtsName: 'no spaces allowed' }) }, 400);
   });
 
   it('validates FriendlyName as Twilio does: ≤ 32 characters, no URL, at most 4 digits', async () => {

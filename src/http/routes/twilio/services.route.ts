@@ -14,7 +14,7 @@ import { baseUrl, serviceResource, twilioPage } from './twilio-views.js';
 const tags = ['Twilio-compatible'];
 const security = [{ basic: [] }];
 
-type ServiceParams = { FriendlyName?: string; CodeLength?: number; CustomCodeEnabled?: boolean; DefaultTemplateSid?: string };
+type ServiceParams = { FriendlyName?: string; CodeLength?: number; CustomCodeEnabled?: boolean; DefaultTemplateSid?: string; DoNotShareWarningEnabled?: boolean; TtsName?: string };
 
 /**
  * Twilio service parameters → otpgate settings. The parameters no setting stands behind answer
@@ -22,7 +22,14 @@ type ServiceParams = { FriendlyName?: string; CodeLength?: number; CustomCodeEna
  */
 function settingsFrom(body: ServiceParams & Record<string, unknown>): Partial<ServiceSettings> {
   refuseUnsupportedServiceParams(body);
-  return { name: body.FriendlyName, code_length: body.CodeLength, custom_code_enabled: body.CustomCodeEnabled };
+  return {
+    name: body.FriendlyName,
+    code_length: body.CodeLength,
+    custom_code_enabled: body.CustomCodeEnabled,
+    do_not_share_warning: body.DoNotShareWarningEnabled,
+    // An empty TtsName goes back to the vendor's default voice.
+    call_voice: body.TtsName === undefined ? undefined : body.TtsName === '' ? null : body.TtsName,
+  };
 }
 
 /**

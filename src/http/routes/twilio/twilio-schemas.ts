@@ -52,9 +52,9 @@ const serviceParams = {
   LookupEnabled: Fixed('Only false: no carrier lookup'),
   SkipSmsToLandlines: Fixed('Only true: landlines are always refused (60205)'),
   Psd2Enabled: Fixed('Only true: Amount and Payee always bind the code'),
-  DoNotShareWarningEnabled: Fixed('Only true: the built-in texts always warn'),
-  DtmfInputRequired: Fixed('Only false: no voice channel'),
-  TtsName: Type.Optional(Type.String({ maxLength: 64, description: 'Not supported (no voice channel): any value answers 60204' })),
+  DoNotShareWarningEnabled: Bool('The "do not share" sentence in the built-in texts (service setting do_not_share_warning)'),
+  DtmfInputRequired: Fixed('Only false: calls read the code without waiting for a key press'),
+  TtsName: Type.Optional(Type.String({ maxLength: 64, description: 'Text-to-speech voice of calls (service setting call_voice; the call provider\'s voice name)' })),
   VerifyEventSubscriptionEnabled: Fixed('Only false: use /v2/Services/{sid}/Webhooks'),
   DefaultTemplateSid: Type.Optional(HexSid('HJ', 'The service\'s own template (its HJ SID, see /v2/Templates), or the built-in one while the service has no texts of its own')),
 };

@@ -11,9 +11,7 @@ export const FIXED_SERVICE_PARAMS = {
   LookupEnabled: { field: 'lookup_enabled', value: false, why: 'otpgate does no carrier lookup; numbers are classified with libphonenumber\'s metadata' },
   SkipSmsToLandlines: { field: 'skip_sms_to_landlines', value: true, why: 'landlines are always refused for SMS (60205)' },
   Psd2Enabled: { field: 'psd2_enabled', value: true, why: 'Amount and Payee always bind the code when a start gives them' },
-  DoNotShareWarningEnabled: { field: 'do_not_share_warning_enabled', value: true, why: 'the built-in texts always carry the "do not share" warning' },
-  DtmfInputRequired: { field: 'dtmf_input_required', value: false, why: 'otpgate has no voice channel' },
-  TtsName: { field: 'tts_name', value: null, why: 'otpgate has no voice channel' },
+  DtmfInputRequired: { field: 'dtmf_input_required', value: false, why: 'calls read the code out without waiting for a key press' },
   VerifyEventSubscriptionEnabled: { field: 'verify_event_subscription_enabled', value: false, why: 'events go to the service\'s webhooks (/v2/Services/{sid}/Webhooks)' },
 } as const;
 

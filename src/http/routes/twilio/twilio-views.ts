@@ -22,6 +22,8 @@ export function serviceResource(base: string, service: ServiceRecord, mode: Mode
     friendly_name: service.settings.name,
     code_length: service.settings.code_length,
     ...fixedServiceFields(),
+    do_not_share_warning_enabled: service.settings.do_not_share_warning,
+    tts_name: service.settings.call_voice,
     custom_code_enabled: service.settings.custom_code_enabled,
     push: null,
     totp: null,
@@ -135,7 +137,7 @@ export function attemptResource(base: string, attempt: AttemptRecord) {
     date_created: twilioTime(message.createdAt),
     date_updated: twilioTime(message.updatedAt),
     conversion_status: verification.status === 'approved' ? 'converted' : 'unconverted',
-    channel: verification.channel,
+    channel: message.channel,
     price: null,
     channel_data: {
       verification_sid: sidOf('VE', verification.id),
