@@ -303,7 +303,9 @@ export class SqlEvents implements EventStore, WebhookStore {
            AND (status = 'pending' OR lease_until <= ? OR (lease_owner <> ? AND ${leaseOwnerGone(d, 'lease_owner')}))
          ${full.length > 0 ? `AND service_id NOT IN (${marks(full.length)})` : ''}
          ORDER BY next_attempt_at LIMIT ?${d.skipLocked}`,
-        [now, now, owner, ...full, limit * 4],
+        // Without a per-service share every candidate is taken, so no more are locked than taken:
+        // an over-fetch would hold rows another instance could claim meanwhile (SKIP LOCKED).
+        [now, now, owner, ...full, share ? limit * 4 : limit],
       );
       const taken = new Map<string, number>();
       const chosen: string[] = [];
