@@ -17,6 +17,7 @@ export function spokenDigits(code: string): string {
 export const callChannel: ChannelModule = {
   name: 'call',
   address: 'phone',
+  templated: false,
   render(input: RenderInput): RenderedMessage {
     const phrases = phrasesFor(input.locale);
     const say = (code: string) => {

@@ -33,6 +33,8 @@ export interface ChannelModule {
   name: Channel;
   /** What `to` is: an E.164 number or an email address. */
   address: 'phone' | 'email';
+  /** Renders from the service's own text per locale (`/v1/services/{id}/templates`) when it has one. */
+  templated: boolean;
   render(input: RenderInput): RenderedMessage;
 }
 

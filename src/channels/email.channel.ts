@@ -14,6 +14,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPE
 export const emailChannel: ChannelModule = {
   name: 'email',
   address: 'email',
+  templated: false,
   render(input: RenderInput): RenderedMessage {
     const p = phrasesFor(input.locale);
     const service = cleanName(input.serviceName);

@@ -9,6 +9,7 @@ import type { ChannelModule, RenderInput, RenderedMessage } from './channel.js';
 export const smsChannel: ChannelModule = {
   name: 'sms',
   address: 'phone',
+  templated: true,
   render(input: RenderInput): RenderedMessage {
     const base = {
       locale: input.locale,

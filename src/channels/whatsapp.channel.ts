@@ -33,6 +33,7 @@ export function whatsappLanguage(locale: string, overrides: Readonly<Record<stri
 export const whatsappChannel: ChannelModule = {
   name: 'whatsapp',
   address: 'phone',
+  templated: false,
   render(input: RenderInput): RenderedMessage {
     const text = renderSms({ locale: input.locale, code: input.code, serviceName: input.serviceName, doNotShareWarning: input.settings.do_not_share_warning });
     return {

@@ -210,13 +210,14 @@ export class OutboxWorker extends PolledWorker {
     const plan = verification.mode === 'test'
       ? router.sandboxPlan()
       : await shared(`plan:${service.id}:${channel}:${verification.country ?? ''}`, () => router.plan(service.id, channel, verification.country));
-    const rendered = channelModule(channel).render({
+    const module = channelModule(channel);
+    const rendered = module.render({
       locale: verification.locale as Locale,
       code,
       serviceName: verification.friendlyName ?? service.settings.name,
       settings: service.settings,
       appHash: verification.appHash ?? service.settings.android_app_hash,
-      template: channel === 'sms' ? await this.#deps.templates.textFor(service.id, verification.locale) : null,
+      template: module.templated ? await this.#deps.templates.textFor(service.id, verification.locale) : null,
     });
     const sms: OutgoingMessage = {
       messageId: message.id,
