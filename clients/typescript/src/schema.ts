@@ -1419,7 +1419,7 @@ export interface components {
              */
             fallback_after_seconds: number | null;
             /**
-             * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+             * @description Name of your approved WhatsApp authentication template (or, for Twilio, its Content SID HX…). Default "otpgate_verification"
              * @example otpgate_verification
              */
             whatsapp_template: string;
@@ -2483,7 +2483,7 @@ export interface operations {
                      */
                     fallback_after_seconds?: number | null;
                     /**
-                     * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+                     * @description Name of your approved WhatsApp authentication template (or, for Twilio, its Content SID HX…). Default "otpgate_verification"
                      * @example otpgate_verification
                      */
                     whatsapp_template?: string;
@@ -3083,7 +3083,7 @@ export interface operations {
                      */
                     fallback_after_seconds?: number | null;
                     /**
-                     * @description Name of your approved WhatsApp authentication template. Default "otpgate_verification"
+                     * @description Name of your approved WhatsApp authentication template (or, for Twilio, its Content SID HX…). Default "otpgate_verification"
                      * @example otpgate_verification
                      */
                     whatsapp_template?: string;
@@ -6409,11 +6409,11 @@ export interface operations {
                     SkipSmsToLandlines?: boolean;
                     /** @description Only true: Amount and Payee always bind the code; any other value answers 60204 */
                     Psd2Enabled?: boolean;
-                    /** @description Only true: the built-in texts always warn; any other value answers 60204 */
+                    /** @description The "do not share" sentence in the built-in texts (service setting do_not_share_warning) */
                     DoNotShareWarningEnabled?: boolean;
-                    /** @description Only false: no voice channel; any other value answers 60204 */
+                    /** @description Only false: calls read the code without waiting for a key press; any other value answers 60204 */
                     DtmfInputRequired?: boolean;
-                    /** @description Not supported (no voice channel): any value answers 60204 */
+                    /** @description Text-to-speech voice of calls (service setting call_voice; the call provider's voice name) */
                     TtsName?: string;
                     /** @description Only false: use /v2/Services/{sid}/Webhooks; any other value answers 60204 */
                     VerifyEventSubscriptionEnabled?: boolean;
@@ -6533,11 +6533,11 @@ export interface operations {
                     SkipSmsToLandlines?: boolean;
                     /** @description Only true: Amount and Payee always bind the code; any other value answers 60204 */
                     Psd2Enabled?: boolean;
-                    /** @description Only true: the built-in texts always warn; any other value answers 60204 */
+                    /** @description The "do not share" sentence in the built-in texts (service setting do_not_share_warning) */
                     DoNotShareWarningEnabled?: boolean;
-                    /** @description Only false: no voice channel; any other value answers 60204 */
+                    /** @description Only false: calls read the code without waiting for a key press; any other value answers 60204 */
                     DtmfInputRequired?: boolean;
-                    /** @description Not supported (no voice channel): any value answers 60204 */
+                    /** @description Text-to-speech voice of calls (service setting call_voice; the call provider's voice name) */
                     TtsName?: string;
                     /** @description Only false: use /v2/Services/{sid}/Webhooks; any other value answers 60204 */
                     VerifyEventSubscriptionEnabled?: boolean;
