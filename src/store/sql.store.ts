@@ -80,14 +80,20 @@ const messageValues = (m: MessageRecord): unknown[] => [
   m.providerMessageId, m.errorCode, m.createdAt, m.updatedAt, m.channel,
 ];
 
+/**
+ * Counter rows are hot (every start of a service's day and country meets in one), so every
+ * writer takes them in one order — the statistics row first, then the attempt counts — or two
+ * transactions that lock both (a start and an approval) could wait on each other (PostgreSQL
+ * would abort one as a deadlock).
+ */
 /** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
 function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Work<void> {
   yield* q.run(INSERT_MESSAGE, messageValues(m));
   if (!counted(m)) return;
-  const count = verification ? countNewAttempt(verification, m) : countResend(m);
-  yield* q.run(count.sql, count.params);
   const stat = countMessage(m, 'messages', undefined, verification);
   yield* q.run(stat.sql, stat.params);
+  const count = verification ? countNewAttempt(verification, m) : countResend(m);
+  yield* q.run(count.sql, count.params);
 }
 
 export interface SqlStoreOptions {
@@ -321,14 +327,15 @@ export class SqlStore implements Store {
       params.push(...messageValues(message));
       ctes.push(`message AS (${INSERT_MESSAGE})`);
       if (counted(message)) {
-        const count = countNewAttempt(v, message);
-        ctes.push(`attempt_count AS (${count.sql})`);
-        params.push(...count.params);
+        // Statistics rows before attempt counts, as every writer takes them (see insertMessage).
         if (!together) {
           const stat = countMessage(message, 'messages', undefined, v);
           ctes.push(`message_count AS (${stat.sql})`);
           params.push(...stat.params);
         }
+        const count = countNewAttempt(v, message);
+        ctes.push(`attempt_count AS (${count.sql})`);
+        params.push(...count.params);
       }
     }
     let select = 'SELECT 0 AS deliveries';
@@ -435,10 +442,11 @@ export class SqlStore implements Store {
       if (!row) return [null, []];
       const updated = toVerification(row);
       if (updated.status === 'approved') {
-        const conversion = countConversion(updated.id);
-        yield* q.run(conversion.sql, conversion.params);
+        // Statistics row first, then attempt counts (see insertMessage).
         const approved = countApproved(updated, now);
         yield* q.run(approved.sql, approved.params);
+        const conversion = countConversion(updated.id);
+        yield* q.run(conversion.sql, conversion.params);
       }
       return [updated, events(updated)];
     });
@@ -456,12 +464,13 @@ export class SqlStore implements Store {
     const ctes = [`changed AS (
       UPDATE verifications SET attempts = attempts + 1, status = 'approved', updated_at = ?
       WHERE id = ? AND status = 'pending' AND expires_at > ? AND attempts = ? AND updated_at = ? AND attempts < max_attempts RETURNING *)`];
-    const conversion = countConversion(current.id, 'EXISTS (SELECT 1 FROM changed)');
-    ctes.push(`conversion AS (${conversion.sql})`);
-    params.push(...conversion.params);
+    // Statistics row first, then attempt counts (see insertMessage).
     const approved = countApproved(current, now, 'EXISTS (SELECT 1 FROM changed)');
     ctes.push(`approved_count AS (${approved.sql})`);
     params.push(...approved.params);
+    const conversion = countConversion(current.id, 'EXISTS (SELECT 1 FROM changed)');
+    ctes.push(`conversion AS (${conversion.sql})`);
+    params.push(...conversion.params);
     const row = await this.#changeInOneStatement(ctes, params, events(after));
     return row ? toVerification(row) : null;
   }
