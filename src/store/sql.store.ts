@@ -87,13 +87,20 @@ const messageValues = (m: MessageRecord): unknown[] => [
  * would abort one as a deadlock).
  */
 /** A new message, counted as an attempt (unless suppressed), in the caller's unit of work. */
-function* insertMessage(m: MessageRecord, verification?: VerificationRecord): Work<void> {
+function* insertMessage(m: MessageRecord, verification?: VerificationRecord, statCounted = false): Work<void> {
   yield* q.run(INSERT_MESSAGE, messageValues(m));
   if (!counted(m)) return;
-  const stat = countMessage(m, 'messages', undefined, verification);
-  yield* q.run(stat.sql, stat.params);
+  if (!statCounted) {
+    const stat = countMessage(m, 'messages', undefined, verification);
+    yield* q.run(stat.sql, stat.params);
+  }
   const count = verification ? countNewAttempt(verification, m) : countResend(m);
   yield* q.run(count.sql, count.params);
+}
+
+/** Whether a start's statistics row also counts its first message (same row: no provider yet, the verification's channel). */
+function startCountsMessage(v: VerificationRecord, message: MessageRecord | null): boolean {
+  return message !== null && counted(message) && (message.provider ?? '') === '' && message.channel === v.channel;
 }
 
 export interface SqlStoreOptions {
@@ -305,11 +312,14 @@ export class SqlStore implements Store {
   // ── verifications ───────────────────────────────────────────────────────────────────────
   async createVerification(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[] = []): Promise<void> {
     if (this.#sql.dialect.name === 'postgres') return this.#createVerificationInOneStatement(v, message, events);
+    // The start and its first message fall in one statistics row (one upsert, not two) when the
+    // message has no provider yet and goes by the verification's channel.
+    const together = startCountsMessage(v, message);
     await this.#withEvents(function* () {
       yield* q.run(INSERT_VERIFICATION, verificationValues(v));
-      const started = countStarted(v);
+      const started = countStarted(v, together ? 1 : 0);
       yield* q.run(started.sql, started.params);
-      if (message) yield* insertMessage(message, v);
+      if (message) yield* insertMessage(message, v, together);
       return [undefined, events];
     });
   }
@@ -318,8 +328,7 @@ export class SqlStore implements Store {
   async #createVerificationInOneStatement(v: VerificationRecord, message: MessageRecord | null, events: EventRecord[]): Promise<void> {
     const params = verificationValues(v);
     const ctes = [`verification AS (${INSERT_VERIFICATION})`];
-    // The start and its message fall in one counter row when the message has no provider yet (and the same channel).
-    const together = message !== null && counted(message) && (message.provider ?? '') === '' && message.channel === v.channel;
+    const together = startCountsMessage(v, message);
     const started = countStarted(v, together ? 1 : 0);
     ctes.push(`started AS (${started.sql})`);
     params.push(...started.params);
