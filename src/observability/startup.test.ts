@@ -76,4 +76,13 @@ describe('start-up warnings', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
     for (const host of ['0.0.0.0', '::', '192.168.1.2', 'otp.example.com']) expect(isLoopbackHost(host), host).toBe(false);
   });
+
+  it('warns when SMTP to another machine goes without TLS or without checking the certificate, not for a local relay', async () => {
+    const env = { OTPGATE_SMS_PROVIDER: 'console', OTPGATE_EMAIL_PROVIDER: 'smtp' };
+    const warned = (extra: Record<string, string>) => startupWarnings(loadConfig({ ...env, ...extra }, '/srv')).filter((w) => w.fields.provider === 'smtp').map((w) => w.message);
+    expect(warned({ OTPGATE_SMTP_URL: 'smtp://u:p@mail.example.com:587', OTPGATE_SMTP_REQUIRE_TLS: 'false' })[0]).toMatch(/without requiring TLS/);
+    expect(warned({ OTPGATE_SMTP_URL: 'smtps://u:p@mail.example.com:465', OTPGATE_SMTP_REJECT_UNAUTHORIZED: 'false' })[0]).toMatch(/without checking its certificate/);
+    expect(warned({ OTPGATE_SMTP_URL: 'smtp://u:p@mail.example.com:587' })).toEqual([]);
+    expect(warned({ OTPGATE_SMTP_URL: 'smtp://u:p@127.0.0.1:1025', OTPGATE_SMTP_REQUIRE_TLS: 'false' })).toEqual([]);
+  });
 });

@@ -93,7 +93,30 @@ export function startupWarnings(config: Readonly<Config>): Array<{ message: stri
       fields: { provider: 'console', production: config.production, host: config.host },
     });
   }
+  // Codes and the SMTP password in clear text, or to a server nobody checked: fine for a relay on
+  // this machine, a mistake anywhere else.
+  for (const p of config.sms.providers.filter((provider) => provider.type === 'smtp')) {
+    const url = safeUrl(p.settings.url);
+    if (!url || isLoopbackHost(url.hostname)) continue;
+    const plain = url.protocol === 'smtp:' && p.settings.require_tls?.toLowerCase() === 'false';
+    const unchecked = p.settings.reject_unauthorized?.toLowerCase() === 'false';
+    if (!plain && !unchecked) continue;
+    warnings.push({
+      message:
+        `the smtp provider "${p.name}" sends to ${url.hostname} ${plain ? 'without requiring TLS (OTPGATE_SMTP_REQUIRE_TLS=false): codes and the password may cross the network in clear text' : 'without checking its certificate (OTPGATE_SMTP_REJECT_UNAUTHORIZED=false): anyone on the path can pose as it'}; ` +
+        'keep these for a relay on this machine (docs/channels.md)',
+      fields: { provider: p.name, host: url.hostname, require_tls: !plain, reject_unauthorized: !unchecked },
+    });
+  }
   return warnings;
+}
+
+function safeUrl(value: string | undefined): URL | null {
+  try {
+    return value ? new URL(value) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function logStartupWarnings(config: Readonly<Config>, logger: Logger): void {
