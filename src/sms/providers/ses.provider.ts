@@ -3,7 +3,7 @@ import { SendError } from '../../core/ports.js';
 import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderModule } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
-import { requireHttpUrl } from './http-call.js';
+import { AWS_ACCOUNT_FIELDS, AWS_ENDPOINT_FIELD, awsClientOptions } from './aws.js';
 
 /**
  * Email through Amazon SES API v2 `SendEmail` with the official SDK (`@aws-sdk/client-sesv2`:
@@ -52,14 +52,7 @@ class SesProvider extends ProviderBase {
     }
     // Loaded on first use, as the SNS SDK is.
     const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
-    // A fresh client per send: credentials belong to this definition only; the worker owns
-    // retries and failover, so the SDK's own retries are off.
-    const client = new SESv2Client({
-      region: s.region!,
-      maxAttempts: 1,
-      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-      ...(s.access_key_id && s.secret_access_key ? { credentials: { accessKeyId: s.access_key_id, secretAccessKey: s.secret_access_key } } : {}),
-    });
+    const client = new SESv2Client(awsClientOptions(s));
     const utf8 = (data: string) => ({ Data: data, Charset: 'UTF-8' });
     try {
       const result = await client.send(
@@ -112,9 +105,7 @@ export const sesProvider: ProviderModule = {
   type: 'ses',
   channels: ['email'],
   fields: [
-    { key: 'region', required: true, secret: false, description: 'AWS region', example: 'eu-west-1', validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v) ? null : 'must be an AWS region such as eu-west-1') },
-    { key: 'access_key_id', required: false, secret: false, description: 'Access key id; without it the SDK\'s default chain (env, profile, instance role) is used' },
-    { key: 'secret_access_key', required: false, secret: true, description: 'Secret access key' },
+    ...AWS_ACCOUNT_FIELDS,
     {
       key: 'from',
       required: false,
@@ -137,7 +128,7 @@ export const sesProvider: ProviderModule = {
       description: 'Configuration set to send with (event publishing, dedicated IPs)',
       validate: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(v) ? null : 'must be 1-64 of A-Z a-z 0-9 _ -'),
     },
-    { key: 'endpoint', required: false, secret: false, description: 'Endpoint override (VPC endpoint, tests)', validate: requireHttpUrl },
+    AWS_ENDPOINT_FIELD,
   ],
   create: (definition, context) => new SesProvider(definition, context),
 };

@@ -3,7 +3,7 @@ import { SendError } from '../../core/ports.js';
 import type { OutgoingMessage, SendResult } from '../../core/ports.js';
 import type { ProviderModule } from '../provider-types.js';
 import { ProviderBase } from './provider-base.js';
-import { requireHttpUrl } from './http-call.js';
+import { AWS_ACCOUNT_FIELDS, AWS_ENDPOINT_FIELD, awsClientOptions } from './aws.js';
 
 /**
  * AWS SNS direct-to-phone publish through the official SDK (SigV4, the Query protocol, error
@@ -19,14 +19,7 @@ class SnsProvider extends ProviderBase {
     const s = this.definition.settings;
     // Loaded on first use: instances that do not send through SNS never load the AWS SDK.
     const { PublishCommand, SNSClient } = await import('@aws-sdk/client-sns');
-    // A fresh client per send: credentials belong to this definition only. The worker owns
-    // retries and failover, so the SDK's own retries are off.
-    const client = new SNSClient({
-      region: s.region!,
-      maxAttempts: 1,
-      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-      ...(s.access_key_id && s.secret_access_key ? { credentials: { accessKeyId: s.access_key_id, secretAccessKey: s.secret_access_key } } : {}),
-    });
+    const client = new SNSClient(awsClientOptions(s));
     const attributes: Record<string, MessageAttributeValue> = {
       'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: s.sms_type ?? 'Transactional' },
     };
@@ -61,12 +54,10 @@ export const snsProvider: ProviderModule = {
   type: 'sns',
   channels: ['sms'],
   fields: [
-    { key: 'region', required: true, secret: false, description: 'AWS region', example: 'eu-west-1', validate: (v) => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(v) ? null : 'must be an AWS region such as eu-west-1') },
-    { key: 'access_key_id', required: false, secret: false, description: 'Access key id; without it the SDK\'s default chain (env, profile, instance role) is used' },
-    { key: 'secret_access_key', required: false, secret: true, description: 'Secret access key' },
+    ...AWS_ACCOUNT_FIELDS,
     { key: 'sms_type', required: false, secret: false, description: 'Transactional (default) or Promotional', validate: (v) => (v === 'Transactional' || v === 'Promotional' ? null : 'must be Transactional or Promotional') },
     { key: 'sender_id', required: false, secret: false, description: 'Default sender id or origination number' },
-    { key: 'endpoint', required: false, secret: false, description: 'Endpoint override (VPC endpoint, tests)', validate: requireHttpUrl },
+    AWS_ENDPOINT_FIELD,
   ],
   create: (definition, context) => new SnsProvider(definition, context),
 };
