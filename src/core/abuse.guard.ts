@@ -3,6 +3,7 @@ import { AppError, isAppError } from './errors.js';
 import type { RateLimitInfo } from './errors.js';
 import { addressPartition } from './ip.js';
 import type { Channel, Origin, Scope, ServiceRecord, Tenant } from './model.js';
+import { isEmailAddress } from './destination.js';
 import type { Destination } from './destination.js';
 import { isDisposableDomain, mailboxOf } from './email-address.js';
 import { priceOf } from '../channels/channel-settings.js';
@@ -267,13 +268,15 @@ export class AbuseGuard {
       const { limiter, clock } = this.#deps;
       const cap = service.settings.failed_checks_per_phone_per_day;
       const window = new SlidingWindow(limiter, 'b2', B2_BUCKET_MS, B2_BUCKETS);
-      const series = `${counterScope(tenant)}:${this.#pseudonym(to.includes('@') ? mailboxOf(to) : to)}`;
+      // One person's budget: an email address counts by its mailbox (+tags and Gmail dots aside).
+      const person = isEmailAddress(to) ? mailboxOf(to) : to;
+      const series = `${counterScope(tenant)}:${this.#pseudonym(person)}`;
       const now = clock.now();
       // The number's check budget and this bucket of B2 in one limiter call (B2 is not counted
       // when the budget refuses). The increment's own answer counts this bucket (atomic, so
       // concurrent checks each see a different count); earlier buckets no longer change.
       const [[current], earlier] = await Promise.all([
-        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', to.includes('@') ? mailboxOf(to) : to]], { extra: [window.addition(series, now)] }).then((t) => t.extra),
+        this.#take(tenant, service.settings.velocity_limits, [['checks_per_phone', person]], { extra: [window.addition(series, now)] }).then((t) => t.extra),
         window.total(series, now, B2_BUCKETS - 1, 1),
       ]);
       const total = current!.count + earlier;

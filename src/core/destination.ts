@@ -1,6 +1,7 @@
 import { normalizeEmail } from './email-address.js';
 import { maskPhone, normalizePhone } from './phone.js';
 import type { NormalizedPhone } from './phone.js';
+import type { VerificationRecord } from './model.js';
 
 /**
  * Where a verification's messages go, as its channel addresses it: a phone number (SMS,
@@ -27,7 +28,19 @@ export function maskAddress(to: string): string {
   return `${to.slice(0, 1)}***${to.slice(at)}`;
 }
 
-/** A `to` as stored: an email address (with `@`) normalised as one, else a phone number in E.164. */
+/** Whether a `to` (as given or stored) is an email address rather than a phone number: only those hold an `@`. */
+export function isEmailAddress(to: string): boolean {
+  return to.includes('@');
+}
+
+/** A `to` as stored: an email address normalised as one, else a phone number in E.164. */
 export function normalizeAddress(to: string, country?: string): string {
-  return to.includes('@') ? normalizeEmail(to).address : normalizePhone(to, country).e164;
+  return isEmailAddress(to) ? normalizeEmail(to).address : normalizePhone(to, country).e164;
+}
+
+/** Where a stored verification's messages go (its line type is not stored: null). */
+export function destinationOf(verification: Pick<VerificationRecord, 'to' | 'country'>): Destination {
+  return isEmailAddress(verification.to)
+    ? emailDestination(verification.to)
+    : phoneDestination({ e164: verification.to, country: verification.country, lineType: null });
 }

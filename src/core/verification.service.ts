@@ -5,8 +5,9 @@ import type { RateLimitInfo } from './errors.js';
 import type { EventFactory } from './events.js';
 import type { CodeVault, VerificationContext } from './code-vault.js';
 import { newId } from './ids.js';
+import { newMessage } from './messages.js';
 import type { Channel, MessageRecord, Origin, Page, ServiceRecord, Tenant, VerificationRecord } from './model.js';
-import { emailDestination, normalizeAddress, phoneDestination } from './destination.js';
+import { emailDestination, isEmailAddress, normalizeAddress, phoneDestination } from './destination.js';
 import type { Destination } from './destination.js';
 import { normalizeEmail } from './email-address.js';
 import { channelModule } from '../channels/channel-registry.js';
@@ -116,7 +117,7 @@ export class VerificationService {
     const { store, vault, clock, random, metrics } = this.#deps;
     const service = tenant.service;
     const settings = service.settings;
-    const kind = input.channel !== undefined ? channelModule(input.channel).address : input.to.includes('@') ? 'email' : 'phone';
+    const kind = input.channel !== undefined ? channelModule(input.channel).address : isEmailAddress(input.to) ? 'email' : 'phone';
     const destination = kind === 'email' ? emailDestination(normalizeEmail(input.to).address) : phoneDestination(resolveNumber(service, input.to, input.country));
     const testCode = destination.kind === 'phone' ? settings.test_numbers[destination.address] : undefined;
     const origin = input.origin;
@@ -294,25 +295,7 @@ export class VerificationService {
   }
 
   #newMessage(verification: VerificationRecord, channel: Channel, now: number): MessageRecord {
-    const { clock, random } = this.#deps;
-    return {
-      id: newId('msg', clock, random),
-      verificationId: verification.id,
-      serviceId: verification.serviceId,
-      mode: verification.mode,
-      channel,
-      to: verification.to,
-      status: verification.isTest ? 'suppressed' : 'queued',
-      attempts: 0,
-      nextAttemptAt: now,
-      leaseUntil: null,
-      leaseOwner: null,
-      provider: null,
-      providerMessageId: null,
-      errorCode: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    return newMessage(verification, channel, now, this.#deps.clock, this.#deps.random);
   }
 
   /**
@@ -328,7 +311,7 @@ export class VerificationService {
     if (input.id !== undefined) {
       current = await store.getVerification(tenant, input.id);
     } else if (input.to !== undefined) {
-      const to = input.to.includes('@') ? normalizeEmail(input.to).address : resolveNumber(tenant.service, input.to, input.country).e164;
+      const to = isEmailAddress(input.to) ? normalizeEmail(input.to).address : resolveNumber(tenant.service, input.to, input.country).e164;
       current = await store.findLatestVerification(tenant, to, contextDigest);
     } else {
       throw new AppError('invalid_request', 'Give either "id" or "to".');

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import type { AbuseGuard } from '../core/abuse.guard.js';
 import { channelModule } from '../channels/channel-registry.js';
-import { emailDestination, phoneDestination } from '../core/destination.js';
-import type { Destination } from '../core/destination.js';
+import { destinationOf, isEmailAddress } from '../core/destination.js';
 import { isAppError } from '../core/errors.js';
 import { verificationEventData } from '../core/events.js';
 import type { EventFactory } from '../core/events.js';
-import { newId } from '../core/ids.js';
+import { newMessage } from '../core/messages.js';
 import type { Channel, MessageRecord, ServiceRecord, VerificationRecord } from '../core/model.js';
 import type { Clock, RandomSource, Store, VerificationMetrics } from '../core/ports.js';
 import { PolledWorker } from './polled-worker.js';
@@ -66,7 +65,7 @@ export class ChannelFallback extends PolledWorker {
   async afterFailure(message: MessageRecord, verification: VerificationRecord, service: ServiceRecord | null, reason: FallbackReason): Promise<boolean> {
     const owner = service ?? (await this.#deps.store.getService(message.serviceId));
     if (!owner || verification.status !== 'pending') return false;
-    return this.#fallBack(verification, owner, message.channel, reason);
+    return this.#fallBack(verification, owner, reason, message.channel);
   }
 
   /** A receipt said `message` did not arrive. */
@@ -83,20 +82,20 @@ export class ChannelFallback extends PolledWorker {
       for (const verification of due) {
         const service = await store.getService(verification.serviceId);
         if (!service) continue;
-        const last = (await store.listMessages(verification.id)).at(-1);
-        await this.#fallBack(verification, service, last?.channel ?? verification.channel, 'no_check');
+        await this.#fallBack(verification, service, 'no_check');
       }
       if (due.length < 50) return;
     }
   }
 
-  async #fallBack(verification: VerificationRecord, service: ServiceRecord, from: Channel, reason: FallbackReason): Promise<boolean> {
+  /** Moves on from `from` (default: the channel of the verification's last message) to the next channel that takes it. */
+  async #fallBack(verification: VerificationRecord, service: ServiceRecord, reason: FallbackReason, from?: Channel): Promise<boolean> {
     const { store, guard, clock, events, metrics, logger } = this.#deps;
     const tenant = { service, serviceId: service.id, mode: verification.mode };
-    const destination: Destination = verification.to.includes('@')
-      ? emailDestination(verification.to)
-      : phoneDestination({ e164: verification.to, country: verification.country, lineType: null });
-    const tried = new Set((await store.listMessages(verification.id)).map((m) => m.channel));
+    const destination = destinationOf(verification);
+    const messages = await store.listMessages(verification.id);
+    from ??= messages.at(-1)?.channel ?? verification.channel;
+    const tried = new Set(messages.map((m) => m.channel));
     for (const channel of nextChannels(service, verification, from)) {
       if (tried.has(channel)) continue;
       if (verification.mode === 'live' && !verification.isTest && !(await this.#deps.channelAvailable(service.id, channel))) continue;
@@ -109,24 +108,7 @@ export class ChannelFallback extends PolledWorker {
         continue;
       }
       const now = clock.now();
-      const message: MessageRecord = {
-        id: newId('msg', clock, this.#deps.random),
-        verificationId: verification.id,
-        serviceId: verification.serviceId,
-        mode: verification.mode,
-        channel,
-        to: verification.to,
-        status: verification.isTest ? 'suppressed' : 'queued',
-        attempts: 0,
-        nextAttemptAt: now,
-        leaseUntil: null,
-        leaseOwner: null,
-        provider: null,
-        providerMessageId: null,
-        errorCode: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const message = newMessage(verification, channel, now, clock, this.#deps.random);
       // The verification as every verification.* event shows it, and the step it took.
       const event = events.create(verification, 'verification.fallback', {
         ...verificationEventData(verification),
@@ -148,6 +130,6 @@ export function nextChannels(service: ServiceRecord, verification: VerificationR
   const { fallback, channels } = service.settings;
   const at = fallback.indexOf(from);
   if (at < 0) return [];
-  const kind = verification.to.includes('@') ? 'email' : 'phone';
+  const kind = isEmailAddress(verification.to) ? 'email' : 'phone';
   return fallback.slice(at + 1).filter((c) => channels.includes(c) && channelModule(c).address === kind);
 }

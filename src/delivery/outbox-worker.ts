@@ -293,7 +293,7 @@ export class OutboxWorker extends PolledWorker {
             // which would otherwise keep the provider skipped).
             breakers.success(candidate.key);
             log().error({ error_code: failure.code, detail: scrubDigits(failure.message) }, 'message refused by the provider');
-            await this.#fail(message, verification, name, failure.code);
+            await this.#fail(message, verification, service, name, failure.code);
             return;
           }
           breakers.failure(candidate.key);
@@ -328,7 +328,7 @@ export class OutboxWorker extends PolledWorker {
       return;
     }
     baseLog().error({ error_code: failure.code, rounds }, 'send failed for good');
-    await this.#fail(message, verification, last.provider, failure.code);
+    await this.#fail(message, verification, service, last.provider, failure.code);
   }
 
   async #expire(message: MessageRecord, verification: VerificationRecord | null): Promise<void> {
@@ -341,12 +341,12 @@ export class OutboxWorker extends PolledWorker {
     metrics.sendFinished(message.provider ?? 'none', message.channel, 'expired');
   }
 
-  async #fail(message: MessageRecord, verification: VerificationRecord, provider: string | null, errorCode: string): Promise<void> {
+  async #fail(message: MessageRecord, verification: VerificationRecord, service: ServiceRecord, provider: string | null, errorCode: string): Promise<void> {
     const { store, clock, metrics, status } = this.#deps;
     await status.failed(message, provider, errorCode, verification.country, true, clock.now());
     metrics.sendFinished(provider ?? 'none', message.channel, 'failed');
     // The next channel of the service's fallback order, if any, keeps the verification going.
-    if (await this.#deps.fallback?.afterFailure(message, verification, null, 'failed')) return;
+    if (await this.#deps.fallback?.afterFailure(message, verification, service, 'failed')) return;
     if (await store.failVerificationIfUndeliverable(verification.id, clock.now(), this.#deps.events.verification('verification.failed'))) {
       metrics.verificationFinished(verification.channel, verification.country, 'failed');
       this.#deps.onEventsWritten?.();

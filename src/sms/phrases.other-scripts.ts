@@ -5,6 +5,19 @@ import type { PhraseTexts } from './phrases.js';
 const FSI = '\u2068';
 const PDI = '\u2069';
 
+/** Simplified Chinese with mainland terms: `zh` and `zh-CN` read alike. */
+const SIMPLIFIED_CHINESE = {
+  speech: 'zh-CN',
+  voiceIntro: '您的 {service} 验证码是',
+  voiceRepeat: '再说一遍，您的验证码是',
+  emailSubject: '您的 {service} 验证码',
+  emailSubjectWithCode: '{code} 是您的 {service} 验证码',
+  emailIntro: '请输入以下验证码，完成 {service} 验证：',
+  emailExpiry: '此验证码将在 {minutes} 分钟后失效。',
+  emailDoNotShare: '请勿将此验证码告诉任何人。{service} 绝不会向您索取验证码。',
+  emailIgnore: '如果您没有请求此验证码，请忽略此邮件。',
+};
+
 /** Voice and email phrases of the locales in other scripts (see phrases.ts). */
 export const OTHER_SCRIPT_PHRASES = {
   ar: {
@@ -117,28 +130,8 @@ export const OTHER_SCRIPT_PHRASES = {
     emailDoNotShare: 'Нікому не повідомляйте цей код. {service} ніколи не попросить його у вас.',
     emailIgnore: 'Якщо ви не запитували цей код, просто проігноруйте цей лист.',
   },
-  zh: {
-    speech: 'zh-CN',
-    voiceIntro: '您的 {service} 验证码是',
-    voiceRepeat: '再说一遍，您的验证码是',
-    emailSubject: '您的 {service} 验证码',
-    emailSubjectWithCode: '{code} 是您的 {service} 验证码',
-    emailIntro: '请输入以下验证码，完成 {service} 验证：',
-    emailExpiry: '此验证码将在 {minutes} 分钟后失效。',
-    emailDoNotShare: '请勿将此验证码告诉任何人。{service} 绝不会向您索取验证码。',
-    emailIgnore: '如果您没有请求此验证码，请忽略此邮件。',
-  },
-  'zh-CN': {
-    speech: 'zh-CN',
-    voiceIntro: '您的 {service} 验证码是',
-    voiceRepeat: '再说一遍，您的验证码是',
-    emailSubject: '您的 {service} 验证码',
-    emailSubjectWithCode: '{code} 是您的 {service} 验证码',
-    emailIntro: '请输入以下验证码，完成 {service} 验证：',
-    emailExpiry: '此验证码将在 {minutes} 分钟后失效。',
-    emailDoNotShare: '请勿将此验证码告诉任何人。{service} 绝不会向您索取验证码。',
-    emailIgnore: '如果您没有请求此验证码，请忽略此邮件。',
-  },
+  zh: SIMPLIFIED_CHINESE,
+  'zh-CN': SIMPLIFIED_CHINESE,
   // Hong Kong: "你", "電郵", "透露"; the speech tag is Cantonese.
   'zh-HK': {
     speech: 'zh-HK',
